@@ -1,0 +1,53 @@
+# kolk: the two set-up commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint types layers pytest messages clean worker
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate the embedded SQLite database, load demo data, serve :8000
+run: install
+	$(BIN)/kolk migrate --no-input -v0
+	$(BIN)/kolk seed --demo
+	$(BIN)/kolk runserver 127.0.0.1:8000
+
+## make worker: the background worker (tasks and periodic jobs)
+worker: install
+	$(BIN)/kolk worker
+
+## make test: lint, type checks, layer contract and the whole test suite
+test: install lint types layers pytest
+
+lint:
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+types:
+	$(BIN)/mypy
+
+layers:
+	$(BIN)/lint-imports --no-cache
+
+pytest:
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## make messages: refresh and compile the translations (needs gettext)
+messages: install
+	cd src/kolk && ../../$(BIN)/kolk makemessages -l en --no-obsolete --add-location file
+	cd src/kolk && ../../$(BIN)/kolk compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""kolk: the customer platform of a cultural centre, privacy by construction."""

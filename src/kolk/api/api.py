@@ -1,0 +1,13 @@
+"""The API object; each domain's router is added here."""
+
+from ninja import NinjaAPI
+
+from kolk.api.privacy import router as privacy_router
+
+api = NinjaAPI(
+    title="kolk API",
+    version="1",
+    description="The API of kolk, the customer platform of DNK. The privacy register is public.",
+    urls_namespace="api",
+)
+api.add_router("/privacy/", privacy_router)

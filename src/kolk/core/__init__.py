@@ -1,0 +1,1 @@
+"""The shared kernel: clock, errors, roles, checks and the demo seeding frame."""

@@ -1,0 +1,36 @@
+"""The frame for demo data: each app's `demo.py` defines `seed_demo(ctx)`.
+
+`kolk seed --demo` calls them in INSTALLED_APPS order, each in one transaction,
+and remembers which have run, so running it twice changes nothing and a crash
+halfway is finished by the next run.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+DEMO_PASSWORD = "kolk-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
+
+
+@dataclass
+class DemoContext:
+    """What a demo module gets: a seeded Faker (nl_NL), a random source, and the logins list."""
+
+    seed: int = 2026
+    faker: Faker = field(init=False)
+    random: random.Random = field(init=False)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.faker = Faker("nl_NL")
+        self.faker.seed_instance(self.seed)
+        self.random = random.Random(self.seed)
+
+    def login(self, username: str, role: str, password: str = DEMO_PASSWORD) -> None:
+        """Announce a demo login; `kolk seed --demo` prints them all."""
+        self.logins.append((username, password, role))

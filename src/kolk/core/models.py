@@ -1,0 +1,27 @@
+"""Bookkeeping of the project's own jobs: demo seeding and periodic runs."""
+
+from django.db import models
+
+
+class SeedRun(models.Model):
+    """A demo data module that has been loaded (so `kolk seed --demo` can run twice)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    finished_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PeriodicRun(models.Model):
+    """A periodic job enqueued for one period; the unique key stops a second worker."""
+
+    name = models.CharField(max_length=100)
+    period_start = models.DateTimeField()
+    enqueued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "period_start"], name="periodic_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.period_start:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+"""People: the data subject (Person), contact points, households, family relations, users."""

@@ -1,0 +1,1 @@
+"""The privacy core: register, field map, purpose gate, ledger, audit log."""

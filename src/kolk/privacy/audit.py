@@ -1,0 +1,192 @@
+"""The append-only, hash-chained audit log.
+
+Writers add an entry inside their own business transaction, unsealed. After the
+commit, a sealer takes the chain head with SKIP LOCKED (so no writer waits on
+another), gives the unsealed entries the next sequence numbers and chains their
+hashes. `verify` walks the sealed chain and reports any edited, deleted or
+reordered entry, plus the unsealed tail. Subjects appear only as a keyed HMAC
+pseudonym, so erasing a person never breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from kolk.core.clock import now
+from kolk.privacy.models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+SEAL_BATCH = 2000
+Scalar = str | int | bool | None
+
+
+def pseudonym(subject: models.Model | None = None, *, label: str = "", pk: Any = None) -> str:
+    """The keyed pseudonym of a subject: the same person, the same reference."""
+    if subject is not None:
+        label, pk = subject._meta.label_lower, subject.pk
+    key = settings.KOLK_AUDIT_KEY.encode()
+    return hmac.new(key, f"{label}:{pk}".encode(), hashlib.sha256).hexdigest()
+
+
+def actor_ref(actor: Any) -> str:
+    """How an actor is named in the log: 'user:<id>' or 'system'."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "system" if actor is None else "anonymous"
+    return f"user:{actor.pk}"
+
+
+def _clean(details: Mapping[str, Any]) -> dict[str, Any]:
+    """Details hold ids, keys and counts only: scalars or lists of scalars."""
+    cleaned: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, list | tuple | set | frozenset):
+            items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+            if not all(isinstance(v, Scalar) and not isinstance(v, float) for v in items):
+                raise TypeError(f"audit detail '{key}' must hold scalars")
+            cleaned[key] = items
+        elif isinstance(value, Scalar) and not isinstance(value, float):
+            cleaned[key] = value
+        else:
+            raise TypeError(f"audit detail '{key}' has a {type(value).__name__}; use ids and keys")
+    return cleaned
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    subject: models.Model | None = None,
+    subject_ref: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Record what happened, in the caller's transaction; it is sealed after commit."""
+    entry = AuditEntry.objects.create(
+        created_at=now(),
+        actor=actor_ref(actor),
+        action=action,
+        subject_ref=pseudonym(subject) if subject is not None else subject_ref,
+        details=_clean(details or {}),
+    )
+    if settings.AUDIT_SEAL_ON_COMMIT:
+        transaction.on_commit(seal, robust=True)
+    return entry
+
+
+def entry_hash(entry: AuditEntry, seq: int, prev_hash: str) -> str:
+    """The chain hash of an entry at a position; covers every column."""
+    payload = json.dumps(
+        [
+            seq,
+            prev_hash,
+            entry.pk,
+            entry.created_at.isoformat(timespec="microseconds"),
+            entry.actor,
+            entry.action,
+            entry.subject_ref,
+            entry.details,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def seal(batch: int = SEAL_BATCH) -> int:
+    """Chain the unsealed entries; return how many. Safe to run anywhere, any time."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+            if head is None:
+                return total  # another sealer holds the head; it will take our entries
+            pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
+            if not pending:
+                return total
+            seq, prev = head.seq, head.hash
+            for entry in pending:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = prev = entry_hash(entry, seq, prev)
+            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"])
+            head.seq, head.hash, head.sealed_at = seq, prev, now()
+            head.save(update_fields=["seq", "hash", "sealed_at"])
+            total += len(pending)
+        if len(pending) < batch:
+            return total
+
+
+@dataclass
+class Verification:
+    sealed: int = 0
+    unsealed: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _sealed_entries() -> Iterator[AuditEntry]:
+    return AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=5000)
+
+
+def verify(expect_head: tuple[int, str] | None = None) -> Verification:
+    """Walk the sealed chain and report every break; count the unsealed tail.
+
+    With `expect_head` (a head printed earlier and kept elsewhere), entries
+    removed from the end of the chain are found too.
+    """
+    result = Verification()
+    expected_seq, prev = 1, GENESIS
+    known: dict[int, str] = {}
+    for entry in _sealed_entries():
+        assert entry.seq is not None
+        if entry.seq != expected_seq:
+            missing = f"{expected_seq}" if entry.seq == expected_seq + 1 else f"{expected_seq}-{entry.seq - 1}"
+            result.problems.append(f"entries {missing} are missing (deleted)")
+            prev = entry.prev_hash
+        elif entry.prev_hash != prev:
+            result.problems.append(
+                f"entry {entry.seq} (id {entry.pk}) does not follow entry {entry.seq - 1}: "
+                "the chain was reordered or rewritten"
+            )
+        if entry_hash(entry, entry.seq, entry.prev_hash) != entry.hash:
+            result.problems.append(f"entry {entry.seq} (id {entry.pk}, {entry.action}) was edited")
+        if expect_head and entry.seq == expect_head[0]:
+            known[entry.seq] = entry.hash
+        prev, expected_seq = entry.hash, entry.seq + 1
+        result.sealed += 1
+    result.head_seq, result.head_hash = expected_seq - 1, prev
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq, head.hash) != (result.head_seq, result.head_hash):
+        if head.seq > result.head_seq:
+            result.problems.append(
+                f"entries {result.head_seq + 1}-{head.seq} at the end of the chain are missing (deleted)"
+            )
+        else:
+            result.problems.append(f"the chain head (entry {head.seq}) does not match the last entry")
+    if expect_head:
+        seq, digest = expect_head
+        if seq > result.head_seq:
+            result.problems.append(
+                f"the kept head {seq} is beyond the chain's end {result.head_seq}: entries were deleted"
+            )
+        elif known.get(seq) != digest:
+            result.problems.append(f"entry {seq} differs from the head kept elsewhere: the chain was rewritten")
+    result.unsealed = AuditEntry.objects.filter(seq__isnull=True).count()
+    return result
+
+
+def chain_head() -> AuditChainHead:
+    return AuditChainHead.objects.get(pk=1)

@@ -1,0 +1,195 @@
+"""Consent, objection and restriction: immutable records, state derived from them.
+
+Services record a decision (one transaction, one audit entry); selectors derive
+the current state set-based, as subqueries the purpose gate can use. A change
+takes effect at once: the next gated read sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+
+from kolk.core.clock import now, today
+from kolk.core.errors import KolkError
+from kolk.privacy.audit import audit_log
+from kolk.privacy.models import ChoiceKind, ChoiceMethod, PrivacyChoice, Restriction
+from kolk.privacy.register import CHANNELS, get_register
+from kolk.privacy.subjects import CONSENT_AGE, PrivacySubject
+
+
+def _check_method(method: str) -> None:
+    if method not in ChoiceMethod.values:
+        raise KolkError(_("Onbekende manier van vastleggen: %(method)s") % {"method": method})
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    subject: PrivacySubject,
+    purpose: str,
+    given: bool,
+    method: str,
+    actor: Any,
+    lang: str = "nl",
+    given_by: PrivacySubject | None = None,
+) -> PrivacyChoice:
+    """Give (given=True) or withdraw (given=False) consent for a consent purpose.
+
+    Someone under 16 cannot consent alone: a guardian from their family
+    relations gives it (`given_by`). Withdrawing is always possible, by anyone
+    who could have given it.
+    """
+    register = get_register()
+    if purpose not in register.consent_purposes():
+        raise KolkError(_("Voor '%(purpose)s' wordt geen toestemming gevraagd.") % {"purpose": purpose})
+    _check_method(method)
+    if given:
+        age = subject.privacy_age(today())
+        if age is not None and age < CONSENT_AGE:
+            if given_by is None or given_by.pk not in subject.privacy_guardian_ids():
+                raise KolkError(
+                    _("Voor iemand jonger dan %(age)d geeft een ouder of voogd toestemming.") % {"age": CONSENT_AGE},
+                    code="guardian_required",
+                )
+        elif given_by is not None and given_by.pk != subject.pk:
+            raise KolkError(_("Alleen de persoon zelf geeft deze toestemming."), code="not_guardian")
+    text = register.consent_texts[purpose]
+    choice = PrivacyChoice.objects.create(
+        subject_id=subject.pk,
+        kind=ChoiceKind.CONSENT,
+        purpose=purpose,
+        decision=given,
+        text_version=text.version_tag(lang) if given else "",
+        method=method,
+        given_by_id=given_by.pk if given_by is not None else None,
+        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_at=now(),
+    )
+    audit_log(
+        actor=actor,
+        action="consent.given" if given else "consent.withdrawn",
+        subject=subject,  # type: ignore[arg-type]
+        details={
+            "purpose": purpose,
+            "method": method,
+            "choice": choice.pk,
+            "by_guardian": given_by is not None and given_by.pk != subject.pk,
+        },
+    )
+    return choice
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    subject: PrivacySubject,
+    purpose: str,
+    objects: bool,
+    method: str,
+    actor: Any,
+    channel: str = "",
+) -> PrivacyChoice:
+    """Record an objection (objects=True) or its withdrawal, per purpose and channel."""
+    register = get_register()
+    if purpose not in register.objection_purposes():
+        raise KolkError(_("Tegen '%(purpose)s' kan geen bezwaar worden gemaakt.") % {"purpose": purpose})
+    if channel and channel not in CHANNELS:
+        raise KolkError(_("Onbekend kanaal: %(channel)s") % {"channel": channel})
+    _check_method(method)
+    choice = PrivacyChoice.objects.create(
+        subject_id=subject.pk,
+        kind=ChoiceKind.OBJECTION,
+        purpose=purpose,
+        channel=channel,
+        decision=objects,
+        method=method,
+        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_at=now(),
+    )
+    audit_log(
+        actor=actor,
+        action="objection.made" if objects else "objection.withdrawn",
+        subject=subject,  # type: ignore[arg-type]
+        details={"purpose": purpose, "channel": channel, "method": method, "choice": choice.pk},
+    )
+    return choice
+
+
+@transaction.atomic
+def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str, actor: Any) -> Restriction:
+    """Restrict processing (GDPR art. 18) or lift the restriction."""
+    reason = reason.strip()
+    if not reason:
+        raise KolkError(_("Geef een reden op."), code="reason_required")
+    record = Restriction.objects.create(
+        subject_id=subject.pk,
+        restricted=restricted,
+        reason=reason[:200],
+        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_at=now(),
+    )
+    audit_log(
+        actor=actor,
+        action="restriction.set" if restricted else "restriction.lifted",
+        subject=subject,  # type: ignore[arg-type]
+        details={"record": record.pk},
+    )
+    return record
+
+
+# Selectors: current state, derived from the latest record.
+
+
+def _latest(qs: models.QuerySet[Any], *group: str) -> models.QuerySet[Any]:
+    """The records of `qs` that are the newest of their group."""
+    newest = qs.filter(**{g: OuterRef(g) for g in group}).order_by("-id").values("id")[:1]
+    return qs.filter(id=Subquery(newest))
+
+
+def objector_ids(purpose: str, channel: str = "") -> models.QuerySet[Any]:
+    """Subjects whose objection to `purpose` stands (on `channel`, or any channel)."""
+    qs = PrivacyChoice.objects.filter(kind=ChoiceKind.OBJECTION, purpose=purpose)
+    if channel:
+        qs = qs.filter(channel__in=["", channel])
+    return _latest(qs, "subject", "channel").filter(decision=True).values("subject_id")
+
+
+def consenter_ids(purpose: str) -> models.QuerySet[Any]:
+    """Subjects whose consent for `purpose` stands."""
+    qs = PrivacyChoice.objects.filter(kind=ChoiceKind.CONSENT, purpose=purpose)
+    return _latest(qs, "subject").filter(decision=True).values("subject_id")
+
+
+def restricted_ids() -> models.QuerySet[Any]:
+    """Subjects whose processing is restricted (art. 18)."""
+    return _latest(Restriction.objects.all(), "subject").filter(restricted=True).values("subject_id")
+
+
+def choices_of(subject: PrivacySubject) -> dict[str, Any]:
+    """One person's current consents, objections and restriction, for pages and exports."""
+    records = PrivacyChoice.objects.filter(subject_id=subject.pk).order_by("id")
+    consents: dict[str, PrivacyChoice] = {}
+    objections: dict[tuple[str, str], PrivacyChoice] = {}
+    for record in records:
+        if record.kind == ChoiceKind.CONSENT:
+            consents[record.purpose] = record
+        else:
+            objections[(record.purpose, record.channel)] = record
+    restriction = Restriction.objects.filter(subject_id=subject.pk).order_by("-id").first()
+    return {
+        "consents": {p: r.decision for p, r in consents.items()},
+        "objections": {k: r.decision for k, r in objections.items()},
+        "restricted": bool(restriction and restriction.restricted),
+    }
+
+
+def has_consent(subject: PrivacySubject, purpose: str) -> bool:
+    return consenter_ids(purpose).filter(subject_id=subject.pk).exists()
+
+
+def is_objecting(subject: PrivacySubject, purpose: str, channel: str = "") -> bool:
+    return objector_ids(purpose, channel).filter(subject_id=subject.pk).exists()

@@ -1,0 +1,164 @@
+"""Models of the privacy core: the consent/objection ledger, restrictions, audit log.
+
+Ledger and restriction records are immutable: a change of mind is a new record,
+and the current state is derived from the latest record. Audit entries are
+append-only and hash-chained after commit (see kolk.privacy.audit).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.fieldmap import PrivacyMap
+
+
+class ImmutableModel(models.Model):
+    """A record that is written once and never changed by the application."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError(f"{type(self).__name__} records are immutable")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ChoiceKind(models.TextChoices):
+    CONSENT = "consent", _("toestemming")
+    OBJECTION = "objection", _("bezwaar")
+
+
+class ChoiceMethod(models.TextChoices):
+    WEB = "web", _("website of portaal")
+    DESK = "desk", _("aan de balie")
+    PAPER = "paper", _("op papier")
+    PHONE = "phone", _("telefonisch")
+    EMAIL = "email", _("per e-mail")
+    LINK = "link", _("afmeldlink")
+
+
+class PrivacyChoice(ImmutableModel):
+    """One consent, withdrawal, objection or withdrawal of an objection."""
+
+    subject = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="privacy_choices"
+    )
+    kind = models.CharField(max_length=16, choices=ChoiceKind.choices)
+    purpose = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, blank=True, default="")
+    # consent: True = given, False = withdrawn; objection: True = objects, False = withdrawn.
+    decision = models.BooleanField()
+    text_version = models.CharField(max_length=128, blank=True, default="")
+    method = models.CharField(max_length=8, choices=ChoiceMethod.choices)
+    given_by = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_index=True)
+
+    privacy = PrivacyMap(
+        subject="subject",
+        personal={
+            "subject": "privacy_choices",
+            "kind": "privacy_choices",
+            "purpose": "privacy_choices",
+            "channel": "privacy_choices",
+            "decision": "privacy_choices",
+            "text_version": "privacy_choices",
+            "method": "privacy_choices",
+            "given_by": "family_relation",
+            "recorded_at": "privacy_choices",
+        },
+        not_personal=["recorded_by"],
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "purpose", "subject", "channel", "id"])]
+        verbose_name = _("keuze (toestemming of bezwaar)")
+        verbose_name_plural = _("keuzes (toestemmingen en bezwaren)")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.purpose}:{self.channel or '*'}={self.decision}"
+
+
+class Restriction(ImmutableModel):
+    """Restriction of processing (GDPR art. 18): set or lifted, with the reason."""
+
+    subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="restrictions")
+    restricted = models.BooleanField()
+    reason = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_index=True)
+
+    privacy = PrivacyMap(
+        subject="subject",
+        personal={
+            "subject": "privacy_choices",
+            "restricted": "privacy_choices",
+            "reason": "privacy_choices",
+            "recorded_at": "privacy_choices",
+        },
+        not_personal=["recorded_by"],
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["subject", "id"])]
+        verbose_name = _("beperking van verwerking")
+        verbose_name_plural = _("beperkingen van verwerking")
+
+    def __str__(self) -> str:
+        return f"{'restricted' if self.restricted else 'lifted'} @ {self.recorded_at:%Y-%m-%d}"
+
+
+class AuditEntry(models.Model):
+    """One thing that happened. No personal data: the subject is a keyed pseudonym.
+
+    Written inside the business transaction with `seq` empty; sealed after commit,
+    in batches, into a hash chain ordered by `seq`.
+    """
+
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, db_index=True)
+    subject_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    details = models.JSONField(default=dict)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["created_at", "actor", "action", "subject_ref", "details", "seq", "prev_hash", "hash"],
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed")]
+        verbose_name = _("auditregel")
+        verbose_name_plural = _("auditlog")
+
+    def __str__(self) -> str:
+        return f"#{self.seq or '-'} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The single row that holds the end of the sealed chain; sealers lock it."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    privacy = PrivacyMap(subject=None, not_personal=["seq", "hash", "sealed_at"])
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"

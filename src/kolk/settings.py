@@ -1,0 +1,175 @@
+"""Settings for kolk, read from the environment.
+
+The defaults make `make run` work on a fresh machine with an embedded SQLite
+database. They are demo values: with DEBUG off, kolk refuses to start while any
+secret still has its demo value (see kolk.core.checks).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(os.environ.get("KOLK_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEMO_SECRET_KEY = "demo-only-secret-key-change-me-in-production-0123456789"  # noqa: S105 - refused without DEBUG
+DEMO_AUDIT_KEY = "demo-only-audit-pseudonym-key"
+DEMO_FIELD_KEY = "demo-only-field-encryption-key"
+
+DEBUG = env_bool("KOLK_DEBUG", True)
+SECRET_KEY = os.environ.get("KOLK_SECRET_KEY", DEMO_SECRET_KEY)
+# Keyed HMAC for pseudonymous subject references in the audit log.
+KOLK_AUDIT_KEY = os.environ.get("KOLK_AUDIT_KEY", DEMO_AUDIT_KEY)
+# Key for encrypted fields (bank details); see docs/production.md for rotation.
+KOLK_FIELD_KEY = os.environ.get("KOLK_FIELD_KEY", DEMO_FIELD_KEY)
+ALLOWED_HOSTS = env_list("KOLK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("KOLK_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "kolk.core",
+    "kolk.privacy",
+    "kolk.people",
+    "kolk.web",
+    "kolk.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kolk.urls"
+WSGI_APPLICATION = "kolk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kolk.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / 'kolk.sqlite3'}",
+        conn_max_age=int(os.environ.get("KOLK_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # WAL and a busy timeout let the web process and the worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+# The data subject of the privacy core, named like AUTH_USER_MODEL so that
+# kolk.privacy never imports a domain app.
+PRIVACY_SUBJECT_MODEL = "people.Person"
+# The processing register; another organisation ships its own file.
+PRIVACY_REGISTER_FILE = os.environ.get("KOLK_PRIVACY_REGISTER", str(BASE_DIR / "privacy" / "register" / "dnk.yaml"))
+# Seal the audit chain right after each commit (the worker also seals).
+AUDIT_SEAL_ON_COMMIT = env_bool("KOLK_AUDIT_SEAL_ON_COMMIT", True)
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KOLK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = os.environ.get("KOLK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("KOLK_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("KOLK_EMAIL_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("KOLK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KOLK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KOLK_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("KOLK_FROM_EMAIL", "DNK <contact@dnk.nl>")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 8
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("KOLK_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("KOLK_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KOLK_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,1 @@
+"""The public website and the member portal."""

@@ -1,0 +1,36 @@
+"""Shared fixtures: people, staff with roles, and the PostgreSQL marker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from kolk.core.roles import Role
+from tests.factories import PersonFactory, UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def person(db):
+    return PersonFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(roles=[Role.DESK])
+
+
+@pytest.fixture
+def privacy_officer(db):
+    return UserFactory(roles=[Role.PRIVACY_OFFICER])

@@ -1,0 +1,148 @@
+"""The register holds every row of the statement and refuses a broken file by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.test import override_settings
+
+from kolk.privacy.checks import register_is_valid
+from kolk.privacy.register import Duration, RegisterError, _load, get_register, read_register
+
+SPEC = Path(__file__).resolve().parents[1] / "data" / "STATEMENT.md"
+SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "STATEMENT.md"
+ID = re.compile(r"\b([LSBTPAKNORWXD]\d{2})\b")
+
+
+def statement_ids() -> set[str]:
+    return set(ID.findall(SPEC.read_text(encoding="utf-8")))
+
+
+def test_spec_copy_is_current():
+    if not SHARED_SPEC.exists():
+        pytest.skip("shared/spec is not beside this checkout")
+    assert SPEC.read_text(encoding="utf-8") == SHARED_SPEC.read_text(encoding="utf-8")
+
+
+def test_every_statement_id_is_in_the_register():
+    ids = statement_ids()
+    assert len(ids) == 58  # 17 L, S01, 3 B, 5 T, P01, 3 A, 2 K, N01, O01, 7 R, 4 W, 5 X, 8 D
+    assert ids - get_register().ids() == set()
+
+
+def test_rows_carry_the_statement_bases():
+    spec = SPEC.read_text(encoding="utf-8")
+    bases = {"C": "contract", "LI": "legitimate_interest", "CO": "consent"}
+    rows = get_register().rows
+    for match in re.finditer(r"^\| ([LSBTPAKN]\d{2}) \|.*\| (C|LI|CO) \|$", spec, re.MULTILINE):
+        assert rows[match[1]].basis == bases[match[2]], match[1]
+
+
+def test_retention_rules_are_typed():
+    register = get_register()
+    assert register.retention["library"].event == "subscription_ended"
+    assert register.retention["library"].duration.years == 5
+    assert register.retention["school"].duration.months == 3
+    assert register.retention["contact"].event == "contact_case_closed"
+    assert register.retention["tickets"].duration.iso == "P2Y"
+
+
+@pytest.mark.parametrize(
+    ("iso", "start", "end"),
+    [
+        ("P5Y", dt.date(2020, 2, 29), dt.date(2025, 2, 28)),
+        ("P3M", dt.date(2026, 11, 30), dt.date(2027, 2, 28)),
+        ("P1Y", dt.date(2025, 1, 1), dt.date(2026, 1, 1)),
+        ("P2W", dt.date(2026, 1, 1), dt.date(2026, 1, 15)),
+    ],
+)
+def test_duration_after(iso, start, end):
+    match = re.match(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?", iso)
+    assert match
+    years, months, weeks = (int(g or 0) for g in match.groups())
+    duration = Duration(iso=iso, years=years, months=months, days=7 * weeks)
+    assert duration.after(start) == end
+    assert duration.before(end) <= start
+
+
+def broken_copy(tmp_path: Path, mutate) -> Path:
+    raw = yaml.safe_load(Path(get_register().path).read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "register.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where", "what"),
+    [
+        (
+            lambda r: r["sections"]["library"]["rows"]["L03"].update(categories=["shoe_size"]),
+            "L03",
+            "unknown category 'shoe_size'",
+        ),
+        (
+            lambda r: r["sections"]["cinema"]["rows"]["B03"].update(purposes=["gossip"]),
+            "B03",
+            "unknown purpose 'gossip'",
+        ),
+        (lambda r: r["sections"]["theatre"]["rows"]["T04"].update(basis="whim"), "T04", "unknown legal basis 'whim'"),
+        (
+            lambda r: r["retention"]["school"].update(event="graduation"),
+            "retention.school",
+            "unknown event 'graduation'",
+        ),
+        (lambda r: r["retention"]["contact"].update(duration="one year"), "retention.contact", "ISO-8601"),
+        (
+            lambda r: r["sections"]["library"].update(recipients=["R01", "R99"]),
+            "sections.library",
+            "unknown recipient 'R99'",
+        ),
+    ],
+)
+def test_a_broken_register_is_refused_naming_file_and_row(tmp_path, mutate, where, what):
+    path = broken_copy(tmp_path, mutate)
+    with pytest.raises(RegisterError) as caught:
+        read_register(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert any(where in p and what in p for p in caught.value.problems), caught.value.problems
+
+
+def test_the_system_check_names_the_problem(tmp_path):
+    path = broken_copy(tmp_path, lambda r: r["sections"]["library"]["rows"]["L03"].update(categories=["shoe_size"]))
+    _load.cache_clear()
+    try:
+        with override_settings(PRIVACY_REGISTER_FILE=str(path)):
+            errors = register_is_valid()
+    finally:
+        _load.cache_clear()
+    assert [e.id for e in errors] == ["kolk.privacy.E001"]
+    assert "L03" in errors[0].msg
+    assert str(path) in errors[0].msg
+
+
+def test_another_organisation_ships_its_own_register(tmp_path):
+    def rename(raw):
+        raw["controller"]["name"] = "Bibliotheek Achterhoek"
+        raw["controller"]["town"] = "Doetinchem"
+
+    path = broken_copy(tmp_path, rename)
+    _load.cache_clear()
+    try:
+        with override_settings(PRIVACY_REGISTER_FILE=str(path)):
+            assert get_register().controller["name"] == "Bibliotheek Achterhoek"
+    finally:
+        _load.cache_clear()
+    assert get_register().controller["name"] == "DNK"
+
+
+def test_objection_and_consent_purposes_follow_the_bases():
+    register = get_register()
+    assert set(register.consent_purposes()) == {"notices_advice", "website_access"}
+    assert {"marketing_analysis", "direct_marketing", "newsletter", "offers"} <= set(register.objection_purposes())
+    assert "lending" not in register.objection_purposes()
