@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kolk.privacy",
     "kolk.people",
     "kolk.web",
+    "kolk.desk",
     "kolk.api",
 ]
 
@@ -126,7 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:home"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
