@@ -1,0 +1,1 @@
+"""Staff pages: the desk (balie), box office and privacy office."""

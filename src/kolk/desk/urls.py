@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kolk.desk import views
+
+app_name = "desk"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("inloggen/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+    path("uitloggen/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("personen/", views.person_find, name="person_find"),
+    path("personen/<int:pk>/", views.person_page, name="person"),
+]
