@@ -114,3 +114,97 @@ class OutboxAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class SubscriptionSource(models.TextChoices):
+    MEMBER_REGISTRATION = "member_registration", _("bij inschrijving als lid")
+    SITE_SIGNUP = "site_signup", _("aangemeld op de website")
+    DESK = "desk", _("aan de balie")
+
+
+class NewsletterSubscription(models.Model):
+    """One person (or a bare address) on the newsletter list, from sign-up to its end (N01)."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="newsletter_subscriptions",
+        verbose_name=_("persoon"),
+    )
+    # Only for someone who is not a person in kolk; a person's mail goes to their primary address.
+    email = models.EmailField(_("e-mailadres"), max_length=254, blank=True)
+    source = models.CharField(_("bron"), max_length=24, choices=SubscriptionSource.choices)
+    # The statement adds members automatically; the opt-out must be offered at that moment.
+    offered_opt_out = models.BooleanField(_("afmelden aangeboden"), default=False)
+    subscribed_at = models.DateTimeField(_("aangemeld"))
+    ended_at = models.DateTimeField(_("beëindigd"), null=True, blank=True, db_index=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "email", "email": "email"},
+        not_personal=["source", "offered_opt_out", "subscribed_at", "ended_at"],
+    )
+
+    class Meta:
+        verbose_name = _("nieuwsbriefabonnement")
+        verbose_name_plural = _("nieuwsbriefabonnementen")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | ~models.Q(email=""), name="subscription_has_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ended_at__isnull=True, person__isnull=False),
+                name="one_active_subscription_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(ended_at__isnull=True) & ~models.Q(email=""),
+                name="one_active_subscription_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"subscription #{self.pk}"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("concept")
+    SENDING = "sending", _("wordt verzonden")
+    SENT = "sent", _("verzonden")
+
+
+class CampaignPurpose(models.TextChoices):
+    NEWSLETTER = "newsletter", _("nieuwsbrief")
+    OFFERS = "offers", _("aanbiedingen per e-mail")
+
+
+class Campaign(models.Model):
+    """A newsletter or an email offer written by staff, sent to everyone the gate allows."""
+
+    purpose = models.CharField(
+        _("soort"), max_length=16, choices=CampaignPurpose.choices, default=CampaignPurpose.NEWSLETTER
+    )
+    subject = models.CharField(_("onderwerp"), max_length=200)
+    body = models.TextField(_("tekst"))
+    status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("gemaakt"))
+    sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(_("ontvangers"), default=0)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["purpose", "subject", "body", "status", "created_by", "created_at", "sent_at", "recipients"],
+    )
+
+    class Meta:
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -112,32 +112,21 @@ def message_domain() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "kolk.invalid"
 
 
-@transaction.atomic
-def message_queue(
+def message_build(
     *,
     template: str,
     context: Mapping[str, Any],
     purpose: str,
     kind: str,
-    actor: Any,
     idempotency_key: str,
     to_person: Any = None,
     to_address: str = "",
-    attachments: Iterable[Attachment] = (),
     language: str | None = None,
 ) -> OutboxMessage:
-    """Queue one email; the same `idempotency_key` never queues a second message.
-
-    `to_address` defaults to the person's primary email address. The templates
-    are rendered now, in the person's language, with `context` plus `person`,
-    `centre`, `site_url` and, for notice and marketing mail, `unsubscribe_url`.
-    """
+    """Render one message, unsaved (message_queue and campaigns save it)."""
     key = idempotency_key.strip()
     if not key or len(key) > 200:
         raise KolkError(_("Een bericht heeft een sleutel van 1 tot 200 tekens nodig."))
-    existing = OutboxMessage.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
     _check_kind(kind, purpose)
     address = (to_address or (_primary_email(to_person) if to_person is not None else "")).strip()
     try:
@@ -167,24 +156,60 @@ def message_queue(
         text = _render(f"comms/mail/{template}.txt", full)
         html = _render(f"comms/mail/{template}.html", full, required=False, autoescape=True)
     at = now()
+    return OutboxMessage(
+        person=to_person,
+        to_address=address,
+        kind=kind,
+        purpose=purpose,
+        template=template,
+        language=lang,
+        subject=subject[:255],
+        text_body=text,
+        html_body=html,
+        unsubscribe_url=link,
+        queued_at=at,
+        next_attempt_at=at,
+        idempotency_key=key,
+        message_id=make_msgid(domain=message_domain()),
+    )
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    purpose: str,
+    kind: str,
+    actor: Any,
+    idempotency_key: str,
+    to_person: Any = None,
+    to_address: str = "",
+    attachments: Iterable[Attachment] = (),
+    language: str | None = None,
+) -> OutboxMessage:
+    """Queue one email; the same `idempotency_key` never queues a second message.
+
+    `to_address` defaults to the person's primary email address. The templates
+    are rendered now, in the person's language, with `context` plus `person`,
+    `centre`, `site_url` and, for notice and marketing mail, `unsubscribe_url`.
+    """
+    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key.strip()).first()
+    if existing is not None:
+        return existing
+    message = message_build(
+        template=template,
+        context=context,
+        purpose=purpose,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        to_person=to_person,
+        to_address=to_address,
+        language=language,
+    )
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                person=to_person,
-                to_address=address,
-                kind=kind,
-                purpose=purpose,
-                template=template,
-                language=lang,
-                subject=subject[:255],
-                text_body=text,
-                html_body=html,
-                unsubscribe_url=link,
-                queued_at=at,
-                next_attempt_at=at,
-                idempotency_key=key,
-                message_id=make_msgid(domain=message_domain()),
-            )
+            message.save(force_insert=True)
             OutboxAttachment.objects.bulk_create(
                 [
                     OutboxAttachment(message=message, filename=name, content=bytes(content), mimetype=mimetype)
@@ -193,7 +218,7 @@ def message_queue(
             )
     except IntegrityError:
         # The same key queued at this moment by someone else: theirs stands.
-        return OutboxMessage.objects.get(idempotency_key=key)
+        return OutboxMessage.objects.get(idempotency_key=message.idempotency_key)
     audit_log(
         actor=actor,
         action="message.queued",
@@ -203,6 +228,21 @@ def message_queue(
     message_id = message.pk
     transaction.on_commit(lambda: _enqueue_send(message_id), robust=True)
     return message
+
+
+def messages_queue_bulk(messages: list[OutboxMessage]) -> None:
+    """Save built messages in one statement (a key already queued is skipped); flush after commit.
+
+    For campaigns: the caller audits the run once.
+    """
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    transaction.on_commit(_enqueue_flush, robust=True)
+
+
+def _enqueue_flush() -> None:
+    from kolk.comms.tasks import flush_outbox
+
+    flush_outbox.enqueue()
 
 
 def _enqueue_send(message_id: int) -> None:
@@ -241,7 +281,9 @@ def may_send(message: OutboxMessage) -> bool:
     if message.kind == MessageKind.SERVICE:
         return True
     if message.person_id is None:
-        return False
+        from kolk.comms.newsletter import bare_subscription_active
+
+        return message.purpose == "newsletter" and bare_subscription_active(message.to_address)
     register = get_register()
     person_id = message.person_id
     if restricted_ids().filter(subject_id=person_id).exists():

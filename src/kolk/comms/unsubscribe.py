@@ -127,4 +127,8 @@ def unsubscribe_apply(*, token: str, actor: Any) -> UnsubscribeResult:
                 changed = True
         else:
             raise KolkError(_("Voor dit bericht kun je je niet afmelden."), code="not_optional")
+    if request.purpose == "newsletter":
+        from kolk.comms.newsletter import newsletter_end_for_link
+
+        changed = newsletter_end_for_link(request=request, actor=actor) or changed
     return UnsubscribeResult(purpose=request.purpose, channel=request.channel, changed=changed)
