@@ -283,6 +283,22 @@ def campaign_send(*, campaign: Campaign, actor: Any) -> int:
     return queued
 
 
+@transaction.atomic
+def campaign_start(*, campaign: Campaign, actor: Any) -> None:
+    """Hand a campaign to the worker, which runs campaign_send (safe to press twice)."""
+    if campaign.status == CampaignStatus.SENT:
+        raise KolkError(_("Deze campagne is al verzonden."))
+    audit_log(actor=actor, action="campaign.requested", details={"campaign": campaign.pk})
+    campaign_id, actor_id = campaign.pk, getattr(actor, "pk", None)
+
+    def enqueue() -> None:
+        from kolk.comms.tasks import send_campaign
+
+        send_campaign.enqueue(campaign_id, actor_id)
+
+    transaction.on_commit(enqueue)
+
+
 def campaigns(*, purpose: str | None = None) -> models.QuerySet[Campaign]:
     qs = Campaign.objects.order_by("-created_at", "-pk")
     return qs.filter(purpose=purpose) if purpose else qs
