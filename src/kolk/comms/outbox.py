@@ -403,11 +403,13 @@ def outbox_due_count() -> int:
     ).count()
 
 
-def outbox_flush(*, limit: int | None = None, progress: Callable[[int], Any] | None = None) -> FlushReport:
+def outbox_flush(
+    *, limit: int | None = None, progress: Callable[[int], Any] | None = None, connection: Any = None
+) -> FlushReport:
     """Send every message that is due, in claimed batches over one SMTP connection."""
     report = FlushReport(recovered=outbox_recover())
     done = 0
-    connection = smtp_connection()
+    connection = connection or smtp_connection()
     try:
         while limit is None or done < limit:
             batch = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done)
