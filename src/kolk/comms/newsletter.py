@@ -134,13 +134,6 @@ def newsletter_end_for_link(*, request: UnsubscribeRequest, actor: Any) -> bool:
     return _end(list(active.values_list("pk", flat=True)), actor=actor) > 0
 
 
-def bare_subscription_active(email: str) -> bool:
-    """Whether a bare address (no person) is still on the list: checked right before sending."""
-    return NewsletterSubscription.objects.filter(
-        email__iexact=email, person__isnull=True, ended_at__isnull=True
-    ).exists()
-
-
 def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
     return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
 
