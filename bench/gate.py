@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kolk.settings")
 os.environ.setdefault("KOLK_AUDIT_SEAL_ON_COMMIT", "false")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
