@@ -66,3 +66,19 @@ def test_the_privacy_office_is_for_the_privacy_officer(client, staff, privacy_of
 def test_a_member_reaches_none_of_it(client):
     client.force_login(UserFactory(roles=[Role.MEMBER], is_staff=False))
     assert client.get(reverse("desk:privacy_office")).status_code == 403
+
+
+def test_an_erasure_request_at_the_desk(client, staff):
+    from kolk.people.models import Person
+
+    person = PersonFactory()
+    client.force_login(staff)
+    client.post(
+        reverse("desk:privacy_request_new", args=[person.pk]),
+        {"kind": "erasure", "channel": "desk", "identity_method": "passport"},
+    )
+    request = RightsRequest.objects.get()
+    page = client.get(reverse("desk:privacy_request", args=[request.pk])).content.decode()
+    assert "people.Person" in page
+    client.post(reverse("desk:privacy_request", args=[request.pk]), {"action": "erase"})
+    assert not Person.objects.filter(pk=person.pk).exists()

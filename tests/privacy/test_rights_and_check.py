@@ -107,3 +107,37 @@ def test_the_check_names_the_statements_own_gaps():
     gaps = [f.message for f in run_checks() if f.level == "gap"]
     assert any("fiscal" in g and "art. 52 AWR" in g for g in gaps)
     assert any("privacy_choices" in g for g in gaps)
+
+
+def test_erasure_is_itemised_and_refused_while_a_hold_stands(staff, monkeypatch):
+    from kolk.privacy.register import Text
+    from kolk.privacy.rights import erasure_execute, erasure_plan
+
+    person = PersonFactory()
+    other = PersonFactory()
+    monkeypatch.setattr(retention, "_holds", dict(retention._holds))
+    retention.register_hold(
+        "unpaid", lambda: Person.objects.filter(pk=other.pk).values("pk"), Text("onbetaalde factuur", "unpaid invoice")
+    )
+    request = request_receive(subject=person, kind="erasure", channel="desk", identity_method="passport", actor=staff)
+    plan = erasure_plan(person)
+    assert "people.Person" in plan["erase_now"]
+    assert plan["kept"] == []
+    held_request = request_receive(
+        subject=other, kind="erasure", channel="desk", identity_method="passport", actor=staff
+    )
+    assert erasure_plan(other)["kept"][0]["why"] == "onbetaalde factuur"
+    with pytest.raises(KolkError, match="onbetaalde factuur"):
+        erasure_execute(request=held_request, actor=staff)
+    erasure_execute(request=request, actor=staff)
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert Person.objects.filter(pk=other.pk).exists()
+
+
+def test_a_correction_names_the_partners_that_must_hear_of_it(staff, person):
+    from kolk.privacy.rights import corrections_to_pass_on
+
+    disclose(recipient="R07", purpose="segmentation", model=Person, fields=["postcode", "date_of_birth"], actor=staff)
+    partners = corrections_to_pass_on(person, {"address"})
+    assert [(p["recipient"], p["categories"]) for p in partners] == [("R07", ["address"])]
+    assert corrections_to_pass_on(person, {"email"}) == []

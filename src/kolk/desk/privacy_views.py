@@ -21,7 +21,11 @@ from kolk.people.models import Person
 from kolk.privacy.access import access_package
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.office import breach_record, office_overview
+from kolk.privacy.register import get_register
 from kolk.privacy.rights import (
+    corrections_to_pass_on,
+    erasure_execute,
+    erasure_plan,
     identity_ok,
     request_close,
     request_extend,
@@ -60,6 +64,14 @@ def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
 def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     rights_request = get_object_or_404(RightsRequest.objects.select_related("subject"), pk=pk)
     forms = {"identity": IdentityForm(), "extend": ExtendForm(), "close": CloseForm()}
+    if request.method == "POST" and request.POST.get("action") == "erase":
+        try:
+            erasure_execute(request=rights_request, actor=request.user)
+        except KolkError as exc:
+            messages.error(request, str(exc.message))
+            return redirect("desk:privacy_request", pk=pk)
+        messages.success(request, _("Verwijderd. Wat bewaard moest blijven staat in het verzoek."))
+        return redirect("desk:person_find")
     if request.method == "POST":
         action = request.POST.get("action", "")
         form_class = {"identity": IdentityForm, "extend": ExtendForm, "close": CloseForm}.get(action)
@@ -81,10 +93,16 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(getattr(exc, "message", exc)))
             else:
                 return redirect("desk:privacy_request", pk=pk)
+    person = rights_request.subject
+    extra: dict[str, Any] = {}
+    if rights_request.kind == RightsRequest.Kind.ERASURE:
+        extra["plan"] = erasure_plan(person, get_language() or "nl")
+    if rights_request.kind == RightsRequest.Kind.CORRECTION:
+        extra["partners"] = corrections_to_pass_on(person, set(get_register().categories))
     return render(
         request,
         "desk/privacy/request.html",
-        {"req": rights_request, "person": rights_request.subject, "identity_ok": identity_ok(rights_request), **forms},
+        {"req": rights_request, "person": person, "identity_ok": identity_ok(rights_request), **forms, **extra},
     )
 
 

@@ -147,3 +147,121 @@ def requests_due(within_days: int = 7) -> models.QuerySet[RightsRequest]:
         .filter(models.Q(extended_to__lte=limit) | models.Q(extended_to__isnull=True, due_on__lte=limit))
         .order_by("due_on")
     )
+
+
+def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
+    """What an erasure would do now: what goes, what is kept, why, and until when (D04, art. 17).
+
+    Kept are: everything of a person under a legal hold (an unpaid invoice, an
+    open request other than this one, a legal demand), a person an app keeps
+    while a relationship runs (a subscription, an open order), and rows that a
+    rule with its own legal duty keeps (the fiscal seven years).
+    """
+    from kolk.privacy import retention
+    from kolk.privacy.fieldmap import personal_models
+    from kolk.privacy.register import get_register
+    from kolk.privacy.statement import retention_text
+
+    register = get_register()
+    kept: list[dict[str, Any]] = []
+    me = type(subject)._default_manager.filter(pk=subject.pk)
+    for hold in retention.holds():
+        ids = hold.subjects()
+        if hold.name == "open_request":  # this very request does not hold itself
+            ids = RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).exclude(
+                kind=RightsRequest.Kind.ERASURE
+            )
+            ids = ids.values("subject_id")
+        if me.filter(pk__in=ids).exists():
+            kept.append({"what": "*", "why": hold.reason.get(lang), "until": None})
+    for name, source in retention._keeps.items():
+        if me.filter(pk__in=source()).exists():
+            kept.append({"what": "*", "why": name, "until": None})
+    goes: list[str] = []
+    for model, pmap in personal_models():
+        if pmap.subject is None:
+            continue
+        if not model._default_manager.filter(**{pmap.subject_lookup("pk"): subject.pk}).exists():
+            continue
+        duty = next(
+            (
+                r
+                for r in retention.retained_data()
+                if r.model_label == model._meta.label and register.retention[r.rule].basis == "legal_obligation"
+            ),
+            None,
+        )
+        if duty is not None:
+            rule = register.retention[duty.rule]
+            kept.append(
+                {
+                    "what": model._meta.label,
+                    "why": rule.note.get(lang) if rule.note else rule.key,
+                    "until": retention_text(register, rule, lang),
+                }
+            )
+        else:
+            goes.append(model._meta.label)
+    return {"erase_now": goes if not any(k["what"] == "*" for k in kept) else [], "kept": kept}
+
+
+@transaction.atomic
+def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
+    """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
+    from kolk.privacy.retention import erasure_record
+
+    if request.kind != RightsRequest.Kind.ERASURE:
+        raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")
+    if not identity_ok(request):
+        raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+    subject = request.subject
+    plan = erasure_plan(subject)
+    if not plan["erase_now"]:
+        raise KolkError(
+            _("Nu kan niets worden verwijderd: %(why)s") % {"why": "; ".join(k["why"] for k in plan["kept"])},
+            code="held",
+        )
+    subject_pk = subject.pk
+    request_close(
+        request=request,
+        done=True,
+        outcome=_("verwijderd; bewaard: %(kept)s") % {"kept": ", ".join(k["what"] for k in plan["kept"]) or "-"},
+        actor=actor,
+    )
+    erasure_record([subject_pk], reason="request")
+    audit_log(
+        actor=actor,
+        action="rights.erased",
+        subject_ref="",
+        details={"request": request.pk, "sources": len(plan["erase_now"])},
+    )
+    type(subject)._default_manager.filter(pk=subject_pk).delete()
+    return plan
+
+
+def corrections_to_pass_on(subject: models.Model, categories: set[str]) -> list[dict[str, Any]]:
+    """Partners that received data of these categories and must hear of a correction (art. 19)."""
+    from django.apps import apps
+
+    from kolk.privacy.disclosure import recipients_of
+    from kolk.privacy.gate import lookup_category
+    from kolk.privacy.register import get_register
+
+    register = get_register()
+    result = []
+    for disclosure in recipients_of(subject):
+        if disclosure.aggregate is not None or not disclosure.model:
+            continue
+        model = apps.get_model(disclosure.model)
+        sent = {lookup_category(model, f) for f in disclosure.fields}
+        if sent & categories:
+            partner = register.recipients.get(disclosure.recipient)
+            result.append(
+                {
+                    "recipient": disclosure.recipient,
+                    "name": partner.name if partner else disclosure.recipient,
+                    "when": disclosure.disclosed_at,
+                    "categories": sorted(sent & categories),
+                }
+            )
+    return result
