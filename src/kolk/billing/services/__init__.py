@@ -1,0 +1,19 @@
+"""Writes on billing. Other apps call these, never the models' managers.
+
+Every service is keyword-only, takes the acting user, runs in one transaction
+and leaves one audit entry; bad input raises ValidationError or KolkError with
+a Dutch message, and nothing is written.
+"""
+
+from kolk.billing.services.accounts import bank_account_set, mandate_revoke, mandate_sign
+from kolk.billing.services.invoices import InvoiceLineIn, invoice_cancel, invoice_create, payment_record
+
+__all__ = [
+    "InvoiceLineIn",
+    "bank_account_set",
+    "invoice_cancel",
+    "invoice_create",
+    "mandate_revoke",
+    "mandate_sign",
+    "payment_record",
+]
