@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kolk.billing.models import BankAccount, Invoice, Mandate, Payment
+from kolk.billing.models import BankAccount, Collection, Invoice, Mandate, Payment
 from kolk.people.models import Person
 
 
-def _paid_subquery() -> Coalesce:
+def paid_subquery() -> Coalesce:
     paid = (
         Payment.objects.filter(invoice=OuterRef("pk"))
         .order_by()
@@ -24,7 +24,7 @@ def _paid_subquery() -> Coalesce:
 
 def invoices_for(person: Person) -> QuerySet[Invoice]:
     """A person's invoices, newest first, each with `paid_cents`."""
-    return Invoice.objects.filter(person=person).annotate(paid_cents=_paid_subquery()).order_by("-issued_on", "-number")
+    return Invoice.objects.filter(person=person).annotate(paid_cents=paid_subquery()).order_by("-issued_on", "-number")
 
 
 def invoice_get(invoice_id: int) -> Invoice | None:
@@ -33,7 +33,7 @@ def invoice_get(invoice_id: int) -> Invoice | None:
         Invoice.objects.filter(pk=invoice_id)
         .select_related("person")
         .prefetch_related("lines")
-        .annotate(paid_cents=_paid_subquery())
+        .annotate(paid_cents=paid_subquery())
         .first()
     )
 
@@ -109,3 +109,8 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     if paid is None:
         paid = invoice.payments.aggregate(total=Sum("amount_cents"))["total"] or 0
     return InvoiceTotals(total_cents=invoice.total_cents, vat=rows, paid_cents=paid)
+
+
+def collections_pending() -> QuerySet[Collection]:
+    """Collections whose file was not yet written (a run stopped after recording them)."""
+    return Collection.objects.filter(exported_at__isnull=True).order_by("pk")

@@ -6,11 +6,14 @@ a Dutch message, and nothing is written.
 """
 
 from kolk.billing.services.accounts import bank_account_set, mandate_revoke, mandate_sign
+from kolk.billing.services.collections import collection_create, collection_mark_exported
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_cancel, invoice_create, payment_record
 
 __all__ = [
     "InvoiceLineIn",
     "bank_account_set",
+    "collection_create",
+    "collection_mark_exported",
     "invoice_cancel",
     "invoice_create",
     "mandate_revoke",
