@@ -17,7 +17,7 @@ from tqdm import tqdm
 from kolk.billing.models import Collection
 from kolk.billing.selectors import collections_pending
 from kolk.billing.sepa import collection_xml
-from kolk.billing.services import collection_create, collection_mark_exported
+from kolk.billing.services import camt_import, collection_create, collection_mark_exported
 from kolk.billing.services.collections import collectable_invoices
 from kolk.core.errors import KolkError
 
@@ -46,11 +46,15 @@ class Command(BaseCommand):
         collect = sub.add_parser("collect", help="incasseer openstaande facturen met een machtiging")
         collect.add_argument("--date", required=True, type=dt.date.fromisoformat, help="incassodatum, JJJJ-MM-DD")
         collect.add_argument("--out", required=True, type=Path, help="het pain.008-bestand dat wordt geschreven")
+        camt = sub.add_parser("camt", help="lees een CAMT.053-bankafschrift in en boek de betalingen")
+        camt.add_argument("file", type=Path)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             if action == "collect":
                 self.collect(options["date"], options["out"])
+            else:
+                self.camt(options["file"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         except KolkError as exc:
@@ -82,3 +86,32 @@ class Command(BaseCommand):
         )
         if collections_pending().exists() or collectable_invoices().exists():
             self.stdout.write(_("Er staat nog meer klaar: voer de opdracht opnieuw uit."))
+
+    def camt(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Kan %(path)s niet lezen: %(error)s") % {"path": path, "error": exc}) from exc
+        result = camt_import(data=data, actor=None)
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "%(tx)s transacties: %(new)s betalingen geboekt, %(already)s waren al geboekt, "
+                    "%(settled)s facturen voldaan, %(skipped)s afschrijvingen of niet geboekte posten overgeslagen."
+                )
+                % {
+                    "tx": result.transactions,
+                    "new": result.recorded,
+                    "already": result.already,
+                    "settled": len(result.settled),
+                    "skipped": result.skipped,
+                }
+            )
+        )
+        if result.unmatched:
+            self.stdout.write(self.style.WARNING(_("Niet verwerkt (%(n)s):") % {"n": len(result.unmatched)}))
+            for item in result.unmatched:
+                self.stdout.write(
+                    f"  {item.booking_date}  {euros(item.amount_cents):>12}  {item.reference}  "
+                    f"{item.remittance}  [{item.reason}]"
+                )
