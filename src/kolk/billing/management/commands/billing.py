@@ -108,9 +108,13 @@ class Command(BaseCommand):
                 }
             )
         )
-        if result.unmatched:
-            self.stdout.write(self.style.WARNING(_("Niet verwerkt (%(n)s):") % {"n": len(result.unmatched)}))
-            for item in result.unmatched:
+        for title, items in [
+            (_("Niet verwerkt (%(n)s):"), result.unmatched),
+            (_("Teruggeboekte incasso's, handmatig afhandelen (%(n)s):"), result.returned),
+        ]:
+            if items:
+                self.stdout.write(self.style.WARNING(title % {"n": len(items)}))
+            for item in items:
                 self.stdout.write(
                     f"  {item.booking_date}  {euros(item.amount_cents):>12}  {item.reference}  "
                     f"{item.remittance}  [{item.reason}]"
