@@ -65,3 +65,15 @@ def test_demo_data():
     assert Invoice.objects.filter(source="library.fine").exists()
     member = ctx.shared["people"][0]
     assert Invoice.objects.filter(person_id=member).exists()
+
+
+def test_sepa_creditor_checks(settings):
+    from kolk.billing.checks import sepa_creditor
+
+    settings.DEBUG = True
+    assert sepa_creditor() == []
+    settings.DEBUG = False
+    assert [m.id for m in sepa_creditor()] == ["kolk.billing.W001"]
+    settings.KOLK_SEPA_CREDITOR_ID = "NL00ZZZ012345670000"
+    settings.KOLK_SEPA_CREDITOR_IBAN = "NL20INGB0001234568"
+    assert [m.id for m in sepa_creditor()] == ["kolk.billing.E001", "kolk.billing.E002"]
