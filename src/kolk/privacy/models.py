@@ -7,6 +7,8 @@ append-only and hash-chained after commit (see kolk.privacy.audit).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -162,3 +164,188 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq}:{self.hash}"
+
+
+class ErasureLog(models.Model):
+    """Who was erased (by id only), so a restore from backup can erase them again."""
+
+    subject_pk = models.BigIntegerField(unique=True)
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "erased_at", "reason"])
+
+    def __str__(self) -> str:
+        return f"{self.subject_pk} ({self.reason})"
+
+
+class LegalDemand(ImmutableModel):
+    """A demand by law (e.g. the police on suspicion of a crime), recorded before release."""
+
+    authority = models.CharField(max_length=120)
+    legal_ground = models.CharField(max_length=200)
+    officer_reference = models.CharField(max_length=120)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["authority", "legal_ground", "officer_reference", "recorded_by", "recorded_at"],
+    )
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.officer_reference}"
+
+
+class Disclosure(ImmutableModel):
+    """One release of data to a recipient of the register (or on a legal demand)."""
+
+    recipient = models.CharField(max_length=16, db_index=True)  # R01..R07, or LEGAL
+    purpose = models.CharField(max_length=64)
+    model = models.CharField(max_length=100, blank=True, default="")  # the model whose fields went
+    fields = models.JSONField(default=list)
+    person_count = models.PositiveIntegerField(default=0)
+    aggregate = models.JSONField(null=True, blank=True)  # counts only, for aggregate-only recipients
+    legal_demand = models.ForeignKey(LegalDemand, null=True, blank=True, on_delete=models.PROTECT)
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    disclosed_at = models.DateTimeField(db_index=True)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=[
+            "recipient",
+            "purpose",
+            "model",
+            "fields",
+            "person_count",
+            "aggregate",
+            "legal_demand",
+            "disclosed_by",
+            "disclosed_at",
+        ],
+    )
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.purpose} {self.disclosed_at:%Y-%m-%d}"
+
+
+class DisclosureItem(models.Model):
+    """That one person's data went out in a disclosure: what went where, and when."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="items")
+    subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="disclosures")
+
+    privacy = PrivacyMap(subject="subject", personal={"subject": "privacy_choices"}, not_personal=["disclosure"])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["disclosure", "subject"], name="disclosed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.disclosure_id}:{self.subject_id}"
+
+
+class RightsRequest(models.Model):
+    """A person's request under the statement's rights (D01-D08) or the GDPR (art. 18, 20)."""
+
+    class Kind(models.TextChoices):
+        EXPLANATION = "explanation", _("uitleg (D01)")
+        ACCESS = "access", _("inzage (D02)")
+        CORRECTION = "correction", _("correctie (D03)")
+        ERASURE = "erasure", _("verwijdering (D04)")
+        WITHDRAWAL = "withdrawal", _("intrekken toestemming (D05)")
+        OBJECTION = "objection", _("bezwaar (D06)")
+        RESTRICTION = "restriction", _("beperking (art. 18)")
+        PORTABILITY = "portability", _("overdraagbaarheid (art. 20)")
+        COMPLAINT = "complaint", _("klacht (D08)")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("portaal")
+        DESK = "desk", _("balie")
+        LETTER = "letter", _("brief")
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("afgehandeld")
+        REFUSED = "refused", _("afgewezen")
+
+    subject = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="rights_requests"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    due_on = models.DateField(db_index=True)
+    extended_to = models.DateField(null=True, blank=True)
+    extension_reason = models.CharField(max_length=300, blank=True)
+    # D07: that identity was proven at the desk (who saw it, how, when); never the document.
+    identity_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_seen_at = models.DateTimeField(null=True, blank=True)
+    identity_method = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    privacy = PrivacyMap(
+        subject="subject",
+        personal={
+            "subject": "privacy_choices",
+            "kind": "privacy_choices",
+            "channel": "privacy_choices",
+            "received_at": "privacy_choices",
+            "extension_reason": "privacy_choices",
+            "identity_seen_at": "privacy_choices",
+            "identity_method": "privacy_choices",
+            "outcome": "privacy_choices",
+            "closed_at": "privacy_choices",
+        },
+        not_personal=["due_on", "extended_to", "identity_seen_by", "status", "received_by"],
+    )
+
+    class Meta:
+        verbose_name = _("verzoek")
+        verbose_name_plural = _("verzoeken")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.received_at:%Y-%m-%d}"
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.extended_to or self.due_on
+
+
+class Breach(models.Model):
+    """A personal data breach: the 72-hour clock to the Autoriteit Persoonsgegevens (art. 33)."""
+
+    discovered_at = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    categories = models.JSONField(default=list)  # data category keys
+    people_affected = models.PositiveIntegerField(default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    not_reported_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=[
+            "discovered_at",
+            "summary",
+            "categories",
+            "people_affected",
+            "reported_at",
+            "not_reported_reason",
+            "recorded_by",
+        ],
+    )
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def report_deadline(self) -> dt.datetime:
+        return self.discovered_at + dt.timedelta(hours=72)
