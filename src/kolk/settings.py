@@ -167,6 +167,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The website and portal (kolk.web): cookie notice, analytics, lockout (W01-W04, A01-A03, X01).
+KOLK_COOKIE_NOTICE_VERSION = int(os.environ.get("KOLK_COOKIE_NOTICE_VERSION", "1"))
+KOLK_GA_MEASUREMENT_ID = os.environ.get("KOLK_GA_MEASUREMENT_ID", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

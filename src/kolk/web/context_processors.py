@@ -1,12 +1,19 @@
-"""What every page needs to know about the centre (from the register)."""
+"""What every page needs to know: the centre (from the register) and the cookie answer."""
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from kolk.privacy.register import get_register
+from kolk.web.cookies import cookie_consent
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     register = get_register()
-    return {"centre": register.controller, "statement_version": register.version}
+    return {
+        "centre": register.controller,
+        "statement_version": register.version,
+        "cookie_consent": cookie_consent(request),
+        "ga_measurement_id": settings.KOLK_GA_MEASUREMENT_ID,
+    }

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from kolk.web import views
+from kolk.web.views import cookies, public
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("privacy", views.privacy_statement, name="privacy"),
+    path("", public.home, name="home"),
+    path("privacy", public.privacy_statement, name="privacy"),
+    path("cookies", cookies.cookies, name="cookies"),
 ]

@@ -1,0 +1,41 @@
+"""What the website keeps: cookie choices (W01) and portal events (A01-A03)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.fieldmap import PrivacyMap
+
+
+class CookieChoice(models.Model):
+    """One visitor's answer to the cookie notice, as evidence of consent (W01).
+
+    The visitor is a random id from a first-party, strictly necessary cookie: it
+    is tied to no Person and no IP address. It is still an online identifier, so
+    the record is declared personal (a consent record) rather than not personal.
+    """
+
+    visitor_id = models.CharField(max_length=32, db_index=True)
+    notice_version = models.PositiveIntegerField()
+    analytics = models.BooleanField()
+    social = models.BooleanField()
+    chosen_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        personal={
+            "visitor_id": "privacy_choices",
+            "analytics": "privacy_choices",
+            "social": "privacy_choices",
+            "chosen_at": "privacy_choices",
+        },
+        not_personal=["notice_version"],
+    )
+
+    class Meta:
+        verbose_name = _("cookiekeuze")
+        verbose_name_plural = _("cookiekeuzes")
+
+    def __str__(self) -> str:
+        return f"v{self.notice_version} analytics={self.analytics} social={self.social}"
