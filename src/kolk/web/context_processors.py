@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from kolk.privacy.register import get_register
 from kolk.web.cookies import cookie_consent
+from kolk.web.portal import sections
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +17,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "statement_version": register.version,
         "cookie_consent": cookie_consent(request),
         "ga_measurement_id": settings.KOLK_GA_MEASUREMENT_ID,
+        "portal_sections": sections(),
     }

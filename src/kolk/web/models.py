@@ -39,3 +39,29 @@ class CookieChoice(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.notice_version} analytics={self.analytics} social={self.social}"
+
+
+class PortalEvent(models.Model):
+    """What a member did in the portal, and when (A01/A02 evidence), with the IP address (A03).
+
+    The IP address is kept for error analysis only, under the portal's retention
+    rule (five years after the subscription ends).
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="portal_events")
+    action = models.CharField(max_length=40)
+    at = models.DateTimeField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "login_data", "action": "login_data", "at": "login_data", "ip_address": "ip_address"},
+    )
+
+    class Meta:
+        verbose_name = _("portaalactie")
+        verbose_name_plural = _("portaalacties")
+        indexes = [models.Index(fields=["person", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
