@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import translate_url
 
 from kolk.privacy.register import get_register
 from kolk.web.cookies import cookie_consent
@@ -18,4 +19,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "cookie_consent": cookie_consent(request),
         "ga_measurement_id": settings.KOLK_GA_MEASUREMENT_ID,
         "portal_sections": sections(),
+        # The language switch posts the page's Dutch path: Django's set_language resolves
+        # `next` in the default language, so an /en/ path would not translate back.
+        "switch_next": translate_url(request.get_full_path(), settings.LANGUAGE_CODE),
     }
