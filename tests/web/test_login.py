@@ -11,10 +11,13 @@ from axes.models import AccessAttempt
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from kolk.core.periodic import jobs
 from kolk.privacy.checks import field_map_errors
 from kolk.privacy.models import AuditEntry
 from kolk.web.models import PortalEvent
+from kolk.web.tasks import failed_logins_expire
 from tests.web.factories import PASSWORD, member
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +137,25 @@ def test_axes_tables_are_declared():
     from django.apps import apps
 
     assert field_map_errors(apps.get_app_config("axes").get_models()) == []
+
+
+def test_a_new_password_lifts_the_lockout(client):
+    member()
+    for attempt in range(5):
+        _login(client, "lid", f"fout{attempt}")
+    assert _login(client, "lid").status_code == 429
+    link = _reset_link(client, "lid@example.nl")
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "een-nieuw-lang-wachtwoord-42"
+    client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert _login(client, "lid", new).status_code == 302
+
+
+def test_failed_logins_are_deleted_after_their_cool_off(client, settings):
+    member()
+    _login(client, "lid", "fout")
+    assert failed_logins_expire() == 0
+    with mock.patch("kolk.web.tasks.now", return_value=timezone.now() + settings.AXES_COOLOFF_TIME):
+        assert failed_logins_expire() == 1
+    assert not AccessAttempt.objects.exists()
+    assert "web.expire_failed_logins" in [job.name for job in jobs()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -66,6 +67,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponseRedirect:
         response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())  # a new password lifts a lockout
         person = getattr(form.user, "person", None)
         if person is not None:
             portal_event_record(
