@@ -333,3 +333,16 @@ def test_portal_pages_use_a_bounded_number_of_queries(client, lid, django_assert
     for name in PAGES:
         with django_assert_max_num_queries(12):
             client.get(reverse(name))
+
+
+def test_objections_are_named_as_in_the_statement(client, lid):
+    html = client.get(reverse("web:portal_choices")).content.decode()
+    for title in ("Nieuwsbrief", "Profilering", "Aanbiedingen en nieuwe producten of diensten per telefoon"):
+        assert title in html
+
+
+def test_a_field_error_is_tied_to_its_input(client, lid):
+    html = client.post(reverse("web:portal_details"), _details(lid.person, postcode="12")).content.decode()
+    assert 'aria-describedby="id_postcode_error"' in html
+    assert 'id="id_postcode_error"' in html
+    assert 'aria-invalid="true"' in html

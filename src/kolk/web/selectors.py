@@ -41,17 +41,22 @@ class ObjectionRow:
 
 def one_click_objections() -> list[tuple[str, tuple[str, ...]]]:
     """(purpose, channels) a member may object to in the portal; channels empty = all at once."""
+    return [(purpose, channels) for purpose, (channels, _title) in _objectable().items()]
+
+
+def _objectable() -> dict[str, tuple[tuple[str, ...], Any]]:
+    """purpose -> (channels, the title it is known by: its statement section's, else its own label)."""
     register = get_register()
-    result: dict[str, tuple[str, ...]] = {}
+    result: dict[str, tuple[tuple[str, ...], Any]] = {}
     for section in register.sections.values():
         if section.objection:
             for row in section.rows:
                 for purpose in row.purposes:
-                    result[purpose] = section.channels
+                    result[purpose] = (section.channels, section.title)
     for purpose in MARKETING:
-        result.setdefault(purpose, ())
+        result.setdefault(purpose, ((), register.purposes[purpose].label))
     allowed = set(register.objection_purposes())
-    return [(p, c) for p, c in result.items() if p in allowed]
+    return {p: v for p, v in result.items() if p in allowed}
 
 
 def portal_choices(person: Any, lang: str) -> dict[str, Any]:
@@ -68,8 +73,8 @@ def portal_choices(person: Any, lang: str) -> dict[str, Any]:
         for p in register.consent_purposes()
     ]
     objections = []
-    for purpose, channels in one_click_objections():
-        label = register.purposes[purpose].label.get(lang)
+    for purpose, (channels, title) in _objectable().items():
+        label = title.get(lang)
         general = state["objections"].get((purpose, "")) is True
         for channel in channels or ("",):
             objects = general or state["objections"].get((purpose, channel)) is True
