@@ -176,6 +176,8 @@ if not DEBUG:
 # The website and portal (kolk.web): cookie notice, analytics, lockout (W01-W04, A01-A03, X01).
 KOLK_COOKIE_NOTICE_VERSION = int(os.environ.get("KOLK_COOKIE_NOTICE_VERSION", "1"))
 KOLK_GA_MEASUREMENT_ID = os.environ.get("KOLK_GA_MEASUREMENT_ID", "")
+KOLK_CLIENT_IP_HEADER = os.environ.get("KOLK_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP behind a proxy
+AXES_CLIENT_IP_CALLABLE = "kolk.web.portal.client_ip"
 KOLK_PORTAL_IDLE_SECONDS = int(os.environ.get("KOLK_PORTAL_IDLE_SECONDS", str(30 * 60)))
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works once, for two hours
 AXES_FAILURE_LIMIT = 5

@@ -21,6 +21,7 @@ from kolk.privacy.register import get_register
 from kolk.web import portal
 from kolk.web.models import PortalEvent
 from kolk.web.portal import owned_or_404, register_section, sections
+from kolk.web.privacy import portal_events_of, portal_last_activity
 from kolk.web.services import portal_details_change, portal_event_record
 from tests.factories import PersonFactory, UserFactory
 from tests.web.factories import member
@@ -346,3 +347,37 @@ def test_a_field_error_is_tied_to_its_input(client, lid):
     assert 'aria-describedby="id_postcode_error"' in html
     assert 'id="id_postcode_error"' in html
     assert 'aria-invalid="true"' in html
+
+
+def test_portal_retention_sources(lid):
+    other = member(username="ander")
+    portal_event_record(person=lid.person, action="login", ip_address="192.0.2.1", actor=lid)
+    portal_event_record(person=lid.person, action="logout", ip_address="192.0.2.1", actor=lid)
+    portal_event_record(person=other.person, action="login", ip_address=None, actor=other)
+    rows = {row["subject_id"]: row["event_date"] for row in portal_last_activity()}
+    assert rows == {lid.person.pk: today(), other.person.pk: today()}
+    assert portal_events_of([lid.person.pk]).count() == 2
+    assert portal_events_of([lid.person.pk], before=today()).count() == 0
+
+
+def test_portal_pages_are_not_cached_and_renew_the_idle_timeout(client, lid, settings):
+    settings.KOLK_PORTAL_IDLE_SECONDS = 600
+    response = client.get(reverse("web:portal_details"))
+    assert "no-store" in response["Cache-Control"]
+    assert client.session.get_expiry_age() == 600
+
+
+def test_the_ip_address_behind_a_proxy(client, lid, settings):
+    settings.KOLK_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    client.post(
+        reverse("web:portal_choice_change"),
+        {"kind": "objection", "purpose": "newsletter", "value": "1"},
+        headers={"X-Real-IP": "198.51.100.7"},
+    )
+    assert PortalEvent.objects.get(action="objection_made").ip_address == "198.51.100.7"
+    client.post(
+        reverse("web:portal_choice_change"),
+        {"kind": "objection", "purpose": "newsletter", "value": "0"},
+        headers={"X-Real-IP": "not-an-address"},
+    )
+    assert PortalEvent.objects.get(action="objection_withdrawn").ip_address is None

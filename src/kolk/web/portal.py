@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.views.decorators.cache import never_cache
 
 from kolk.core.roles import Role, has_role
 from kolk.privacy.ledger import has_consent
@@ -52,8 +53,13 @@ def sections() -> list[PortalSection]:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from, as the web server saw it (A03)."""
-    value = request.META.get("REMOTE_ADDR", "")
+    """The address the request came from (A03); also axes' AXES_CLIENT_IP_CALLABLE.
+
+    Behind a reverse proxy, KOLK_CLIENT_IP_HEADER names the META key the proxy
+    sets (e.g. HTTP_X_REAL_IP); otherwise REMOTE_ADDR. Only a valid address is kept.
+    """
+    header = getattr(settings, "KOLK_CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
+    value = str(request.META.get(header, "")).split(",")[0].strip()
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
@@ -64,6 +70,7 @@ View = Callable[..., HttpResponse]
 
 
 def _guard(view: View, *, needs_consent: bool) -> View:
+    @never_cache
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
