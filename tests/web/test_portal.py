@@ -27,7 +27,7 @@ from tests.factories import PersonFactory, UserFactory
 from tests.web.factories import member
 
 pytestmark = pytest.mark.django_db
-PAGES = ["web:portal", "web:portal_details", "web:portal_choices"]
+PAGES = ["web:portal", "web:portal_details", "web:portal_choices", "web:portal_activity"]
 
 
 @pytest.fixture(autouse=True)
@@ -381,3 +381,13 @@ def test_the_ip_address_behind_a_proxy(client, lid, settings):
         headers={"X-Real-IP": "not-an-address"},
     )
     assert PortalEvent.objects.get(action="objection_withdrawn").ip_address is None
+
+
+def test_my_activity_shows_what_was_recorded(client, lid):
+    client.post(reverse("web:portal_choice_change"), {"kind": "objection", "purpose": "newsletter", "value": "1"})
+    html = client.get(reverse("web:portal_activity")).content.decode()
+    assert "bezwaar gemaakt" in html
+    assert "127.0.0.1" in html
+    other = member(username="ander")
+    portal_event_record(person=other.person, action="download", ip_address="203.0.113.9", actor=other)
+    assert "203.0.113.9" not in client.get(reverse("web:portal_activity")).content.decode()

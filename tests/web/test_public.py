@@ -8,7 +8,18 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/", "/privacy", "/cookies", "/mijn/inloggen", "/mijn/wachtwoord-vergeten"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/privacy",
+        "/cookies",
+        "/mijn/inloggen",
+        "/mijn/wachtwoord-vergeten",
+        "/mijn/wachtwoord-vergeten/verstuurd",
+        "/mijn/wachtwoord/gewijzigd",
+    ],
+)
 def test_public_pages_in_dutch_and_english(client, path):
     dutch = client.get(path)
     assert dutch.status_code == 200
@@ -32,3 +43,9 @@ def test_an_unknown_page_is_a_friendly_404(client):
     response = client.get("/bestaat-niet")
     assert response.status_code == 404
     assert "Niet gevonden" in response.content.decode()
+
+
+def test_a_broken_reset_link_says_so(client):
+    response = client.get("/mijn/wachtwoord/MQ/ongeldig-token")
+    assert response.status_code == 200
+    assert "Deze link werkt niet meer" in response.content.decode()

@@ -65,3 +65,22 @@ class PortalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+ACTION_LABELS = {
+    "login": _("ingelogd"),
+    "logout": _("uitgelogd"),
+    "password_reset_requested": _("nieuw wachtwoord aangevraagd"),
+    "password_reset": _("nieuw wachtwoord ingesteld"),
+    "details_changed": _("gegevens gewijzigd"),
+    "consent_given": _("toestemming gegeven"),
+    "consent_withdrawn": _("toestemming ingetrokken"),
+    "objection_made": _("bezwaar gemaakt"),
+    "objection_withdrawn": _("bezwaar ingetrokken"),
+    "download": _("gegevens gedownload"),
+    "denied": _("geweigerd: gegevens van een ander"),
+}

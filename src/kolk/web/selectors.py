@@ -116,3 +116,11 @@ def portal_export(person: Any) -> dict[str, Any]:
         ],
         "portal_events": [{"action": e.action, "at": e.at.isoformat(), "ip_address": e.ip_address} for e in events],
     }
+
+
+ACTIVITY_LIMIT = 50
+
+
+def portal_activity(person: Any) -> list[PortalEvent]:
+    """The member's latest portal actions: what we keep as evidence (A01/A02), shown to them."""
+    return list(PortalEvent.objects.filter(person=person).order_by("-at", "-id")[:ACTIVITY_LIMIT])

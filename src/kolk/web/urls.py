@@ -22,5 +22,6 @@ urlpatterns = [
     path("mijn/gegevens", portal.details, name="portal_details"),
     path("mijn/toestemmingen", portal.choices, name="portal_choices"),
     path("mijn/toestemmingen/wijzig", portal.choice_change, name="portal_choice_change"),
+    path("mijn/activiteit", portal.activity, name="portal_activity"),
     path("mijn/download/<int:person_id>.json", portal.download, name="portal_download"),
 ]

@@ -30,11 +30,12 @@ from kolk.web.portal import (
     register_section,
     sections,
 )
-from kolk.web.selectors import one_click_objections, portal_choices, portal_export
+from kolk.web.selectors import one_click_objections, portal_activity, portal_choices, portal_export
 from kolk.web.services import portal_consent_set, portal_details_change, portal_event_record, portal_objection_set
 
 register_section("details", gettext_lazy("Mijn gegevens"), "web:portal_details", order=10)
 register_section("choices", gettext_lazy("Mijn toestemmingen en bezwaren"), "web:portal_choices", order=20)
+register_section("activity", gettext_lazy("Mijn activiteit"), "web:portal_activity", order=90)
 
 
 def _lang() -> str:
@@ -135,6 +136,12 @@ def choice_change(request: HttpRequest, person: Any) -> HttpResponse:
         context = {"person": person, **portal_choices(person, _lang())}
         return render(request, "web/portal/_choices.html", context)
     return redirect("web:portal_choices")
+
+
+@member_required
+def activity(request: HttpRequest, person: Any) -> HttpResponse:
+    """What we record of the member's portal use, and when (A01-A03)."""
+    return render(request, "web/portal/activity.html", {"person": person, "events": portal_activity(person)})
 
 
 @member_required
