@@ -171,3 +171,21 @@ def test_the_language_switch(live_server, page):
     page.get_by_role("button", name="Nederlands").click()
     page.wait_for_url(live_server.url + "/privacy")
     assert page.locator("html").get_attribute("lang") == "nl"
+
+
+def test_reject_looks_and_works_like_accept_also_by_keyboard(live_server, page):
+    page.goto(live_server.url + "/")
+    reject = page.get_by_role("button", name="Weigeren")
+    accept = page.get_by_role("button", name="Accepteren")
+    style = "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.color, s.fontSize, s.fontWeight]; }"
+    assert reject.evaluate(style) == accept.evaluate(style)
+    r, a = reject.bounding_box(), accept.bounding_box()
+    assert (r["width"], r["height"]) == (a["width"], a["height"])
+    assert r["y"] == a["y"]  # side by side
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Weigeren"
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#cookie-notice").count() == 0
+    assert CookieChoice.objects.get().analytics is False
