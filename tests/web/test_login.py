@@ -29,6 +29,7 @@ def _login(client, username, password=PASSWORD):
 
 
 def test_login_with_user_name_records_the_event_with_time_and_ip(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]  # as in production
     user = member()
     response = _login(client, "lid")
     assert response.status_code == 302

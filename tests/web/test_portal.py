@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 
-from kolk.core.clock import today
+from kolk.core.clock import now, today
 from kolk.core.roles import Role
 from kolk.people.models import Person
 from kolk.people.services import family_relation_add
@@ -21,7 +21,6 @@ from kolk.privacy.register import get_register
 from kolk.web import portal
 from kolk.web.models import PortalEvent
 from kolk.web.portal import owned_or_404, register_section, sections
-from kolk.web.privacy import portal_events_of, portal_last_activity
 from kolk.web.services import portal_details_change, portal_event_record
 from tests.factories import PersonFactory, UserFactory
 from tests.web.factories import member
@@ -349,15 +348,35 @@ def test_a_field_error_is_tied_to_its_input(client, lid):
     assert 'aria-invalid="true"' in html
 
 
-def test_portal_retention_sources(lid):
+def test_portal_events_go_with_the_portal_rule_and_cookie_choices_after_a_year(lid, monkeypatch):
+    import datetime as dt
+
+    from django.db.models import DateField, F, Value
+
+    from kolk.privacy import retention
+    from kolk.web.models import CookieChoice, PortalEvent
+
     other = member(username="ander")
     portal_event_record(person=lid.person, action="login", ip_address="192.0.2.1", actor=lid)
-    portal_event_record(person=lid.person, action="logout", ip_address="192.0.2.1", actor=lid)
     portal_event_record(person=other.person, action="login", ip_address=None, actor=other)
-    rows = {row["subject_id"]: row["event_date"] for row in portal_last_activity()}
-    assert rows == {lid.person.pk: today(), other.person.pk: today()}
-    assert portal_events_of([lid.person.pk]).count() == 2
-    assert portal_events_of([lid.person.pk], before=today()).count() == 0
+    # A stand-in for the library's subscription_ended: only `lid`'s ended, six years ago.
+    monkeypatch.setattr(retention, "_events", {})
+    retention.register_event(
+        "subscription_ended",
+        lambda: (
+            PortalEvent.objects.filter(person=lid.person)
+            .values(subject_id=F("person_id"))
+            .annotate(event_date=Value(today() - dt.timedelta(days=365 * 6), output_field=DateField()))
+            .distinct()
+        ),
+    )
+    CookieChoice.objects.create(
+        visitor_id="a" * 32, notice_version=1, analytics=False, social=False, chosen_at=now() - dt.timedelta(days=400)
+    )
+    CookieChoice.objects.create(visitor_id="b" * 32, notice_version=1, analytics=True, social=False, chosen_at=now())
+    retention.retention_run(actor=None)
+    assert list(PortalEvent.objects.values_list("person_id", flat=True)) == [other.person.pk]
+    assert list(CookieChoice.objects.values_list("visitor_id", flat=True)) == ["b" * 32]
 
 
 def test_portal_pages_are_not_cached_and_renew_the_idle_timeout(client, lid, settings):

@@ -8,14 +8,8 @@ sessions.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from django.db.models import F, Max, QuerySet
-from django.db.models.functions import TruncDate
-
 from kolk.privacy.fieldmap import declare
-from kolk.web.models import PortalEvent
+from kolk.privacy.retention import retain
 
 _ACCESS = {
     "user_agent": "login_data",
@@ -44,26 +38,8 @@ declare(
 )
 
 
-# Retention of PortalEvent (rule `portal`: subscription_ended + P5Y). The start
-# event is the library's. When kolk.privacy.retention is on this branch, this
-# module adds: retain("web.PortalEvent", rule="portal", action="delete").
-# Until then these are the sources for the lead to wire.
-
-
-def portal_last_activity() -> QuerySet[Any]:
-    """(subject_id, event_date) of each person's last portal action, one row per person.
-
-    In the engine's QuerySource shape: a start date for people who use the portal
-    but have no subscription (ticket buyers), should the register give them one.
-    """
-    return (
-        PortalEvent.objects.values(subject_id=F("person_id"))
-        .annotate(event_date=Max(TruncDate("at")))
-        .values("subject_id", "event_date")
-    )
-
-
-def portal_events_of(person_ids: Any, *, before: dt.date | None = None) -> QuerySet[PortalEvent]:
-    """The portal events (with IP addresses) of people whose retention ran out: what is deleted."""
-    events = PortalEvent.objects.filter(person_id__in=person_ids)
-    return events.filter(at__date__lt=before) if before is not None else events
+# Portal events (A01-A03, with the IP address) go with the rule of the portal:
+# five years after the subscription ended. Cookie choices hold an online
+# identifier and go a year after they were made.
+retain("web.PortalEvent", rule="portal", action="delete")
+retain("web.CookieChoice", rule="cookies", action="delete", date_field="chosen_at")
