@@ -10,7 +10,6 @@ from kolk.comms.models import CampaignStatus, MessageStatus, NewsletterSubscript
 from kolk.comms.newsletter import (
     campaign_create,
     campaign_send,
-    newsletter_ended,
     newsletter_subscribe,
     newsletter_unsubscribe,
 )
@@ -140,12 +139,3 @@ def test_a_bare_address_that_left_after_queuing_is_not_sent_to(smtp):
     assert not unsubscribe_apply(token=token, actor=None).changed  # a second click changes nothing
     assert outbox_flush().cancelled == 1
     assert smtp.messages == []
-
-
-def test_newsletter_ended_is_the_retention_start_event():
-    gone = member("Gerrit", "g@example.nl")
-    stays = member("Sien", "s@example.nl")
-    newsletter_unsubscribe(subscription=NewsletterSubscription.objects.get(person=gone), actor=None)
-    rows = list(newsletter_ended())
-    assert [person_id for person_id, _ in rows] == [gone.pk]
-    assert stays.pk not in dict(rows)

@@ -170,10 +170,3 @@ def cases(*, status: str = "") -> models.QuerySet[ContactCase]:
 
 def case_detail(pk: int) -> ContactCase:
     return ContactCase.objects.select_related("person").prefetch_related("messages__author").get(pk=pk)
-
-
-def contact_case_closed() -> models.QuerySet[Any]:
-    """Retention start event `contact_case_closed`: (person_id, closed_at) per closed case of a person."""
-    return ContactCase.objects.filter(status=CaseStatus.CLOSED, person__isnull=False).values_list(
-        "person_id", "closed_at"
-    )

@@ -295,15 +295,3 @@ def campaign_start(*, campaign: Campaign, actor: Any) -> None:
 def campaigns(*, purpose: str | None = None) -> models.QuerySet[Campaign]:
     qs = Campaign.objects.order_by("-created_at", "-pk")
     return qs.filter(purpose=purpose) if purpose else qs
-
-
-def newsletter_ended() -> models.QuerySet[Any]:
-    """Retention start event `newsletter_ended`: (person_id, ended_at) of people no longer on the list."""
-    still_on = NewsletterSubscription.objects.filter(ended_at__isnull=True, person__isnull=False).values("person_id")
-    return (
-        NewsletterSubscription.objects.filter(ended_at__isnull=False, person__isnull=False)
-        .exclude(person_id__in=still_on)
-        .values("person_id")
-        .annotate(ended=models.Max("ended_at"))
-        .values_list("person_id", "ended")
-    )

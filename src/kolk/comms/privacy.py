@@ -1,30 +1,62 @@
-"""Retention start events owned by comms (auto-imported by the privacy app).
+"""What comms tells the privacy core about retention (auto-imported by the privacy app).
 
-Each returns (person_id, date) rows; the retention engine applies the register's
-rules: `message_sent` (outbox, P1Y), `newsletter_ended` (P5Y),
-`contact_case_closed` (P1Y).
+Rows, each by its own date, also when no person is linked:
+- outbox messages, one year after they were queued (rule `outbox`; sending
+  follows queuing within minutes, and a failed or cancelled mail has no other date);
+- contact cases, one year after they were closed (rule `contact`): the contact
+  data is the case itself, whoever asked;
+- bare newsletter addresses (no person), five years after they left (rule `newsletter`).
+
+People: `newsletter_ended` is their start event (rule `newsletter`, five years);
+someone on the list or with a case still open is kept. `contact_case_closed` and
+`message_sent` are not person events on purpose: their rows go by their own date
+(the engine deletes rows before it looks at people, so the event would vanish
+with the rows), and a closed question or a mail log is no reason to keep or to
+erase a person.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db.models import F, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 
-from kolk.comms.contact import contact_case_closed
-from kolk.comms.models import MessageStatus, OutboxMessage
-from kolk.comms.newsletter import newsletter_ended
+from kolk.comms.models import CaseStatus, ContactCase, NewsletterSubscription
+from kolk.privacy.retention import register_event, register_keep, retain
 
 
-def message_sent() -> models.QuerySet[Any]:
-    """(person_id, sent_at) per message sent to a person."""
-    return OutboxMessage.objects.filter(status=MessageStatus.SENT, person__isnull=False).values_list(
-        "person_id", "sent_at"
+def newsletter_active() -> QuerySet[Any]:
+    """People on the newsletter list now: their retention has not started."""
+    return NewsletterSubscription.objects.filter(ended_at__isnull=True, person__isnull=False).values("person_id")
+
+
+def newsletter_ended() -> QuerySet[Any]:
+    """Start event `newsletter_ended`: subject_id, event_date (their last subscription's end)."""
+    return (
+        NewsletterSubscription.objects.filter(person__isnull=False, ended_at__isnull=False)
+        .exclude(person_id__in=newsletter_active())
+        .values(subject_id=F("person_id"))
+        .annotate(event_date=Max(TruncDate("ended_at")))
+        .order_by("subject_id")
     )
 
 
-EVENTS = {
-    "message_sent": message_sent,
-    "newsletter_ended": newsletter_ended,
-    "contact_case_closed": contact_case_closed,
-}
+def contact_case_pending() -> QuerySet[Any]:
+    """People with a question not yet closed: we still owe them an answer."""
+    return ContactCase.objects.filter(person__isnull=False).exclude(status=CaseStatus.CLOSED).values("person_id")
+
+
+register_event("newsletter_ended", newsletter_ended)
+register_keep("newsletter_active", newsletter_active)
+register_keep("contact_case_pending", contact_case_pending)
+retain("comms.OutboxMessage", rule="outbox", action="delete", date_field="queued_at")
+retain("comms.ContactCase", rule="contact", action="delete", date_field="closed_at")
+# A person's subscriptions go with the person (newsletter_ended); `done` leaves them to that.
+retain(
+    "comms.NewsletterSubscription",
+    rule="newsletter",
+    action="delete",
+    date_field="ended_at",
+    done=Q(person__isnull=False),
+)
