@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kolk.core",
     "kolk.privacy",
     "kolk.people",
+    "kolk.library",
     "kolk.web",
     "kolk.desk",
     "kolk.api",
