@@ -129,7 +129,8 @@ def subscription_start(
         raise ValidationError({"type": [_("Een gezinsabonnement hoort bij een huishouden.")]})
     if Subscription.objects.filter(person=person).exclude(status=Subscription.Status.ENDED).exists():
         raise KolkError(_("Deze persoon heeft al een lopend abonnement."), code="already_subscribed")
-    _check_guardian(person, guardian, on, actor)
+    if not type.is_school:  # the school supplies its pupils; no guardian at the desk
+        _check_guardian(person, guardian, on, actor)
     subscription = Subscription.objects.create(
         person=person,
         household_id=person.household_id if type.is_family else None,
