@@ -25,8 +25,9 @@ def test_the_library_registers_its_events():
 def test_subscription_ended_starts_the_five_years(staff):
     gone, staying = PersonFactory(), PersonFactory()
     for person in (gone, staying):
-        sub = subscription_start(person=person, type=SubscriptionTypeFactory(), actor=staff, id_seen=True,
-                                 started_on=dt.date(2015, 1, 1))
+        sub = subscription_start(
+            person=person, type=SubscriptionTypeFactory(), actor=staff, id_seen=True, started_on=dt.date(2015, 1, 1)
+        )
         subscription_end(subscription=sub, actor=staff, on=ENDED, reason="moved")
     Fee.objects.filter(person__in=[gone, staying]).update(status="paid")
     subscription_start(person=staying, type=SubscriptionTypeFactory(), actor=staff, id_seen=True)  # back again
@@ -39,8 +40,9 @@ def test_subscription_ended_starts_the_five_years(staff):
 
 def test_an_open_fee_holds_the_person(staff):
     person = PersonFactory()
-    sub = subscription_start(person=person, type=SubscriptionTypeFactory(), actor=staff, id_seen=True,
-                             started_on=dt.date(2015, 1, 1))
+    sub = subscription_start(
+        person=person, type=SubscriptionTypeFactory(), actor=staff, id_seen=True, started_on=dt.date(2015, 1, 1)
+    )
     subscription_end(subscription=sub, actor=staff, on=ENDED)
     assert Fee.objects.filter(person=person, status="open").exists()
     assert person.pk not in set(due_subjects(dt.date(2025, 1, 1)).values_list("pk", flat=True))
@@ -48,8 +50,9 @@ def test_an_open_fee_holds_the_person(staff):
 
 def test_school_service_ended_starts_three_months(staff):
     school = school_create(name="cbs De Brug", brin="34CD", actor=staff, starts_on=dt.date(2020, 8, 1))
-    pupils_import(school=school, text="voornaam;achternaam;geboortedatum;klas;leerjaar\nSem;Mulder;2014-02-02;5a;5\n",
-                  actor=staff)
+    pupils_import(
+        school=school, text="voornaam;achternaam;geboortedatum;klas;leerjaar\nSem;Mulder;2014-02-02;5a;5\n", actor=staff
+    )
     school_service_end(service=school.services.get(), ends_on=dt.date(2025, 7, 15), actor=staff)
     rows = list(school_service_ended())
     assert [r["event_date"] for r in rows] == [dt.date(2025, 7, 15)]

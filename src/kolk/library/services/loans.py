@@ -25,6 +25,7 @@ from kolk.library.models.members import FREE_UNDER
 from kolk.library.selectors import blocks_standing, subscription_current
 from kolk.library.services.fees import fee_add
 from kolk.library.services.members import activity_touch, block_message
+from kolk.library.services.notices import notice_reservation_ready
 from kolk.people.models import Person
 from kolk.privacy.audit import audit_log
 
@@ -165,7 +166,7 @@ def loan_checkin(*, copy_barcode: str, actor: Any) -> Checkin:
     loan.save(update_fields=["returned_at", "fine_cents"])
     if fine and loan.person_id is not None:
         fee_add(person_id=loan.person_id, kind="fine", amount_cents=fine, on=on, loan=loan)
-    hold = _hold_for_next(copy, on)
+    hold = _hold_for_next(copy, on, actor)
     if loan.person_id is not None:
         activity_touch(person_id=loan.person_id, on=on)
     audit_log(
@@ -177,7 +178,7 @@ def loan_checkin(*, copy_barcode: str, actor: Any) -> Checkin:
     return Checkin(loan=loan, fine_cents=fine, hold_for=hold)
 
 
-def _hold_for_next(copy: Copy, on: dt.date) -> Reservation | None:
+def _hold_for_next(copy: Copy, on: dt.date, actor: Any) -> Reservation | None:
     """Give a free copy to the first waiting reservation of its title, or make it available."""
     hold = (
         Reservation.objects.select_for_update(of=("self",))
@@ -192,6 +193,7 @@ def _hold_for_next(copy: Copy, on: dt.date) -> Reservation | None:
         hold.ready_on = on
         hold.expires_on = on + dt.timedelta(days=HOLD_DAYS)
         hold.save(update_fields=["status", "copy", "ready_on", "expires_on"])
+        notice_reservation_ready(reservation=hold, actor=actor)
         copy.status = Copy.Status.ON_HOLD
     else:
         copy.status = Copy.Status.AVAILABLE

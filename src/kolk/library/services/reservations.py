@@ -22,6 +22,7 @@ from kolk.library.selectors import blocks_standing, subscription_current
 from kolk.library.services.fees import fee_add
 from kolk.library.services.loans import HOLD_DAYS, _hold_for_next
 from kolk.library.services.members import activity_touch, block_message
+from kolk.library.services.notices import notice_reservation_ready
 from kolk.people.models import Person
 from kolk.privacy.audit import audit_log
 
@@ -49,6 +50,7 @@ def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, ac
     )
     if free is not None:
         _make_ready(reservation, free, on)
+        notice_reservation_ready(reservation=reservation, actor=actor)
     age = person.privacy_age(on)
     fee = subscription.type.reservation_fee_cents if age is None or age >= FREE_UNDER else 0
     if fee:
@@ -73,14 +75,14 @@ def _make_ready(reservation: Reservation, copy: Copy, on: dt.date) -> None:
     copy.save(update_fields=["status"])
 
 
-def _release(reservation: Reservation, on: dt.date) -> Reservation | None:
+def _release(reservation: Reservation, on: dt.date, actor: Any) -> Reservation | None:
     """A ready reservation lets go of its copy: the next in the queue gets it, or the shelf."""
     if reservation.copy_id is None:
         return None
     copy = Copy.objects.select_for_update(of=("self",)).get(pk=reservation.copy_id)
     if copy.status != Copy.Status.ON_HOLD:
         return None
-    return _hold_for_next(copy, on)
+    return _hold_for_next(copy, on, actor)
 
 
 @transaction.atomic
@@ -91,7 +93,7 @@ def reservation_cancel(*, reservation: Reservation, actor: Any) -> Reservation:
     reservation.status = Reservation.Status.CANCELLED
     reservation.save(update_fields=["status"])
     if was_ready:
-        _release(reservation, today())
+        _release(reservation, today(), actor)
     audit_log(
         actor=actor, action="reservation.cancelled", subject=reservation.person, details={"reservation": reservation.pk}
     )
@@ -109,7 +111,7 @@ def reservations_expire(*, on: dt.date, actor: Any) -> int:
                 continue
             reservation.status = Reservation.Status.EXPIRED
             reservation.save(update_fields=["status"])
-            _release(reservation, on)
+            _release(reservation, on, actor)
             audit_log(
                 actor=actor, action="reservation.expired", subject=reservation.person, details={"reservation": pk}
             )
