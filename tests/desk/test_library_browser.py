@@ -1,4 +1,4 @@
-"""At the desk in a real browser: register a family, scan copies out and in, reserve, block and unblock."""
+"""At the desk in a real browser: register a family, scan copies out and in, reserve, block, invoice."""
 
 from __future__ import annotations
 
@@ -101,3 +101,8 @@ def test_a_desk_day(live_server, page):
     page.wait_for_load_state()
     assert "Uitgeleend" in page.locator(".messages").inner_text()
     assert Loan.objects.filter(returned_at__isnull=True).count() == 2
+
+    # The family fee becomes an invoice the desk can see.
+    page.get_by_role("button", name="Factureren").click()
+    assert "Gefactureerd" in page.locator(".messages").inner_text()
+    assert "abonnement bibliotheek" in page.locator("#invoices").inner_text()

@@ -115,3 +115,10 @@ def test_the_member_page_takes_a_bounded_number_of_queries(desk, member, django_
         desk.post(reverse("desk:library_checkout", args=[member.pk]), {"barcode": c.barcode})
     with django_assert_max_num_queries(30):
         assert desk.get(reverse("desk:library_member", args=[member.pk])).status_code == 200
+
+
+def test_invoice_the_open_amounts_from_the_member_page(desk, member):
+    response = desk.post(reverse("desk:library_invoice", args=[member.pk]), follow=True)
+    page = response.content.decode()
+    assert "Gefactureerd" in page
+    assert "abonnement bibliotheek" in page

@@ -93,4 +93,7 @@ def test_the_daily_job_runs_everything(rules):
         "blocks",
         "reminders",
         "overdue_notices",
+        "invoices",
+        "fees_settled",
+        "unpaid_blocks",
     }

@@ -27,6 +27,7 @@ from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionTy
 from kolk.library.models.members import EndReason
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
+from kolk.library.services.invoicing import fees_invoice
 from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_lift, block_set, subscription_cancel
 from kolk.library.services.registration import NewPerson, members_register
@@ -304,4 +305,20 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         _refusal(request, exc)
     else:
         messages.success(request, _("Opgezegd; het abonnement loopt tot de verlengdatum."))
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invoice the member's open amounts now (the daily job does it otherwise)."""
+    person = _person(pk)
+    try:
+        invoices = fees_invoice(person=person, actor=request.user)
+    except (KolkError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(
+            request, _("Gefactureerd: %(numbers)s.") % {"numbers": ", ".join(i.number for i in invoices) or "-"}
+        )
     return redirect("desk:library_member", pk=pk)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from kolk.billing.selectors import invoices_for
 from kolk.core.clock import today
 from kolk.library.models import Block, Fee, Loan, Reservation, Subscription
 from kolk.people.models import Person
@@ -54,6 +55,7 @@ def member_overview(person: Person, *, on: dt.date | None = None) -> dict[str, o
         ),
         "blocks": list(Block.objects.filter(person=person, lifted_at__isnull=True).order_by("created_at")),
         "fees": list(Fee.objects.filter(person=person, status=Fee.Status.OPEN).order_by("created_on")),
+        "invoices": list(invoices_for(person)[:10]),
         "today": on,
     }
 

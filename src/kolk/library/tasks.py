@@ -11,6 +11,7 @@ from kolk.core.clock import today
 
 @task()
 def library_daily() -> dict[str, Any]:
+    from kolk.library.services.invoicing import fees_invoice_all, fees_settle, unpaid_blocks_refresh
     from kolk.library.services.members import subscriptions_roll
     from kolk.library.services.notices import notices_overdue, reminders_pre_due
     from kolk.library.services.overdue import fines_accrue, overdue_blocks_refresh
@@ -24,4 +25,7 @@ def library_daily() -> dict[str, Any]:
         "blocks": overdue_blocks_refresh(on=on, actor=None),
         "reminders": reminders_pre_due(on=on, actor=None),
         "overdue_notices": notices_overdue(on=on, actor=None),
+        "invoices": fees_invoice_all(actor=None),
+        "fees_settled": fees_settle(),
+        "unpaid_blocks": unpaid_blocks_refresh(on=on, actor=None),
     }

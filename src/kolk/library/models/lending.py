@@ -138,10 +138,14 @@ class Fee(models.Model):
     subscription = models.ForeignKey(
         Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="fees"
     )
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="library_fees"
+    )
 
     privacy = PrivacyMap(
         subject="person",
         personal={
+            "invoice": "bank",
             "person": "bank",
             "kind": "bank",
             "amount_cents": "bank",
