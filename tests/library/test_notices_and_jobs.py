@@ -96,4 +96,5 @@ def test_the_daily_job_runs_everything(rules):
         "invoices",
         "fees_settled",
         "unpaid_blocks",
+        "target_groups",
     }

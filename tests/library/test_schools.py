@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kolk.library.models import Enrolment, MemberProfile, Subscription
+from kolk.library.services.members import target_groups_refresh
 from kolk.library.services.schools import pupils_import, school_create, school_service_end
 from kolk.people.models import Person
 
@@ -71,3 +72,7 @@ def test_ending_the_service_ends_the_pupils_subscriptions(school, staff):
     assert set(Subscription.objects.values_list("status", "ended_on", "end_reason")) == {
         ("ended", dt.date(2026, 7, 15), "school_ended")
     }
+    target_groups_refresh(on=dt.date(2026, 7, 15))
+    assert set(MemberProfile.objects.values_list("target_group", flat=True)) == {"pupil"}
+    target_groups_refresh(on=dt.date(2026, 7, 16))
+    assert set(MemberProfile.objects.values_list("target_group", flat=True)) == {"child"}

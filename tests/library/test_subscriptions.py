@@ -144,3 +144,22 @@ def test_blocks_have_a_reason_and_say_why(staff):
     block_lift(block=block, actor=staff)
     assert blocks_standing(person) == ["unpaid"]
     assert Block.objects.get(pk=block.pk).lifted_by == staff
+
+
+def test_target_groups_follow_birthdays_and_school(staff):
+    from kolk.library.services.members import target_groups_refresh
+
+    turning_18 = PersonFactory(date_of_birth=born(18))  # 18 today
+    senior = PersonFactory(date_of_birth=born(65))
+    for person in (turning_18, senior):
+        subscription_start(
+            person=person, type=SubscriptionTypeFactory(), actor=staff, id_seen=True, guardian=PersonFactory()
+        )
+    MemberProfile.objects.update(target_group="unknown")
+    assert target_groups_refresh(on=TODAY) == 2
+    assert MemberProfile.objects.get(person=turning_18).target_group == "young_adult"
+    assert MemberProfile.objects.get(person=senior).target_group == "senior"
+    assert target_groups_refresh(on=TODAY) == 0
+    yesterday = TODAY - dt.timedelta(days=1)
+    target_groups_refresh(on=yesterday)
+    assert MemberProfile.objects.get(person=turning_18).target_group == "teen"

@@ -285,3 +285,46 @@ def block_message(reasons: list[str]) -> str:
         Block.Reason.UNPAID: _("openstaande betaling"),
     }
     return _("Geblokkeerd: %(why)s.") % {"why": ", ".join(str(words[Block.Reason(r)]) for r in sorted(reasons))}
+
+
+def _years_before(on: dt.date, years: int) -> dt.date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def target_groups_refresh(*, on: dt.date) -> int:
+    """Daily, set-based: move profiles into the target group their age and school give today (L17)."""
+    from kolk.library.models import Enrolment
+
+    enrolled = Enrolment.objects.filter(Q(service__ends_on__isnull=True) | Q(service__ends_on__gte=on))
+    pupil_ids = MemberProfile.objects.filter(person_id__in=enrolled.values("person_id")).values("pk")
+    changed = (
+        MemberProfile.objects.filter(pk__in=pupil_ids)
+        .exclude(target_group=TargetGroup.PUPIL)
+        .update(target_group=TargetGroup.PUPIL)
+    )
+    others = MemberProfile.objects.exclude(pk__in=pupil_ids)
+    changed += (
+        others.filter(person__date_of_birth__isnull=True)
+        .exclude(target_group=TargetGroup.UNKNOWN)
+        .update(target_group=TargetGroup.UNKNOWN)
+    )
+    # Born after the date: younger than that age. Bands as in target_group_for.
+    bands = [(12, TargetGroup.CHILD), (18, TargetGroup.TEEN), (26, TargetGroup.YOUNG_ADULT), (65, TargetGroup.ADULT)]
+    lower: dt.date | None = None
+    for age, group in bands:
+        born_after = _years_before(on, age)
+        band = others.filter(person__date_of_birth__gt=born_after)
+        if lower is not None:
+            band = band.filter(person__date_of_birth__lte=lower)
+        changed += band.exclude(target_group=group).update(target_group=group)
+        lower = born_after
+    assert lower is not None
+    changed += (
+        others.filter(person__date_of_birth__lte=lower)
+        .exclude(target_group=TargetGroup.SENIOR)
+        .update(target_group=TargetGroup.SENIOR)
+    )
+    return changed
