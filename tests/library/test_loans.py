@@ -125,3 +125,18 @@ def test_checkout_checkin_renew_take_a_bounded_number_of_queries(long_history, s
     with django_assert_max_num_queries(10) as checkin:
         loan_checkin(copy_barcode=copies[1].barcode, actor=staff)
     print(f"queries: checkout {len(checkout)}, renew {len(renew)}, checkin {len(checkin)}")
+
+
+def test_check_in_with_a_fine_and_a_hold_is_bounded_too(long_history, staff, django_assert_max_num_queries):
+    from kolk.library.services.reservations import reservation_place
+
+    waiting = PersonFactory(emails=["wacht@example.nl"])
+    subscription_start(person=waiting, type=SubscriptionTypeFactory(), actor=staff, id_seen=True)
+    copy = CopyFactory()
+    loan = loan_checkout(copy_barcode=copy.barcode, person=long_history, actor=staff)
+    Loan.objects.filter(pk=loan.pk).update(due_on=dt.date.today() - dt.timedelta(days=3))
+    reservation_place(title=copy.title, person=waiting, pickup_branch=copy.branch, actor=staff)
+    with django_assert_max_num_queries(22) as checkin:
+        result = loan_checkin(copy_barcode=copy.barcode, actor=staff)
+    assert (result.fine_cents, result.hold_for.person) == (75, waiting)
+    print(f"queries: check-in with fine, hold and notice {len(checkin)}")

@@ -183,7 +183,7 @@ def _hold_for_next(copy: Copy, on: dt.date, actor: Any) -> Reservation | None:
     hold = (
         Reservation.objects.select_for_update(of=("self",))
         .filter(title_id=copy.title_id, status=Reservation.Status.WAITING)
-        .select_related("person", "pickup_branch")
+        .select_related("person", "pickup_branch", "title")
         .order_by("placed_at", "pk")
         .first()
     )
