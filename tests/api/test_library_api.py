@@ -122,3 +122,26 @@ def test_the_library_endpoints_are_in_the_openapi_schema(client):
         "/copies/{barcode}",
     ):
         assert f"{API}{path}" in paths
+
+
+def test_a_member_renews_and_reserves_for_themself(client, member, copy, staff):
+    from kolk.library.services.loans import loan_checkout
+
+    loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=staff)
+    client.force_login(UserFactory(roles=[Role.MEMBER], is_staff=False, person=member))
+    r = client.post(f"{API}/loans/{loan.pk}/renew")
+    assert r.status_code == 200
+    assert r.json()["renewals"] == 1
+    other_title = CopyFactory().title
+    r = client.post(
+        f"{API}/reservations",
+        {"title_id": other_title.pk, "person_id": member.pk, "pickup_branch": copy.branch.code},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    r = client.post(
+        f"{API}/reservations",
+        {"title_id": other_title.pk, "person_id": PersonFactory().pk, "pickup_branch": copy.branch.code},
+        content_type="application/json",
+    )
+    assert r.status_code == 403
