@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -122,3 +124,19 @@ def test_invoice_the_open_amounts_from_the_member_page(desk, member):
     page = response.content.decode()
     assert "Gefactureerd" in page
     assert "abonnement bibliotheek" in page
+
+
+def test_start_a_subscription_for_a_known_child_with_a_guardians_pass(desk, staff):
+    from tests.factories import PersonFactory
+
+    SubscriptionTypeFactory()
+    parent = PersonFactory(with_pass=True)
+    child = PersonFactory(date_of_birth=dt.date(2019, 3, 1))
+    url = reverse("desk:library_subscribe", args=[child.pk])
+    response = desk.post(url, {"type": "basis", "id_seen": "on"}, follow=True)
+    assert "ouder of voogd" in response.content.decode()
+    assert not Subscription.objects.exists()
+    desk.post(url, {"type": "basis", "id_seen": "on", "guardian": parent.pass_number})
+    subscription = Subscription.objects.get()
+    assert (subscription.person, subscription.fee_cents) == (child, 0)
+    assert FamilyRelation.objects.filter(person=child, relative=parent, kind="guardian").exists()

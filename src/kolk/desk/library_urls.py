@@ -13,6 +13,7 @@ urlpatterns = [
     path("bieb/leden/<int:pk>/blokkeren/", views.block, name="library_block"),
     path("bieb/leden/<int:pk>/reserveren/", views.reserve, name="library_reserve"),
     path("bieb/leden/<int:pk>/opzeggen/", views.cancel, name="library_cancel"),
+    path("bieb/leden/<int:pk>/abonnement/", views.subscribe, name="library_subscribe"),
     path("bieb/leden/<int:pk>/factureren/", views.invoice, name="library_invoice"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
     path("bieb/uitleningen/<int:pk>/verlengen/", views.renew, name="library_renew"),

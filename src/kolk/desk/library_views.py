@@ -29,7 +29,7 @@ from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
 from kolk.library.services.invoicing import fees_invoice
 from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
-from kolk.library.services.members import block_lift, block_set, subscription_cancel
+from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
 from kolk.library.services.registration import NewPerson, members_register
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
@@ -170,6 +170,7 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
             "titles": list(catalogue_search(query, limit=10)) if query else [],
             "branches": list(Branch.objects.order_by("name")),
             "block_reasons": Block.Reason.choices,
+            "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
             "end_reasons": EndReason.choices,
         },
     )
@@ -321,4 +322,26 @@ def invoice(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("Gefactureerd: %(numbers)s.") % {"numbers": ", ".join(i.number for i in invoices) or "-"}
         )
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a subscription for a known person (a child under 16 names a guardian by pass number)."""
+    person = _person(pk)
+    kind = SubscriptionType.objects.filter(code=request.POST.get("type", ""), active=True, is_school=False).first()
+    guardian_pass = request.POST.get("guardian", "").strip()[:14]
+    guardian = Person.objects.filter(pass_number=guardian_pass).first() if guardian_pass else None
+    if kind is None or (guardian_pass and guardian is None):
+        messages.error(request, _("Kies een abonnementsvorm en een bestaand pasnummer van de ouder of voogd."))
+        return redirect("desk:library_member", pk=pk)
+    try:
+        subscription_start(
+            person=person, type=kind, id_seen=request.POST.get("id_seen") == "on", guardian=guardian, actor=request.user
+        )
+    except (KolkError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("Abonnement gestart."))
     return redirect("desk:library_member", pk=pk)
