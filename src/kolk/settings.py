@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kolk.core",
     "kolk.privacy",
     "kolk.people",
+    "kolk.boxoffice",
     "kolk.web",
     "kolk.desk",
     "kolk.api",
@@ -145,6 +146,10 @@ TASKS = {
         "BACKEND": os.environ.get("KOLK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Mollie (iDEAL) for online ticket payments; the test key never moves money.
+MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
+SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
 
 EMAIL_BACKEND = os.environ.get("KOLK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("KOLK_EMAIL_HOST", "127.0.0.1")
