@@ -94,7 +94,7 @@ def test_nothing_is_sold_for_a_show_off_sale():
 def test_checkout_asks_name_email_phone_and_prices_per_ticket():
     show = f.show()
     order = f.held(show, quantity=2)
-    first, second = order.tickets.order_by("pk")
+    first, _second = order.tickets.order_by("pk")
     order = order_checkout(
         order=order,
         buyer_name="  Gea   Gast ",
