@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.privacy import router as privacy_router
 
 api = NinjaAPI(
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/privacy/", privacy_router)
+api.add_router("/boxoffice/", boxoffice_router)
