@@ -32,8 +32,8 @@ worker: install
 test: install lint types layers pytest
 
 lint:
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 types:
 	$(BIN)/mypy

@@ -21,6 +21,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is slow on purpose; tests use a fast hasher (test_project pins Argon2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def person(db):
     return PersonFactory()
@@ -34,3 +40,6 @@ def staff(db):
 @pytest.fixture
 def privacy_officer(db):
     return UserFactory(roles=[Role.PRIVACY_OFFICER])
+
+
+from tests.browser import browser, page  # noqa: E402,F401  (fixtures for @pytest.mark.browser tests)

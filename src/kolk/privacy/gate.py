@@ -42,7 +42,7 @@ def lookup_category(model: type[models.Model], lookup: str) -> str:
             raise PurposeViolation(f"{current._meta.label} has no field '{part}'") from exc
         if i == len(parts) - 1 or not field.is_relation:
             pmap = map_for(current)
-            category = pmap.category_of(part) if pmap else None
+            category = pmap.category_of(field.name) if pmap else None
             if category is None:
                 if getattr(field, "primary_key", False):
                     return NOT_PERSONAL
@@ -133,6 +133,10 @@ def purpose_read(
                 % {"field": f"{model._meta.label}.{lookup}", "category": category, "purpose": purpose}
             )
         bases |= register.bases_for(category, purpose)
+    if not bases:
+        # Only ids and other non-personal fields: the people still must be ones the
+        # purpose may touch, so its own bases decide.
+        bases = register.bases_of_purpose(purpose)
     qs = queryset if queryset is not None else model._default_manager.all()
     if pmap.subject is not None:
         subject_in = pmap.subject_lookup("pk") + "__in"

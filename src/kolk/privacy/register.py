@@ -201,6 +201,11 @@ class Register:
         }
         return bases
 
+    def bases_of_purpose(self, purpose: str) -> set[str]:
+        """Every legal basis on which anything is processed for `purpose`."""
+        bases = {row.basis for row in self.rows.values() if purpose in row.purposes}
+        return bases | {rec.basis for rec in self.recipients.values() if purpose in rec.purposes}
+
     def categories_for(self, purpose: str) -> set[str]:
         """The categories a purpose may read; a system purpose may read all."""
         if self.purposes[purpose].system:

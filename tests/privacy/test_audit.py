@@ -1,0 +1,172 @@
+"""The audit chain: sealed after commit, verified, and tampering found and named."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, close_old_connections, connection, transaction
+
+from kolk.privacy.audit import audit_log, chain_head, pseudonym, seal, verify
+from kolk.privacy.models import AuditEntry
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def write(n: int) -> list[AuditEntry]:
+    return [audit_log(actor=None, action="test.event", details={"n": i}) for i in range(n)]
+
+
+@contextmanager
+def as_database_owner():
+    """Simulate someone with direct database access (the PostgreSQL guard switched off)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE privacy_auditentry DISABLE TRIGGER privacy_audit_guard")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE privacy_auditentry ENABLE TRIGGER privacy_audit_guard")
+    else:
+        yield
+
+
+def test_a_sealed_chain_verifies():
+    write(5)
+    assert seal() == 5
+    result = verify()
+    assert result.ok, result.problems
+    assert (result.sealed, result.unsealed) == (5, 0)
+    assert (result.head_seq, result.head_hash) == (chain_head().seq, chain_head().hash)
+
+
+def test_unsealed_entries_are_counted_as_the_tail():
+    write(3)
+    seal()
+    write(2)
+    result = verify()
+    assert result.ok
+    assert (result.sealed, result.unsealed) == (3, 2)
+
+
+def test_an_edited_entry_is_named():
+    entries = write(4)
+    seal()
+    with as_database_owner():
+        AuditEntry.objects.filter(pk=entries[2].pk).update(details={"n": 99})
+    result = verify()
+    assert result.problems == [f"entry 3 (id {entries[2].pk}, test.event) was edited"]
+
+
+def test_a_deleted_entry_is_named():
+    entries = write(5)
+    seal()
+    with as_database_owner():
+        AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    assert verify().problems == ["entries 2 are missing (deleted)"]
+
+
+def test_reordered_entries_are_found():
+    entries = write(4)
+    seal()
+    with as_database_owner():
+        AuditEntry.objects.filter(pk=entries[1].pk).update(seq=-2)
+        AuditEntry.objects.filter(pk=entries[2].pk).update(seq=2)
+        AuditEntry.objects.filter(pk=entries[1].pk).update(seq=3)
+    problems = verify().problems
+    assert any("entry 2" in p and "edited" in p for p in problems)
+    assert any("entry 3" in p for p in problems)
+
+
+def test_entries_cut_from_the_end_are_found_with_the_head_and_the_kept_head():
+    entries = write(5)
+    seal()
+    kept = (chain_head().seq, chain_head().hash)
+    with as_database_owner():
+        AuditEntry.objects.filter(pk__in=[e.pk for e in entries[3:]]).delete()
+    assert any("end of the chain" in p for p in verify().problems)
+    assert any("kept head 5" in p for p in verify(expect_head=kept).problems)
+
+
+def test_the_command_fails_after_a_direct_edit(capsys):
+    entries = write(3)
+    seal()
+    call_command("audit", "verify")
+    assert "audit chain intact" in capsys.readouterr().out
+    with as_database_owner():
+        AuditEntry.objects.filter(pk=entries[0].pk).update(action="test.other")
+    with pytest.raises(CommandError, match="broken"):
+        call_command("audit", "verify")
+    assert "entry 1" in capsys.readouterr().err
+
+
+def test_head_prints_seq_and_hash(capsys):
+    write(2)
+    call_command("audit", "head")
+    seq, digest = capsys.readouterr().out.strip().split(":")
+    assert seq == "2"
+    assert len(digest) == 64
+
+
+def test_erasing_a_person_keeps_the_chain_intact():
+    person = PersonFactory()
+    ref = pseudonym(person)
+    assert AuditEntry.objects.filter(subject_ref=ref, action="person.created").exists()
+    person.delete()
+    seal()
+    assert verify().ok
+    assert ref not in str(list(AuditEntry.objects.values_list("details", flat=True)))
+
+
+def test_details_refuse_anything_but_ids_keys_and_counts():
+    with pytest.raises(TypeError):
+        audit_log(actor=None, action="x", details={"person": object()})
+    with pytest.raises(TypeError):
+        audit_log(actor=None, action="x", details={"amount": 1.5})
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_changes_to_sealed_entries_and_deletes():
+    entries = write(2)
+    seal()
+    with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entries[0].pk).update(details={"n": 5})
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entries[1].pk).delete()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_do_not_wait_on_the_chain_and_it_verifies():
+    """Eight threads write and commit at once; sealing after each commit skips a held head."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(25):
+                with transaction.atomic():
+                    audit_log(actor=None, action="test.concurrent", details={"writer": n, "i": i})
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seal()
+    result = verify()
+    assert result.ok, result.problems
+    assert result.sealed == AuditEntry.objects.count() >= 200
+    assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, result.sealed + 1))

@@ -1,0 +1,25 @@
+"""The generated statement in a real browser: Dutch first, English by the switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.privacy.test_register import statement_ids
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_statement_in_dutch_then_english(live_server, page):
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.goto(f"{live_server.url}/privacy")
+    assert page.locator("h1").inner_text() == "Privacyverklaring DNK"
+    rows = page.locator("[data-row]").evaluate_all("els => els.map(e => e.dataset.row)")
+    assert set(rows) == statement_ids()
+    assert page.locator("#L13 td").nth(2).inner_text() == "Toestemming"
+    page.get_by_role("button", name="EN").click()
+    page.wait_for_url(f"{live_server.url}/en/privacy")
+    assert page.locator("h1").inner_text() == "Privacy statement DNK"
+    assert page.locator("#L13 td").nth(2).inner_text() == "Consent"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert outside == []
