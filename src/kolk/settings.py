@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kolk.core",
     "kolk.privacy",
     "kolk.people",
+    "kolk.comms",
     "kolk.boxoffice",
     "kolk.web",
     "kolk.desk",
@@ -158,6 +159,8 @@ EMAIL_HOST_USER = os.environ.get("KOLK_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KOLK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KOLK_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("KOLK_FROM_EMAIL", "DNK <contact@dnk.nl>")
+# Where links in mails point (unsubscribe, portal); no trailing slash.
+KOLK_SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("balie/", include("kolk.desk.urls")),
+    path("", include("kolk.comms.urls")),
     path("", include("kolk.web.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,1 @@
+"""Communications: the outbox, newsletter, offers per channel, unsubscribe and contact cases."""

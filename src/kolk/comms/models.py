@@ -1,0 +1,210 @@
+"""Models of communications: outbox messages and their attachments, newsletter, contact cases."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.fieldmap import PrivacyMap
+
+
+class MessageKind(models.TextChoices):
+    # Mail the contract needs (tickets, answers, lending notices): no unsubscribe link.
+    SERVICE = "service", _("servicebericht")
+    # Notices and advice given on consent (L13): the link withdraws the consent.
+    NOTICE = "notice", _("attendering")
+    # Newsletter and offers (N01, O01): the link records an objection.
+    MARKETING = "marketing", _("marketing")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("in de wachtrij")
+    SENDING = "sending", _("wordt verzonden")
+    SENT = "sent", _("verzonden")
+    FAILED = "failed", _("mislukt")
+    # Not sent because the person objected or withdrew consent after it was queued.
+    CANCELLED = "cancelled", _("niet verzonden (bezwaar)")
+
+
+class OutboxMessage(models.Model):
+    """One outgoing email: to whom, which template, for which purpose, and its delivery."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+        verbose_name=_("persoon"),
+    )
+    to_address = models.EmailField(_("aan"), max_length=254)
+    kind = models.CharField(_("soort"), max_length=10, choices=MessageKind.choices)
+    purpose = models.CharField(_("doel"), max_length=64)
+    template = models.CharField(_("sjabloon"), max_length=100)
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    subject = models.CharField(_("onderwerp"), max_length=255)
+    text_body = models.TextField(_("tekst"))
+    html_body = models.TextField(_("html"), blank=True)
+    unsubscribe_url = models.CharField(_("afmeldlink"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
+    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("opgepakt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True, db_index=True)
+    error = models.CharField(_("fout"), max_length=500, blank=True)
+    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={
+            "person": "correspondence",
+            "to_address": "email",
+            "subject": "correspondence",
+            "text_body": "correspondence",
+            "html_body": "correspondence",
+            "unsubscribe_url": "correspondence",
+            # SMTP errors may quote the address.
+            "error": "email",
+        },
+        not_personal=[
+            "kind",
+            "purpose",
+            "template",
+            "language",
+            "status",
+            "attempts",
+            "queued_at",
+            "next_attempt_at",
+            "claimed_at",
+            "sent_at",
+            "idempotency_key",
+            "message_id",
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("uitgaand bericht")
+        verbose_name_plural = _("uitgaande berichten")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.template} #{self.pk} ({self.status})"
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with a message, such as tickets with their QR codes."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("bestandsnaam"), max_length=200)
+    mimetype = models.CharField(_("soort bestand"), max_length=100)
+    content = models.BinaryField(_("inhoud"))
+
+    privacy = PrivacyMap(
+        subject="message__person",
+        personal={"message": "correspondence", "filename": "tickets", "content": "tickets"},
+        not_personal=["mimetype"],
+    )
+
+    class Meta:
+        verbose_name = _("bijlage")
+        verbose_name_plural = _("bijlagen")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class SubscriptionSource(models.TextChoices):
+    MEMBER_REGISTRATION = "member_registration", _("bij inschrijving als lid")
+    SITE_SIGNUP = "site_signup", _("aangemeld op de website")
+    DESK = "desk", _("aan de balie")
+
+
+class NewsletterSubscription(models.Model):
+    """One person (or a bare address) on the newsletter list, from sign-up to its end (N01)."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="newsletter_subscriptions",
+        verbose_name=_("persoon"),
+    )
+    # Only for someone who is not a person in kolk; a person's mail goes to their primary address.
+    email = models.EmailField(_("e-mailadres"), max_length=254, blank=True)
+    source = models.CharField(_("bron"), max_length=24, choices=SubscriptionSource.choices)
+    # The statement adds members automatically; the opt-out must be offered at that moment.
+    offered_opt_out = models.BooleanField(_("afmelden aangeboden"), default=False)
+    subscribed_at = models.DateTimeField(_("aangemeld"))
+    ended_at = models.DateTimeField(_("beëindigd"), null=True, blank=True, db_index=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "email", "email": "email"},
+        not_personal=["source", "offered_opt_out", "subscribed_at", "ended_at"],
+    )
+
+    class Meta:
+        verbose_name = _("nieuwsbriefabonnement")
+        verbose_name_plural = _("nieuwsbriefabonnementen")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | ~models.Q(email=""), name="subscription_has_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ended_at__isnull=True, person__isnull=False),
+                name="one_active_subscription_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(ended_at__isnull=True) & ~models.Q(email=""),
+                name="one_active_subscription_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"subscription #{self.pk}"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("concept")
+    SENDING = "sending", _("wordt verzonden")
+    SENT = "sent", _("verzonden")
+
+
+class CampaignPurpose(models.TextChoices):
+    NEWSLETTER = "newsletter", _("nieuwsbrief")
+    OFFERS = "offers", _("aanbiedingen per e-mail")
+
+
+class Campaign(models.Model):
+    """A newsletter or an email offer written by staff, sent to everyone the gate allows."""
+
+    purpose = models.CharField(
+        _("soort"), max_length=16, choices=CampaignPurpose.choices, default=CampaignPurpose.NEWSLETTER
+    )
+    subject = models.CharField(_("onderwerp"), max_length=200)
+    body = models.TextField(_("tekst"))
+    status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("gemaakt"))
+    sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(_("ontvangers"), default=0)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["purpose", "subject", "body", "status", "created_by", "created_at", "sent_at", "recipients"],
+    )
+
+    class Meta:
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,300 @@
+"""The newsletter (N01): the subscriber list, and campaigns written by staff.
+
+New members are added automatically, with the opt-out offered at that moment
+(`offered_opt_out`); others sign up on the site or at the desk. Leaving the list
+is an objection in the ledger, so the purpose gate drops the person at once.
+A campaign goes to the people `purpose_read(purpose="newsletter")` yields, one
+outbox message each under the key campaign:<id>:<subscription>; a run killed
+halfway is finished by running it again, and nobody gets the campaign twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kolk.comms.models import (
+    Campaign,
+    CampaignPurpose,
+    CampaignStatus,
+    MessageKind,
+    NewsletterSubscription,
+    OutboxMessage,
+    SubscriptionSource,
+)
+from kolk.comms.outbox import message_build, messages_queue_bulk
+from kolk.comms.unsubscribe import UnsubscribeRequest
+from kolk.core.clock import now
+from kolk.core.errors import KolkError
+from kolk.core.validators import no_control_characters
+from kolk.privacy.audit import audit_log
+from kolk.privacy.gate import purpose_read
+from kolk.privacy.ledger import is_objecting, objection_record
+
+CAMPAIGN_CHUNK = 500
+METHOD_OF_SOURCE: dict[str, str] = {
+    SubscriptionSource.MEMBER_REGISTRATION: "desk",
+    SubscriptionSource.SITE_SIGNUP: "web",
+    SubscriptionSource.DESK: "desk",
+}
+
+
+def _clean_address(email: str) -> str:
+    local, _sep, domain = email.strip().rpartition("@")
+    address = f"{local}@{domain.lower()}" if local else email.strip()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError({"email": [_("Vul een geldig e-mailadres in.")]}) from exc
+    return address
+
+
+@transaction.atomic
+def newsletter_subscribe(
+    *,
+    source: str,
+    actor: Any,
+    person: Any = None,
+    email: str = "",
+    offered_opt_out: bool = False,
+) -> NewsletterSubscription:
+    """Put a person (or, for someone not in kolk, a bare address) on the list.
+
+    A member added at registration must have been offered the opt-out
+    (`offered_opt_out=True`); a member who opted out then is not added at all.
+    An explicit sign-up by someone who objected before withdraws that objection.
+    """
+    if source not in SubscriptionSource.values:
+        raise KolkError(_("Onbekende bron van een aanmelding."))
+    if source == SubscriptionSource.MEMBER_REGISTRATION and not offered_opt_out:
+        raise KolkError(_("Bij inschrijving moet afmelden voor de nieuwsbrief worden aangeboden."))
+    if person is None and not email.strip():
+        raise ValidationError({"email": [_("Vul een e-mailadres in.")]})
+    active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
+    if person is not None:
+        existing = active.filter(person=person).first()
+        values: dict[str, Any] = {"person": person}
+    else:
+        address = _clean_address(email)
+        existing = active.filter(email__iexact=address).first()
+        values = {"email": address}
+    if existing is not None:
+        return existing
+    if person is not None and source != SubscriptionSource.MEMBER_REGISTRATION and is_objecting(person, "newsletter"):
+        objection_record(
+            subject=person, purpose="newsletter", objects=False, method=METHOD_OF_SOURCE[source], actor=actor
+        )
+    try:
+        with transaction.atomic():
+            subscription = NewsletterSubscription.objects.create(
+                **values, source=source, offered_opt_out=offered_opt_out, subscribed_at=now()
+            )
+    except IntegrityError:  # signed up twice at the same moment
+        return active.get(**values)
+    audit_log(
+        actor=actor,
+        action="newsletter.subscribed",
+        subject=person,
+        details={"subscription": subscription.pk, "source": source, "offered_opt_out": offered_opt_out},
+    )
+    return subscription
+
+
+@transaction.atomic
+def newsletter_unsubscribe(*, subscription: NewsletterSubscription, actor: Any, method: str = "web") -> None:
+    """End a subscription; for a person this is an objection, so it holds at once."""
+    _end([subscription.pk], actor=actor)
+    person = subscription.person
+    if person is not None and not is_objecting(person, "newsletter"):
+        objection_record(subject=person, purpose="newsletter", objects=True, method=method, actor=actor)
+
+
+def _end(ids: list[int], *, actor: Any) -> int:
+    ended = NewsletterSubscription.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=now())
+    if ended:
+        audit_log(actor=actor, action="newsletter.ended", details={"subscriptions": ids})
+    return ended
+
+
+def newsletter_end_for_link(*, request: UnsubscribeRequest, actor: Any) -> bool:
+    """End what an unsubscribe link names (called by unsubscribe_apply)."""
+    active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
+    if request.person_id is not None:
+        active = active.filter(person_id=request.person_id)
+    elif request.subscription_id is not None:
+        active = active.filter(pk=request.subscription_id, person__isnull=True)
+    else:
+        return False
+    return _end(list(active.values_list("pk", flat=True)), actor=actor) > 0
+
+
+def bare_subscription_active(email: str) -> bool:
+    """Whether a bare address (no person) is still on the list: checked right before sending."""
+    return NewsletterSubscription.objects.filter(
+        email__iexact=email, person__isnull=True, ended_at__isnull=True
+    ).exists()
+
+
+def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
+    return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
+
+
+# Campaigns.
+
+
+def _clean_text(subject: str, body: str) -> tuple[str, str]:
+    subject, body = " ".join(subject.split()), body.strip()
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = [_("Vul een onderwerp in.")]
+    if not body:
+        errors["body"] = [_("Vul een tekst in.")]
+    if errors:
+        raise ValidationError(errors)
+    no_control_characters(subject)
+    return subject[:200], body
+
+
+@transaction.atomic
+def campaign_create(*, subject: str, body: str, actor: Any, purpose: str = CampaignPurpose.NEWSLETTER) -> Campaign:
+    """A draft newsletter or email offer."""
+    if purpose not in CampaignPurpose.values:
+        raise KolkError(_("Onbekende soort campagne."))
+    subject, body = _clean_text(subject, body)
+    campaign = Campaign.objects.create(
+        purpose=purpose,
+        subject=subject,
+        body=body,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now(),
+    )
+    audit_log(actor=actor, action="campaign.created", details={"campaign": campaign.pk, "purpose": purpose})
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, subject: str, body: str, actor: Any) -> Campaign:
+    if campaign.status != CampaignStatus.DRAFT:
+        raise KolkError(_("Een verzonden campagne kan niet meer worden gewijzigd."))
+    campaign.subject, campaign.body = _clean_text(subject, body)
+    campaign.save(update_fields=["subject", "body"])
+    audit_log(actor=actor, action="campaign.updated", details={"campaign": campaign.pk})
+    return campaign
+
+
+def newsletter_recipients(*, actor: Any) -> Iterator[dict[str, Any]]:
+    """Active subscriptions the gate allows, one row each: id, person, address to send to."""
+    qs = NewsletterSubscription.objects.filter(ended_at__isnull=True).filter(
+        Q(person__isnull=True) | Q(person__emails__is_primary=True)
+    )
+    rows = purpose_read(
+        purpose="newsletter",
+        model=NewsletterSubscription,
+        fields=["id", "person", "email", "person__emails__address"],
+        queryset=qs.order_by("id"),
+        actor=actor,
+    )
+    for row in rows:
+        yield {
+            "key": f"s{row['id']}",
+            "subscription_id": row["id"],
+            "person_id": row["person"],
+            "address": row["person__emails__address"] or row["email"],
+        }
+
+
+def _recipients(campaign: Campaign, actor: Any) -> Iterator[dict[str, Any]]:
+    if campaign.purpose == CampaignPurpose.OFFERS:
+        from kolk.comms.offers import offers_email_selection
+
+        for row in offers_email_selection(actor=actor):
+            yield {"key": f"p{row['id']}", "subscription_id": None, "person_id": row["id"], "address": row["address"]}
+    else:
+        yield from newsletter_recipients(actor=actor)
+
+
+def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def campaign_send(*, campaign: Campaign, actor: Any) -> int:
+    """Queue the campaign for everyone the purpose gate allows; returns how many are queued in all.
+
+    Not one transaction on purpose: chunks commit as they go, each message under
+    the key campaign:<id>:<recipient>, so a run killed halfway is finished by
+    calling this again and nobody is queued twice.
+    """
+    from kolk.privacy.subjects import subject_model
+
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == CampaignStatus.SENT:
+            raise KolkError(_("Deze campagne is al verzonden."))
+        if locked.status == CampaignStatus.DRAFT:
+            locked.status = CampaignStatus.SENDING
+            locked.save(update_fields=["status"])
+            audit_log(actor=actor, action="campaign.started", details={"campaign": campaign.pk})
+    prefix = f"campaign:{campaign.pk}:"
+    people = subject_model()._default_manager
+    # The selection is read to the end first, so that its read is one gated read.
+    selection = list(_recipients(locked, actor))
+    for chunk in _chunks(iter(selection), CAMPAIGN_CHUNK):
+        keys = [prefix + row["key"] for row in chunk]
+        done = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+        todo = [row for row in chunk if prefix + row["key"] not in done]
+        persons = people.in_bulk([row["person_id"] for row in todo if row["person_id"]])
+        messages = [
+            message_build(
+                template=locked.purpose,
+                context={
+                    "subject": locked.subject,
+                    "body": locked.body,
+                    "campaign_id": locked.pk,
+                    "subscription_id": row["subscription_id"],
+                },
+                purpose=locked.purpose,
+                kind=MessageKind.MARKETING,
+                idempotency_key=prefix + row["key"],
+                to_person=persons.get(row["person_id"]),
+                to_address=row["address"],
+            )
+            for row in todo
+        ]
+        with transaction.atomic():
+            messages_queue_bulk(messages)
+    queued = OutboxMessage.objects.filter(idempotency_key__startswith=prefix).count()
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT, sent_at=now(), recipients=queued)
+        audit_log(actor=actor, action="campaign.sent", details={"campaign": campaign.pk, "recipients": queued})
+    campaign.refresh_from_db()
+    return queued
+
+
+def campaigns(*, purpose: str | None = None) -> models.QuerySet[Campaign]:
+    qs = Campaign.objects.order_by("-created_at", "-pk")
+    return qs.filter(purpose=purpose) if purpose else qs
+
+
+def newsletter_ended() -> models.QuerySet[Any]:
+    """Retention start event `newsletter_ended`: (person_id, ended_at) of people no longer on the list."""
+    still_on = NewsletterSubscription.objects.filter(ended_at__isnull=True, person__isnull=False).values("person_id")
+    return (
+        NewsletterSubscription.objects.filter(ended_at__isnull=False, person__isnull=False)
+        .exclude(person_id__in=still_on)
+        .values("person_id")
+        .annotate(ended=models.Max("ended_at"))
+        .values_list("person_id", "ended")
+    )

@@ -1,0 +1,32 @@
+"""The unsubscribe page: GET asks to confirm, POST (also RFC 8058 one-click) unsubscribes at once."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from kolk.comms.unsubscribe import unsubscribe_apply, unsubscribe_token_read
+from kolk.core.errors import KolkError
+from kolk.privacy.register import get_register
+
+
+# The token is the capability (signed, unguessable); mail providers POST the
+# one-click request without a session or CSRF token (RFC 8058).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        ask = unsubscribe_token_read(token)
+    except KolkError as exc:
+        return render(request, "comms/unsubscribe.html", {"error": exc.message}, status=400)
+    purpose = get_register().purposes[ask.purpose]
+    context = {"purpose": purpose.label, "channel": ask.channel, "token": token}
+    if request.method == "POST":
+        try:
+            result = unsubscribe_apply(token=token, actor=None)
+        except KolkError as exc:
+            return render(request, "comms/unsubscribe.html", {**context, "error": exc.message}, status=400)
+        return render(request, "comms/unsubscribe.html", {**context, "done": True, "changed": result.changed})
+    return render(request, "comms/unsubscribe.html", context)
