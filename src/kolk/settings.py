@@ -39,6 +39,9 @@ SECRET_KEY = os.environ.get("KOLK_SECRET_KEY", DEMO_SECRET_KEY)
 KOLK_AUDIT_KEY = os.environ.get("KOLK_AUDIT_KEY", DEMO_AUDIT_KEY)
 # Key for encrypted fields (bank details); see docs/production.md for rotation.
 KOLK_FIELD_KEY = os.environ.get("KOLK_FIELD_KEY", DEMO_FIELD_KEY)
+# The creditor of SEPA direct debits (DNK); the demo values are valid in form only.
+KOLK_SEPA_CREDITOR_ID = os.environ.get("KOLK_SEPA_CREDITOR_ID", "NL95ZZZ012345670000")
+KOLK_SEPA_CREDITOR_IBAN = os.environ.get("KOLK_SEPA_CREDITOR_IBAN", "NL20INGB0001234567")
 ALLOWED_HOSTS = env_list("KOLK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("KOLK_CSRF_TRUSTED_ORIGINS", "")
 
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "kolk.privacy",
     "kolk.people",
     "kolk.comms",
+    "kolk.billing",
     "kolk.boxoffice",
     "kolk.web",
     "kolk.desk",

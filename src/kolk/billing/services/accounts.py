@@ -1,0 +1,88 @@
+"""Bank accounts and SEPA mandates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kolk.billing.crypto import lookup_hash
+from kolk.billing.models import BankAccount, Mandate
+from kolk.billing.validation import check_holder_name, check_iban
+from kolk.core.clock import now, today
+from kolk.core.errors import KolkError
+from kolk.people.models import Person
+from kolk.privacy.audit import audit_log
+
+
+@transaction.atomic
+def bank_account_set(*, person: Person, iban: str, holder_name: str, actor: Any) -> BankAccount:
+    """Record or replace the account a person pays from.
+
+    A new IBAN revokes the active mandate: a mandate covers the account it was
+    signed for, so the member signs again for the new one.
+    """
+    checked = check_iban(iban)
+    holder = check_holder_name(holder_name)
+    digest = lookup_hash(checked.iban)
+    account = BankAccount.objects.select_for_update().filter(person=person).first()
+    if account is None:
+        account = BankAccount.objects.create(
+            person=person, iban=checked.iban, iban_hash=digest, bic=checked.bic, holder_name=holder
+        )
+        audit_log(actor=actor, action="bank_account.set", subject=person, details={"account": account.pk})
+        return account
+    iban_changed = account.iban_hash != digest
+    if not iban_changed and account.holder_name == holder:
+        return account
+    revoked = 0
+    if iban_changed:
+        revoked = account.mandates.filter(revoked_at__isnull=True).update(revoked_at=now())
+    account.iban, account.iban_hash, account.bic, account.holder_name = checked.iban, digest, checked.bic, holder
+    account.save(update_fields=["iban", "iban_hash", "bic", "holder_name", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="bank_account.set",
+        subject=person,
+        details={"account": account.pk, "iban_changed": iban_changed, "mandates_revoked": revoked},
+    )
+    return account
+
+
+@transaction.atomic
+def mandate_sign(*, person: Person, actor: Any, signed_on: dt.date | None = None) -> Mandate:
+    """Record that a person signed a direct-debit mandate for their bank account."""
+    signed_on = signed_on or today()
+    if signed_on > today():
+        raise ValidationError({"signed_on": [_("Een machtiging kan niet in de toekomst getekend zijn.")]})
+    account = BankAccount.objects.select_for_update().filter(person=person).first()
+    if account is None:
+        raise ValidationError(
+            {"bank_account": [_("Leg eerst een bankrekening vast; een machtiging hoort bij een rekening.")]},
+            code="no_account",
+        )
+    if account.mandates.filter(revoked_at__isnull=True).exists():
+        raise KolkError(_("Er is al een geldige machtiging voor deze rekening."), code="mandate_exists")
+    count = Mandate.objects.filter(bank_account__person=person).count()
+    mandate = Mandate.objects.create(
+        bank_account=account, reference=f"DNK-{person.customer_number}-{count + 1}", signed_on=signed_on
+    )
+    audit_log(actor=actor, action="mandate.signed", subject=person, details={"mandate": mandate.pk})
+    return mandate
+
+
+@transaction.atomic
+def mandate_revoke(*, mandate: Mandate, actor: Any) -> Mandate:
+    """Revoke a mandate; invoices already in a collection stay collected."""
+    mandate = Mandate.objects.select_for_update().select_related("bank_account__person").get(pk=mandate.pk)
+    if mandate.revoked_at is not None:
+        return mandate
+    mandate.revoked_at = now()
+    mandate.save(update_fields=["revoked_at"])
+    audit_log(
+        actor=actor, action="mandate.revoked", subject=mandate.bank_account.person, details={"mandate": mandate.pk}
+    )
+    return mandate
