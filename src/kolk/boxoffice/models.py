@@ -180,7 +180,12 @@ class PriceCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["show", "kind"], name="price_unique_per_show")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} € {self.amount_cents / 100:.2f}"
+        return f"{self.get_kind_display()} € {self.euros}"
+
+    @property
+    def euros(self) -> str:
+        """The amount as Dutch money: 12,50."""
+        return f"{self.amount_cents // 100},{self.amount_cents % 100:02d}"
 
 
 class Order(models.Model):
@@ -247,6 +252,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"bestelling {self.pk}"
+
+    @property
+    def euros(self) -> str:
+        return f"{self.total_cents // 100},{self.total_cents % 100:02d}"
 
     @property
     def is_active(self) -> bool:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from kolk.web import views
 
@@ -6,4 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy", views.privacy_statement, name="privacy"),
+    path("kaarten/", include("kolk.web.shop_urls")),
 ]

@@ -19,6 +19,7 @@ from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
 from mollie.api.objects.payment import Payment as MolliePayment
 
+from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
 from kolk.boxoffice.services.selling import SoldOut, order_pay
 from kolk.core.clock import now
@@ -62,12 +63,37 @@ class BoxOfficeProvider:
 
 
 class InvoiceProvider:
-    """Theatre tickets on invoice (T04): needs kolk.billing's invoice_create, not merged yet."""
+    """Theatre tickets on invoice (T04): billing issues the invoice, the seats are sold at once.
+
+    The invoice goes to a person (a logged-in member, or one the box office
+    chose), never to a guest; billing collects it.
+    """
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         if order.show.kind != Show.Kind.THEATRE:
             raise KolkError(_("Op factuur betalen kan alleen voor theater."), code="invoice_theatre_only")
-        raise KolkError(_("Betalen op factuur is nog niet beschikbaar."), code="invoice_unavailable")
+        if order.person is None:
+            raise KolkError(_("Op factuur betalen kan alleen als je bent ingelogd."), code="invoice_needs_person")
+        lines = [
+            InvoiceLineIn(
+                description=f"{order.show.title} {order.show.starts_at:%d-%m-%Y} ({t.price.get_kind_display()})",
+                unit_amount_cents=t.amount_cents,
+                vat_percent=t.price.vat_percent,
+            )
+            for t in order.tickets.select_related("price").order_by("pk")
+        ]
+        with transaction.atomic():
+            invoice = invoice_create(person=order.person, lines=lines, source="boxoffice.order", actor=actor)
+            order = order_pay(order=order, method=Order.Method.INVOICE, provider_ref=invoice.number, actor=actor)
+            payment = Payment.objects.create(
+                order=order,
+                method=Order.Method.INVOICE,
+                amount_cents=order.total_cents,
+                status=Payment.Status.OPEN,
+                provider_ref=invoice.number,
+                created_at=now(),
+            )
+        return PaymentStart(order=order, payment=payment)
 
 
 def http_session() -> requests.Session | None:

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
+from kolk.boxoffice.tickets import tickets_mail
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_phone
@@ -157,7 +158,11 @@ def _release(order: Order) -> None:
 
 
 def _lock_order(order: Order) -> Order:
-    return Order.objects.select_for_update(of=("self",)).select_related("show__hall").get(pk=order.pk)
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("show__hall__venue", "show__film", "show__production")
+        .get(pk=order.pk)
+    )
 
 
 # --- checking out ---
@@ -282,6 +287,8 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     order.payment_ref = provider_ref or order.payment_ref
     order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
     _count(order, sign=1)
+    if order.buyer_email:
+        tickets_mail(order=order, actor=actor)
     audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
     return order
 
