@@ -9,7 +9,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, QuerySet
 
-from kolk.boxoffice.models import Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket
+from kolk.boxoffice.models import Hall, Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket, Venue
 from kolk.core.clock import now
 
 
@@ -96,3 +96,11 @@ def orders_for_show(show: Show) -> QuerySet[Order]:
 
 def show_stats(show: Show) -> dict[str, int]:
     return dict(ShowStats.objects.filter(show=show).values_list("kind", "sold"))
+
+
+def halls() -> QuerySet[Hall]:
+    return Hall.objects.select_related("venue").order_by("venue__name", "name")
+
+
+def venue_named(name: str) -> Venue | None:
+    return Venue.objects.filter(name=name.strip()).first()

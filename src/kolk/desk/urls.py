@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kolk.desk import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("uitloggen/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("personen/", views.person_find, name="person_find"),
     path("personen/<int:pk>/", views.person_page, name="person"),
+    path("kassa/", include("kolk.desk.boxoffice_urls")),
 ]

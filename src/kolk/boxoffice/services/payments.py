@@ -21,7 +21,7 @@ from mollie.api.objects.payment import Payment as MolliePayment
 
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
-from kolk.boxoffice.services.selling import SoldOut, order_pay
+from kolk.boxoffice.services.selling import SoldOut, order_pay, seats_hold
 from kolk.core.clock import now
 from kolk.core.errors import KolkError, NotAllowed
 from kolk.core.roles import Role, has_role
@@ -196,3 +196,20 @@ def mollie_webhook(*, payment_id: str) -> str:
         payment.save(update_fields=["status"])
         audit_log(actor=None, action="payment.updated", details={"payment": payment.pk, "status": str(payment.status)})
         return str(payment.status)
+
+
+def box_office_sale(
+    *, show: Show, method: str, actor: Any, seat_ids: list[int] | None = None, quantity: int = 0
+) -> Order:
+    """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked."""
+    if method not in (Order.Method.CASH, Order.Method.CARD):
+        raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
+    if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
+        raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
+    with transaction.atomic():
+        order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
+        order = order_pay(order=order, method=method, actor=actor)
+        Payment.objects.create(
+            order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
+        )
+    return order
