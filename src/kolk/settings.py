@@ -120,6 +120,9 @@ AUTH_USER_MODEL = "people.User"
 PRIVACY_SUBJECT_MODEL = "people.Person"
 # The processing register; another organisation ships its own file.
 PRIVACY_REGISTER_FILE = os.environ.get("KOLK_PRIVACY_REGISTER", str(BASE_DIR / "privacy" / "register" / "dnk.yaml"))
+# Erased subjects (ids only), appended outside the database so that erasures can
+# be applied again after a restore from backup. Keep it apart from the backups.
+KOLK_ERASURE_LOG = os.environ.get("KOLK_ERASURE_LOG", str(VAR_DIR / "erasure-log.jsonl"))
 # Seal the audit chain right after each commit (the worker also seals).
 AUDIT_SEAL_ON_COMMIT = env_bool("KOLK_AUDIT_SEAL_ON_COMMIT", True)
 

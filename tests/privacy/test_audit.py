@@ -105,6 +105,17 @@ def test_the_command_fails_after_a_direct_edit(capsys):
     assert "entry 1" in capsys.readouterr().err
 
 
+def test_a_deleted_head_is_reported_and_never_re_rooted():
+    write(2)
+    seal()
+    from kolk.privacy.models import AuditChainHead
+
+    AuditChainHead.objects.all().delete()
+    write(1)
+    assert seal() == 0
+    assert "the chain head is missing (deleted)" in verify().problems
+
+
 def test_head_prints_seq_and_hash(capsys):
     write(2)
     call_command("audit", "head")

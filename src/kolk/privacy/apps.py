@@ -16,6 +16,7 @@ class PrivacyConfig(AppConfig):
         import datetime as dt
 
         from kolk.core.periodic import periodic
-        from kolk.privacy.tasks import seal_audit_chain
+        from kolk.privacy.tasks import run_retention, seal_audit_chain
 
         periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=5))
+        periodic("privacy.retention", run_retention, every=dt.timedelta(days=1), offset=dt.timedelta(hours=2))

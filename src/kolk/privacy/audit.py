@@ -107,7 +107,12 @@ def seal(batch: int = SEAL_BATCH) -> int:
         with transaction.atomic():
             head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
             if head is None:
-                return total  # another sealer holds the head; it will take our entries
+                if AuditChainHead.objects.filter(pk=1).exists():
+                    return total  # another sealer holds the head; it will take our entries
+                if AuditEntry.objects.filter(seq__isnull=False).exists():
+                    return total  # the head was deleted: `verify` reports it; never re-root a chain
+                AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+                continue
             pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
             if not pending:
                 return total
@@ -169,6 +174,8 @@ def verify(expect_head: tuple[int, str] | None = None) -> Verification:
         result.sealed += 1
     result.head_seq, result.head_hash = expected_seq - 1, prev
     head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and result.sealed:
+        result.problems.append("the chain head is missing (deleted)")
     if head is not None and (head.seq, head.hash) != (result.head_seq, result.head_hash):
         if head.seq > result.head_seq:
             result.problems.append(

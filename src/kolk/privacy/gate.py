@@ -36,6 +36,8 @@ def lookup_category(model: type[models.Model], lookup: str) -> str:
     current: type[models.Model] = model
     parts = lookup.split("__")
     for i, part in enumerate(parts):
+        if part == "pk":
+            return NOT_PERSONAL
         try:
             field = current._meta.get_field(part)
         except FieldDoesNotExist as exc:

@@ -162,3 +162,79 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq}:{self.hash}"
+
+
+class ErasureLog(models.Model):
+    """Who was erased (by id only), so a restore from backup can erase them again."""
+
+    subject_pk = models.BigIntegerField(unique=True)
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "erased_at", "reason"])
+
+    def __str__(self) -> str:
+        return f"{self.subject_pk} ({self.reason})"
+
+
+class LegalDemand(ImmutableModel):
+    """A demand by law (e.g. the police on suspicion of a crime), recorded before release."""
+
+    authority = models.CharField(max_length=120)
+    legal_ground = models.CharField(max_length=200)
+    officer_reference = models.CharField(max_length=120)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["authority", "legal_ground", "officer_reference", "recorded_by", "recorded_at"],
+    )
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.officer_reference}"
+
+
+class Disclosure(ImmutableModel):
+    """One release of data to a recipient of the register (or on a legal demand)."""
+
+    recipient = models.CharField(max_length=16, db_index=True)  # R01..R07, or LEGAL
+    purpose = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    person_count = models.PositiveIntegerField(default=0)
+    aggregate = models.JSONField(null=True, blank=True)  # counts only, for aggregate-only recipients
+    legal_demand = models.ForeignKey(LegalDemand, null=True, blank=True, on_delete=models.PROTECT)
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    disclosed_at = models.DateTimeField(db_index=True)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=[
+            "recipient",
+            "purpose",
+            "fields",
+            "person_count",
+            "aggregate",
+            "legal_demand",
+            "disclosed_by",
+            "disclosed_at",
+        ],
+    )
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.purpose} {self.disclosed_at:%Y-%m-%d}"
+
+
+class DisclosureItem(models.Model):
+    """That one person's data went out in a disclosure: what went where, and when."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="items")
+    subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="disclosures")
+
+    privacy = PrivacyMap(subject="subject", personal={"subject": "privacy_choices"}, not_personal=["disclosure"])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["disclosure", "subject"], name="disclosed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.disclosure_id}:{self.subject_id}"

@@ -218,12 +218,15 @@ class Register:
         return self.sections[self.rows[row_id].section]
 
     def objection_purposes(self) -> list[str]:
-        """Purposes a person can object to: those processed on legitimate interest."""
+        """Purposes a person can object to (art. 21): processed on legitimate interest,
+        in the statement's rows or by a recipient, and with no part on contract (an
+        objection does not stop a block, L16, or the answer to one's own question).
+        """
+        contract = {p for row in self.rows.values() if row.basis == "contract" for p in row.purposes}
         return [
             key
             for key, purpose in self.purposes.items()
-            if not purpose.system
-            and any(row.basis == "legitimate_interest" and key in row.purposes for row in self.rows.values())
+            if not purpose.system and key not in contract and "legitimate_interest" in self.bases_of_purpose(key)
         ]
 
     def consent_purposes(self) -> list[str]:

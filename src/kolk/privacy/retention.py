@@ -1,0 +1,317 @@
+"""Retention: every rule of the register, applied by one engine.
+
+Domain apps register, for the start events they own, a query of
+(subject_id, event_date) rows, one per person (`register_event`); which of
+their rows a rule governs, and whether those rows are deleted or anonymised
+(`retain`); who must be kept while a relationship is active (`register_keep`);
+and legal holds (`register_hold`: an unpaid invoice, an open request, a legal
+demand). The engine is set-based and batched: each batch commits on its own,
+so a run killed at any point is finished by the next. A dry run counts only.
+
+A person (the subject) is erased when at least one rule has run out for them,
+none is still running, nothing keeps them and nothing holds them. Their rows in
+other tables go with them (or are anonymised, as each model's foreign key says),
+and the erasure log keeps their id so that a restore from backup can erase them
+again (`erasure_replay`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kolk.core.clock import now, today
+from kolk.privacy.audit import audit_log
+from kolk.privacy.fieldmap import map_for
+from kolk.privacy.models import ErasureLog
+from kolk.privacy.register import Text, get_register
+from kolk.privacy.subjects import subject_model
+
+QuerySource = Callable[[], "models.QuerySet[Any]"]
+
+
+@dataclass(frozen=True)
+class RetainedData:
+    """Rows of a model governed by a retention rule."""
+
+    model_label: str
+    rule: str
+    action: str  # "delete" or "anonymise"
+    date_field: str | None = None  # the row's own start date; None: the subject's event date
+    anonymise: dict[str, Any] = field(default_factory=dict)
+    done: Q | None = None  # rows already anonymised
+
+    @property
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_label)
+
+
+@dataclass(frozen=True)
+class Hold:
+    name: str
+    subjects: QuerySource
+    reason: Text
+
+
+_events: dict[str, QuerySource] = {}
+_retained: list[RetainedData] = []
+_keeps: dict[str, QuerySource] = {}
+_holds: dict[str, Hold] = {}
+
+
+def register_event(event: str, dates: QuerySource) -> None:
+    """`dates()` returns a queryset with `subject_id` and `event_date`, one row per subject."""
+    if event not in get_register().events:
+        raise ValueError(f"'{event}' is not an event of the register")
+    _events[event] = dates
+
+
+def retain(
+    model_label: str,
+    *,
+    rule: str,
+    action: str,
+    date_field: str | None = None,
+    anonymise: dict[str, Any] | None = None,
+    done: Q | None = None,
+) -> None:
+    """Declare that a rule governs `model_label`'s rows: delete or anonymise them when due."""
+    if rule not in get_register().retention:
+        raise ValueError(f"'{rule}' is not a retention rule of the register")
+    if action not in ("delete", "anonymise"):
+        raise ValueError("action is 'delete' or 'anonymise'")
+    if action == "anonymise" and not anonymise:
+        raise ValueError("say which fields anonymising sets")
+    _retained[:] = [r for r in _retained if (r.model_label, r.rule) != (model_label, rule)]
+    _retained.append(RetainedData(model_label, rule, action, date_field, anonymise or {}, done))
+
+
+def register_keep(name: str, subjects: QuerySource) -> None:
+    """Subjects kept whatever the dates say, e.g. while their subscription runs."""
+    _keeps[name] = subjects
+
+
+def register_hold(name: str, subjects: QuerySource, reason: Text) -> None:
+    """A legal hold: nothing of these subjects is erased while it stands."""
+    _holds[name] = Hold(name, subjects, reason)
+
+
+def registered_events() -> set[str]:
+    return set(_events)
+
+
+def retained_data() -> list[RetainedData]:
+    return list(_retained)
+
+
+def holds() -> list[Hold]:
+    return list(_holds.values())
+
+
+def _subject_rules() -> list[str]:
+    """The rules whose start event some app has registered."""
+    return [key for key, rule in get_register().retention.items() if rule.event in _events]
+
+
+def expired_subjects(rule_key: str, on: dt.date) -> models.QuerySet[Any]:
+    rule = get_register().retention[rule_key]
+    cutoff = rule.duration.before(on)
+    return _events[rule.event]().filter(event_date__lte=cutoff).values("subject_id")
+
+
+def running_subjects(rule_key: str, on: dt.date) -> models.QuerySet[Any]:
+    rule = get_register().retention[rule_key]
+    cutoff = rule.duration.before(on)
+    return _events[rule.event]().filter(event_date__gt=cutoff).values("subject_id")
+
+
+def held_subject_ids() -> Q:
+    """A Q on the subject model for everyone under a hold or a keep."""
+    q = Q(pk__in=[])
+    for source in [*(h.subjects for h in _holds.values()), *_keeps.values()]:
+        q |= Q(pk__in=source())
+    return q
+
+
+def due_subjects(on: dt.date) -> models.QuerySet[Any]:
+    """Subjects at least one rule has run out for, none still runs for, not kept or held."""
+    Subject = subject_model()
+    rules = _subject_rules()
+    if not rules:
+        return Subject._default_manager.none()
+    expired = Q(pk__in=[])
+    for key in rules:
+        expired |= Q(pk__in=expired_subjects(key, on))
+    qs = Subject._default_manager.filter(expired)
+    for key in rules:
+        qs = qs.exclude(pk__in=running_subjects(key, on))
+    return qs.exclude(held_subject_ids())
+
+
+def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
+    """Rows of one retained-data declaration that are past their date."""
+    model = item.model
+    pmap = map_for(model)
+    qs = model._default_manager.all()
+    rule = get_register().retention[item.rule]
+    if item.date_field:
+        cutoff = rule.duration.before(on)
+        if isinstance(model._meta.get_field(item.date_field), models.DateTimeField):
+            # Due through the whole cutoff day, in the centre's own time zone.
+            start_of_next = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min)
+            qs = qs.filter(**{f"{item.date_field}__lt": timezone.make_aware(start_of_next)})
+        else:
+            qs = qs.filter(**{f"{item.date_field}__lte": cutoff})
+    elif rule.event in _events:
+        qs = qs.filter(**{pmap.subject_lookup("pk") + "__in": expired_subjects(item.rule, on)})  # type: ignore[union-attr]
+        qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": running_subjects(item.rule, on)})  # type: ignore[union-attr]
+    else:
+        return model._default_manager.none()
+    if item.done is not None:
+        qs = qs.exclude(item.done)
+    if pmap is not None and pmap.subject is not None:
+        Subject = subject_model()
+        held = Subject._default_manager.filter(held_subject_ids()).values("pk")
+        qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": held})
+    return qs
+
+
+@dataclass
+class RuleReport:
+    name: str
+    rule: str
+    action: str
+    due: int = 0
+    done: int = 0
+
+
+@dataclass
+class RetentionReport:
+    on: dt.date
+    dry_run: bool
+    rules: list[RuleReport] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(r.done if not self.dry_run else r.due for r in self.rules)
+
+
+def _batches(qs: models.QuerySet[Any], size: int) -> Iterator[list[Any]]:
+    while True:
+        pks = list(qs.order_by("pk").values_list("pk", flat=True)[:size])
+        if not pks:
+            return
+        yield pks
+        if len(pks) < size:
+            return
+
+
+def retention_run(
+    *,
+    actor: Any,
+    on: dt.date | None = None,
+    dry_run: bool = False,
+    batch_size: int = 5000,
+    progress: Callable[[str, int], None] | None = None,
+) -> RetentionReport:
+    """Apply every rule: rows past their date, then subjects no rule keeps any longer."""
+    on = on or today()
+    report = RetentionReport(on=on, dry_run=dry_run)
+    for item in _retained:
+        qs = due_rows(item, on)
+        line = RuleReport(name=item.model_label, rule=item.rule, action=item.action)
+        report.rules.append(line)
+        if dry_run:
+            line.due = qs.count()
+            continue
+        for pks in _batches(qs, batch_size):
+            with transaction.atomic():
+                batch = item.model._default_manager.filter(pk__in=pks)
+                if item.action == "delete":
+                    batch.delete()
+                else:
+                    batch.update(**item.anonymise)
+            line.done += len(pks)
+            if progress:
+                progress(f"{item.model_label} ({item.rule})", len(pks))
+    subjects = due_subjects(on)
+    line = RuleReport(name=subject_model()._meta.label, rule="*", action="erase")
+    report.rules.append(line)
+    if dry_run:
+        line.due = subjects.count()
+    else:
+        for pks in _batches(subjects, batch_size):
+            with transaction.atomic():
+                erasure_record(pks, reason="retention")
+                subject_model()._default_manager.filter(pk__in=pks).delete()
+            line.done += len(pks)
+            if progress:
+                progress("subjects", len(pks))
+    if not dry_run:
+        audit_log(
+            actor=actor,
+            action="retention.run",
+            details={
+                "on": on.isoformat(),
+                "rules": [f"{r.name}:{r.rule}:{r.action}" for r in report.rules],
+                "counts": [r.done for r in report.rules],
+            },
+        )
+    return report
+
+
+def erasure_record(pks: list[int], *, reason: str) -> None:
+    """Log erased subjects in the database and, after commit, in the file kept beside it.
+
+    A restore from backup rolls the table back with everything else; the file,
+    kept apart from the backups, does not.
+    """
+    at = now()
+    ErasureLog.objects.bulk_create(
+        [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks], ignore_conflicts=True
+    )
+
+    def append() -> None:
+        path = Path(settings.KOLK_ERASURE_LOG)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            for pk in pks:
+                fh.write(json.dumps({"subject_pk": pk, "erased_at": at.isoformat(), "reason": reason}) + "\n")
+
+    transaction.on_commit(append)
+
+
+def erasure_log_file() -> list[int]:
+    path = Path(settings.KOLK_ERASURE_LOG)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [int(json.loads(line)["subject_pk"]) for line in fh if line.strip()]
+
+
+@transaction.atomic
+def erasure_replay(*, actor: Any) -> int:
+    """After a restore from backup: erase again everyone the erasure logs name.
+
+    Returns how many subjects were erased again (0 when the restore held none).
+    """
+    Subject = subject_model()
+    pks = sorted(set(erasure_log_file()) | set(ErasureLog.objects.values_list("subject_pk", flat=True)))
+    again = list(Subject._default_manager.filter(pk__in=pks).values_list("pk", flat=True))
+    if again:
+        ErasureLog.objects.bulk_create(
+            [ErasureLog(subject_pk=pk, erased_at=now(), reason="replay") for pk in pks], ignore_conflicts=True
+        )
+        Subject._default_manager.filter(pk__in=again).delete()
+    audit_log(actor=actor, action="erasure.replayed", details={"logged": len(pks), "erased_again": len(again)})
+    return len(again)

@@ -1,0 +1,176 @@
+"""The retention engine: what is past its date goes, what is held or kept stays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F, Max, Q
+from django.db.models.functions import TruncDate
+
+from kolk.people.models import Person
+from kolk.privacy import retention
+from kolk.privacy.audit import seal, verify
+from kolk.privacy.ledger import consent_record
+from kolk.privacy.models import AuditEntry, ErasureLog, PrivacyChoice
+from kolk.privacy.register import Text
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def clean_registry(monkeypatch, settings, tmp_path):
+    """Each test registers its own sources; the erasure log file is a temporary one."""
+    monkeypatch.setattr(retention, "_events", {})
+    monkeypatch.setattr(retention, "_retained", [])
+    monkeypatch.setattr(retention, "_keeps", {})
+    monkeypatch.setattr(retention, "_holds", {})
+    settings.KOLK_ERASURE_LOG = str(tmp_path / "erasure-log.jsonl")
+
+
+def ended(person: Person, on: dt.date) -> None:
+    """Stand-in for a subscription that ended: the person's updated_at is its date."""
+    Person.objects.filter(pk=person.pk).update(updated_at=dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC))
+
+
+def register_subscription_ended() -> None:
+    retention.register_event(
+        "subscription_ended",
+        lambda: Person.objects.values(subject_id=F("pk")).annotate(event_date=Max(TruncDate("updated_at"))),
+    )
+
+
+def test_a_former_member_past_five_years_is_erased_and_the_chain_verifies(staff):
+    old, recent = PersonFactory(), PersonFactory()
+    register_subscription_ended()
+    ended(old, dt.date(2021, 11, 24))
+    ended(recent, dt.date(2021, 11, 26))
+    report = retention.retention_run(actor=staff, on=TODAY)
+    assert not Person.objects.filter(pk=old.pk).exists()
+    assert Person.objects.filter(pk=recent.pk).exists()
+    assert report.rules[-1].done == 1
+    assert ErasureLog.objects.filter(subject_pk=old.pk).exists()
+    seal()
+    assert verify().ok
+    entry = AuditEntry.objects.get(action="retention.run")
+    assert entry.details["counts"] == [1]
+
+
+def test_a_second_rule_still_running_keeps_the_person(staff):
+    person = PersonFactory()
+    register_subscription_ended()
+    ended(person, dt.date(2020, 1, 1))
+    retention.register_event(
+        "contact_case_closed",
+        lambda: (
+            Person.objects.filter(pk=person.pk)
+            .values(subject_id=F("pk"))
+            .annotate(event_date=Max(TruncDate("created_at")))
+        ),
+    )  # a contact case closed today: one more year
+    retention.retention_run(actor=staff, on=TODAY)
+    assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_holds_and_keeps_stop_erasure(staff):
+    held, kept, gone = PersonFactory(), PersonFactory(), PersonFactory()
+    register_subscription_ended()
+    for p in (held, kept, gone):
+        ended(p, dt.date(2019, 1, 1))
+    retention.register_hold(
+        "unpaid", lambda: Person.objects.filter(pk=held.pk).values("pk"), Text("onbetaald", "unpaid")
+    )
+    retention.register_keep("active", lambda: Person.objects.filter(pk=kept.pk).values("pk"))
+    dry = retention.retention_run(actor=staff, on=TODAY, dry_run=True)
+    assert dry.rules[-1].due == 1
+    assert Person.objects.count() == 3
+    retention.retention_run(actor=staff, on=TODAY)
+    assert set(Person.objects.values_list("pk", flat=True)) == {held.pk, kept.pk}
+
+
+def test_row_rules_delete_or_anonymise_by_their_own_date(staff):
+    person = PersonFactory()
+    old = consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)
+    PrivacyChoice.objects.filter(pk=old.pk).update(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    new = consent_record(subject=person, purpose="notices_advice", given=False, method="web", actor=staff)
+    retention.retain("privacy.PrivacyChoice", rule="tickets", action="delete", date_field="recorded_at")
+    retention.retention_run(actor=staff, on=TODAY)
+    assert list(PrivacyChoice.objects.values_list("pk", flat=True)) == [new.pk]
+    retention.retain(
+        "people.Person",
+        rule="tickets",
+        action="anonymise",
+        date_field="created_at",
+        anonymise={"town": ""},
+        done=Q(town=""),
+    )
+    Person.objects.filter(pk=person.pk).update(created_at=dt.datetime(2023, 1, 1, tzinfo=dt.UTC))
+    report = retention.retention_run(actor=staff, on=TODAY)
+    assert Person.objects.get(pk=person.pk).town == ""
+    assert retention.retention_run(actor=staff, on=TODAY).rules[1].done == 0  # idempotent
+    assert report.rules[1].done == 1
+
+
+def test_a_run_killed_halfway_is_finished_by_the_next(staff, monkeypatch):
+    people = [PersonFactory() for _ in range(7)]
+    register_subscription_ended()
+    for p in people:
+        ended(p, dt.date(2018, 5, 1))
+    calls = {"n": 0}
+    real_delete = retention.subject_model
+
+    def crash_after_two_batches():
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt  # the process dies between batches
+        return real_delete()
+
+    monkeypatch.setattr(retention, "subject_model", crash_after_two_batches)
+    with pytest.raises(KeyboardInterrupt):
+        retention.retention_run(actor=staff, on=TODAY, batch_size=3)
+    monkeypatch.setattr(retention, "subject_model", real_delete)
+    assert 0 < Person.objects.count() < 7
+    retention.retention_run(actor=staff, on=TODAY, batch_size=3)
+    assert Person.objects.count() == 0
+    assert ErasureLog.objects.count() == 7
+
+
+def test_replay_after_a_restore_erases_them_again(staff, settings):
+    person = PersonFactory()
+    register_subscription_ended()
+    ended(person, dt.date(2015, 1, 1))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
+        retention.retention_run(actor=staff, on=TODAY)
+    with open(settings.KOLK_ERASURE_LOG, encoding="utf-8") as fh:
+        lines = [json.loads(line) for line in fh]
+    assert [line["subject_pk"] for line in lines] == [person.pk]
+    # The "restore": the person is back and the table has forgotten; the file has not.
+    Person.objects.bulk_create([Person(pk=person.pk, given_name="Terug", surname="Uit Backup", customer_number="X1")])
+    ErasureLog.objects.all().delete()
+    assert retention.erasure_replay(actor=staff) == 1
+    assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_the_command_reports_counts(staff):
+    register_subscription_ended()
+    ended(PersonFactory(), dt.date(2010, 1, 1))
+    out = io.StringIO()
+    call_command("retention", "run", "--dry-run", "--date", "2026-11-25", stdout=out)
+    assert "people.Person" in out.getvalue()
+    assert "total 1 due" in out.getvalue()
+    assert Person.objects.count() == 1
+    call_command("retention", "run", "--date", "2026-11-25", stdout=io.StringIO())
+    assert Person.objects.count() == 0
+
+
+def test_unknown_events_and_rules_are_refused():
+    with pytest.raises(ValueError, match="not an event"):
+        retention.register_event("graduation", lambda: Person.objects.none())
+    with pytest.raises(ValueError, match="not a retention rule"):
+        retention.retain("people.Person", rule="forever", action="delete", date_field="created_at")
