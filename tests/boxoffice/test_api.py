@@ -143,3 +143,22 @@ def test_invoice_is_for_theatre_only(client):
 def test_an_unknown_show_or_order_is_a_404(client):
     assert client.get(f"{API}/shows/999999/seats").status_code == 404
     assert client.get(f"{API}/orders/nope").status_code == 404
+
+
+def test_a_refund_of_an_ideal_order_goes_back_through_mollie_once(client, mollie):
+    order = f.checked_out(f.show(), quantity=2)
+    mollie.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    post(client, f"{API}/orders/{order.token}/pay", {"method": "ideal"})
+    mollie.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_paid.json")
+    client.post(f"{API}/payments/mollie/webhook", {"id": "tr_7UhSN1zuXS"})
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    assert post(client, f"{API}/orders/{order.token}/cancel", {"refund": True}).json()["status"] == "cancelled"
+    due = Payment.objects.get(status=Payment.Status.REFUND_DUE)
+    mollie.answer("POST", "/v2/payments/tr_7UhSN1zuXS/refunds", "refund_created.json", status=201)
+    assert payments.mollie_refunds_due() == 1
+    assert payments.mollie_refunds_due() == 0
+    due.refresh_from_db()
+    assert due.status == Payment.Status.REFUNDED
+    refund = [r for r in mollie.requests if r.url.endswith("/refunds")]
+    assert len(refund) == 1
+    assert json.loads(refund[0].body)["amount"] == {"currency": "EUR", "value": "25.00"}

@@ -11,3 +11,11 @@ from kolk.boxoffice.services.selling import orders_expire
 def release_expired_orders() -> int:
     """Free the seats of holds and unpaid orders past their time."""
     return orders_expire()
+
+
+@task()
+def refund_mollie_payments() -> int:
+    """Pay back, through Mollie, iDEAL payments of cancelled or too-late orders."""
+    from kolk.boxoffice.services.payments import mollie_refunds_due
+
+    return mollie_refunds_due()

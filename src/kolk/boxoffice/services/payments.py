@@ -213,3 +213,40 @@ def box_office_sale(
             order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
         )
     return order
+
+
+def mollie_refund(*, payment: Payment, actor: Any) -> Payment:
+    """Pay back an iDEAL payment that is due a refund (a cancelled order, a payment too late); once."""
+    if payment.method != Order.Method.IDEAL or payment.status != Payment.Status.REFUND_DUE:
+        raise KolkError(_("Deze betaling hoeft niet te worden terugbetaald."), code="not_refund_due")
+    client = mollie_client()
+    try:
+        remote = client.payments.get(payment.provider_ref)
+        remote.refunds.create(
+            {
+                "amount": {"currency": "EUR", "value": _euros(payment.amount_cents)},
+                "description": f"DNK bestelling {payment.order_id}",
+            },
+            idempotency_key=f"kolk-refund-{payment.pk}",
+        )
+    except MollieError as exc:
+        raise KolkError(
+            _("Terugbetalen via Mollie lukte niet; het wordt later opnieuw geprobeerd."), code="provider"
+        ) from exc
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUND_DUE).update(status=Payment.Status.REFUNDED)
+        audit_log(actor=actor, action="payment.refunded", details={"payment": payment.pk, "order": payment.order_id})
+    payment.refresh_from_db()
+    return payment
+
+
+def mollie_refunds_due(*, limit: int = 100) -> int:
+    """Refund what is due through Mollie (the periodic job); a failure is retried on the next run."""
+    done = 0
+    for payment in Payment.objects.filter(method=Order.Method.IDEAL, status=Payment.Status.REFUND_DUE)[:limit]:
+        try:
+            mollie_refund(payment=payment, actor=None)
+        except KolkError:
+            continue
+        done += 1
+    return done
