@@ -209,9 +209,26 @@ def test_the_hot_path_has_a_bounded_number_of_queries(django_assert_max_num_quer
     # counts include the two SAVEPOINT statements of the service's atomic block inside the test's transaction
     with django_assert_max_num_queries(8):
         order = seats_hold(show=show, seat_ids=chosen, actor=None)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # a group: one more read to find seats side by side
         order = seats_hold(show=show, quantity=4, actor=None)
     with django_assert_max_num_queries(10):
         order = order_checkout(order=order, buyer_name="A B", buyer_email="a@example.nl", actor=None)
     with django_assert_max_num_queries(20):  # includes queueing the ticket mail with its QR codes
         order_pay(order=order, method="ideal", actor=None)
+
+
+def test_best_available_seats_a_group_side_by_side_when_it_can():
+    show = f.show(seat_map="3x6")
+    seats_hold(show=show, seat_ids=seat_ids(show, (2, 3)), actor=None)  # breaks up the best row
+    order = seats_hold(show=show, quantity=3, actor=None)
+    places = sorted(order.tickets.values_list("seat__row", "seat__number"))
+    assert len({row for row, _n in places}) == 1
+    numbers = [n for _row, n in places]
+    assert numbers == list(range(numbers[0], numbers[0] + 3))
+
+
+def test_a_group_is_split_only_when_no_row_has_room():
+    show = f.show(seat_map="2x3")
+    seats_hold(show=show, seat_ids=seat_ids(show, (1, 2), (2, 2)), actor=None)
+    order = seats_hold(show=show, quantity=3, actor=None)
+    assert order.tickets.count() == 3

@@ -64,6 +64,31 @@ def lock_best_available(show_id: int, quantity: int) -> list[ShowSeat]:
     )
 
 
+def adjacent_block(show_id: int, quantity: int) -> list[int]:
+    """The best `quantity` free regular seats side by side in one row (seat ids), or [] if none.
+
+    Read without a lock (one query over the show's free seats); the caller
+    locks the block and checks it is still free.
+    """
+    free = (
+        ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
+        .order_by("seat__row", "seat__number")
+        .values_list("seat_id", "seat__row", "seat__number", "rank")
+    )
+    best: tuple[int, list[int]] | None = None
+    run: list[tuple[int, int, int, int]] = []
+    for seat in free:
+        if run and (seat[1] != run[-1][1] or seat[2] != run[-1][2] + 1):
+            run = []
+        run.append(seat)
+        if len(run) >= quantity:
+            block = run[-quantity:]
+            score = sum(s[3] for s in block)
+            if best is None or score < best[0]:
+                best = (score, [s[0] for s in block])
+    return best[1] if best else []
+
+
 def lock_show(show_id: int) -> Show:
     """Lock a free-seating show's row: its counter is what buyers contend for."""
     return Show.objects.select_for_update().get(pk=show_id)
@@ -115,7 +140,14 @@ def seats_hold(
             if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
                 raise SoldOut(_("Een van de gekozen stoelen is niet meer vrij."))
         else:
-            seats = lock_best_available(show.pk, wanted)
+            seats = []
+            if wanted > 1:  # a group sits together when it can
+                block = adjacent_block(show.pk, wanted)
+                seats = lock_seats(show.pk, block) if block else []
+                if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
+                    seats = []  # taken meanwhile: fall back to the best seats one by one
+            if not seats:
+                seats = lock_best_available(show.pk, wanted)
             if len(seats) < wanted:
                 raise SoldOut()
         order.save()
