@@ -91,3 +91,13 @@ def test_the_mosaic_export_goes_through_disclosure_and_records_every_person():
         buyers[1].pk,
         buyers[2].pk,
     }
+
+
+def test_the_mosaic_command_writes_the_file(tmp_path):
+    from django.core.management import call_command
+
+    buy(f.show(), PersonFactory())
+    out = tmp_path / "mosaic.csv"
+    call_command("boxoffice", "mosaic", "--out", str(out))
+    assert len(out.read_text().splitlines()) == 2
+    assert Disclosure.objects.filter(recipient="R07", person_count=1).exists()
