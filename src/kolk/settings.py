@@ -155,9 +155,8 @@ TASKS = {
     }
 }
 
-# Mollie (iDEAL) for online ticket payments; the test key never moves money.
-MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
-SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
+# Mollie (iDEAL) for online ticket payments; a test key never moves money.
+KOLK_MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
 
 EMAIL_BACKEND = os.environ.get("KOLK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("KOLK_EMAIL_HOST", "127.0.0.1")

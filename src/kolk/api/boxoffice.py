@@ -247,7 +247,7 @@ class PayOut(Schema):
 
 
 def webhook_url() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("api:boxoffice_mollie_webhook")
+    return settings.KOLK_SITE_URL.rstrip("/") + reverse("api:boxoffice_mollie_webhook")
 
 
 @router.post(
@@ -257,7 +257,7 @@ def pay_view(request: HttpRequest, token: str, body: PayIn) -> Any:
     order = _order(token)
     if order is None:
         return NOT_FOUND
-    return_url = body.return_url if body.return_url.startswith(settings.SITE_URL) else settings.SITE_URL
+    return_url = body.return_url if body.return_url.startswith(settings.KOLK_SITE_URL) else settings.KOLK_SITE_URL
     try:
         started = payment_start(
             order=order, method=body.method, actor=request.user, return_url=return_url, webhook_url=webhook_url()

@@ -29,7 +29,7 @@ def qr_svg(code: str, *, scale: int = 5) -> str:
 
 
 def order_url(order: Order) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
+    return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
 
 
 def tickets_mail(*, order: Order, actor: Any) -> None:

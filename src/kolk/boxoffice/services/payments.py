@@ -103,7 +103,7 @@ def http_session() -> requests.Session | None:
 
 def mollie_client() -> Client:
     client = Client()
-    client.set_api_key(settings.MOLLIE_API_KEY)
+    client.set_api_key(settings.KOLK_MOLLIE_API_KEY)
     session = http_session()
     if session is not None:
         client._client = session  # the client's own seam for its requests.Session
