@@ -11,7 +11,7 @@ from kolk.boxoffice.marketing import mosaic_export, theatre_buyers_analysis
 from kolk.boxoffice.models import Order, ShowStats, Ticket
 from kolk.boxoffice.privacy import ticket_purchased
 from kolk.boxoffice.services.selling import order_checkout, order_pay, seats_hold
-from kolk.core.clock import today
+from kolk.core.clock import now, today
 from kolk.people.models import Gender
 from kolk.privacy.ledger import objection_record, restriction_record
 from kolk.privacy.models import Disclosure, DisclosureItem
@@ -39,13 +39,15 @@ def test_ticket_purchased_gives_each_buyer_their_last_purchase_date():
     assert bert.pk not in {r["subject_id"] for r in rows}
 
 
-def test_after_two_years_orders_lose_their_buyer_and_the_counts_stay():
+def test_after_two_years_orders_lose_their_buyer_and_the_counts_stay(monkeypatch):
     show = f.show()
     anna = PersonFactory()
     member_order, guest_order = buy(show, anna), buy(show)
     # for the person, the ticket rule runs out two years after her last purchase
     assert anna.pk not in {r["subject_id"] for r in expired_subjects("tickets", today() + dt.timedelta(days=700))}
     assert anna.pk in {r["subject_id"] for r in expired_subjects("tickets", today() + dt.timedelta(days=731))}
+    later = now() + dt.timedelta(days=365 * 2 + 1)
+    monkeypatch.setattr("kolk.boxoffice.privacy.now", lambda: later)  # the show is long past by then
     report = retention_run(actor=None, on=today() + dt.timedelta(days=365 * 2 - 2))
     assert Order.objects.filter(anonymised=True).count() == 0
     report = retention_run(actor=None, on=today() + dt.timedelta(days=365 * 2 + 1))
@@ -101,3 +103,17 @@ def test_the_mosaic_command_writes_the_file(tmp_path):
     call_command("boxoffice", "mosaic", "--out", str(out))
     assert len(out.read_text().splitlines()) == 2
     assert Disclosure.objects.filter(recipient="R07", person_count=1).exists()
+
+
+def test_a_person_with_a_ticket_for_a_coming_show_is_kept():
+    from kolk.boxoffice.privacy import ticket_holders
+
+    anna, bert = PersonFactory(), PersonFactory()
+    buy(f.show(), anna)
+    order_checkout(
+        order=seats_hold(show=f.show(), quantity=1, person=bert, actor=None),
+        buyer_name="B",
+        buyer_email="b@example.nl",
+        actor=None,
+    )  # not paid: nothing to keep
+    assert [r["person_id"] for r in ticket_holders()] == [anna.pk]

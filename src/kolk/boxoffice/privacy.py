@@ -11,7 +11,8 @@ from django.db.models import F, Max
 from django.db.models.functions import TruncDate
 
 from kolk.boxoffice.models import Order
-from kolk.privacy.retention import register_event, retain
+from kolk.core.clock import now
+from kolk.privacy.retention import register_event, register_keep, retain
 
 ANONYMISED = {
     "person": None,
@@ -33,7 +34,15 @@ def ticket_purchased() -> models.QuerySet[Any]:
     )
 
 
+def ticket_holders() -> models.QuerySet[Any]:
+    """People with a paid ticket for a show still to come: the contract runs, keep them."""
+    return Order.objects.filter(status=Order.Status.PAID, person__isnull=False, show__starts_at__gte=now()).values(
+        "person_id"
+    )
+
+
 register_event("ticket_purchased", ticket_purchased)
+register_keep("boxoffice.ticket_holders", ticket_holders)
 # Each order, a guest's too, loses its buyer two years after it was placed; tickets,
 # seats and counts stay for statistics, tied to nobody.
 retain(
