@@ -7,6 +7,7 @@ secret still has its demo value (see kolk.core.checks).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "kolk.core",
     "kolk.privacy",
     "kolk.people",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kolk.web.security.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kolk.urls"
@@ -136,8 +140,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "desk:login"
+# Members log in at the portal; staff pages send to the desk login themselves.
+LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "desk:home"
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "kolk.web.auth.UsernameOrPassBackend"]
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -169,6 +175,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("KOLK_FROM_EMAIL", "DNK <contact@dnk.nl>")
 KOLK_SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -182,6 +189,24 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("KOLK_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# The website and portal (kolk.web): cookie notice, analytics, lockout (W01-W04, A01-A03, X01).
+KOLK_COOKIE_NOTICE_VERSION = int(os.environ.get("KOLK_COOKIE_NOTICE_VERSION", "1"))
+KOLK_GA_MEASUREMENT_ID = os.environ.get("KOLK_GA_MEASUREMENT_ID", "")
+KOLK_CLIENT_IP_HEADER = os.environ.get("KOLK_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP behind a proxy
+AXES_CLIENT_IP_CALLABLE = "kolk.web.portal.client_ip"
+KOLK_PORTAL_IDLE_SECONDS = int(os.environ.get("KOLK_PORTAL_IDLE_SECONDS", str(30 * 60)))
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works once, for two hours
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+# Per account, not per IP address: the library's public PCs share one address, and one
+# member's typos must not lock out everyone there (hence axes.W006 is silenced).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "kolk.web.auth.axes_username"
+AXES_LOCKOUT_TEMPLATE = "web/portal/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are PortalEvents, under the portal's retention rule
 
 LOGGING = {
     "version": 1,

@@ -44,22 +44,25 @@ def invoices():
 
 def test_parse_reads_every_transaction():
     txs = parse(statement())
-    assert len(txs) == 7
-    assert [t.amount_cents for t in txs] == [4450, 350, 2500, 5000, 1200, 450, 2500]
-    assert [t.credit for t in txs].count(False) == 1
+    assert len(txs) == 8
+    assert [t.amount_cents for t in txs] == [4450, 350, 2500, 5000, 1200, 450, 2500, 350]
+    assert [t.credit for t in txs].count(False) == 2
     assert [t.booked for t in txs].count(False) == 1
-    assert len({t.reference for t in txs}) == 7
+    assert len({t.reference for t in txs}) == 8
 
 
 def test_import_matches_and_settles(invoices):
     a1, a2, c1 = invoices
     result = camt_import(data=statement(), actor=None)
-    assert (result.transactions, result.recorded, result.already, result.skipped) == (7, 3, 0, 2)
+    assert (result.transactions, result.recorded, result.already, result.skipped) == (8, 3, 0, 2)
     assert sorted(result.settled) == sorted([a1.number, a2.number, c1.number])
     assert set(Invoice.objects.values_list("status", flat=True)) == {"paid"}
     methods = dict(Payment.objects.values_list("invoice__number", "method"))
     assert methods == {a1.number: "sepa", a2.number: "sepa", c1.number: "bank_transfer"}
     assert Payment.objects.get(invoice=a1).received_on == dt.date(2026, 12, 1)
+    assert [(r.remittance, r.amount_cents, r.reason) for r in result.returned] == [
+        (a2.number, 350, "teruggeboekte incasso")
+    ]
     reasons = {u.remittance: u.reason for u in result.unmatched}
     assert reasons == {
         "Gift voor de leesclub": "geen factuur gevonden",
@@ -118,6 +121,7 @@ def test_command_reports_unmatched(invoices, tmp_path, capsys):
     assert "3 betalingen geboekt" in out
     assert "Niet verwerkt (2)" in out
     assert "Gift voor de leesclub" in out
+    assert "Teruggeboekte incasso's, handmatig afhandelen (1)" in out
     call_command("billing", "camt", str(path))
     assert "0 betalingen geboekt, 3 waren al geboekt" in capsys.readouterr().out
     with pytest.raises(CommandError, match="Kan"):
@@ -138,3 +142,5 @@ def test_person_without_invoices_is_untouched():
     result = camt_import(data=statement(), actor=None)
     assert result.recorded == 0
     assert len(result.unmatched) == 5
+    assert result.returned == []  # a debit that names no collected invoice is just skipped
+    assert result.skipped == 3

@@ -22,6 +22,7 @@ from kolk.billing.services import (
     payment_record,
 )
 from kolk.billing.services import collections as collection_services
+from kolk.billing.services.collections import collectable_invoices
 from kolk.core.clock import today
 from kolk.core.errors import KolkError
 from kolk.privacy.models import AuditEntry
@@ -58,6 +59,10 @@ def book():
 
 def items_of(collection: Collection) -> dict[str, int]:
     return dict(collection.items.values_list("invoice__number", "amount_cents"))
+
+
+def test_collectable_invoices_are_exactly_those_with_an_active_mandate(book):
+    assert set(collectable_invoices().values_list("number", flat=True)) == set(book["expected"])
 
 
 def test_collects_open_invoices_with_an_active_mandate_once(book):

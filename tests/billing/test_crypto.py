@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from kolk.billing.crypto import decrypt, encrypt, lookup_hash
 from kolk.billing.models import BankAccount
+from tests.factories import PersonFactory
 
 IBAN = "NL91ABNA0417164300"
 
@@ -59,3 +60,27 @@ def test_raw_column_holds_no_iban(person):
 def test_encrypted_field_refuses_filters():
     with pytest.raises(TypeError, match="lookup hash"):
         BankAccount.objects.filter(iban=IBAN).exists()
+
+
+@pytest.mark.django_db
+def test_rekey_moves_every_iban_to_the_new_key(person):
+    from django.core.management import call_command
+
+    from kolk.billing.crypto import decrypt as decrypt_token
+    from kolk.billing.services import bank_account_set
+
+    second = PersonFactory()
+    bank_account_set(person=person, iban=IBAN, holder_name="A. de Vries", actor=None)
+    bank_account_set(person=second, iban="NL20INGB0001234567", holder_name="B. Bos", actor=None)
+    old_key = "demo-only-field-encryption-key"
+    with override_settings(KOLK_FIELD_KEY="a-new-long-random-key", KOLK_FIELD_KEY_PREVIOUS=[old_key]):
+        assert BankAccount.objects.get(person=person).iban == IBAN  # still readable before the run
+        call_command("billing", "rekey")
+        assert BankAccount.objects.get(iban_hash=lookup_hash(IBAN)).person_id == person.pk
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT iban FROM billing_bankaccount ORDER BY id")
+            tokens = [row[0] for row in cursor.fetchall()]
+    with override_settings(KOLK_FIELD_KEY="a-new-long-random-key"):  # the old key is gone now
+        assert [decrypt_token(t) for t in tokens] == [IBAN, "NL20INGB0001234567"]
+    with pytest.raises(ValueError, match="cannot decrypt"):
+        decrypt_token(tokens[0])  # under the old key alone

@@ -121,6 +121,13 @@ def test_invoice_numbers_are_sequential_per_year(person):
     assert InvoiceCounter.objects.get(year=year).last == 2
 
 
+def test_invoice_create_takes_a_bounded_number_of_queries(person, django_assert_max_num_queries):
+    make_invoice(person)  # the year's counter exists, as it does all year
+    lines = [InvoiceLineIn(description=f"Regel {n}", unit_amount_cents=100, vat_percent=21) for n in range(25)]
+    with django_assert_max_num_queries(8):  # exists, lock, update, insert, lines, audit, savepoints
+        invoice_create(person=person, lines=lines, source="boxoffice.order", actor=None)
+
+
 def test_invoice_create_stores_lines_and_total(person):
     invoice = invoice_create(
         person=person,

@@ -95,3 +95,12 @@ def test_a_taken_seat_gives_a_message_not_an_order(client):
 
 def test_an_unknown_order_token_is_a_404(client):
     assert client.get(reverse("web:shop:order", args=["nope"])).status_code == 404
+
+
+def test_only_the_pay_page_lets_its_form_go_to_mollie(client):
+    order = f.checked_out(f.show())
+    policy = client.get(reverse("web:shop:order", args=[order.token]))["Content-Security-Policy"]
+    assert "form-action 'self' https://www.mollie.com" in policy
+    assert "script-src 'self';" in policy
+    programme = client.get(reverse("web:shop:programme"))["Content-Security-Policy"]
+    assert "form-action 'self';" in programme

@@ -229,3 +229,17 @@ def test_the_received_link_unsubscribes_in_one_click(smtp, site_url, anna):
 def test_a_forged_link_is_refused(client):
     response = client.post("/afmelden/eyJ1Ijoib2ZmZXJzIiwicCI6MX0:forged")
     assert response.status_code == 400
+
+
+def test_a_notice_with_consent_is_sent_and_its_link_withdraws_the_consent(smtp, client, anna):
+    from kolk.privacy.ledger import consent_record, has_consent
+
+    consent_record(subject=anna, purpose="notices_advice", given=True, method="web", actor=None)
+    message = queue(anna, kind=MessageKind.NOTICE, purpose="notices_advice", key="advice:1")
+    assert message_send(message_id=message.pk) == MessageStatus.SENT
+    (received,) = smtp.messages
+    link = str(received["List-Unsubscribe"]).strip().strip("<>")
+    assert client.post(link.split("127.0.0.1:8000", 1)[1], {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert not has_consent(anna, "notices_advice")
+    later = queue(anna, kind=MessageKind.NOTICE, purpose="notices_advice", key="advice:2")
+    assert message_send(message_id=later.pk) == MessageStatus.CANCELLED

@@ -17,7 +17,7 @@ def test_the_statement_in_dutch_then_english(live_server, page):
     rows = page.locator("[data-row]").evaluate_all("els => els.map(e => e.dataset.row)")
     assert set(rows) == statement_ids()
     assert page.locator("#L13 td").nth(2).inner_text() == "Toestemming"
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="English", exact=True).click()
     page.wait_for_url(f"{live_server.url}/en/privacy")
     assert page.locator("h1").inner_text() == "Privacy statement DNK"
     assert page.locator("#L13 td").nth(2).inner_text() == "Consent"

@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from kolk.api.billing import router as billing_router
 from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.privacy import router as privacy_router
 
@@ -12,4 +13,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/privacy/", privacy_router)
+api.add_router("/billing/", billing_router)
 api.add_router("/boxoffice/", boxoffice_router)

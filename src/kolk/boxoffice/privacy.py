@@ -30,7 +30,7 @@ def ticket_purchased() -> models.QuerySet[Any]:
         Order.objects.filter(person__isnull=False, paid_at__isnull=False)
         .values(subject_id=F("person_id"))
         .annotate(event_date=Max(TruncDate("paid_at")))
-        .order_by()
+        .order_by("subject_id")
     )
 
 

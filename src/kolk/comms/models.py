@@ -208,3 +208,86 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ANSWERED = "answered", _("beantwoord")
+    CLOSED = "closed", _("gesloten")
+
+
+class ContactCase(models.Model):
+    """A question sent with the contact form (K01, K02), kept until a year after it is closed."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contact_cases",
+        verbose_name=_("persoon"),
+    )
+    email = models.EmailField(_("e-mailadres"), max_length=254)
+    name = models.CharField(_("naam"), max_length=160)
+    # The pass or customer number exactly as the person typed it.
+    number_given = models.CharField(_("pas- of klantnummer"), max_length=20, blank=True)
+    question = models.TextField(_("vraag"))
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    opened_at = models.DateTimeField(_("geopend"), db_index=True)
+    answered_at = models.DateTimeField(_("beantwoord"), null=True, blank=True)
+    # When the person is satisfied with the answer: the retention period starts here.
+    closed_at = models.DateTimeField(_("gesloten"), null=True, blank=True, db_index=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={
+            "person": "member_number",
+            "email": "email",
+            "name": "name",
+            "number_given": "member_number",
+            "question": "correspondence",
+        },
+        not_personal=["language", "status", "opened_at", "answered_at", "closed_at"],
+    )
+
+    class Meta:
+        verbose_name = _("contactvraag")
+        verbose_name_plural = _("contactvragen")
+        indexes = [models.Index(fields=["status", "opened_at"], name="case_status_opened")]
+
+    def __str__(self) -> str:
+        return f"case #{self.pk}"
+
+
+class CaseMessage(models.Model):
+    """An answer from staff (sent by email through the outbox) or a note on a case."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("antwoord")
+        NOTE = "note", _("interne notitie")
+
+    case = models.ForeignKey(ContactCase, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("soort"), max_length=4, choices=Direction.choices)
+    body = models.TextField(_("tekst"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tijd"))
+    outbox_message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    privacy = PrivacyMap(
+        subject="case__person",
+        personal={"case": "correspondence", "body": "correspondence", "outbox_message": "correspondence"},
+        not_personal=["direction", "author", "created_at"],
+    )
+
+    class Meta:
+        verbose_name = _("bericht bij een contactvraag")
+        verbose_name_plural = _("berichten bij contactvragen")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} #{self.pk}"

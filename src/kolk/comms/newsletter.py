@@ -134,13 +134,6 @@ def newsletter_end_for_link(*, request: UnsubscribeRequest, actor: Any) -> bool:
     return _end(list(active.values_list("pk", flat=True)), actor=actor) > 0
 
 
-def bare_subscription_active(email: str) -> bool:
-    """Whether a bare address (no person) is still on the list: checked right before sending."""
-    return NewsletterSubscription.objects.filter(
-        email__iexact=email, person__isnull=True, ended_at__isnull=True
-    ).exists()
-
-
 def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
     return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
 
@@ -281,6 +274,22 @@ def campaign_send(*, campaign: Campaign, actor: Any) -> int:
         audit_log(actor=actor, action="campaign.sent", details={"campaign": campaign.pk, "recipients": queued})
     campaign.refresh_from_db()
     return queued
+
+
+@transaction.atomic
+def campaign_start(*, campaign: Campaign, actor: Any) -> None:
+    """Hand a campaign to the worker, which runs campaign_send (safe to press twice)."""
+    if campaign.status == CampaignStatus.SENT:
+        raise KolkError(_("Deze campagne is al verzonden."))
+    audit_log(actor=actor, action="campaign.requested", details={"campaign": campaign.pk})
+    campaign_id, actor_id = campaign.pk, getattr(actor, "pk", None)
+
+    def enqueue() -> None:
+        from kolk.comms.tasks import send_campaign
+
+        send_campaign.enqueue(campaign_id, actor_id)
+
+    transaction.on_commit(enqueue)
 
 
 def campaigns(*, purpose: str | None = None) -> models.QuerySet[Campaign]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from kolk.privacy.ledger import objection_record
 from kolk.privacy.models import PrivacyChoice
 from kolk.privacy.register import get_register
 
+PHONES = re.compile(r"^\+?[\d /+]+$")
 NAME = ["given_name", "surname_prefix", "surname"]
 ADDRESS = ["street", "house_number", "house_number_suffix", "postcode", "town"]
 
@@ -97,6 +99,8 @@ def offers_letter_text(*, body: str, recipient: dict[str, Any], language: str = 
 def _safe(value: Any) -> str:
     """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
     text = "" if value is None else str(value)
+    if PHONES.match(text):  # +31 6... numbers: digits cannot form a formula
+        return text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

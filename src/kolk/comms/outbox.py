@@ -276,24 +276,50 @@ def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
     )
 
 
-def may_send(message: OutboxMessage) -> bool:
-    """Whether the ledger still allows this notice or marketing mail, right now."""
-    if message.kind == MessageKind.SERVICE:
-        return True
-    if message.person_id is None:
-        from kolk.comms.newsletter import bare_subscription_active
+def withheld(messages: list[OutboxMessage]) -> set[int]:
+    """The ids among `messages` the ledger no longer allows: a few queries for a whole batch.
 
-        return message.purpose == "newsletter" and bare_subscription_active(message.to_address)
+    Checked right before a batch is sent: service mail always goes; notice and
+    marketing mail to a restricted person, an objector (on email or in general)
+    or someone without the consent it needs does not; a bare newsletter address
+    must still be on the list.
+    """
     register = get_register()
-    person_id = message.person_id
-    if restricted_ids().filter(subject_id=person_id).exists():
-        return False
-    objecting = objector_ids(message.purpose, "email").filter(subject_id=person_id)
-    if message.purpose in register.objection_purposes() and objecting.exists():
-        return False
-    if message.purpose in register.consent_purposes():
-        return consenter_ids(message.purpose).filter(subject_id=person_id).exists()
-    return True
+    checked = [m for m in messages if m.kind != MessageKind.SERVICE]
+    out: set[int] = set()
+    bare = [m for m in checked if m.person_id is None]
+    if bare:
+        from kolk.comms.models import NewsletterSubscription
+
+        listed = {
+            a.lower()
+            for a in NewsletterSubscription.objects.filter(
+                person__isnull=True, ended_at__isnull=True, email__in=[m.to_address for m in bare]
+            ).values_list("email", flat=True)
+        }
+        out |= {m.pk for m in bare if m.purpose != "newsletter" or m.to_address.lower() not in listed}
+    personal = [m for m in checked if m.person_id is not None]
+    if not personal:
+        return out
+    person_ids = {m.person_id for m in personal}
+    restricted = set(restricted_ids().filter(subject_id__in=person_ids).values_list("subject_id", flat=True))
+    out |= {m.pk for m in personal if m.person_id in restricted}
+    for purpose in {m.purpose for m in personal}:
+        mine = [m for m in personal if m.purpose == purpose]
+        if purpose in register.objection_purposes():
+            objecting = objector_ids(purpose, "email").filter(subject_id__in=person_ids)
+            blocked = set(objecting.values_list("subject_id", flat=True))
+            out |= {m.pk for m in mine if m.person_id in blocked}
+        if purpose in register.consent_purposes():
+            consenting = consenter_ids(purpose).filter(subject_id__in=person_ids)
+            allowed = set(consenting.values_list("subject_id", flat=True))
+            out |= {m.pk for m in mine if m.person_id not in allowed}
+    return out
+
+
+def may_send(message: OutboxMessage) -> bool:
+    """Whether the ledger still allows this message, right now."""
+    return message.pk not in withheld([message])
 
 
 def _build(message: OutboxMessage, connection: Any) -> EmailMultiAlternatives:
@@ -340,27 +366,41 @@ def _mark_failed(message: OutboxMessage, exc: BaseException) -> None:
     )
 
 
-def _deliver(message_id: int, connection: Any) -> str:
+def _deliver(message: OutboxMessage, connection: Any, *, allowed: bool) -> str:
     """Send one claimed message; returns its new status."""
-    message = OutboxMessage.objects.get(pk=message_id)
-    if not may_send(message):
-        OutboxMessage.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+    if not allowed:
+        OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
             status=MessageStatus.CANCELLED, next_attempt_at=None, error="objection, withdrawn consent or restriction"
         )
         return MessageStatus.CANCELLED
     try:
         _build(message, connection).send()
     except (smtplib.SMTPException, OSError) as exc:
-        logger.warning("outbox message %s failed: %s", message_id, type(exc).__name__)
+        logger.warning("outbox message %s failed: %s", message.pk, type(exc).__name__)
         connection.close()
         _mark_failed(message, exc)
+        _open(connection)
         return MessageStatus.FAILED
-    _mark_sent(message_id)
+    _mark_sent(message.pk)
     return MessageStatus.SENT
+
+
+def _deliver_batch(ids: list[int], connection: Any) -> list[str]:
+    messages = list(OutboxMessage.objects.filter(pk__in=ids).prefetch_related("attachments").order_by("pk"))
+    blocked = withheld(messages)
+    return [_deliver(m, connection, allowed=m.pk not in blocked) for m in messages]
 
 
 def smtp_connection() -> Any:
     return get_connection(fail_silently=False, timeout=SMTP_TIMEOUT)
+
+
+def _open(connection: Any) -> None:
+    """Keep one SMTP session for a whole batch; when the server is away, each send fails on its own."""
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError):
+        logger.warning("SMTP server not reachable")
 
 
 def message_send(*, message_id: int) -> str:
@@ -371,7 +411,7 @@ def message_send(*, message_id: int) -> str:
         return status or "missing"
     connection = smtp_connection()
     try:
-        return _deliver(message_id, connection)
+        return _deliver_batch(claimed, connection)[0]
     finally:
         connection.close()
 
@@ -403,19 +443,21 @@ def outbox_due_count() -> int:
     ).count()
 
 
-def outbox_flush(*, limit: int | None = None, progress: Callable[[int], Any] | None = None) -> FlushReport:
+def outbox_flush(
+    *, limit: int | None = None, progress: Callable[[int], Any] | None = None, connection: Any = None
+) -> FlushReport:
     """Send every message that is due, in claimed batches over one SMTP connection."""
     report = FlushReport(recovered=outbox_recover())
     done = 0
-    connection = smtp_connection()
+    connection = connection or smtp_connection()
+    _open(connection)
     try:
         while limit is None or done < limit:
             batch = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done)
             ids = _claim(OutboxMessage.objects.all(), batch)
             if not ids:
                 break
-            for message_id in ids:
-                status = _deliver(message_id, connection)
+            for status in _deliver_batch(ids, connection):
                 report.sent += status == MessageStatus.SENT
                 report.failed += status == MessageStatus.FAILED
                 report.cancelled += status == MessageStatus.CANCELLED

@@ -17,3 +17,15 @@ def send_message(message_id: int) -> str:
 def flush_outbox() -> int:
     """Periodic: retry what is due, settle what a dead sender left; returns how many were sent."""
     return outbox_flush().sent
+
+
+@task()
+def send_campaign(campaign_id: int, actor_id: int | None) -> int:
+    """Queue a campaign for all its recipients (can take a while: run by the worker)."""
+    from django.contrib.auth import get_user_model
+
+    from kolk.comms.models import Campaign
+    from kolk.comms.newsletter import campaign_send
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return campaign_send(campaign=Campaign.objects.get(pk=campaign_id), actor=actor)

@@ -10,5 +10,7 @@ urlpatterns = [
     path("uitloggen/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("personen/", views.person_find, name="person_find"),
     path("personen/<int:pk>/", views.person_page, name="person"),
+    path("", include("kolk.desk.privacy_urls")),
+    path("", include("kolk.desk.comms_urls")),
     path("kassa/", include("kolk.desk.boxoffice_urls")),
 ]

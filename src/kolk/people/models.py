@@ -29,7 +29,7 @@ class Household(models.Model):
     name = models.CharField(_("naam"), max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    privacy = PrivacyMap(subject=None, personal={"name": "family_relation"}, not_personal=["created_at"])
+    privacy = PrivacyMap(subject="members", personal={"name": "family_relation"}, not_personal=["created_at"])
 
     class Meta:
         verbose_name = _("huishouden")

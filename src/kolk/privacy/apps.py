@@ -19,4 +19,13 @@ class PrivacyConfig(AppConfig):
         from kolk.privacy.tasks import run_retention, seal_audit_chain
 
         periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=5))
+        from kolk.privacy.register import Text
+        from kolk.privacy.retention import register_hold
+        from kolk.privacy.rights import open_request_subjects
+
+        register_hold(
+            "open_request",
+            lambda: open_request_subjects().values("subject_id"),
+            Text(nl="een open verzoek van de persoon zelf", en="an open request of the person"),
+        )
         periodic("privacy.retention", run_retention, every=dt.timedelta(days=1), offset=dt.timedelta(hours=2))

@@ -53,6 +53,7 @@ def _record(
     *,
     recipient: str,
     purpose: str,
+    model: type[models.Model],
     fields: Sequence[str],
     rows: list[dict[str, Any]],
     subject_key: str,
@@ -63,6 +64,7 @@ def _record(
     disclosure = Disclosure.objects.create(
         recipient=recipient,
         purpose=purpose,
+        model=model._meta.label,
         fields=list(fields),
         person_count=len(subject_ids),
         legal_demand=legal_demand,
@@ -122,7 +124,13 @@ def disclose(
     with transaction.atomic():
         rows = purpose_read(purpose=purpose, model=model, fields=read_fields, actor=actor, queryset=queryset).list()
         disclosure = _record(
-            recipient=recipient, purpose=purpose, fields=fields, rows=rows, subject_key=subject_key, actor=actor
+            recipient=recipient,
+            purpose=purpose,
+            model=model,
+            fields=fields,
+            rows=rows,
+            subject_key=subject_key,
+            actor=actor,
         )
     return disclosure, [{k: row[k] for k in fields} for row in rows]
 
@@ -179,6 +187,7 @@ def legal_demand_release(
     disclosure = _record(
         recipient=LEGAL,
         purpose="legal_demand",
+        model=model,
         fields=fields,
         rows=rows,
         subject_key=subject_key,

@@ -7,6 +7,8 @@ append-only and hash-chained after commit (see kolk.privacy.audit).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -200,6 +202,7 @@ class Disclosure(ImmutableModel):
 
     recipient = models.CharField(max_length=16, db_index=True)  # R01..R07, or LEGAL
     purpose = models.CharField(max_length=64)
+    model = models.CharField(max_length=100, blank=True, default="")  # the model whose fields went
     fields = models.JSONField(default=list)
     person_count = models.PositiveIntegerField(default=0)
     aggregate = models.JSONField(null=True, blank=True)  # counts only, for aggregate-only recipients
@@ -212,6 +215,7 @@ class Disclosure(ImmutableModel):
         not_personal=[
             "recipient",
             "purpose",
+            "model",
             "fields",
             "person_count",
             "aggregate",
@@ -238,3 +242,110 @@ class DisclosureItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.disclosure_id}:{self.subject_id}"
+
+
+class RightsRequest(models.Model):
+    """A person's request under the statement's rights (D01-D08) or the GDPR (art. 18, 20)."""
+
+    class Kind(models.TextChoices):
+        EXPLANATION = "explanation", _("uitleg (D01)")
+        ACCESS = "access", _("inzage (D02)")
+        CORRECTION = "correction", _("correctie (D03)")
+        ERASURE = "erasure", _("verwijdering (D04)")
+        WITHDRAWAL = "withdrawal", _("intrekken toestemming (D05)")
+        OBJECTION = "objection", _("bezwaar (D06)")
+        RESTRICTION = "restriction", _("beperking (art. 18)")
+        PORTABILITY = "portability", _("overdraagbaarheid (art. 20)")
+        COMPLAINT = "complaint", _("klacht (D08)")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("portaal")
+        DESK = "desk", _("balie")
+        LETTER = "letter", _("brief")
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("afgehandeld")
+        REFUSED = "refused", _("afgewezen")
+
+    subject = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="rights_requests"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    due_on = models.DateField(db_index=True)
+    extended_to = models.DateField(null=True, blank=True)
+    extension_reason = models.CharField(max_length=300, blank=True)
+    # D07: that identity was proven at the desk (who saw it, how, when); never the document.
+    identity_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_seen_at = models.DateTimeField(null=True, blank=True)
+    identity_method = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    privacy = PrivacyMap(
+        subject="subject",
+        personal={
+            "subject": "privacy_choices",
+            "kind": "privacy_choices",
+            "channel": "privacy_choices",
+            "received_at": "privacy_choices",
+            "extension_reason": "privacy_choices",
+            "identity_seen_at": "privacy_choices",
+            "identity_method": "privacy_choices",
+            "outcome": "privacy_choices",
+            "closed_at": "privacy_choices",
+        },
+        not_personal=["due_on", "extended_to", "identity_seen_by", "status", "received_by"],
+    )
+
+    class Meta:
+        verbose_name = _("verzoek")
+        verbose_name_plural = _("verzoeken")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.received_at:%Y-%m-%d}"
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.extended_to or self.due_on
+
+
+class Breach(models.Model):
+    """A personal data breach: the 72-hour clock to the Autoriteit Persoonsgegevens (art. 33)."""
+
+    discovered_at = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    categories = models.JSONField(default=list)  # data category keys
+    people_affected = models.PositiveIntegerField(default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    not_reported_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=[
+            "discovered_at",
+            "summary",
+            "categories",
+            "people_affected",
+            "reported_at",
+            "not_reported_reason",
+            "recorded_by",
+        ],
+    )
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def report_deadline(self) -> dt.datetime:
+        return self.discovered_at + dt.timedelta(hours=72)

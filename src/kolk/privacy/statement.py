@@ -59,7 +59,7 @@ def statement_context(lang: str | None = None, register: Register | None = None)
                     "retention": retention_text(register, rule, lang) if rule else "",
                     "retention_reason": t(section.retention_reason),
                     "objection": section.objection,
-                    "channels": [_channel_label(c) for c in section.channels],
+                    "channels": [channel_label(c) for c in section.channels],
                     "rows": [
                         {
                             "id": row.id,
@@ -107,7 +107,7 @@ def statement_context(lang: str | None = None, register: Register | None = None)
         }
 
 
-def _channel_label(channel: str) -> str:
+def channel_label(channel: str) -> str:
     return {"post": _("post"), "email": _("e-mail"), "phone": _("telefoon")}[channel]
 
 

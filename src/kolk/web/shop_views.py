@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,6 +24,8 @@ from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
 from kolk.core.errors import KolkError
+from kolk.web.cookies import cookie_consent
+from kolk.web.security import content_security_policy
 
 
 def _member(request: HttpRequest) -> Any:
@@ -137,11 +140,26 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect("web:shop:order", token=order.token)
     qr = {t.pk: qr_svg(t.code) for t in tickets} if order.status == Order.Status.PAID else {}
-    return render(
+    response = render(
         request,
         "web/shop/order.html",
         {"order": order, "show": order.show, "tickets": [(t, qr.get(t.pk)) for t in tickets], "form": form},
     )
+    if order.status == Order.Status.PENDING_PAYMENT:
+        _allow_mollie_checkout(request, response)
+    return response
+
+
+MOLLIE_CHECKOUT = "https://www.mollie.com"
+
+
+def _allow_mollie_checkout(request: HttpRequest, response: HttpResponse) -> None:
+    """The pay form is answered with a redirect to Mollie's checkout: let this page's form go there."""
+    consent = cookie_consent(request)
+    policy = content_security_policy(
+        analytics=consent.analytics and bool(settings.KOLK_GA_MEASUREMENT_ID), social=consent.social
+    )
+    response["Content-Security-Policy"] = policy.replace("form-action 'self'", f"form-action 'self' {MOLLIE_CHECKOUT}")
 
 
 @require_POST

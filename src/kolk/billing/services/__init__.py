@@ -5,7 +5,7 @@ and leaves one audit entry; bad input raises ValidationError or KolkError with
 a Dutch message, and nothing is written.
 """
 
-from kolk.billing.services.accounts import bank_account_set, mandate_revoke, mandate_sign
+from kolk.billing.services.accounts import bank_account_set, bank_accounts_rekey, mandate_revoke, mandate_sign
 from kolk.billing.services.collections import collection_create, collection_mark_exported
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_cancel, invoice_create, payment_record
 from kolk.billing.services.statements import CamtResult, camt_import
@@ -14,6 +14,7 @@ __all__ = [
     "CamtResult",
     "InvoiceLineIn",
     "bank_account_set",
+    "bank_accounts_rekey",
     "camt_import",
     "collection_create",
     "collection_mark_exported",

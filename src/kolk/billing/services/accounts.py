@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -86,3 +87,29 @@ def mandate_revoke(*, mandate: Mandate, actor: Any) -> Mandate:
         actor=actor, action="mandate.revoked", subject=mandate.bank_account.person, details={"mandate": mandate.pk}
     )
     return mandate
+
+
+def bank_accounts_rekey(*, actor: Any, batch: int = 500, progress: Callable[[int], object] | None = None) -> int:
+    """Encrypt every IBAN again with the current KOLK_FIELD_KEY and recompute its lookup hash.
+
+    After a key change, with the old secret in KOLK_FIELD_KEY_PREVIOUS. Each batch
+    is one transaction and each row is readable before and after, so a run killed
+    halfway is finished by the next. Returns the number of accounts done.
+    """
+    done = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            accounts = list(BankAccount.objects.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch])
+            for account in accounts:
+                account.iban_hash = lookup_hash(account.iban)
+            # bulk_update sends each IBAN through the field again: fresh ciphertext under the current key
+            BankAccount.objects.bulk_update(accounts, ["iban", "iban_hash"])
+        if not accounts:
+            break
+        last_pk = accounts[-1].pk
+        done += len(accounts)
+        if progress is not None:
+            progress(len(accounts))
+    audit_log(actor=actor, action="bank_accounts.rekeyed", details={"count": done})
+    return done

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from kolk.billing.models import Collection, CollectionItem, Invoice, Mandate
@@ -25,9 +25,9 @@ def collectable_invoices() -> QuerySet[Invoice]:
     """Open invoices of people with an active mandate that are in no collection yet."""
     return (
         Invoice.objects.filter(
+            Exists(Mandate.objects.filter(bank_account__person=OuterRef("person"), revoked_at__isnull=True)),
             status=Invoice.Status.OPEN,
             collection_item__isnull=True,
-            person__bank_account__mandates__revoked_at__isnull=True,
         )
         .annotate(paid_cents=paid_subquery())
         .order_by("pk")

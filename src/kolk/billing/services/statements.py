@@ -37,7 +37,8 @@ class CamtResult:
     already: int = 0  # payments recorded by an earlier import of the same transaction
     settled: list[str] = field(default_factory=list)  # invoice numbers now paid
     unmatched: list[Unmatched] = field(default_factory=list)
-    skipped: int = 0  # debits and entries not yet booked
+    returned: list[Unmatched] = field(default_factory=list)  # direct debits the payer's bank took back
+    skipped: int = 0  # other debits and entries not yet booked
 
 
 def _invoice_for(tx: Transaction) -> Invoice | None:
@@ -53,6 +54,14 @@ def _invoice_for(tx: Transaction) -> Invoice | None:
     return None
 
 
+def _is_returned_debit(tx: Transaction) -> bool:
+    """A debit carrying the end-to-end id of one of our collected invoices."""
+    return (
+        INVOICE_NUMBER.fullmatch(tx.end_to_end_id) is not None
+        and Invoice.objects.filter(number=tx.end_to_end_id, collection_item__isnull=False).exists()
+    )
+
+
 @transaction.atomic
 def camt_import(*, data: bytes, actor: Any) -> CamtResult:
     """Record the payments in a bank statement; importing the same file again changes nothing.
@@ -62,18 +71,23 @@ def camt_import(*, data: bytes, actor: Any) -> CamtResult:
     result = CamtResult()
     for tx in parse(data):
         result.transactions += 1
-        if not tx.credit or not tx.booked:
-            result.skipped += 1
-            continue
 
         def unmatched(reason: str, tx: Transaction = tx) -> Unmatched:
             return Unmatched(
                 reference=tx.reference,
                 amount_cents=tx.amount_cents,
                 booking_date=tx.booking_date.isoformat() if tx.booking_date else "",
-                remittance=tx.remittance[:140],
+                remittance=tx.remittance[:140] or tx.end_to_end_id,
                 reason=reason,
             )
+
+        if tx.booked and not tx.credit and _is_returned_debit(tx):
+            # Reversing a payment needs a person to look (and perhaps a new invoice): report it.
+            result.returned.append(unmatched(_("teruggeboekte incasso")))
+            continue
+        if not tx.credit or not tx.booked:
+            result.skipped += 1
+            continue
 
         if tx.currency != "EUR" or tx.amount_cents <= 0:
             result.unmatched.append(unmatched(_("geen bedrag in euro")))
@@ -111,6 +125,7 @@ def camt_import(*, data: bytes, actor: Any) -> CamtResult:
             "recorded": result.recorded,
             "already": result.already,
             "unmatched": len(result.unmatched),
+            "returned": len(result.returned),
             "skipped": result.skipped,
         },
     )

@@ -1,4 +1,4 @@
-"""`kolk billing collect|camt`: write a SEPA direct-debit file; import a bank statement."""
+"""`kolk billing collect|camt|rekey`: SEPA direct-debit file, bank statement import, IBAN re-encryption."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from kolk.billing.models import Collection
+from kolk.billing.models import BankAccount, Collection
 from kolk.billing.selectors import collections_pending
 from kolk.billing.sepa import collection_xml
-from kolk.billing.services import camt_import, collection_create, collection_mark_exported
+from kolk.billing.services import bank_accounts_rekey, camt_import, collection_create, collection_mark_exported
 from kolk.billing.services.collections import collectable_invoices
 from kolk.core.errors import KolkError
 
@@ -46,6 +46,7 @@ class Command(BaseCommand):
         collect = sub.add_parser("collect", help="incasseer openstaande facturen met een machtiging")
         collect.add_argument("--date", required=True, type=dt.date.fromisoformat, help="incassodatum, JJJJ-MM-DD")
         collect.add_argument("--out", required=True, type=Path, help="het pain.008-bestand dat wordt geschreven")
+        sub.add_parser("rekey", help="versleutel alle IBAN's opnieuw met de huidige KOLK_FIELD_KEY")
         camt = sub.add_parser("camt", help="lees een CAMT.053-bankafschrift in en boek de betalingen")
         camt.add_argument("file", type=Path)
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
         try:
             if action == "collect":
                 self.collect(options["date"], options["out"])
+            elif action == "rekey":
+                self.rekey()
             else:
                 self.camt(options["file"])
         except ValidationError as exc:
@@ -108,10 +111,20 @@ class Command(BaseCommand):
                 }
             )
         )
-        if result.unmatched:
-            self.stdout.write(self.style.WARNING(_("Niet verwerkt (%(n)s):") % {"n": len(result.unmatched)}))
-            for item in result.unmatched:
+        for title, items in [
+            (_("Niet verwerkt (%(n)s):"), result.unmatched),
+            (_("Teruggeboekte incasso's, handmatig afhandelen (%(n)s):"), result.returned),
+        ]:
+            if items:
+                self.stdout.write(self.style.WARNING(title % {"n": len(items)}))
+            for item in items:
                 self.stdout.write(
                     f"  {item.booking_date}  {euros(item.amount_cents):>12}  {item.reference}  "
                     f"{item.remittance}  [{item.reason}]"
                 )
+
+    def rekey(self) -> None:
+        total = BankAccount.objects.count()
+        with tqdm(total=total, disable=total < PROGRESS_FROM, file=sys.stderr, unit=" rekeningen") as bar:
+            done = bank_accounts_rekey(actor=None, progress=bar.update)
+        self.stdout.write(self.style.SUCCESS(_("%(n)s rekeningen opnieuw versleuteld.") % {"n": done}))

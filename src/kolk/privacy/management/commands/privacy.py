@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kolk.privacy.compliance import BROKEN, run_checks
 from kolk.privacy.register import get_register
 from kolk.privacy.statement import ARTICLE30_COLUMNS, article30_rows, render_statement
 
@@ -26,14 +27,28 @@ class Command(BaseCommand):
         register = sub.add_parser("register", help="print the art. 30 register of processing activities")
         register.add_argument("--lang", choices=["nl", "en"], default="nl")
         register.add_argument("--format", choices=["csv", "json", "html"], default="csv", dest="fmt")
+        sub.add_parser("check", help="hold the live database against every promise; non-zero when one is broken")
 
-    def handle(self, *args: Any, action: str, lang: str, fmt: str, **options: Any) -> None:
-        if action == "statement":
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        lang, fmt = options.get("lang", "nl"), options.get("fmt", "")
+        if action == "check":
+            self.check_promises()
+        elif action == "statement":
             self.stdout.write(render_statement(lang, fmt), ending="")
         elif action == "register":
             self.write_register(lang, fmt)
         else:  # pragma: no cover - argparse refuses other actions
             raise CommandError(f"unknown action {action}")
+
+    def check_promises(self) -> None:
+        findings = run_checks()
+        for finding in findings:
+            style = self.style.ERROR if finding.level == BROKEN else self.style.WARNING
+            self.stdout.write(style(f"{finding.level.upper():<7} {finding.check:<14} {finding.message}"))
+        broken = sum(1 for f in findings if f.level == BROKEN)
+        if broken:
+            raise CommandError(f"{broken} promises of the privacy statement are broken")
+        self.stdout.write(self.style.SUCCESS("every promise of the privacy statement is kept"))
 
     def write_register(self, lang: str, fmt: str) -> None:
         rows = article30_rows(lang)

@@ -1,0 +1,148 @@
+"""Privacy pages: a person's requests at the desk, the access package, the privacy office."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kolk.core.errors import KolkError
+from kolk.core.roles import Role
+from kolk.desk.decorators import role_required
+from kolk.desk.privacy_forms import BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
+from kolk.people.models import Person
+from kolk.privacy.access import access_package
+from kolk.privacy.models import RightsRequest
+from kolk.privacy.office import breach_record, office_overview
+from kolk.privacy.register import get_register
+from kolk.privacy.rights import (
+    corrections_to_pass_on,
+    erasure_execute,
+    erasure_plan,
+    identity_ok,
+    request_close,
+    request_extend,
+    request_identity_seen,
+    request_receive,
+)
+
+DESK = (Role.DESK, Role.LIBRARY_STAFF, Role.BOX_OFFICE, Role.PRIVACY_OFFICER)
+
+
+def _person(pk: int) -> Person:
+    try:
+        return Person.objects.get(pk=pk)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@role_required(*DESK)
+def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = _person(person_pk)
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rights_request = request_receive(subject=person, actor=request.user, **form.cleaned_data)
+        except KolkError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request, _("Verzoek vastgelegd; uiterlijk af op %(date)s.") % {"date": rights_request.due_on}
+            )
+            return redirect("desk:privacy_request", pk=rights_request.pk)
+    return render(request, "desk/privacy/request_new.html", {"person": person, "form": form})
+
+
+@role_required(*DESK)
+def request_page(request: HttpRequest, pk: int) -> HttpResponse:
+    rights_request = get_object_or_404(RightsRequest.objects.select_related("subject"), pk=pk)
+    forms = {"identity": IdentityForm(), "extend": ExtendForm(), "close": CloseForm()}
+    if request.method == "POST" and request.POST.get("action") == "erase":
+        try:
+            erasure_execute(request=rights_request, actor=request.user)
+        except KolkError as exc:
+            messages.error(request, str(exc.message))
+            return redirect("desk:privacy_request", pk=pk)
+        messages.success(request, _("Verwijderd. Wat bewaard moest blijven staat in het verzoek."))
+        return redirect("desk:person_find")
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form_class = {"identity": IdentityForm, "extend": ExtendForm, "close": CloseForm}.get(action)
+        if form_class is None:
+            raise Http404
+        form = form_class(request.POST)
+        forms[action] = form
+        if form.is_valid():
+            try:
+                if action == "identity":
+                    request_identity_seen(
+                        request=rights_request, method=form.cleaned_data["method"], actor=request.user
+                    )
+                elif action == "extend":
+                    request_extend(request=rights_request, reason=form.cleaned_data["reason"], actor=request.user)
+                else:
+                    request_close(request=rights_request, actor=request.user, **form.cleaned_data)
+            except (KolkError, ValidationError) as exc:
+                form.add_error(None, str(getattr(exc, "message", exc)))
+            else:
+                return redirect("desk:privacy_request", pk=pk)
+    person = rights_request.subject
+    extra: dict[str, Any] = {}
+    if rights_request.kind == RightsRequest.Kind.ERASURE:
+        extra["plan"] = erasure_plan(person, get_language() or "nl")
+    if rights_request.kind == RightsRequest.Kind.CORRECTION:
+        extra["partners"] = corrections_to_pass_on(person, set(get_register().categories))
+    return render(
+        request,
+        "desk/privacy/request.html",
+        {"req": rights_request, "person": person, "identity_ok": identity_ok(rights_request), **forms, **extra},
+    )
+
+
+def _package_for(request: HttpRequest, rights_request: RightsRequest, lang: str) -> dict[str, Any]:
+    if not identity_ok(rights_request):
+        raise KolkError(_("Eerst legitimeren aan de balie (D07)."))
+    return access_package(subject=rights_request.subject, actor=request.user, lang=lang)
+
+
+@role_required(*DESK)
+def access_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The access package of a request, as a page, JSON (portable) or PDF."""
+    rights_request = get_object_or_404(RightsRequest.objects.select_related("subject"), pk=pk)
+    lang = request.GET.get("lang") or get_language() or "nl"
+    try:
+        package = _package_for(request, rights_request, lang)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("desk:privacy_request", pk=pk)
+    filename = f"inzage-{rights_request.subject.customer_number}-{package['as_of']}"
+    if fmt == "json":
+        response = HttpResponse(json.dumps(package, ensure_ascii=False, indent=2), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+    context = {"package": package, "person": rights_request.subject, "req": rights_request}
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        html = render_to_string("desk/privacy/access_document.html", context, request=request)
+        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return response
+    return render(request, "desk/privacy/access.html", context)
+
+
+@role_required(Role.PRIVACY_OFFICER)
+def office(request: HttpRequest) -> HttpResponse:
+    form = BreachForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        breach_record(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Datalek vastgelegd; de klok van 72 uur loopt."))
+        return redirect("desk:privacy_office")
+    return render(request, "desk/privacy/office.html", {**office_overview(), "breach_form": form})

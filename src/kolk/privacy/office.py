@@ -1,0 +1,119 @@
+"""What the Privacy Officer sees at a glance (X04), and the breach register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from kolk.core.clock import now, today
+from kolk.privacy import retention
+from kolk.privacy.audit import audit_log
+from kolk.privacy.ledger import consenter_ids, objector_ids
+from kolk.privacy.models import AuditChainHead, AuditEntry, Breach, Disclosure, RightsRequest
+from kolk.privacy.register import get_register
+from kolk.privacy.rights import requests_due
+from kolk.privacy.statement import channel_label
+
+
+def _bars(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Rows for a horizontal bar chart: label, value and width in percent of the largest."""
+    top = max((value for _label, value in items), default=0) or 1
+    return [{"label": label, "value": value, "width": round(100 * value / top, 1)} for label, value in items]
+
+
+def consent_figures() -> list[dict[str, Any]]:
+    register = get_register()
+    return _bars([(register.purposes[p].label.get(), consenter_ids(p).count()) for p in register.consent_purposes()])
+
+
+def objection_figures() -> list[dict[str, Any]]:
+    register = get_register()
+    items = []
+    for purpose in register.objection_purposes():
+        label = register.purposes[purpose].label.get()
+        channels = next(
+            (
+                s.channels
+                for s in register.sections.values()
+                if any(purpose in r.purposes for r in s.rows) and s.channels
+            ),
+            (),
+        )
+        if channels:
+            items += [
+                (f"{channel_label(channel)}: {label}", objector_ids(purpose, channel).count()) for channel in channels
+            ]
+        else:
+            items.append((label, objector_ids(purpose).count()))
+    return _bars(items)
+
+
+def retention_status(on: dt.date | None = None) -> dict[str, Any]:
+    """What is due now, what is due within 30 days, and what is held and why."""
+    on = on or today()
+    soon = on + dt.timedelta(days=30)
+    rows = [
+        {
+            "what": item.model_label,
+            "rule": item.rule,
+            "action": item.action,
+            "due": retention.due_rows(item, on).count(),
+            "due_soon": retention.due_rows(item, soon).count(),
+        }
+        for item in retention.retained_data()
+    ]
+    rows.append(
+        {
+            "what": "people",
+            "rule": "*",
+            "action": "erase",
+            "due": retention.due_subjects(on).count(),
+            "due_soon": retention.due_subjects(soon).count(),
+        }
+    )
+    held = [{"hold": h.name, "reason": h.reason.get(), "people": h.subjects().count()} for h in retention.holds()]
+    waiting = sorted({r.event for r in get_register().retention.values()} - retention.registered_events())
+    return {"rows": rows, "held": held, "waiting_events": waiting}
+
+
+def office_overview() -> dict[str, Any]:
+    register = get_register()
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return {
+        "version": register.version,
+        "requests_due": list(requests_due(14).select_related("subject")),
+        "requests_open": RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).count(),
+        "requests_overdue": sum(1 for r in requests_due(0) if r.deadline < today()),
+        "retention": retention_status(),
+        "consents": consent_figures(),
+        "objections": objection_figures(),
+        "disclosures": list(Disclosure.objects.select_related("legal_demand").order_by("-disclosed_at")[:20]),
+        "recipients": {rid: r.name for rid, r in register.recipients.items()},
+        "audit_head": head,
+        "audit_unsealed": AuditEntry.objects.filter(seq__isnull=True).count(),
+        "breaches": list(Breach.objects.order_by("-discovered_at")[:20]),
+        "now": now(),
+    }
+
+
+@transaction.atomic
+def breach_record(*, summary: str, discovered_at: dt.datetime, people_affected: int, actor: Any) -> Breach:
+    """Register a breach; the report to the Autoriteit Persoonsgegevens is due within 72 hours."""
+    breach = Breach.objects.create(
+        summary=summary.strip(),
+        discovered_at=discovered_at,
+        people_affected=people_affected,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_log(actor=actor, action="breach.recorded", details={"breach": breach.pk, "people": people_affected})
+    return breach
+
+
+@transaction.atomic
+def breach_reported(*, breach: Breach, actor: Any) -> Breach:
+    breach.reported_at = now()
+    breach.save(update_fields=["reported_at"])
+    audit_log(actor=actor, action="breach.reported", details={"breach": breach.pk})
+    return breach

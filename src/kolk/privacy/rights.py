@@ -1,0 +1,267 @@
+"""Requests from people (D01-D08, art. 18 and 20): received, verified, answered in time.
+
+The deadline is one month from receipt, extendable once by two months with the
+reason told to the person within the first month (art. 12(3)). For access,
+correction and erasure the person proves their identity at the desk (D07):
+staff record who saw it, how and when, never a copy or number of the document.
+A request made in the portal by a logged-in member needs no second check. An
+open request is a legal hold: retention erases nothing of that person meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from kolk.core.clock import now, today
+from kolk.core.errors import KolkError
+from kolk.privacy.audit import audit_log
+from kolk.privacy.models import RightsRequest
+from kolk.privacy.register import Duration
+
+NEEDS_IDENTITY = {
+    RightsRequest.Kind.ACCESS,
+    RightsRequest.Kind.CORRECTION,
+    RightsRequest.Kind.ERASURE,
+    RightsRequest.Kind.PORTABILITY,
+}
+ONE_MONTH = Duration(iso="P1M", months=1)
+TWO_MONTHS = Duration(iso="P2M", months=2)
+IDENTITY_METHODS = ("passport", "id_card", "driving_licence", "residence_permit", "known_to_staff")
+
+
+@transaction.atomic
+def request_receive(
+    *,
+    subject: models.Model,
+    kind: str,
+    channel: str,
+    actor: Any,
+    identity_method: str = "",
+    received_on: dt.date | None = None,
+) -> RightsRequest:
+    """Register a request. At the desk, `identity_method` records that ID was seen."""
+    if kind not in RightsRequest.Kind.values:
+        raise KolkError(_("Onbekend soort verzoek."), code="kind")
+    if channel not in RightsRequest.Channel.values:
+        raise KolkError(_("Onbekend kanaal."), code="channel")
+    if identity_method and identity_method not in IDENTITY_METHODS:
+        raise KolkError(_("Onbekende manier van legitimeren."), code="identity_method")
+    if identity_method and channel != RightsRequest.Channel.DESK:
+        raise KolkError(_("Legitimeren gebeurt aan de balie."), code="identity_desk_only")
+    received = now()
+    start = received_on or today()
+    request = RightsRequest.objects.create(
+        subject_id=subject.pk,
+        kind=kind,
+        channel=channel,
+        received_at=received,
+        due_on=ONE_MONTH.after(start),
+        received_by=actor if getattr(actor, "is_staff", False) else None,
+        identity_seen_by=actor if identity_method else None,
+        identity_seen_at=received if identity_method else None,
+        identity_method=identity_method,
+    )
+    audit_log(
+        actor=actor,
+        action="rights.received",
+        subject=subject,
+        details={"request": request.pk, "kind": kind, "channel": channel, "identity_seen": bool(identity_method)},
+    )
+    return request
+
+
+@transaction.atomic
+def request_identity_seen(*, request: RightsRequest, method: str, actor: Any) -> RightsRequest:
+    """Record at the desk that the person proved who they are (D07)."""
+    if method not in IDENTITY_METHODS:
+        raise KolkError(_("Onbekende manier van legitimeren."), code="identity_method")
+    request.identity_seen_by = actor
+    request.identity_seen_at = now()
+    request.identity_method = method
+    request.save(update_fields=["identity_seen_by", "identity_seen_at", "identity_method"])
+    audit_log(
+        actor=actor,
+        action="rights.identity_seen",
+        subject=request.subject,
+        details={"request": request.pk, "method": method},
+    )
+    return request
+
+
+def identity_ok(request: RightsRequest) -> bool:
+    return (
+        request.kind not in NEEDS_IDENTITY
+        or request.channel == RightsRequest.Channel.PORTAL
+        or request.identity_seen_at is not None
+    )
+
+
+@transaction.atomic
+def request_extend(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
+    """Extend once by two months; only within the first month, with the reason for the person."""
+    reason = reason.strip()
+    if request.extended_to:
+        raise KolkError(_("Een verzoek kan maar één keer worden verlengd."), code="extended")
+    if today() > request.due_on:
+        raise KolkError(_("Verlengen kan alleen binnen de eerste maand."), code="too_late")
+    if not reason:
+        raise KolkError(_("Geef de reden van de verlenging; de persoon krijgt die te horen."), code="reason")
+    request.extended_to = TWO_MONTHS.after(request.due_on)
+    request.extension_reason = reason[:300]
+    request.save(update_fields=["extended_to", "extension_reason"])
+    audit_log(actor=actor, action="rights.extended", subject=request.subject, details={"request": request.pk})
+    return request
+
+
+@transaction.atomic
+def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Any) -> RightsRequest:
+    """Close a request as handled or refused; access and changes need the identity check."""
+    if request.status != RightsRequest.Status.OPEN:
+        raise KolkError(_("Dit verzoek is al gesloten."), code="closed")
+    if done and not identity_ok(request):
+        raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+    request.status = RightsRequest.Status.DONE if done else RightsRequest.Status.REFUSED
+    request.outcome = outcome.strip()[:300]
+    request.closed_at = now()
+    request.save(update_fields=["status", "outcome", "closed_at"])
+    audit_log(
+        actor=actor, action="rights.closed", subject=request.subject, details={"request": request.pk, "done": done}
+    )
+    return request
+
+
+def open_request_subjects() -> models.QuerySet[Any]:
+    """Subjects with an open request: a legal hold for retention."""
+    return RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).values("subject_id")
+
+
+def requests_due(within_days: int = 7) -> models.QuerySet[RightsRequest]:
+    """Open requests whose deadline is past or within `within_days`, soonest first."""
+    limit = today() + dt.timedelta(days=within_days)
+    return (
+        RightsRequest.objects.filter(status=RightsRequest.Status.OPEN)
+        .filter(models.Q(extended_to__lte=limit) | models.Q(extended_to__isnull=True, due_on__lte=limit))
+        .order_by("due_on")
+    )
+
+
+def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
+    """What an erasure would do now: what goes, what is kept, why, and until when (D04, art. 17).
+
+    Kept are: everything of a person under a legal hold (an unpaid invoice, an
+    open request other than this one, a legal demand), a person an app keeps
+    while a relationship runs (a subscription, an open order), and rows that a
+    rule with its own legal duty keeps (the fiscal seven years).
+    """
+    from kolk.privacy import retention
+    from kolk.privacy.fieldmap import personal_models
+    from kolk.privacy.register import get_register
+    from kolk.privacy.statement import retention_text
+
+    register = get_register()
+    kept: list[dict[str, Any]] = []
+    me = type(subject)._default_manager.filter(pk=subject.pk)
+    for hold in retention.holds():
+        ids = hold.subjects()
+        if hold.name == "open_request":  # this very request does not hold itself
+            ids = RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).exclude(
+                kind=RightsRequest.Kind.ERASURE
+            )
+            ids = ids.values("subject_id")
+        if me.filter(pk__in=ids).exists():
+            kept.append({"what": "*", "why": hold.reason.get(lang), "until": None})
+    for name, source in retention._keeps.items():
+        if me.filter(pk__in=source()).exists():
+            kept.append({"what": "*", "why": name, "until": None})
+    goes: list[str] = []
+    for model, pmap in personal_models():
+        if pmap.subject is None:
+            continue
+        if not model._default_manager.filter(**{pmap.subject_lookup("pk"): subject.pk}).exists():
+            continue
+        duty = next(
+            (
+                r
+                for r in retention.retained_data()
+                if r.model_label == model._meta.label and register.retention[r.rule].basis == "legal_obligation"
+            ),
+            None,
+        )
+        if duty is not None:
+            rule = register.retention[duty.rule]
+            kept.append(
+                {
+                    "what": model._meta.label,
+                    "why": rule.note.get(lang) if rule.note else rule.key,
+                    "until": retention_text(register, rule, lang),
+                }
+            )
+        else:
+            goes.append(model._meta.label)
+    return {"erase_now": goes if not any(k["what"] == "*" for k in kept) else [], "kept": kept}
+
+
+@transaction.atomic
+def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
+    """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
+    from kolk.privacy.retention import erasure_record
+
+    if request.kind != RightsRequest.Kind.ERASURE:
+        raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")
+    if not identity_ok(request):
+        raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+    subject = request.subject
+    plan = erasure_plan(subject)
+    if not plan["erase_now"]:
+        raise KolkError(
+            _("Nu kan niets worden verwijderd: %(why)s") % {"why": "; ".join(k["why"] for k in plan["kept"])},
+            code="held",
+        )
+    subject_pk = subject.pk
+    request_close(
+        request=request,
+        done=True,
+        outcome=_("verwijderd; bewaard: %(kept)s") % {"kept": ", ".join(k["what"] for k in plan["kept"]) or "-"},
+        actor=actor,
+    )
+    erasure_record([subject_pk], reason="request")
+    audit_log(
+        actor=actor,
+        action="rights.erased",
+        subject_ref="",
+        details={"request": request.pk, "sources": len(plan["erase_now"])},
+    )
+    type(subject)._default_manager.filter(pk=subject_pk).delete()
+    return plan
+
+
+def corrections_to_pass_on(subject: models.Model, categories: set[str]) -> list[dict[str, Any]]:
+    """Partners that received data of these categories and must hear of a correction (art. 19)."""
+    from django.apps import apps
+
+    from kolk.privacy.disclosure import recipients_of
+    from kolk.privacy.gate import lookup_category
+    from kolk.privacy.register import get_register
+
+    register = get_register()
+    result = []
+    for disclosure in recipients_of(subject):
+        if disclosure.aggregate is not None or not disclosure.model:
+            continue
+        model = apps.get_model(disclosure.model)
+        sent = {lookup_category(model, f) for f in disclosure.fields}
+        if sent & categories:
+            partner = register.recipients.get(disclosure.recipient)
+            result.append(
+                {
+                    "recipient": disclosure.recipient,
+                    "name": partner.name if partner else disclosure.recipient,
+                    "when": disclosure.disclosed_at,
+                    "categories": sorted(sent & categories),
+                }
+            )
+    return result

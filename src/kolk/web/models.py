@@ -1,0 +1,86 @@
+"""What the website keeps: cookie choices (W01) and portal events (A01-A03)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.fieldmap import PrivacyMap
+
+
+class CookieChoice(models.Model):
+    """One visitor's answer to the cookie notice, as evidence of consent (W01).
+
+    The visitor is a random id from a first-party, strictly necessary cookie: it
+    is tied to no Person and no IP address. It is still an online identifier, so
+    the record is declared personal (a consent record) rather than not personal.
+    """
+
+    visitor_id = models.CharField(max_length=32, db_index=True)
+    notice_version = models.PositiveIntegerField()
+    analytics = models.BooleanField()
+    social = models.BooleanField()
+    chosen_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        personal={
+            "visitor_id": "privacy_choices",
+            "analytics": "privacy_choices",
+            "social": "privacy_choices",
+            "chosen_at": "privacy_choices",
+        },
+        not_personal=["notice_version"],
+    )
+
+    class Meta:
+        verbose_name = _("cookiekeuze")
+        verbose_name_plural = _("cookiekeuzes")
+
+    def __str__(self) -> str:
+        return f"v{self.notice_version} analytics={self.analytics} social={self.social}"
+
+
+class PortalEvent(models.Model):
+    """What a member did in the portal, and when (A01/A02 evidence), with the IP address (A03).
+
+    The IP address is kept for error analysis only, under the portal's retention
+    rule (five years after the subscription ends).
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="portal_events")
+    action = models.CharField(max_length=40)
+    at = models.DateTimeField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "login_data", "action": "login_data", "at": "login_data", "ip_address": "ip_address"},
+    )
+
+    class Meta:
+        verbose_name = _("portaalactie")
+        verbose_name_plural = _("portaalacties")
+        indexes = [models.Index(fields=["person", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+ACTION_LABELS = {
+    "login": _("ingelogd"),
+    "logout": _("uitgelogd"),
+    "password_reset_requested": _("nieuw wachtwoord aangevraagd"),
+    "password_reset": _("nieuw wachtwoord ingesteld"),
+    "details_changed": _("gegevens gewijzigd"),
+    "consent_given": _("toestemming gegeven"),
+    "consent_withdrawn": _("toestemming ingetrokken"),
+    "objection_made": _("bezwaar gemaakt"),
+    "objection_withdrawn": _("bezwaar ingetrokken"),
+    "download": _("gegevens gedownload"),
+    "denied": _("geweigerd: gegevens van een ander"),
+}

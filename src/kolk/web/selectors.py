@@ -1,0 +1,126 @@
+"""Reads of the portal: a member's choices as rows to show, and what "download my data" holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.ledger import choices_of
+from kolk.privacy.models import PrivacyChoice
+from kolk.privacy.register import get_register
+from kolk.web.models import PortalEvent
+
+# Objections a member makes in one click: the statement's own "you can object"
+# sections (profiling, newsletter, offers) and marketing analysis. Objecting to
+# other legitimate-interest uses (art. 21(1)) needs weighing: that goes via the desk.
+MARKETING = ("marketing_analysis",)
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    purpose: str
+    label: str
+    text: str
+    given: bool
+
+
+@dataclass(frozen=True)
+class ObjectionRow:
+    purpose: str
+    label: str
+    channel: str
+    objects: bool
+
+    @property
+    def channel_label(self) -> str:
+        labels = {"post": _("per post"), "email": _("per e-mail"), "phone": _("per telefoon")}
+        return str(labels.get(self.channel, ""))
+
+
+def one_click_objections() -> list[tuple[str, tuple[str, ...]]]:
+    """(purpose, channels) a member may object to in the portal; channels empty = all at once."""
+    return [(purpose, channels) for purpose, (channels, _title) in _objectable().items()]
+
+
+def _objectable() -> dict[str, tuple[tuple[str, ...], Any]]:
+    """purpose -> (channels, the title it is known by: its statement section's, else its own label)."""
+    register = get_register()
+    result: dict[str, tuple[tuple[str, ...], Any]] = {}
+    for section in register.sections.values():
+        if section.objection:
+            for row in section.rows:
+                for purpose in row.purposes:
+                    result[purpose] = (section.channels, section.title)
+    for purpose in MARKETING:
+        result.setdefault(purpose, ((), register.purposes[purpose].label))
+    allowed = set(register.objection_purposes())
+    return {p: v for p, v in result.items() if p in allowed}
+
+
+def portal_choices(person: Any, lang: str) -> dict[str, Any]:
+    """The consents (with their exact text) and objections of one person, as rows."""
+    register = get_register()
+    state = choices_of(person)
+    consents = [
+        ConsentRow(
+            purpose=p,
+            label=register.purposes[p].label.get(lang),
+            text=register.consent_texts[p].text.get(lang),
+            given=bool(state["consents"].get(p)),
+        )
+        for p in register.consent_purposes()
+    ]
+    objections = []
+    for purpose, (channels, title) in _objectable().items():
+        label = title.get(lang)
+        general = state["objections"].get((purpose, "")) is True
+        for channel in channels or ("",):
+            objects = general or state["objections"].get((purpose, channel)) is True
+            objections.append(ObjectionRow(purpose=purpose, label=label, channel=channel, objects=objects))
+    return {"consents": consents, "objections": objections, "restricted": state["restricted"]}
+
+
+def portal_export(person: Any) -> dict[str, Any]:
+    """What the portal shows about a person, as JSON-ready data (until the access package lands)."""
+    choices = PrivacyChoice.objects.filter(subject_id=person.pk).order_by("id")
+    events = PortalEvent.objects.filter(person=person).order_by("id")
+    return {
+        "person": {
+            "given_name": person.given_name,
+            "surname_prefix": person.surname_prefix,
+            "surname": person.surname,
+            "street": person.street,
+            "house_number": person.house_number,
+            "house_number_suffix": person.house_number_suffix,
+            "postcode": person.postcode,
+            "town": person.town,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "pass_number": person.pass_number,
+            "customer_number": person.customer_number,
+        },
+        "emails": list(person.emails.order_by("-is_primary", "id").values_list("address", flat=True)),
+        "phones": list(person.phones.order_by("id").values_list("number", flat=True)),
+        "privacy_choices": [
+            {
+                "kind": c.kind,
+                "purpose": c.purpose,
+                "channel": c.channel,
+                "decision": c.decision,
+                "text_version": c.text_version,
+                "method": c.method,
+                "recorded_at": c.recorded_at.isoformat(),
+            }
+            for c in choices
+        ],
+        "portal_events": [{"action": e.action, "at": e.at.isoformat(), "ip_address": e.ip_address} for e in events],
+    }
+
+
+ACTIVITY_LIMIT = 50
+
+
+def portal_activity(person: Any) -> list[PortalEvent]:
+    """The member's latest portal actions: what we keep as evidence (A01/A02), shown to them."""
+    return list(PortalEvent.objects.filter(person=person).order_by("-at", "-id")[:ACTIVITY_LIMIT])

@@ -1,0 +1,156 @@
+"""The member portal (A01-A03): my details, my consents and objections, download my data.
+
+Role: member (see kolk.web.portal.member_required). Every view works on the
+Person of the logged-in user; a person id in a URL is checked by owned_or_404.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kolk.core.errors import KolkError
+from kolk.privacy.register import CHANNELS, get_register
+from kolk.web.forms import DetailsForm
+from kolk.web.portal import (
+    PORTAL_CONSENT,
+    client_ip,
+    member_required,
+    member_required_before_consent,
+    owned_or_404,
+    register_section,
+    sections,
+)
+from kolk.web.selectors import one_click_objections, portal_activity, portal_choices, portal_export
+from kolk.web.services import portal_consent_set, portal_details_change, portal_event_record, portal_objection_set
+
+register_section("details", gettext_lazy("Mijn gegevens"), "web:portal_details", order=10)
+register_section("choices", gettext_lazy("Mijn toestemmingen en bezwaren"), "web:portal_choices", order=20)
+register_section("activity", gettext_lazy("Mijn activiteit"), "web:portal_activity", order=90)
+
+
+def _lang() -> str:
+    return (get_language() or "nl")[:2]
+
+
+@member_required
+def home(request: HttpRequest, person: Any) -> HttpResponse:
+    return render(request, "web/portal/home.html", {"person": person, "sections": sections()})
+
+
+@member_required_before_consent
+def access(request: HttpRequest, person: Any) -> HttpResponse:
+    """The portal's own consent (A01/A02): shown until it is given."""
+    text = get_register().consent_texts[PORTAL_CONSENT].text.get(_lang())
+    return render(request, "web/portal/access.html", {"person": person, "text": text})
+
+
+def _details_initial(person: Any) -> dict[str, Any]:
+    initial = {name: getattr(person, name) for name in DetailsForm.base_fields if name not in {"emails", "phones"}}
+    initial["emails"] = "\n".join(person.emails.order_by("-is_primary", "id").values_list("address", flat=True))
+    initial["phones"] = "\n".join(person.phones.order_by("id").values_list("number", flat=True))
+    return initial
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def details(request: HttpRequest, person: Any) -> HttpResponse:
+    form = DetailsForm(request.POST or None, initial=_details_initial(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = portal_details_change(
+                person=person,
+                values=form.person_values(),
+                emails=form.cleaned_data["emails"],
+                phones=form.cleaned_data["phones"],
+                ip_address=client_ip(request),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Je gegevens zijn opgeslagen.") if changed else _("Er was niets veranderd."))
+            return redirect("web:portal_details")
+        person.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/portal/details.html", {"person": person, "form": form}, status=status)
+
+
+@member_required
+def choices(request: HttpRequest, person: Any) -> HttpResponse:
+    return render(request, "web/portal/choices.html", {"person": person, **portal_choices(person, _lang())})
+
+
+@require_POST
+@member_required_before_consent
+def choice_change(request: HttpRequest, person: Any) -> HttpResponse:
+    """One click: give/withdraw a consent, or make/withdraw an objection (per channel for offers)."""
+    kind, purpose = request.POST.get("kind", ""), request.POST.get("purpose", "")
+    channel, on = request.POST.get("channel", ""), request.POST.get("value") == "1"
+    register = get_register()
+    try:
+        if kind == "consent" and purpose in register.consent_purposes():
+            portal_consent_set(
+                person=person,
+                purpose=purpose,
+                given=on,
+                ip_address=client_ip(request),
+                actor=request.user,
+                lang=_lang(),
+            )
+        elif kind == "objection" and any(
+            purpose == p and (channel in chans if chans else channel == "") for p, chans in one_click_objections()
+        ):
+            if channel and channel not in CHANNELS:
+                return HttpResponseBadRequest()
+            portal_objection_set(
+                person=person,
+                purpose=purpose,
+                channel=channel,
+                objects=on,
+                ip_address=client_ip(request),
+                actor=request.user,
+            )
+        else:
+            return HttpResponseBadRequest(_("Onbekende keuze."))
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Je keuze is vastgelegd."))
+    if purpose == PORTAL_CONSENT and kind == "consent":
+        target = reverse("web:portal" if on else "web:portal_access")
+        if request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": target})
+        return redirect(target)
+    if request.headers.get("HX-Request"):
+        context = {"person": person, **portal_choices(person, _lang())}
+        return render(request, "web/portal/_choices.html", context)
+    return redirect("web:portal_choices")
+
+
+@member_required
+def activity(request: HttpRequest, person: Any) -> HttpResponse:
+    """What we record of the member's portal use, and when (A01-A03)."""
+    return render(request, "web/portal/activity.html", {"person": person, "events": portal_activity(person)})
+
+
+@member_required
+def download(request: HttpRequest, person: Any, person_id: int) -> HttpResponse:
+    """Download my data: JSON of what the portal shows (until the access package of the rights issue)."""
+    owned_or_404(request, person, type(person)._default_manager.all(), person_id, owner="self")
+    portal_event_record(person=person, action="download", ip_address=client_ip(request), actor=request.user)
+    body = json.dumps(portal_export(person), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dnk-mijn-gegevens-{person.customer_number}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

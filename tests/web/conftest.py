@@ -1,0 +1,13 @@
+"""The website's tests start in Dutch: a request in English leaves its language active."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _dutch():
+    translation.activate("nl")
+    yield
+    translation.activate("nl")
