@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from kolk.web.views import account, cookies, portal, public
+from kolk.web.views import account, contact, cookies, portal, public
 
 app_name = "web"
 urlpatterns = [
     path("", public.home, name="home"),
     path("privacy", public.privacy_statement, name="privacy"),
     path("cookies", cookies.cookies, name="cookies"),
+    path("contact", contact.contact, name="contact"),
+    path("nieuwsbrief", contact.newsletter, name="newsletter"),
     path("mijn/inloggen", account.LoginView.as_view(), name="login"),
     path("mijn/uitloggen", account.logout, name="logout"),
     path("mijn/wachtwoord-vergeten", account.PasswordResetView.as_view(), name="password_reset"),

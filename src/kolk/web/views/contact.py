@@ -1,0 +1,85 @@
+"""The contact form (K01, K02) and the newsletter sign-up (N01). Role: anyone.
+
+Both open a record through comms' services; bad input is shown by field and
+writes nothing. Each address may post a limited number of times an hour.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from kolk.comms.contact import case_open
+from kolk.comms.newsletter import newsletter_subscribe
+from kolk.core.errors import KolkError
+from kolk.web.portal import client_ip
+
+POSTS_PER_HOUR = 20
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Naam"), max_length=120)
+    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254)
+    number = forms.CharField(
+        label=gettext_lazy("Pasnummer of klantnummer (als je dat hebt)"), max_length=20, required=False
+    )
+    question = forms.CharField(
+        label=gettext_lazy("Je vraag"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000
+    )
+
+
+class NewsletterForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254)
+
+
+def _too_many(request: HttpRequest, what: str) -> bool:
+    """Count posts per client address for an hour; True once the limit is passed."""
+    key = f"kolk:posts:{what}:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > POSTS_PER_HOUR
+
+
+def _service_errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, str(getattr(exc, "message", exc)))
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    if request.method == "POST":
+        if _too_many(request, "contact"):
+            form.add_error(None, _("Je hebt al veel berichten gestuurd. Probeer het over een uur opnieuw, of bel ons."))
+        elif form.is_valid():
+            try:
+                case_open(actor=None, language=get_language() or "nl", **form.cleaned_data)
+            except (ValidationError, KolkError) as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, _("Dank je wel. We beantwoorden je vraag per e-mail."))
+                return redirect("web:contact")
+    return render(request, "web/contact.html", {"form": form})
+
+
+def newsletter(request: HttpRequest) -> HttpResponse:
+    form = NewsletterForm(request.POST or None)
+    if request.method == "POST":
+        if _too_many(request, "newsletter"):
+            form.add_error(None, _("Te veel aanmeldingen vanaf dit adres. Probeer het over een uur opnieuw."))
+        elif form.is_valid():
+            try:
+                newsletter_subscribe(email=form.cleaned_data["email"], source="site_signup", actor=None)
+            except (ValidationError, KolkError) as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, _("Je bent aangemeld. Elke nieuwsbrief heeft een afmeldlink."))
+                return redirect("web:newsletter")
+    return render(request, "web/newsletter.html", {"form": form})
