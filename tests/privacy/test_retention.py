@@ -93,6 +93,17 @@ def test_holds_and_keeps_stop_erasure(staff):
     assert set(Person.objects.values_list("pk", flat=True)) == {held.pk, kept.pk}
 
 
+def test_a_keep_stops_erasing_the_person_not_their_rows_by_date(staff):
+    member = PersonFactory()
+    old = consent_record(subject=member, purpose="notices_advice", given=True, method="web", actor=staff)
+    PrivacyChoice.objects.filter(pk=old.pk).update(recorded_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    retention.register_keep("active", lambda: Person.objects.filter(pk=member.pk).values("pk"))
+    retention.retain("privacy.PrivacyChoice", rule="outbox", action="delete", date_field="recorded_at")
+    retention.retention_run(actor=staff, on=TODAY)
+    assert not PrivacyChoice.objects.exists()
+    assert Person.objects.filter(pk=member.pk).exists()
+
+
 def test_row_rules_delete_or_anonymise_by_their_own_date(staff):
     person = PersonFactory()
     old = consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)

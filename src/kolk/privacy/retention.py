@@ -135,10 +135,14 @@ def running_subjects(rule_key: str, on: dt.date) -> models.QuerySet[Any]:
     return _events[rule.event]().filter(event_date__gt=cutoff).values("subject_id")
 
 
-def held_subject_ids() -> Q:
-    """A Q on the subject model for everyone under a hold or a keep."""
+def held_subject_ids(*, keeps: bool = True) -> Q:
+    """A Q on the subject model for everyone under a legal hold (and, with keeps, kept).
+
+    A hold stops everything; a keep (a running relationship) only stops erasing
+    the person: their rows still go by their own dates.
+    """
     q = Q(pk__in=[])
-    for source in [*(h.subjects for h in _holds.values()), *_keeps.values()]:
+    for source in [*(h.subjects for h in _holds.values()), *(_keeps.values() if keeps else ())]:
         q |= Q(pk__in=source())
     return q
 
@@ -181,7 +185,7 @@ def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
         qs = qs.exclude(item.done)
     if pmap is not None and pmap.subject is not None:
         Subject = subject_model()
-        held = Subject._default_manager.filter(held_subject_ids()).values("pk")
+        held = Subject._default_manager.filter(held_subject_ids(keeps=False)).values("pk")
         qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": held})
     return qs
 
