@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kolk.people",
     "kolk.comms",
     "kolk.billing",
+    "kolk.library",
     "kolk.web",
     "kolk.desk",
     "kolk.api",

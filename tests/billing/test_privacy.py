@@ -77,3 +77,31 @@ def test_sepa_creditor_checks(settings):
     settings.KOLK_SEPA_CREDITOR_ID = "NL00ZZZ012345670000"
     settings.KOLK_SEPA_CREDITOR_IBAN = "NL20INGB0001234568"
     assert [m.id for m in sepa_creditor()] == ["kolk.billing.E001", "kolk.billing.E002"]
+
+
+@pytest.mark.django_db
+def test_fiscal_retention_end_to_end(settings, tmp_path):
+    """Seven years after the year end: payments, invoices and then the person go; before, all stay."""
+    from kolk.people.models import Person
+    from kolk.privacy.retention import retention_run
+    from kolk.privacy.rights import erasure_plan
+
+    settings.KOLK_ERASURE_LOG = str(tmp_path / "erasure.jsonl")
+    old, recent, owing = PersonFactory(), PersonFactory(), PersonFactory()
+    for person, reference in ((old, "OLD"), (recent, "NEW")):
+        invoice = make_invoice(person)
+        payment_record(
+            invoice=invoice, amount_cents=invoice.total_cents, method="cash", reference=reference, actor=None
+        )
+    make_invoice(owing)
+    Invoice.objects.filter(person=old).update(closed_year_end=dt.date(2018, 12, 31))
+    Invoice.objects.filter(person=recent).update(closed_year_end=dt.date(2022, 12, 31))
+    Invoice.objects.filter(person=owing).update(issued_on=dt.date(2010, 1, 1))
+    assert any(k["why"].startswith("Fiscale bewaarplicht") for k in erasure_plan(recent)["kept"])
+    report = retention_run(actor=None, on=dt.date(2026, 11, 25))
+    assert not Person.objects.filter(pk=old.pk).exists()
+    assert not Payment.objects.filter(reference="OLD").exists()
+    assert Payment.objects.filter(reference="NEW").exists()
+    assert set(Person.objects.values_list("pk", flat=True)) >= {recent.pk, owing.pk}
+    assert Invoice.objects.filter(person=owing).exists()
+    assert report.rules[-1].done == 1

@@ -121,23 +121,47 @@ def test_a_run_killed_halfway_is_finished_by_the_next(staff, monkeypatch):
     register_subscription_ended()
     for p in people:
         ended(p, dt.date(2018, 5, 1))
-    calls = {"n": 0}
-    real_delete = retention.subject_model
+    real_erase, calls = retention._erase, []
 
-    def crash_after_two_batches():
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt  # the process dies between batches
-        return real_delete()
+    def dies_on_the_second_batch(subject, pks):
+        calls.append(pks)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is killed
+        real_erase(subject, pks)
 
-    monkeypatch.setattr(retention, "subject_model", crash_after_two_batches)
+    monkeypatch.setattr(retention, "_erase", dies_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
         retention.retention_run(actor=staff, on=TODAY, batch_size=3)
-    monkeypatch.setattr(retention, "subject_model", real_delete)
-    assert 0 < Person.objects.count() < 7
+    monkeypatch.setattr(retention, "_erase", real_erase)
+    assert Person.objects.count() == 4
     retention.retention_run(actor=staff, on=TODAY, batch_size=3)
     assert Person.objects.count() == 0
-    assert ErasureLog.objects.count() == 7
+    assert ErasureLog.objects.filter(erased_at__isnull=False).count() == 7
+
+
+def test_the_decision_survives_the_rows_that_proved_it(staff, monkeypatch):
+    """The event's evidence goes by a row rule; a kill after that must not save the person."""
+    person = PersonFactory()
+    record = consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)
+    PrivacyChoice.objects.filter(pk=record.pk).update(recorded_at=dt.datetime(2015, 1, 1, tzinfo=dt.UTC))
+    retention.register_event(
+        "subscription_ended",
+        lambda: PrivacyChoice.objects.values("subject_id").annotate(event_date=Max(TruncDate("recorded_at"))),
+    )
+    retention.retain("privacy.PrivacyChoice", rule="library", action="delete", date_field="recorded_at")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    real = retention._erase_queued
+    monkeypatch.setattr(retention, "_erase_queued", killed)
+    with pytest.raises(KeyboardInterrupt):
+        retention.retention_run(actor=staff, on=TODAY)
+    monkeypatch.setattr(retention, "_erase_queued", real)
+    assert not PrivacyChoice.objects.exists()  # the evidence is gone
+    assert Person.objects.filter(pk=person.pk).exists()
+    retention.retention_run(actor=staff, on=TODAY)
+    assert not Person.objects.filter(pk=person.pk).exists()
 
 
 def test_replay_after_a_restore_erases_them_again(staff, settings):

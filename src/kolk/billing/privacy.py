@@ -1,23 +1,24 @@
-"""What billing tells the privacy core: the start event of fiscal retention and the legal hold.
+"""What billing tells the privacy core: fiscal retention, its start event, the unpaid hold.
 
-Retention rule `fiscal` (register): invoice data is kept seven years from the
-event `invoice_settled`, the end of the financial year in which the person's last
-invoice was paid or cancelled. While a person has an open invoice their data is
-held (`legal_hold_unpaid`): it is still needed to collect what is owed.
-
-The retention engine is not in this branch yet; when it lands, register:
-    register_event("invoice_settled", invoice_settled_events)
-and use `legal_hold_unpaid` as a hold.
+Rule `fiscal` (register, a legal duty the statement does not state): invoice
+data is kept seven years from the end of the financial year in which an
+invoice was paid or cancelled. The person is kept meanwhile (invoices protect
+their person), and while they have an open invoice nothing of theirs is erased
+(`legal_hold_unpaid`). When the seven years are over, one retention run removes
+the payments, collection items and invoices, in that order, and then, if no
+other rule runs for them, the person.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, QuerySet
 
 from kolk.billing.models import Invoice
 from kolk.billing.selectors import unpaid_person_ids
+from kolk.privacy.register import Text
+from kolk.privacy.retention import register_event, register_hold, retain
 
 
 def invoice_settled_events() -> QuerySet[Any, Any]:
@@ -37,3 +38,18 @@ def invoice_settled_events() -> QuerySet[Any, Any]:
 def legal_hold_unpaid() -> QuerySet[Invoice, int]:
     """The ids of people with an open invoice; their data may not be erased yet."""
     return unpaid_person_ids()
+
+
+register_event(
+    "invoice_settled",
+    lambda: invoice_settled_events().values(subject_id=F("person_id")).annotate(event_date=F("date")),
+)
+register_hold(
+    "unpaid",
+    legal_hold_unpaid,
+    Text(nl="een openstaande factuur (fiscale administratie)", en="an open invoice (financial administration)"),
+)
+# Children before parents: payments and collection items protect their invoice.
+retain("billing.Payment", rule="fiscal", action="delete", date_field="invoice__closed_year_end")
+retain("billing.CollectionItem", rule="fiscal", action="delete", date_field="invoice__closed_year_end")
+retain("billing.Invoice", rule="fiscal", action="delete", date_field="closed_year_end")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("personen/<int:pk>/", views.person_page, name="person"),
     path("", include("kolk.desk.privacy_urls")),
     path("", include("kolk.desk.comms_urls")),
+    path("", include("kolk.desk.library_urls")),
 ]

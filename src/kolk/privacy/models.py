@@ -167,13 +167,19 @@ class AuditChainHead(models.Model):
 
 
 class ErasureLog(models.Model):
-    """Who was erased (by id only), so a restore from backup can erase them again."""
+    """Who is to be or was erased (by id only).
+
+    A retention run first queues the people it decided to erase (erased_at
+    empty), so that the decision survives the rows it deletes next and a kill;
+    erased rows let a restore from backup erase them again.
+    """
 
     subject_pk = models.BigIntegerField(unique=True)
-    erased_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=32)
 
-    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "erased_at", "reason"])
+    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "queued_at", "erased_at", "reason"])
 
     def __str__(self) -> str:
         return f"{self.subject_pk} ({self.reason})"

@@ -166,7 +166,7 @@ def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
     rule = get_register().retention[item.rule]
     if item.date_field:
         cutoff = rule.duration.before(on)
-        if isinstance(model._meta.get_field(item.date_field), models.DateTimeField):
+        if isinstance(_field_at(model, item.date_field), models.DateTimeField):
             # Due through the whole cutoff day, in the centre's own time zone.
             start_of_next = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min)
             qs = qs.filter(**{f"{item.date_field}__lt": timezone.make_aware(start_of_next)})
@@ -184,6 +184,14 @@ def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
         held = Subject._default_manager.filter(held_subject_ids()).values("pk")
         qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": held})
     return qs
+
+
+def _field_at(model: type[models.Model], path: str) -> Any:
+    """The field a lookup path such as 'invoice__closed_year_end' ends on."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model  # type: ignore[assignment]
+    return model._meta.get_field(last)
 
 
 @dataclass
@@ -216,6 +224,50 @@ def _batches(qs: models.QuerySet[Any], size: int) -> Iterator[list[Any]]:
             return
 
 
+def _queue(subjects: models.QuerySet[Any], batch_size: int) -> None:
+    """Record the decision to erase before any of the evidence (the rows) goes."""
+    pending = subjects.exclude(pk__in=ErasureLog.objects.values("subject_pk"))
+    for pks in _batches(pending, batch_size):
+        ErasureLog.objects.bulk_create(
+            [ErasureLog(subject_pk=pk, queued_at=now(), reason="retention") for pk in pks], ignore_conflicts=True
+        )
+
+
+def _erase_queued(batch_size: int, progress: Callable[[str, int], None] | None) -> tuple[int, int]:
+    """Erase everyone queued who is not held now; returns (erased, blocked)."""
+    Subject = subject_model()
+    queued = ErasureLog.objects.filter(erased_at__isnull=True)
+    # A hold or keep that arose since the decision wins: drop them from the queue.
+    held = Subject._default_manager.filter(held_subject_ids()).values("pk")
+    queued.filter(subject_pk__in=held).delete()
+    erased = blocked = 0
+    while True:
+        pks = list(queued.order_by("subject_pk").values_list("subject_pk", flat=True)[:batch_size])
+        if not pks:
+            return erased, blocked
+        try:
+            _erase(Subject, pks)
+            done = pks
+        except models.ProtectedError:
+            done = []
+            for pk in pks:  # find who is protected by rows another rule still keeps
+                try:
+                    _erase(Subject, [pk])
+                    done.append(pk)
+                except models.ProtectedError:
+                    ErasureLog.objects.filter(subject_pk=pk, erased_at__isnull=True).delete()
+                    blocked += 1
+        erased += len(done)
+        if progress and done:
+            progress("subjects", len(done))
+
+
+def _erase(Subject: type[models.Model], pks: list[int]) -> None:
+    with transaction.atomic():
+        Subject._default_manager.filter(pk__in=pks).delete()
+        erasure_record(pks, reason="retention")
+
+
 def retention_run(
     *,
     actor: Any,
@@ -227,6 +279,8 @@ def retention_run(
     """Apply every rule: rows past their date, then subjects no rule keeps any longer."""
     on = on or today()
     report = RetentionReport(on=on, dry_run=dry_run)
+    if not dry_run:
+        _queue(due_subjects(on), batch_size)
     for item in _retained:
         qs = due_rows(item, on)
         line = RuleReport(name=item.model_label, rule=item.rule, action=item.action)
@@ -244,19 +298,12 @@ def retention_run(
             line.done += len(pks)
             if progress:
                 progress(f"{item.model_label} ({item.rule})", len(pks))
-    subjects = due_subjects(on)
     line = RuleReport(name=subject_model()._meta.label, rule="*", action="erase")
     report.rules.append(line)
     if dry_run:
-        line.due = subjects.count()
+        line.due = due_subjects(on).count()
     else:
-        for pks in _batches(subjects, batch_size):
-            with transaction.atomic():
-                erasure_record(pks, reason="retention")
-                subject_model()._default_manager.filter(pk__in=pks).delete()
-            line.done += len(pks)
-            if progress:
-                progress("subjects", len(pks))
+        line.done, line.due = _erase_queued(batch_size, progress)
     if not dry_run:
         audit_log(
             actor=actor,
@@ -278,7 +325,10 @@ def erasure_record(pks: list[int], *, reason: str) -> None:
     """
     at = now()
     ErasureLog.objects.bulk_create(
-        [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks], ignore_conflicts=True
+        [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks],
+        update_conflicts=True,
+        unique_fields=["subject_pk"],
+        update_fields=["erased_at"],
     )
 
     def append() -> None:
@@ -306,7 +356,8 @@ def erasure_replay(*, actor: Any) -> int:
     Returns how many subjects were erased again (0 when the restore held none).
     """
     Subject = subject_model()
-    pks = sorted(set(erasure_log_file()) | set(ErasureLog.objects.values_list("subject_pk", flat=True)))
+    logged = ErasureLog.objects.filter(erased_at__isnull=False).values_list("subject_pk", flat=True)
+    pks = sorted(set(erasure_log_file()) | set(logged))
     again = list(Subject._default_manager.filter(pk__in=pks).values_list("pk", flat=True))
     if again:
         ErasureLog.objects.bulk_create(

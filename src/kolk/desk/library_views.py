@@ -1,0 +1,347 @@
+"""Desk pages of the library (role: desk or library staff).
+
+Register a member or a family, a member's page (subscription, loans,
+reservations, blocks, open amounts), checkout and check-in by scanning (a
+keyboard-wedge scanner types the barcode and presses Enter: the input has
+autofocus and the form submits on Enter), reserve, block and unblock.
+Each view parses the request, calls one service or selector, and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kolk.core.errors import KolkError
+from kolk.core.roles import Role
+from kolk.desk.decorators import role_required
+from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionType, Title
+from kolk.library.models.members import EndReason
+from kolk.library.search import catalogue_search
+from kolk.library.selectors import member_overview
+from kolk.library.services.invoicing import fees_invoice
+from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
+from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
+from kolk.library.services.registration import NewPerson, members_register
+from kolk.library.services.reservations import reservation_cancel, reservation_place
+from kolk.people.models import Person
+from kolk.people.selectors import person_detail, person_search
+from kolk.privacy.gate import subject_viewed
+from kolk.privacy.ledger import choices_of
+from kolk.privacy.register import get_register
+
+LIBRARY = (Role.DESK, Role.LIBRARY_STAFF)
+CHILDREN = 3
+
+
+def _refusal(request: HttpRequest, exc: KolkError | ValidationError) -> None:
+    text = str(exc.message) if isinstance(exc, KolkError) else "; ".join(exc.messages)
+    messages.error(request, text)
+
+
+def _person(pk: int) -> Person:
+    try:
+        return person_detail(pk)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+class RegisterForm(forms.Form):
+    surname_prefix = forms.CharField(label=gettext_lazy("Tussenvoegsel"), max_length=20, required=False)
+    surname = forms.CharField(label=gettext_lazy("Achternaam"), max_length=120)
+    street = forms.CharField(label=gettext_lazy("Straat"), max_length=120)
+    house_number = forms.IntegerField(label=gettext_lazy("Huisnummer"), min_value=1)
+    house_number_suffix = forms.CharField(label=gettext_lazy("Toevoeging"), max_length=10, required=False)
+    postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=7)
+    town = forms.CharField(label=gettext_lazy("Woonplaats"), max_length=80)
+    adult1_given = forms.CharField(label=gettext_lazy("Voornaam volwassene"), max_length=80)
+    adult1_born = forms.DateField(label=gettext_lazy("Geboortedatum"))
+    adult1_email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    adult2_given = forms.CharField(label=gettext_lazy("Voornaam partner"), max_length=80, required=False)
+    adult2_born = forms.DateField(label=gettext_lazy("Geboortedatum partner"), required=False)
+    adult2_email = forms.EmailField(label=gettext_lazy("E-mail partner"), required=False)
+    type = forms.ModelChoiceField(
+        label=gettext_lazy("Abonnement"),
+        queryset=SubscriptionType.objects.filter(active=True, is_school=False).order_by("name"),
+        to_field_name="code",
+    )
+    id_seen = forms.BooleanField(label=gettext_lazy("Identiteitsbewijs gezien"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(1, CHILDREN + 1):
+            self.fields[f"child{i}_given"] = forms.CharField(
+                label=_("Voornaam kind %(n)d") % {"n": i}, max_length=80, required=False
+            )
+            self.fields[f"child{i}_born"] = forms.DateField(
+                label=_("Geboortedatum kind %(n)d") % {"n": i}, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("adult2_given") and not data.get("adult2_born"):
+            self.add_error("adult2_born", _("Vul de geboortedatum in."))
+        for i in range(1, CHILDREN + 1):
+            if data.get(f"child{i}_given") and not data.get(f"child{i}_born"):
+                self.add_error(f"child{i}_born", _("Vul de geboortedatum in."))
+        return data
+
+    def people(self) -> tuple[list[NewPerson], list[NewPerson]]:
+        d = self.cleaned_data
+        adults = [NewPerson(d["adult1_given"], d["adult1_born"], d.get("adult1_email") or "")]
+        if d.get("adult2_given"):
+            adults.append(NewPerson(d["adult2_given"], d["adult2_born"], d.get("adult2_email") or ""))
+        children = [
+            NewPerson(d[f"child{i}_given"], d[f"child{i}_born"])
+            for i in range(1, CHILDREN + 1)
+            if d.get(f"child{i}_given")
+        ]
+        return adults, children
+
+
+@role_required(*LIBRARY)
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        adults, children = form.people()
+        d = form.cleaned_data
+        try:
+            people = members_register(
+                adults=adults,
+                children=children,
+                surname=d["surname"],
+                surname_prefix=d["surname_prefix"],
+                address={
+                    "street": d["street"],
+                    "house_number": d["house_number"],
+                    "house_number_suffix": d["house_number_suffix"],
+                    "postcode": d["postcode"],
+                    "town": d["town"],
+                },
+                type=d["type"],
+                id_seen=d["id_seen"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Ingeschreven: %(n)d personen.") % {"n": len(people)})
+            return redirect("desk:library_member", pk=people[0].pk)
+    return render(request, "desk/library/register.html", {"form": form})
+
+
+@role_required(*LIBRARY)
+def member_find(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    people = list(person_search(query)) if query else []
+    return render(request, "desk/library/member_find.html", {"query": query, "people": people})
+
+
+@role_required(*LIBRARY)
+def member_page(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(pk)
+    subject_viewed(subject=person, purpose="lending", actor=request.user)
+    register_ = get_register()
+    state = choices_of(person)
+    query = request.GET.get("zoek", "").strip()[:100]
+    return render(
+        request,
+        "desk/library/member.html",
+        {
+            "person": person,
+            "consents": [(register_.purposes[p].label, state["consents"].get(p)) for p in register_.consent_purposes()],
+            "objections": [
+                (register_.purposes[p].label, channel, decision)
+                for (p, channel), decision in sorted(state["objections"].items())
+            ],
+            "restricted": state["restricted"],
+            "lib": member_overview(person),
+            "query": query,
+            "titles": list(catalogue_search(query, limit=10)) if query else [],
+            "branches": list(Branch.objects.order_by("name")),
+            "block_reasons": Block.Reason.choices,
+            "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
+            "end_reasons": EndReason.choices,
+        },
+    )
+
+
+@require_POST
+@role_required(*LIBRARY)
+def checkout(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(pk)
+    barcode = request.POST.get("barcode", "").strip()[:20]
+    try:
+        loan = loan_checkout(copy_barcode=barcode, person=person, actor=request.user)
+    except KolkError as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Uitgeleend: %(title)s, terug op %(due)s.")
+            % {"title": loan.copy.title.title, "due": loan.due_on.strftime("%d-%m-%Y")},
+        )
+    return redirect("desk:library_member", pk=pk)
+
+
+@role_required(*LIBRARY)
+def checkin(request: HttpRequest) -> HttpResponse:
+    """The return desk: scan copy after copy; a held copy says for whom."""
+    result = None
+    if request.method == "POST":
+        barcode = request.POST.get("barcode", "").strip()[:20]
+        try:
+            result = loan_checkin(copy_barcode=barcode, actor=request.user)
+        except KolkError as exc:
+            _refusal(request, exc)
+    return render(request, "desk/library/checkin.html", {"result": result})
+
+
+@require_POST
+@role_required(*LIBRARY)
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = Loan.objects.filter(pk=pk, person__isnull=False).first()
+    if loan is None:
+        raise Http404
+    try:
+        loan = loan_renew(loan=loan, actor=request.user)
+    except KolkError as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("Verlengd tot %(due)s.") % {"due": loan.due_on.strftime("%d-%m-%Y")})
+    return redirect("desk:library_member", pk=loan.person_id)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def block(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(pk)
+    try:
+        block_set(
+            person=person,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", "")[:200],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("Geblokkeerd."))
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    standing = Block.objects.filter(pk=pk).select_related("person").first()
+    if standing is None:
+        raise Http404
+    block_lift(block=standing, actor=request.user)
+    messages.success(request, _("Blokkering opgeheven."))
+    return redirect("desk:library_member", pk=standing.person_id)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def reserve(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(pk)
+    title = Title.objects.filter(pk=request.POST.get("title", "0") or 0).first()
+    branch = Branch.objects.filter(code=request.POST.get("branch", "")).first()
+    if title is None or branch is None:
+        messages.error(request, _("Kies een titel en een vestiging."))
+        return redirect("desk:library_member", pk=pk)
+    try:
+        reservation = reservation_place(title=title, person=person, pickup_branch=branch, actor=request.user)
+    except KolkError as exc:
+        _refusal(request, exc)
+    else:
+        if reservation.status == Reservation.Status.READY:
+            messages.success(
+                request,
+                _("Gereserveerd; exemplaar %(code)s staat in de kast: leg het klaar.") % {"code": reservation.copy},
+            )
+        else:
+            messages.success(request, _("Gereserveerd; in de wachtrij."))
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = Reservation.objects.filter(pk=pk).select_related("person").first()
+    if reservation is None:
+        raise Http404
+    try:
+        reservation_cancel(reservation=reservation, actor=request.user)
+    except KolkError as exc:
+        _refusal(request, exc)
+    return redirect("desk:library_member", pk=reservation.person_id)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(pk)
+    subscription = member_overview(person)["subscription"]
+    if subscription is None:
+        raise Http404
+    try:
+        subscription_cancel(
+            subscription=subscription,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", "")[:200],
+            actor=request.user,
+        )
+    except (KolkError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("Opgezegd; het abonnement loopt tot de verlengdatum."))
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invoice the member's open amounts now (the daily job does it otherwise)."""
+    person = _person(pk)
+    try:
+        invoices = fees_invoice(person=person, actor=request.user)
+    except (KolkError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(
+            request, _("Gefactureerd: %(numbers)s.") % {"numbers": ", ".join(i.number for i in invoices) or "-"}
+        )
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@role_required(*LIBRARY)
+def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a subscription for a known person (a child under 16 names a guardian by pass number)."""
+    person = _person(pk)
+    kind = SubscriptionType.objects.filter(code=request.POST.get("type", ""), active=True, is_school=False).first()
+    guardian_pass = request.POST.get("guardian", "").strip()[:14]
+    guardian = Person.objects.filter(pass_number=guardian_pass).first() if guardian_pass else None
+    if kind is None or (guardian_pass and guardian is None):
+        messages.error(request, _("Kies een abonnementsvorm en een bestaand pasnummer van de ouder of voogd."))
+        return redirect("desk:library_member", pk=pk)
+    try:
+        subscription_start(
+            person=person, type=kind, id_seen=request.POST.get("id_seen") == "on", guardian=guardian, actor=request.user
+        )
+    except (KolkError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("Abonnement gestart."))
+    return redirect("desk:library_member", pk=pk)

@@ -1,0 +1,1 @@
+"""The library: subscriptions and fees, school subscriptions, catalogue, loans, reservations."""

@@ -1,0 +1,66 @@
+"""The library's retention start events, keeps and holds (auto-imported by the privacy app).
+
+- `subscription_ended` (rule `library`, P5Y): per person, the day their last
+  subscription ended.
+- `school_service_ended` (rule `school`, P3M): per pupil, the day the service to
+  their school ended.
+A running subscription (one's own, or the household's family subscription)
+keeps a person; an open fee or fine holds them until billing settles it.
+Loans point to the person with SET NULL, so erasing a person anonymises their
+loans; their loan counts per month go with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Max, Q, QuerySet
+
+from kolk.library.models import Enrolment, Fee, Subscription
+from kolk.people.models import Person
+from kolk.privacy.register import Text
+from kolk.privacy.retention import register_event, register_hold, register_keep
+
+
+def subscription_ended() -> QuerySet[Any]:
+    """(subject_id, event_date): the end of each person's last ended subscription.
+
+    School subscriptions are left out: their pupils follow `school_service_ended`.
+    """
+    return (
+        Subscription.objects.filter(status=Subscription.Status.ENDED, ended_on__isnull=False, type__is_school=False)
+        .values(subject_id=F("person_id"))
+        .annotate(event_date=Max("ended_on"))
+    )
+
+
+def school_service_ended() -> QuerySet[Any]:
+    """(subject_id, event_date): the end of the service to each pupil's school."""
+    return (
+        Enrolment.objects.filter(service__ends_on__isnull=False)
+        .values(subject_id=F("person_id"))
+        .annotate(event_date=Max("service__ends_on"))
+    )
+
+
+def subscribed_people() -> QuerySet[Any]:
+    """People whose own subscription, or their household's family subscription, still runs."""
+    running = Subscription.objects.exclude(status=Subscription.Status.ENDED)
+    return Person.objects.filter(
+        Q(pk__in=running.values("person_id"))
+        | Q(household_id__in=running.filter(type__is_family=True).values("household_id"))
+    ).values("pk")
+
+
+def people_owing() -> QuerySet[Any]:
+    return Fee.objects.filter(status__in=[Fee.Status.OPEN, Fee.Status.INVOICED]).values("person_id")
+
+
+register_event("subscription_ended", subscription_ended)
+register_event("school_service_ended", school_service_ended)
+register_keep("library_subscription_running", subscribed_people)
+register_hold(
+    "library_fee_open",
+    people_owing,
+    Text(nl="Er staat nog een bedrag open bij de bibliotheek.", en="An amount is still owed to the library."),
+)

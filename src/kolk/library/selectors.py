@@ -1,0 +1,64 @@
+"""Reads of the library that pages, the API and services share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from kolk.billing.selectors import invoices_for
+from kolk.core.clock import today
+from kolk.library.models import Block, Fee, Loan, Reservation, Subscription
+from kolk.people.models import Person
+
+
+def subscription_current(person: Person) -> Subscription | None:
+    """The subscription a person borrows under: their own, or their household's family one."""
+    own_or_family = Q(person_id=person.pk)
+    if person.household_id is not None:
+        own_or_family |= Q(household_id=person.household_id, type__is_family=True)
+    return (
+        Subscription.objects.filter(own_or_family)
+        .exclude(status=Subscription.Status.ENDED)
+        .select_related("type")
+        .order_by("pk")
+        .first()
+    )
+
+
+def blocks_standing(person: Person) -> list[str]:
+    return list(Block.objects.filter(person=person, lifted_at__isnull=True).values_list("reason", flat=True))
+
+
+def member_overview(person: Person, *, on: dt.date | None = None) -> dict[str, object]:
+    """What the desk shows on a member's page: a bounded number of queries."""
+    on = on or today()
+    return {
+        "subscription": subscription_current(person),
+        "subscriptions": list(
+            Subscription.objects.filter(person=person).select_related("type").order_by("-started_on")[:10]
+        ),
+        "loans": list(
+            Loan.objects.filter(person=person, returned_at__isnull=True)
+            .select_related("copy__title")
+            .order_by("due_on", "pk")
+        ),
+        "recent_loans": list(
+            Loan.objects.filter(person=person, returned_at__isnull=False)
+            .select_related("copy__title")
+            .order_by("-returned_at")[:10]
+        ),
+        "reservations": list(
+            Reservation.objects.filter(person=person, status__in=["waiting", "ready"])
+            .select_related("title", "pickup_branch")
+            .order_by("placed_at")
+        ),
+        "blocks": list(Block.objects.filter(person=person, lifted_at__isnull=True).order_by("created_at")),
+        "fees": list(Fee.objects.filter(person=person, status=Fee.Status.OPEN).order_by("created_on")),
+        "invoices": list(invoices_for(person)[:10]),
+        "today": on,
+    }
+
+
+def loans_open(person: Person) -> QuerySet[Loan]:
+    return Loan.objects.filter(person=person, returned_at__isnull=True).select_related("copy__title")

@@ -1,0 +1,1 @@
+"""Writes of the library, one module per business process."""

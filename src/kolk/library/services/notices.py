@@ -1,0 +1,89 @@
+"""Notices through the comms outbox: reservation ready, overdue (service mail for the loan),
+and the pre-due reminder (L13), which goes only to those who consented, through the
+purpose gate: non-consenters and children without a guardian's consent drop out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from kolk.comms.models import MessageKind
+from kolk.comms.outbox import message_queue
+from kolk.library.models import Loan, Reservation
+from kolk.privacy.gate import purpose_read
+
+REMIND_DAYS_BEFORE = 3
+
+
+def _queue(**kwargs: Any) -> bool:
+    """Queue one message; a person without an email address gets none (the desk tells them)."""
+    try:
+        with transaction.atomic():
+            message_queue(**kwargs)
+    except ValidationError:
+        return False
+    return True
+
+
+def notice_reservation_ready(*, reservation: Reservation, actor: Any) -> bool:
+    return _queue(
+        template="library_reservation_ready",
+        context={
+            "title": reservation.title.title,
+            "branch": reservation.pickup_branch.name,
+            "expires_on": reservation.expires_on,
+        },
+        purpose="lending",
+        kind=MessageKind.SERVICE,
+        actor=actor,
+        idempotency_key=f"library:reservation-ready:{reservation.pk}:{reservation.copy_id}",
+        to_person=reservation.person,
+    )
+
+
+def reminders_pre_due(*, on: dt.date, actor: Any) -> int:
+    """Remind consenters (L13) of loans due in REMIND_DAYS_BEFORE days; each loan once."""
+    due = on + dt.timedelta(days=REMIND_DAYS_BEFORE)
+    candidates = Loan.objects.filter(returned_at__isnull=True, due_on=due, reminded_on__isnull=True)
+    rows = purpose_read(
+        purpose="notices_advice", model=Loan, fields=["id", "reminded_on"], actor=actor, queryset=candidates
+    ).list()
+    sent = 0
+    ids = [row["id"] for row in rows]
+    for loan in Loan.objects.filter(pk__in=ids).select_related("person", "copy__title").iterator(chunk_size=500):
+        queued = _queue(
+            template="library_pre_due",
+            context={"title": loan.copy.title.title, "due_on": loan.due_on},
+            purpose="notices_advice",
+            kind=MessageKind.NOTICE,
+            actor=actor,
+            idempotency_key=f"library:pre-due:{loan.pk}:{loan.due_on:%Y%m%d}",
+            to_person=loan.person,
+        )
+        if queued:
+            Loan.objects.filter(pk=loan.pk).update(reminded_on=on)
+            sent += 1
+    return sent
+
+
+def notices_overdue(*, on: dt.date, actor: Any, days_late: int = 1) -> int:
+    """Tell members the day after the due date that a loan is late (service mail for the loan)."""
+    late = Loan.objects.filter(
+        returned_at__isnull=True, due_on=on - dt.timedelta(days=days_late), person__isnull=False
+    ).select_related("person", "copy__title")
+    sent = 0
+    for loan in late.iterator(chunk_size=500):
+        sent += _queue(
+            template="library_overdue",
+            context={"title": loan.copy.title.title, "due_on": loan.due_on},
+            purpose="lending",
+            kind=MessageKind.SERVICE,
+            actor=actor,
+            idempotency_key=f"library:overdue:{loan.pk}:{loan.due_on:%Y%m%d}",
+            to_person=loan.person,
+        )
+    return sent

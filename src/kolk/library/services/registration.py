@@ -1,0 +1,71 @@
+"""Registering a member or a whole family at the desk in one step.
+
+Adults and children share an address; with more than one person a household is
+made, children get the first adult as guardian, a second adult is the first's
+partner. A family type gives the household one subscription (held by the first
+adult); otherwise each person gets their own. All or nothing: one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from kolk.library.models import SubscriptionType
+from kolk.library.services.members import subscription_start
+from kolk.people.models import FamilyRelation, Person
+from kolk.people.services import family_relation_add, household_create, person_create
+
+
+@dataclass
+class NewPerson:
+    given_name: str
+    date_of_birth: dt.date | None
+    email: str = ""
+
+
+@transaction.atomic
+def members_register(
+    *,
+    adults: list[NewPerson],
+    children: list[NewPerson],
+    surname: str,
+    address: dict[str, Any],
+    type: SubscriptionType,
+    id_seen: bool,
+    actor: Any,
+    surname_prefix: str = "",
+) -> list[Person]:
+    """Create the people, their family relations and subscription(s); returns adults first."""
+    if not adults:
+        raise ValueError("at least one adult")
+    people: list[Person] = []
+    for new in (*adults, *children):
+        people.append(
+            person_create(
+                given_name=new.given_name,
+                surname_prefix=surname_prefix,
+                surname=surname,
+                date_of_birth=new.date_of_birth,
+                emails=[new.email] if new.email else [],
+                with_pass=True,
+                actor=actor,
+                **address,
+            )
+        )
+    grown, kids = people[: len(adults)], people[len(adults) :]
+    if len(people) > 1:
+        household = household_create(name=f"Familie {people[0].surname}", members=people, actor=actor)
+        for person in people:
+            person.household = household
+    if len(grown) > 1:
+        family_relation_add(person=grown[0], relative=grown[1], kind=FamilyRelation.Kind.PARTNER, actor=actor)
+    for kid in kids:
+        family_relation_add(person=kid, relative=grown[0], kind=FamilyRelation.Kind.GUARDIAN, actor=actor)
+    holders = [grown[0]] if type.is_family else people
+    for person in holders:
+        subscription_start(person=person, type=type, id_seen=id_seen, actor=actor)
+    return people

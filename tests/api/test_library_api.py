@@ -1,0 +1,147 @@
+"""The library API: roles (desk/staff for anyone, a member only their own), the flows, the schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from kolk.core.roles import Role
+from kolk.library.models import Loan
+from kolk.library.services.members import subscription_start
+from tests.factories import PersonFactory, UserFactory
+from tests.library.factories import BranchFactory, CopyFactory, SubscriptionTypeFactory, TitleFactory
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/library"
+
+
+@pytest.fixture
+def desk(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_checkout_renew_checkin_through_the_api(desk, member, copy):
+    r = desk.post(
+        f"{API}/loans/checkout", {"copy_barcode": copy.barcode, "person_id": member.pk}, content_type="application/json"
+    )
+    assert r.status_code == 201, r.content
+    loan_id = r.json()["id"]
+    r = desk.post(
+        f"{API}/loans/checkout", {"copy_barcode": copy.barcode, "person_id": member.pk}, content_type="application/json"
+    )
+    assert r.status_code == 409
+    assert "al uitgeleend" in r.json()["detail"]
+    assert desk.post(f"{API}/loans/{loan_id}/renew").json()["renewals"] == 1
+    r = desk.get(f"{API}/loans", {"person_id": member.pk})
+    assert [loan["id"] for loan in r.json()] == [loan_id]
+    r = desk.post(f"{API}/loans/checkin", {"copy_barcode": copy.barcode}, content_type="application/json")
+    assert r.status_code == 200
+    assert r.json()["loan"]["returned_at"] is not None
+
+
+def test_reservation_hold_on_checkin_and_blocks(desk, member, copy, staff):
+    branch = BranchFactory(code="vries", name="Bibliotheek Vries")
+    other = PersonFactory()
+    subscription_start(person=other, type=SubscriptionTypeFactory(), actor=staff, id_seen=True)
+    desk.post(
+        f"{API}/loans/checkout", {"copy_barcode": copy.barcode, "person_id": member.pk}, content_type="application/json"
+    )
+    r = desk.post(
+        f"{API}/reservations",
+        {"title_id": copy.title_id, "person_id": other.pk, "pickup_branch": "vries"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert r.json()["status"] == "waiting"
+    r = desk.post(f"{API}/loans/checkin", {"copy_barcode": copy.barcode}, content_type="application/json")
+    assert r.json()["hold_for_name"] == other.full_name
+    assert r.json()["pickup_branch"] == branch.code
+    r = desk.post(
+        f"{API}/members/{member.pk}/blocks", {"reason": "manual", "note": ""}, content_type="application/json"
+    )
+    assert r.status_code == 201
+    block_id = r.json()["id"]
+    r = desk.post(
+        f"{API}/loans/checkout",
+        {"copy_barcode": CopyFactory().barcode, "person_id": member.pk},
+        content_type="application/json",
+    )
+    assert r.status_code == 409
+    assert "Geblokkeerd" in r.json()["detail"]
+    assert desk.post(f"{API}/blocks/{block_id}/lift").json()["lifted_at"] is not None
+
+
+def test_start_and_cancel_a_subscription(desk):
+    SubscriptionTypeFactory(code="compleet", name="Compleet", fee_adult_cents=7900)
+    person = PersonFactory()
+    r = desk.post(
+        f"{API}/members/{person.pk}/subscriptions",
+        {"type": "compleet", "id_seen": True},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert r.json()["fee_cents"] == 7900
+    r = desk.post(f"{API}/subscriptions/{r.json()['id']}/cancel", {"reason": "price"}, content_type="application/json")
+    assert r.json()["status"] == "cancelled"
+    r = desk.post(
+        f"{API}/members/{PersonFactory().pk}/subscriptions",
+        {"type": "compleet", "id_seen": False},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+
+
+def test_a_member_sees_only_their_own_record(client, member, copy, staff):
+    user = UserFactory(roles=[Role.MEMBER], is_staff=False, person=member)
+    client.force_login(user)
+    assert client.get(f"{API}/members/{member.pk}").status_code == 200
+    assert client.get(f"{API}/members/{PersonFactory().pk}").status_code == 403
+    assert client.get(f"{API}/members", {"q": "a"}).status_code == 403
+    r = client.post(
+        f"{API}/loans/checkout", {"copy_barcode": copy.barcode, "person_id": member.pk}, content_type="application/json"
+    )
+    assert r.status_code == 403
+    assert Loan.objects.count() == 0
+
+
+def test_anonymous_gets_the_catalogue_but_not_members(client):
+    TitleFactory(title="Max Havelaar", authors="Multatuli", search_text="Max Havelaar Multatuli")
+    assert [t["title"] for t in client.get(f"{API}/catalogue", {"q": "multatuli"}).json()] == ["Max Havelaar"]
+    assert client.get(f"{API}/members/1").status_code == 401
+
+
+def test_the_library_endpoints_are_in_the_openapi_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/loans/checkout",
+        "/loans/checkin",
+        "/loans/{loan_id}/renew",
+        "/reservations",
+        "/catalogue",
+        "/members/{person_id}",
+        "/copies/{barcode}",
+    ):
+        assert f"{API}{path}" in paths
+
+
+def test_a_member_renews_and_reserves_for_themself(client, member, copy, staff):
+    from kolk.library.services.loans import loan_checkout
+
+    loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=staff)
+    client.force_login(UserFactory(roles=[Role.MEMBER], is_staff=False, person=member))
+    r = client.post(f"{API}/loans/{loan.pk}/renew")
+    assert r.status_code == 200
+    assert r.json()["renewals"] == 1
+    other_title = CopyFactory().title
+    r = client.post(
+        f"{API}/reservations",
+        {"title_id": other_title.pk, "person_id": member.pk, "pickup_branch": copy.branch.code},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    r = client.post(
+        f"{API}/reservations",
+        {"title_id": other_title.pk, "person_id": PersonFactory().pk, "pickup_branch": copy.branch.code},
+        content_type="application/json",
+    )
+    assert r.status_code == 403

@@ -1,0 +1,108 @@
+"""At the desk in a real browser: register a family, scan copies out and in, reserve, block, invoice."""
+
+from __future__ import annotations
+
+import pytest
+
+from kolk.core.roles import Role
+from kolk.library.models import Loan
+from tests.factories import UserFactory
+from tests.library.factories import BranchFactory, CopyFactory, LoanRuleFactory, SubscriptionTypeFactory, TitleFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_a_desk_day(live_server, page):
+    UserFactory(username="sanne", roles=[Role.DESK])
+    SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True, fee_adult_cents=8900)
+    LoanRuleFactory()
+    BranchFactory(code="assen", name="DNK Assen")
+    title = TitleFactory(title="Oorlogswinter", authors="Jan Terlouw", search_text="Oorlogswinter Jan Terlouw")
+    first, second = CopyFactory(title=title, barcode="3000000001"), CopyFactory(barcode="3000000002")
+
+    page.goto(f"{live_server.url}/balie/bieb/inschrijven/")
+    page.fill("#id_username", "sanne")
+    page.fill("#id_password", "correct horse battery")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/bieb/inschrijven/")
+
+    form = {
+        "#id_surname": "Jansen",
+        "#id_street": "Kerkstraat",
+        "#id_house_number": "12",
+        "#id_postcode": "9401AB",
+        "#id_town": "Assen",
+        "#id_adult1_given": "Anna",
+        "#id_adult1_born": "1985-04-02",
+        "#id_adult2_given": "Bert",
+        "#id_adult2_born": "1983-09-20",
+        "#id_child1_given": "Cas",
+        "#id_child1_born": "2016-06-01",
+    }
+    for selector, value in form.items():
+        page.fill(selector, value)
+    page.select_option("#id_type", "gezin")
+    page.check("#id_id_seen")
+    page.get_by_role("button", name="Inschrijven").click()
+    page.wait_for_url("**/bieb/leden/*/")
+    assert page.locator("h1").inner_text() == "Anna Jansen"
+    assert "Gezin" in page.locator("#subscription").inner_text()
+
+    # The scanner types the barcode into the focused field and presses Enter.
+    for barcode in (first.barcode, second.barcode):
+        page.keyboard.type(barcode)
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        assert "Uitgeleend" in page.locator(".messages").inner_text()
+    assert page.locator("#loans tr").count() == 2
+
+    # Cas reserves the title that Anna has out.
+    member_url = page.url
+    page.goto(f"{live_server.url}/balie/bieb/")
+    page.fill("#q", "Cas")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Cas Jansen").click()
+    page.fill("#zoek", "oorlogswinter")
+    page.keyboard.press("Enter")
+    page.locator("#titles").get_by_role("button", name="Reserveren").click()
+    assert "in de wachtrij" in page.locator(".messages").inner_text()
+    cas_url = page.url
+
+    page.get_by_role("link", name="Innemen").click()
+    page.keyboard.type(first.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Houd apart voor Cas Jansen" in page.locator("#hold-for").inner_text()
+    page.keyboard.type(second.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Terugzetten" in page.locator("#checkin-result").inner_text()
+
+    # Cas picks the reservation up.
+    page.goto(cas_url)
+    page.keyboard.type(first.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Uitgeleend" in page.locator(".messages").inner_text()
+    assert "Geen reserveringen" in page.locator("#reservations").inner_text()
+
+    # Block Anna: the next checkout is refused and says why; unblock and it works.
+    page.goto(member_url)
+    page.select_option("#block-reason", "manual")
+    page.locator("#blocks").get_by_role("button", name="Blokkeren").click()
+    assert "handmatig" in page.locator("#blocked").inner_text()
+    page.locator("#barcode").fill(second.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Geblokkeerd" in page.locator(".messages li.error").inner_text()
+    page.locator("#blocks").get_by_role("button", name="Opheffen").click()
+    page.locator("#barcode").fill(second.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Uitgeleend" in page.locator(".messages").inner_text()
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 2
+
+    # The family fee becomes an invoice the desk can see.
+    page.get_by_role("button", name="Factureren").click()
+    assert "Gefactureerd" in page.locator(".messages").inner_text()
+    assert "abonnement bibliotheek" in page.locator("#invoices").inner_text()
