@@ -18,6 +18,7 @@ def test_demo_has_subscribers_a_sent_newsletter_and_cases_in_each_state(smtp):
     sent = Campaign.objects.get(status=CampaignStatus.SENT)
     assert sent.recipients == OutboxMessage.objects.filter(idempotency_key__startswith=f"campaign:{sent.pk}:").count()
     assert set(ContactCase.objects.values_list("status", flat=True)) == set(CaseStatus.values)
-    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+    ours = OutboxMessage.objects.filter(idempotency_key__regex=r"^(campaign|case):")
+    assert set(ours.values_list("status", flat=True)) == {"sent"}  # other apps' notices wait for the worker
     assert smtp.messages == []  # demo addresses never reach an SMTP server
-    assert len(mail.outbox) == OutboxMessage.objects.count()
+    assert len(mail.outbox) == ours.count()
