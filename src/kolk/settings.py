@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kolk.comms",
     "kolk.billing",
     "kolk.library",
+    "kolk.boxoffice",
     "kolk.web",
     "kolk.desk",
     "kolk.api",
@@ -160,6 +161,9 @@ TASKS = {
         "BACKEND": os.environ.get("KOLK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Mollie (iDEAL) for online ticket payments; a test key never moves money.
+KOLK_MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
 
 EMAIL_BACKEND = os.environ.get("KOLK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("KOLK_EMAIL_HOST", "127.0.0.1")

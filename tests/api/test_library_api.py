@@ -145,3 +145,24 @@ def test_a_member_renews_and_reserves_for_themself(client, member, copy, staff):
         content_type="application/json",
     )
     assert r.status_code == 403
+
+
+def test_library_staff_add_titles_and_copies_the_desk_cannot(client, staff):
+    from tests.library.factories import BranchFactory as Branches
+
+    Branches(code="assen")
+    client.force_login(staff)  # desk
+    assert client.post(f"{API}/titles", {"title": "X"}, content_type="application/json").status_code == 403
+    client.force_login(UserFactory(roles=[Role.LIBRARY_STAFF]))
+    r = client.post(f"{API}/titles", {"title": "De avonden", "isbn": "90-5831-002-8"}, content_type="application/json")
+    assert r.status_code == 422
+    assert "ISBN" in r.json()["detail"]
+    r = client.post(f"{API}/titles", {"title": "De avonden", "authors": "Gerard Reve"}, content_type="application/json")
+    assert r.status_code == 201
+    title_id = r.json()["id"]
+    r = client.post(
+        f"{API}/titles/{title_id}/copies", {"barcode": "3999000001", "branch": "assen"}, content_type="application/json"
+    )
+    assert r.status_code == 201
+    assert r.json()["status"] == "available"
+    assert [t["id"] for t in client.get(f"{API}/catalogue", {"q": "reve"}).json()] == [title_id]

@@ -13,20 +13,6 @@ from tests.factories import PersonFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Our own Chromium, closed after this module: two sync Playwrights cannot live at once,
-    and tests/web/test_browser.py starts its own."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import ARGS, CHROMIUM
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_unsubscribe_from_a_received_newsletter(live_server, site_url, smtp, page):
     anna = PersonFactory(given_name="Anna", emails=["anna@example.nl"])
     newsletter_subscribe(person=anna, source="member_registration", offered_opt_out=True, actor=None)

@@ -7,12 +7,33 @@ import pytest
 from kolk.core.roles import Role
 from kolk.library.models import Loan
 from tests.factories import UserFactory
-from tests.library.factories import BranchFactory, CopyFactory, LoanRuleFactory, SubscriptionTypeFactory, TitleFactory
+from tests.library.factories import (
+    BranchFactory,
+    CopyFactory,
+    LoanRuleFactory,
+    SubscriptionTypeFactory,
+    TitleFactory,
+    ensure_role_groups,
+)
+
+
+def submit(page, action) -> None:
+    """Do something that loads a new page, and wait for that page."""
+    with page.expect_navigation():
+        action()
+
+
+def scan(page, barcode: str) -> None:
+    """A keyboard-wedge scanner: it types into the focused field and presses Enter."""
+    page.keyboard.type(barcode)
+    submit(page, lambda: page.keyboard.press("Enter"))
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_desk_day(live_server, page):
+    ensure_role_groups()
     UserFactory(username="sanne", roles=[Role.DESK])
     SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True, fee_adult_cents=8900)
     LoanRuleFactory()
@@ -23,8 +44,8 @@ def test_a_desk_day(live_server, page):
     page.goto(f"{live_server.url}/balie/bieb/inschrijven/")
     page.fill("#id_username", "sanne")
     page.fill("#id_password", "correct horse battery")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/bieb/inschrijven/")
+    submit(page, lambda: page.keyboard.press("Enter"))
+    assert page.url == f"{live_server.url}/balie/bieb/inschrijven/"
 
     form = {
         "#id_surname": "Jansen",
@@ -43,16 +64,13 @@ def test_a_desk_day(live_server, page):
         page.fill(selector, value)
     page.select_option("#id_type", "gezin")
     page.check("#id_id_seen")
-    page.get_by_role("button", name="Inschrijven").click()
-    page.wait_for_url("**/bieb/leden/*/")
+    submit(page, page.get_by_role("button", name="Inschrijven").click)
     assert page.locator("h1").inner_text() == "Anna Jansen"
     assert "Gezin" in page.locator("#subscription").inner_text()
 
     # The scanner types the barcode into the focused field and presses Enter.
     for barcode in (first.barcode, second.barcode):
-        page.keyboard.type(barcode)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        scan(page, barcode)
         assert "Uitgeleend" in page.locator(".messages").inner_text()
     assert page.locator("#loans tr").count() == 2
 
@@ -60,49 +78,41 @@ def test_a_desk_day(live_server, page):
     member_url = page.url
     page.goto(f"{live_server.url}/balie/bieb/")
     page.fill("#q", "Cas")
-    page.keyboard.press("Enter")
-    page.get_by_role("link", name="Cas Jansen").click()
+    submit(page, lambda: page.keyboard.press("Enter"))
+    submit(page, page.get_by_role("link", name="Cas Jansen").click)
     page.fill("#zoek", "oorlogswinter")
-    page.keyboard.press("Enter")
-    page.locator("#titles").get_by_role("button", name="Reserveren").click()
+    submit(page, lambda: page.keyboard.press("Enter"))
+    submit(page, page.locator("#titles").get_by_role("button", name="Reserveren").click)
     assert "in de wachtrij" in page.locator(".messages").inner_text()
     cas_url = page.url
 
-    page.get_by_role("link", name="Innemen").click()
-    page.keyboard.type(first.barcode)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("link", name="Innemen").click)
+    scan(page, first.barcode)
     assert "Houd apart voor Cas Jansen" in page.locator("#hold-for").inner_text()
-    page.keyboard.type(second.barcode)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    scan(page, second.barcode)
     assert "Terugzetten" in page.locator("#checkin-result").inner_text()
 
     # Cas picks the reservation up.
     page.goto(cas_url)
-    page.keyboard.type(first.barcode)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    scan(page, first.barcode)
     assert "Uitgeleend" in page.locator(".messages").inner_text()
     assert "Geen reserveringen" in page.locator("#reservations").inner_text()
 
     # Block Anna: the next checkout is refused and says why; unblock and it works.
     page.goto(member_url)
     page.select_option("#block-reason", "manual")
-    page.locator("#blocks").get_by_role("button", name="Blokkeren").click()
+    submit(page, page.locator("#blocks").get_by_role("button", name="Blokkeren").click)
     assert "handmatig" in page.locator("#blocked").inner_text()
     page.locator("#barcode").fill(second.barcode)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    submit(page, lambda: page.keyboard.press("Enter"))
     assert "Geblokkeerd" in page.locator(".messages li.error").inner_text()
-    page.locator("#blocks").get_by_role("button", name="Opheffen").click()
+    submit(page, page.locator("#blocks").get_by_role("button", name="Opheffen").click)
     page.locator("#barcode").fill(second.barcode)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    submit(page, lambda: page.keyboard.press("Enter"))
     assert "Uitgeleend" in page.locator(".messages").inner_text()
     assert Loan.objects.filter(returned_at__isnull=True).count() == 2
 
     # The family fee becomes an invoice the desk can see.
-    page.get_by_role("button", name="Factureren").click()
+    submit(page, page.get_by_role("button", name="Factureren").click)
     assert "Gefactureerd" in page.locator(".messages").inner_text()
     assert "abonnement bibliotheek" in page.locator("#invoices").inner_text()

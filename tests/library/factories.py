@@ -59,3 +59,13 @@ class LoanRuleFactory(factory.django.DjangoModelFactory):
     renewals = 2
     max_loans = 10
     fine_per_day_cents = 25
+
+
+def ensure_role_groups() -> None:
+    """Transactional tests flush the database, data migrations included: put the role groups back."""
+    from django.contrib.auth.models import Group
+
+    from kolk.core.roles import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)

@@ -24,7 +24,7 @@ from kolk.library.models import Copy, Loan
 from kolk.library.services import loans
 from kolk.library.services.members import subscription_start
 from tests.factories import PersonFactory, UserFactory
-from tests.library.factories import CopyFactory, LoanRuleFactory, SubscriptionTypeFactory
+from tests.library.factories import CopyFactory, LoanRuleFactory, SubscriptionTypeFactory, ensure_role_groups
 
 CSRF = "k" * 32
 
@@ -54,6 +54,7 @@ def _checkout(url: str, session: str, barcode: str, person_id: int, results: lis
 
 
 def _race(live_server, monkeypatch, *, lock: bool, barrier_timeout: float) -> tuple[list[int], list[type], bool]:
+    ensure_role_groups()
     LoanRuleFactory()
     kind = SubscriptionTypeFactory()
     members = [PersonFactory(), PersonFactory()]

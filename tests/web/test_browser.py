@@ -18,17 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NECESSARY = {"csrftoken", "sessionid", VISITOR_COOKIE, CHOICE_COOKIE, "django_language"}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
-
-
 class Watch:
     """Every request the page makes, and every CSP complaint; nothing leaves the machine."""
 

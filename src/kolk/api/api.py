@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from kolk.api.billing import router as billing_router
 from kolk.api.comms import router as comms_router
 from kolk.api.library import router as library_router
+from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.privacy import router as privacy_router
 
 api = NinjaAPI(
@@ -17,3 +18,4 @@ api.add_router("/privacy/", privacy_router)
 api.add_router("/billing/", billing_router)
 api.add_router("/comms/", comms_router)
 api.add_router("/library/", library_router)
+api.add_router("/boxoffice/", boxoffice_router)

@@ -24,6 +24,7 @@ from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscription, SubscriptionType, Title
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
+from kolk.library.services.catalogue import copy_add, title_create
 from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
 from kolk.library.services.reservations import reservation_cancel, reservation_place
@@ -181,6 +182,20 @@ class ReservationIn(Schema):
     pickup_branch: str
 
 
+class TitleIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    media_type: str = "book"
+    authors: str = Field("", max_length=300)
+    isbn: str = Field("", max_length=20)
+    subjects: str = Field("", max_length=500)
+    year: int | None = Field(None, ge=1000, le=2200)
+
+
+class CopyIn(Schema):
+    barcode: str = Field(min_length=1, max_length=20)
+    branch: str
+
+
 class BlockIn(Schema):
     reason: str
     note: str = ""
@@ -245,6 +260,27 @@ def catalogue_view(request: HttpRequest, q: str, limit: int = 50) -> Any:
 @router.get("/titles/{title_id}/copies", response=list[CopyOut], auth=None, summary="Copies of a title")
 def copies_of_title(request: HttpRequest, title_id: int) -> Any:
     return list(Copy.objects.filter(title_id=title_id).select_related("branch").order_by("barcode"))
+
+
+@router.post("/titles", response={201: TitleOut}, summary="Add a title to the catalogue (library staff)")
+def title_create_view(request: HttpRequest, data: TitleIn) -> Any:
+    if not has_role(request.user, Role.LIBRARY_STAFF, Role.ADMINISTRATOR):
+        raise HttpError(403, "Alleen voor bibliotheekmedewerkers.")
+    with _refusals():
+        return Status(201, title_create(**data.dict(), actor=request.user))
+
+
+@router.post("/titles/{title_id}/copies", response={201: CopyOut}, summary="Add a copy (library staff)")
+def copy_add_view(request: HttpRequest, title_id: int, data: CopyIn) -> Any:
+    if not has_role(request.user, Role.LIBRARY_STAFF, Role.ADMINISTRATOR):
+        raise HttpError(403, "Alleen voor bibliotheekmedewerkers.")
+    title = Title.objects.filter(pk=title_id).first()
+    branch = Branch.objects.filter(code=data.branch).first()
+    if title is None or branch is None:
+        raise HttpError(422, "Onbekende titel of vestiging.")
+    with _refusals():
+        copy = copy_add(title=title, barcode=data.barcode, branch=branch, actor=request.user)
+    return Status(201, Copy.objects.select_related("branch").get(pk=copy.pk))
 
 
 @router.get("/copies/{barcode}", response=CopyOut, summary="A copy by barcode (staff)")

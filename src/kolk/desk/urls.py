@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("kolk.desk.privacy_urls")),
     path("", include("kolk.desk.comms_urls")),
     path("", include("kolk.desk.library_urls")),
+    path("kassa/", include("kolk.desk.boxoffice_urls")),
 ]

@@ -48,7 +48,8 @@ def _event_dates(subject_pk: int) -> dict[str, dt.date]:
     """This person's date for each registered start event."""
     dates = {}
     for event, source in retention._events.items():
-        row = source().filter(subject_id=subject_pk).values_list("event_date", flat=True).first()
+        found = list(source().filter(subject_id=subject_pk).values_list("event_date", flat=True)[:1])
+        row = found[0] if found else None
         if row is not None:
             dates[event] = row if isinstance(row, dt.date) and not isinstance(row, dt.datetime) else row.date()
     return dates

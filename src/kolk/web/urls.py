@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from kolk.web.views import account, cookies, portal, public
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("mijn/toestemmingen/wijzig", portal.choice_change, name="portal_choice_change"),
     path("mijn/activiteit", portal.activity, name="portal_activity"),
     path("mijn/download/<int:person_id>.json", portal.download, name="portal_download"),
+    path("kaarten/", include("kolk.web.shop_urls")),
 ]

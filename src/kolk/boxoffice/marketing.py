@@ -1,0 +1,86 @@
+"""Marketing reads of ticket buyers, always through the purpose gate.
+
+T03/T05: analysis of theatre buyers (marketing_analysis, legitimate interest:
+objectors and restricted people drop out). R07: the Mosaic segmentation export
+for The Alignment House, through the disclosure function, which records every
+person released.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from typing import Any
+
+from kolk.boxoffice.models import Order, Show
+from kolk.core.clock import today
+from kolk.people.models import Person
+from kolk.privacy.disclosure import disclose
+from kolk.privacy.gate import purpose_read
+from kolk.privacy.models import Disclosure
+
+AGE_BANDS = [(0, 17, "0-17"), (18, 29, "18-29"), (30, 44, "30-44"), (45, 64, "45-64"), (65, 200, "65+")]
+
+
+def _buyers(*, kind: str | None, since: dt.date) -> Any:
+    orders = Order.objects.filter(status=Order.Status.PAID, paid_at__date__gte=since, person__isnull=False)
+    if kind:
+        orders = orders.filter(show__kind=kind)
+    return Person.objects.filter(pk__in=orders.values("person_id"))
+
+
+def _band(born: dt.date | None, on: dt.date) -> str:
+    if born is None:
+        return "?"
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def theatre_buyers_analysis(*, actor: Any, since: dt.date) -> dict[str, Counter[str]]:
+    """Theatre buyers since `since` by age band, gender and town (T03), and tickets per price (T05)."""
+    rows = purpose_read(
+        purpose="marketing_analysis",
+        model=Person,
+        fields=["gender", "date_of_birth", "town"],
+        queryset=_buyers(kind=Show.Kind.THEATRE, since=since),
+        actor=actor,
+    ).list()
+    on = today()
+    tickets = purpose_read(
+        purpose="marketing_analysis",
+        model=Order,
+        fields=["tickets__price__kind"],
+        queryset=Order.objects.filter(
+            status=Order.Status.PAID, paid_at__date__gte=since, show__kind=Show.Kind.THEATRE, person__isnull=False
+        ),
+        actor=actor,
+    ).list()
+    return {
+        "age": Counter(_band(r["date_of_birth"], on) for r in rows),
+        "gender": Counter(r["gender"] or "?" for r in rows),
+        "town": Counter(r["town"] or "?" for r in rows),
+        "price": Counter(r["tickets__price__kind"] for r in tickets),
+    }
+
+
+MOSAIC_FIELDS = ["postcode", "house_number", "gender", "date_of_birth"]
+
+
+def mosaic_export(*, actor: Any, since: dt.date) -> tuple[Disclosure, bytes]:
+    """The R07 file for The Alignment House: address, birth date and gender of cinema and theatre buyers."""
+    disclosure, rows = disclose(
+        recipient="R07",
+        purpose="segmentation",
+        model=Person,
+        fields=MOSAIC_FIELDS,
+        queryset=_buyers(kind=None, since=since),
+        actor=actor,
+    )
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MOSAIC_FIELDS, delimiter=";")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "date_of_birth": row["date_of_birth"].isoformat() if row["date_of_birth"] else ""})
+    return disclosure, out.getvalue().encode()

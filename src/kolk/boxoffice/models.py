@@ -1,0 +1,371 @@
+"""Programme and sales of the cinema and theatre: venues, halls and seats, films and
+productions, shows with their prices, orders with tickets, and per-show counts.
+
+A seated show has one ShowSeat per seat of its hall: the row that buyers contend
+for, so a hold locks exactly the seats it wants. A free-seating show keeps a
+counter on its own row (`free_taken`), locked by a hold.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kolk.privacy.fieldmap import PrivacyMap
+
+
+class Venue(models.Model):
+    name = models.CharField(_("naam"), max_length=120, unique=True)
+    street = models.CharField(_("straat en huisnummer"), max_length=120, blank=True)
+    town = models.CharField(_("plaats"), max_length=80, blank=True)
+
+    privacy = PrivacyMap(subject=None, not_personal=["name", "street", "town"])
+
+    class Meta:
+        verbose_name = _("locatie")
+        verbose_name_plural = _("locaties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hall(models.Model):
+    class Seating(models.TextChoices):
+        SEATED = "seated", _("genummerde stoelen")
+        FREE = "free", _("vrije zitplaatsen")
+
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="halls", verbose_name=_("locatie"))
+    name = models.CharField(_("naam"), max_length=80)
+    seating = models.CharField(_("plaatsing"), max_length=6, choices=Seating.choices, default=Seating.SEATED)
+    capacity = models.PositiveIntegerField(_("capaciteit"), default=0, help_text=_("bij vrije zitplaatsen"))
+
+    privacy = PrivacyMap(subject=None, not_personal=["venue", "name", "seating", "capacity"])
+
+    class Meta:
+        verbose_name = _("zaal")
+        verbose_name_plural = _("zalen")
+        constraints = [models.UniqueConstraint(fields=["venue", "name"], name="hall_unique_per_venue")]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} · {self.name}"
+
+    @property
+    def is_seated(self) -> bool:
+        return self.seating == self.Seating.SEATED
+
+
+class Seat(models.Model):
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("gewoon")
+        WHEELCHAIR = "wheelchair", _("rolstoelplaats")
+        COMPANION = "companion", _("begeleidersplaats")
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="seats")
+    row = models.PositiveSmallIntegerField(_("rij"))
+    number = models.PositiveSmallIntegerField(_("stoel"))
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    held_back = models.BooleanField(_("achtergehouden"), default=False)
+    # Lower is better: best-available hands out seats in this order.
+    rank = models.PositiveIntegerField(default=0)
+
+    privacy = PrivacyMap(subject=None, not_personal=["hall", "row", "number", "kind", "held_back", "rank"])
+
+    class Meta:
+        verbose_name = _("stoel")
+        verbose_name_plural = _("stoelen")
+        ordering = ["row", "number"]
+        constraints = [models.UniqueConstraint(fields=["hall", "row", "number"], name="seat_unique_in_hall")]
+
+    def __str__(self) -> str:
+        return f"rij {self.row} stoel {self.number}"
+
+
+class Film(models.Model):
+    title = models.CharField(_("titel"), max_length=200)
+    minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), default=90)
+    age_rating = models.CharField(_("Kijkwijzer"), max_length=4, blank=True, help_text=_("AL, 6, 9, 12, 14, 16, 18"))
+    description = models.TextField(_("omschrijving"), blank=True)
+
+    privacy = PrivacyMap(subject=None, not_personal=["title", "minutes", "age_rating", "description"])
+
+    class Meta:
+        verbose_name = _("film")
+        verbose_name_plural = _("films")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Production(models.Model):
+    """A theatre production: a play, concert or show by a company."""
+
+    title = models.CharField(_("titel"), max_length=200)
+    company = models.CharField(_("gezelschap"), max_length=200, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), default=120)
+    description = models.TextField(_("omschrijving"), blank=True)
+
+    privacy = PrivacyMap(subject=None, not_personal=["title", "company", "minutes", "description"])
+
+    class Meta:
+        verbose_name = _("voorstelling")
+        verbose_name_plural = _("voorstellingen")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Show(models.Model):
+    """One screening or performance in a hall at a time."""
+
+    class Kind(models.TextChoices):
+        FILM = "film", _("film")
+        THEATRE = "theatre", _("theater")
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="shows", verbose_name=_("zaal"))
+    kind = models.CharField(_("soort"), max_length=8, choices=Kind.choices)
+    film = models.ForeignKey(Film, null=True, blank=True, on_delete=models.PROTECT, related_name="shows")
+    production = models.ForeignKey(Production, null=True, blank=True, on_delete=models.PROTECT, related_name="shows")
+    starts_at = models.DateTimeField(_("aanvang"), db_index=True)
+    on_sale = models.BooleanField(_("in de verkoop"), default=False)
+    # Free seating: how many places there are and how many are held or sold.
+    capacity = models.PositiveIntegerField(_("capaciteit"), default=0)
+    free_taken = models.PositiveIntegerField(default=0)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["hall", "kind", "film", "production", "starts_at", "on_sale", "capacity", "free_taken"],
+    )
+
+    class Meta:
+        verbose_name = _("show")
+        verbose_name_plural = _("shows")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="film", film__isnull=False, production__isnull=True))
+                | (models.Q(kind="theatre", production__isnull=False, film__isnull=True)),
+                name="show_is_film_or_theatre",
+            ),
+            models.CheckConstraint(condition=models.Q(free_taken__lte=models.F("capacity")), name="show_not_oversold"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self) -> str:
+        work = self.film if self.kind == self.Kind.FILM else self.production
+        return work.title if work else ""
+
+
+class PriceKind(models.TextChoices):
+    REGULAR = "regular", _("normaal")
+    YOUTH = "youth", _("jeugd")
+    SENIOR = "senior", _("65+")
+    MEMBER = "member", _("lid")
+
+
+class PriceCategory(models.Model):
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="prices")
+    kind = models.CharField(_("tarief"), max_length=8, choices=PriceKind.choices)
+    amount_cents = models.PositiveIntegerField(_("prijs (centen, incl. btw)"))
+    vat_percent = models.PositiveSmallIntegerField(_("btw (%)"), default=9)
+
+    privacy = PrivacyMap(subject=None, not_personal=["show", "kind", "amount_cents", "vat_percent"])
+
+    class Meta:
+        verbose_name = _("prijscategorie")
+        verbose_name_plural = _("prijscategorieën")
+        constraints = [models.UniqueConstraint(fields=["show", "kind"], name="price_unique_per_show")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} € {self.euros}"
+
+    @property
+    def euros(self) -> str:
+        """The amount as Dutch money: 12,50."""
+        return f"{self.amount_cents // 100},{self.amount_cents % 100:02d}"
+
+
+class Order(models.Model):
+    """A buyer's hold on seats, then their order. Guests have no person."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("vastgehouden")
+        PENDING_PAYMENT = "pending_payment", _("wacht op betaling")
+        PAID = "paid", _("betaald")
+        CANCELLED = "cancelled", _("geannuleerd")
+        EXPIRED = "expired", _("verlopen")
+
+    ACTIVE = (Status.HELD, Status.PENDING_PAYMENT, Status.PAID)
+
+    class Method(models.TextChoices):
+        NONE = "", _("nog niet gekozen")
+        CASH = "cash", _("contant aan de kassa")
+        CARD = "card", _("pin aan de kassa")
+        INVOICE = "invoice", _("op factuur")
+        IDEAL = "ideal", _("iDEAL")
+
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders")
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_orders"
+    )
+    # The secret a guest's browser or API client holds to reach this order.
+    token = models.CharField(max_length=32, unique=True)
+    buyer_name = models.CharField(_("naam"), max_length=200, blank=True)
+    buyer_email = models.EmailField(_("e-mailadres"), blank=True)
+    buyer_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.HELD)
+    method = models.CharField(_("betaalwijze"), max_length=8, choices=Method.choices, blank=True, default="")
+    total_cents = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # The provider's reference: a Mollie payment id or a billing invoice number.
+    payment_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    anonymised = models.BooleanField(default=False)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={
+            "person": "tickets",
+            "buyer_name": "name",
+            "buyer_email": "email",
+            "buyer_phone": "phone",
+            "show": "tickets",
+            "created_at": "tickets",
+            "paid_at": "tickets",
+            "total_cents": "tickets",
+            "payment_ref": "bank",
+        },
+        not_personal=["token", "status", "method", "expires_at", "anonymised"],
+    )
+
+    class Meta:
+        verbose_name = _("bestelling")
+        verbose_name_plural = _("bestellingen")
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="order_due_idx"),
+            models.Index(fields=["paid_at"], name="order_paid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bestelling {self.pk}"
+
+    @property
+    def euros(self) -> str:
+        return f"{self.total_cents // 100},{self.total_cents % 100:02d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class ShowSeat(models.Model):
+    """A seat of one show: the row a hold locks. `order` is whoever holds or bought it."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("vrij")
+        HELD = "held", _("vastgehouden")
+        SOLD = "sold", _("verkocht")
+        BLOCKED = "blocked", _("niet in de verkoop")
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="show_seats")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="show_seats")
+
+    privacy = PrivacyMap(
+        subject="order__person", personal={"order": "tickets"}, not_personal=["show", "seat", "rank", "status"]
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["show", "seat"], name="showseat_unique")]
+        indexes = [models.Index(fields=["show", "status", "rank"], name="showseat_best_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.show_id}:{self.seat_id} {self.status}"
+
+
+class Ticket(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets")
+    seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    price = models.ForeignKey(PriceCategory, on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.PositiveIntegerField()
+    code = models.CharField(max_length=24, unique=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    privacy = PrivacyMap(
+        subject="order__person",
+        personal={
+            "order": "tickets",
+            "show": "tickets",
+            "seat": "tickets",
+            "price": "tickets",
+            "amount_cents": "tickets",
+            "checked_in_at": "tickets",
+            "checked_in_by": "log_data",
+        },
+        not_personal=["code"],
+    )
+
+    class Meta:
+        verbose_name = _("kaart")
+        verbose_name_plural = _("kaarten")
+
+    def __str__(self) -> str:
+        return f"kaart {self.pk}"
+
+
+class Payment(models.Model):
+    """One attempt to pay an order through a provider."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        PAID = "paid", _("betaald")
+        FAILED = "failed", _("mislukt")
+        REFUND_DUE = "refund_due", _("terug te betalen")
+        REFUNDED = "refunded", _("terugbetaald")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    method = models.CharField(max_length=8, choices=Order.Method.choices)
+    amount_cents = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    provider_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject="order__person",
+        personal={"order": "tickets", "amount_cents": "bank", "provider_ref": "bank", "created_at": "bank"},
+        not_personal=["method", "status"],
+    )
+
+    class Meta:
+        verbose_name = _("betaling")
+        verbose_name_plural = _("betalingen")
+
+    def __str__(self) -> str:
+        return f"betaling {self.pk}"
+
+
+class ShowStats(models.Model):
+    """Tickets sold per show and price: counts that outlive the buyers' data."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="stats")
+    kind = models.CharField(max_length=8, choices=PriceKind.choices)
+    sold = models.IntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+
+    privacy = PrivacyMap(subject=None, not_personal=["show", "kind", "sold", "revenue_cents"])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["show", "kind"], name="showstats_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.show_id} {self.kind}: {self.sold}"

@@ -1,0 +1,55 @@
+"""What the box office tells the privacy core: the `ticket_purchased` start event and the
+two-year rule on orders (B03/T05, rule `tickets`). Per-show counts (ShowStats) hold no
+personal data and stay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F, Max
+from django.db.models.functions import TruncDate
+
+from kolk.boxoffice.models import Order
+from kolk.core.clock import now
+from kolk.privacy.retention import register_event, register_keep, retain
+
+ANONYMISED = {
+    "person": None,
+    "buyer_name": "",
+    "buyer_email": "",
+    "buyer_phone": "",
+    "payment_ref": "",
+    "anonymised": True,
+}
+
+
+def ticket_purchased() -> models.QuerySet[Any]:
+    """Per person, the date of their last ticket purchase (paid orders): `subject_id`, `event_date`."""
+    return (
+        Order.objects.filter(person__isnull=False, paid_at__isnull=False)
+        .values(subject_id=F("person_id"))
+        .annotate(event_date=Max(TruncDate("paid_at")))
+        .order_by("subject_id")
+    )
+
+
+def ticket_holders() -> models.QuerySet[Any]:
+    """People with a paid ticket for a show still to come: the contract runs, keep them."""
+    return Order.objects.filter(status=Order.Status.PAID, person__isnull=False, show__starts_at__gte=now()).values(
+        "person_id"
+    )
+
+
+register_event("ticket_purchased", ticket_purchased)
+register_keep("boxoffice.ticket_holders", ticket_holders)
+# Each order, a guest's too, loses its buyer two years after it was placed; tickets,
+# seats and counts stay for statistics, tied to nobody.
+retain(
+    "boxoffice.Order",
+    rule="tickets",
+    action="anonymise",
+    date_field="created_at",
+    anonymise=ANONYMISED,
+    done=models.Q(anonymised=True),
+)

@@ -1,0 +1,106 @@
+"""Reads of the box office shared by the shop, the desk and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db.models import Prefetch, QuerySet
+
+from kolk.boxoffice.models import Hall, Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket, Venue
+from kolk.core.clock import now
+
+
+def programme(*, days: int = 60, kind: str = "", on_sale_only: bool = True) -> QuerySet[Show]:
+    """Upcoming shows with their work, hall and prices, in time order."""
+    start = now()
+    qs = (
+        Show.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=days))
+        .select_related("film", "production", "hall__venue")
+        .prefetch_related(Prefetch("prices", queryset=PriceCategory.objects.order_by("-amount_cents")))
+        .order_by("starts_at", "pk")
+    )
+    if on_sale_only:
+        qs = qs.filter(on_sale=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def show_get(show_id: int) -> Show:
+    """A show with what a sale needs; raises Show.DoesNotExist."""
+    return (
+        Show.objects.select_related("film", "production", "hall__venue")
+        .prefetch_related(Prefetch("prices", queryset=PriceCategory.objects.order_by("-amount_cents")))
+        .get(pk=show_id)
+    )
+
+
+@dataclass(frozen=True)
+class SeatState:
+    seat_id: int
+    row: int
+    number: int
+    kind: str
+    status: str  # available, taken, blocked
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available"
+
+
+def seat_map(show: Show) -> list[tuple[int, list[SeatState]]]:
+    """The seats of a show by row: one query, held and sold both shown as taken."""
+    rows = (
+        ShowSeat.objects.filter(show=show)
+        .order_by("seat__row", "seat__number")
+        .values_list("seat_id", "seat__row", "seat__number", "seat__kind", "status")
+    )
+    states = [
+        SeatState(
+            seat_id=pk,
+            row=row,
+            number=number,
+            kind=kind,
+            status="available"
+            if status == ShowSeat.Status.AVAILABLE
+            else "blocked"
+            if status == ShowSeat.Status.BLOCKED
+            else "taken",
+        )
+        for pk, row, number, kind, status in rows
+    ]
+    return [(row, list(seats)) for row, seats in groupby(states, key=lambda s: s.row)]
+
+
+def seats_available(show: Show) -> int:
+    if show.hall.is_seated:
+        return ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).count()
+    return max(0, show.capacity - show.free_taken)
+
+
+def order_by_token(token: str) -> Order:
+    """A buyer's order by its secret; raises Order.DoesNotExist."""
+    return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(token=token)
+
+
+def order_tickets(order: Order) -> Sequence[Ticket]:
+    return list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
+
+
+def orders_for_show(show: Show) -> QuerySet[Order]:
+    return show.orders.exclude(status=Order.Status.EXPIRED).order_by("-created_at")
+
+
+def show_stats(show: Show) -> dict[str, int]:
+    return dict(ShowStats.objects.filter(show=show).values_list("kind", "sold"))
+
+
+def halls() -> QuerySet[Hall]:
+    return Hall.objects.select_related("venue").order_by("venue__name", "name")
+
+
+def venue_named(name: str) -> Venue | None:
+    return Venue.objects.filter(name=name.strip()).first()

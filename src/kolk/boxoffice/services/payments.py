@@ -1,0 +1,252 @@
+"""Paying an order through a provider: the box office (cash, card), an invoice, or Mollie (iDEAL).
+
+Each provider starts a payment for a checked-out order. The box office records
+it at once; Mollie sends the buyer to its checkout and later calls our webhook,
+which asks Mollie for the payment's status (never trusting the call itself)
+and marks the order paid, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from mollie.api.client import Client
+from mollie.api.error import Error as MollieError
+from mollie.api.objects.payment import Payment as MolliePayment
+
+from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
+from kolk.boxoffice.models import Order, Payment, Show
+from kolk.boxoffice.services.selling import SoldOut, order_pay, seats_hold
+from kolk.core.clock import now
+from kolk.core.errors import KolkError, NotAllowed
+from kolk.core.roles import Role, has_role
+from kolk.privacy.audit import audit_log
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    order: Order
+    payment: Payment
+    redirect_url: str = ""  # where the buyer goes to pay (Mollie's checkout), if anywhere
+
+    @property
+    def paid(self) -> bool:
+        return self.order.status == Order.Status.PAID
+
+
+class Provider(Protocol):
+    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart: ...
+
+
+def _payable(order: Order) -> None:
+    if order.status != Order.Status.PENDING_PAYMENT:
+        raise KolkError(_("Deze bestelling kan nu niet worden betaald."), code="not_payable")
+
+
+class BoxOfficeProvider:
+    """Cash or card at the box office: recorded at once, by box-office staff only."""
+
+    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+        if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
+            raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
+        with transaction.atomic():
+            order = order_pay(order=order, method=method, actor=actor)
+            payment = Payment.objects.create(
+                order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
+            )
+        return PaymentStart(order=order, payment=payment)
+
+
+class InvoiceProvider:
+    """Theatre tickets on invoice (T04): billing issues the invoice, the seats are sold at once.
+
+    The invoice goes to a person (a logged-in member, or one the box office
+    chose), never to a guest; billing collects it.
+    """
+
+    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+        if order.show.kind != Show.Kind.THEATRE:
+            raise KolkError(_("Op factuur betalen kan alleen voor theater."), code="invoice_theatre_only")
+        if order.person is None:
+            raise KolkError(_("Op factuur betalen kan alleen als je bent ingelogd."), code="invoice_needs_person")
+        lines = [
+            InvoiceLineIn(
+                description=f"{order.show.title} {order.show.starts_at:%d-%m-%Y} ({t.price.get_kind_display()})",
+                unit_amount_cents=t.amount_cents,
+                vat_percent=t.price.vat_percent,
+            )
+            for t in order.tickets.select_related("price").order_by("pk")
+        ]
+        with transaction.atomic():
+            invoice = invoice_create(person=order.person, lines=lines, source="boxoffice.order", actor=actor)
+            order = order_pay(order=order, method=Order.Method.INVOICE, provider_ref=invoice.number, actor=actor)
+            payment = Payment.objects.create(
+                order=order,
+                method=Order.Method.INVOICE,
+                amount_cents=order.total_cents,
+                status=Payment.Status.OPEN,
+                provider_ref=invoice.number,
+                created_at=now(),
+            )
+        return PaymentStart(order=order, payment=payment)
+
+
+def http_session() -> requests.Session | None:
+    """The HTTP session for Mollie; None lets the client make its own. Tests replay recorded responses here."""
+    return None
+
+
+def mollie_client() -> Client:
+    client = Client()
+    client.set_api_key(settings.KOLK_MOLLIE_API_KEY)
+    session = http_session()
+    if session is not None:
+        client._client = session  # the client's own seam for its requests.Session
+    return client
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+class MollieProvider:
+    """iDEAL through Mollie: create a payment and send the buyer to its checkout."""
+
+    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+        attempt = order.payments.count() + 1
+        try:
+            remote = mollie_client().payments.create(
+                {
+                    "amount": {"currency": "EUR", "value": _euros(order.total_cents)},
+                    "description": f"DNK bestelling {order.pk}",
+                    "redirectUrl": return_url,
+                    "webhookUrl": webhook_url,
+                    "method": "ideal",
+                    "metadata": {"order": order.pk},
+                },
+                idempotency_key=f"kolk-order-{order.pk}-{attempt}",
+            )
+        except MollieError as exc:
+            raise KolkError(_("De betaling kon niet worden gestart; probeer het zo opnieuw."), code="provider") from exc
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                order=order,
+                method=Order.Method.IDEAL,
+                amount_cents=order.total_cents,
+                provider_ref=str(remote.id),
+                created_at=now(),
+            )
+            Order.objects.filter(pk=order.pk).update(method=Order.Method.IDEAL, payment_ref=str(remote.id))
+            audit_log(actor=actor, action="payment.started", details={"order": order.pk, "payment": payment.pk})
+        return PaymentStart(order=order, payment=payment, redirect_url=str(remote.checkout_url or ""))
+
+
+PROVIDERS: dict[str, Provider] = {
+    Order.Method.CASH: BoxOfficeProvider(),
+    Order.Method.CARD: BoxOfficeProvider(),
+    Order.Method.INVOICE: InvoiceProvider(),
+    Order.Method.IDEAL: MollieProvider(),
+}
+
+
+def payment_start(
+    *, order: Order, method: str, actor: Any, return_url: str = "", webhook_url: str = ""
+) -> PaymentStart:
+    """Start paying a checked-out order with `method` (cash, card, invoice, ideal)."""
+    provider = PROVIDERS.get(method)
+    if provider is None:
+        raise KolkError(_("Onbekende betaalwijze."), code="method")
+    _payable(order)
+    return provider.start(order=order, method=method, actor=actor, return_url=return_url, webhook_url=webhook_url)
+
+
+def mollie_webhook(*, payment_id: str) -> str:
+    """Mollie says a payment changed: fetch its status from Mollie and act on it, idempotently.
+
+    Returns what happened: paid, failed, open, refund_due, unknown or mismatch.
+    """
+    payment = Payment.objects.filter(provider_ref=payment_id[:64], method=Order.Method.IDEAL).first()
+    if payment is None:
+        return "unknown"
+    remote = mollie_client().payments.get(payment_id)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        if payment.status in (Payment.Status.PAID, Payment.Status.REFUND_DUE, Payment.Status.REFUNDED):
+            return str(payment.status)
+        status = str(remote.status)
+        if status == MolliePayment.STATUS_PAID:
+            if remote.amount != {"currency": "EUR", "value": _euros(payment.amount_cents)}:
+                audit_log(actor=None, action="payment.mismatch", details={"payment": payment.pk})
+                return "mismatch"
+            try:
+                with transaction.atomic():
+                    order_pay(order=payment.order, method=Order.Method.IDEAL, provider_ref=payment_id, actor=None)
+                payment.status = Payment.Status.PAID
+            except SoldOut:
+                payment.status = Payment.Status.REFUND_DUE
+        elif status in (MolliePayment.STATUS_FAILED, MolliePayment.STATUS_CANCELED, MolliePayment.STATUS_EXPIRED):
+            payment.status = Payment.Status.FAILED
+        else:
+            return "open"
+        payment.save(update_fields=["status"])
+        audit_log(actor=None, action="payment.updated", details={"payment": payment.pk, "status": str(payment.status)})
+        return str(payment.status)
+
+
+def box_office_sale(
+    *, show: Show, method: str, actor: Any, seat_ids: list[int] | None = None, quantity: int = 0
+) -> Order:
+    """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked."""
+    if method not in (Order.Method.CASH, Order.Method.CARD):
+        raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
+    if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
+        raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
+    with transaction.atomic():
+        order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
+        order = order_pay(order=order, method=method, actor=actor)
+        Payment.objects.create(
+            order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
+        )
+    return order
+
+
+def mollie_refund(*, payment: Payment, actor: Any) -> Payment:
+    """Pay back an iDEAL payment that is due a refund (a cancelled order, a payment too late); once."""
+    if payment.method != Order.Method.IDEAL or payment.status != Payment.Status.REFUND_DUE:
+        raise KolkError(_("Deze betaling hoeft niet te worden terugbetaald."), code="not_refund_due")
+    client = mollie_client()
+    try:
+        remote = client.payments.get(payment.provider_ref)
+        remote.refunds.create(
+            {
+                "amount": {"currency": "EUR", "value": _euros(payment.amount_cents)},
+                "description": f"DNK bestelling {payment.order_id}",
+            },
+            idempotency_key=f"kolk-refund-{payment.pk}",
+        )
+    except MollieError as exc:
+        raise KolkError(
+            _("Terugbetalen via Mollie lukte niet; het wordt later opnieuw geprobeerd."), code="provider"
+        ) from exc
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUND_DUE).update(status=Payment.Status.REFUNDED)
+        audit_log(actor=actor, action="payment.refunded", details={"payment": payment.pk, "order": payment.order_id})
+    payment.refresh_from_db()
+    return payment
+
+
+def mollie_refunds_due(*, limit: int = 100) -> int:
+    """Refund what is due through Mollie (the periodic job); a failure is retried on the next run."""
+    done = 0
+    for payment in Payment.objects.filter(method=Order.Method.IDEAL, status=Payment.Status.REFUND_DUE)[:limit]:
+        try:
+            mollie_refund(payment=payment, actor=None)
+        except KolkError:
+            continue
+        done += 1
+    return done

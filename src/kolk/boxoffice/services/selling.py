@@ -1,0 +1,398 @@
+"""Selling tickets: hold seats, check out, mark paid, cancel, and release what expired.
+
+The hot path. A hold locks exactly the seats in contention (ShowSeat rows of one
+show, in id order so two buyers never wait on each other in a circle), or, for
+free seating, the show's own row. Nothing else is locked, and no query grows
+with the size of the show or the buyer's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
+from kolk.boxoffice.tickets import tickets_mail
+from kolk.core.clock import now
+from kolk.core.errors import KolkError
+from kolk.core.validators import no_control_characters, normalize_phone
+from kolk.privacy.audit import audit_log
+
+HOLD_MINUTES = 10  # to choose prices and fill in name and email
+PAY_MINUTES = 15  # to pay online after checking out
+MAX_TICKETS = 10
+
+
+class SoldOut(KolkError):
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or _("Er zijn niet genoeg plaatsen meer vrij."), code="sold_out")
+
+
+def _subject(order: Order) -> dict[str, Any]:
+    """The audit subject of an order: its person, or for a guest the order itself."""
+    return {"subject": order.person} if order.person_id else {"subject": order}
+
+
+def new_code() -> str:
+    """A ticket code for the QR: 96 random bits, URL-safe."""
+    return secrets.token_urlsafe(12)
+
+
+# --- the locks. Tests replace these two to show the race without them. ---
+
+
+def lock_seats(show_id: int, seat_ids: Sequence[int]) -> list[ShowSeat]:
+    """Lock the wanted seats of a show, in id order (no deadlock between buyers)."""
+    return list(ShowSeat.objects.select_for_update().filter(show_id=show_id, seat_id__in=seat_ids).order_by("id"))
+
+
+def lock_best_available(show_id: int, quantity: int) -> list[ShowSeat]:
+    """Lock the best `quantity` free regular seats; seats another buyer is locking are skipped."""
+    return list(
+        ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
+        .order_by("rank", "id")[:quantity]
+    )
+
+
+def adjacent_block(show_id: int, quantity: int) -> list[int]:
+    """The best `quantity` free regular seats side by side in one row (seat ids), or [] if none.
+
+    Read without a lock (one query over the show's free seats); the caller
+    locks the block and checks it is still free.
+    """
+    free = (
+        ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
+        .order_by("seat__row", "seat__number")
+        .values_list("seat_id", "seat__row", "seat__number", "rank")
+    )
+    best: tuple[int, list[int]] | None = None
+    run: list[tuple[int, int, int, int]] = []
+    for seat in free:
+        if run and (seat[1] != run[-1][1] or seat[2] != run[-1][2] + 1):
+            run = []
+        run.append(seat)
+        if len(run) >= quantity:
+            block = run[-quantity:]
+            score = sum(s[3] for s in block)
+            if best is None or score < best[0]:
+                best = (score, [s[0] for s in block])
+    return best[1] if best else []
+
+
+def lock_show(show_id: int) -> Show:
+    """Lock a free-seating show's row: its counter is what buyers contend for."""
+    return Show.objects.select_for_update().get(pk=show_id)
+
+
+# --- holding ---
+
+
+def _check_on_sale(show: Show) -> None:
+    if not show.on_sale or show.starts_at <= now():
+        raise KolkError(_("Voor deze show zijn geen kaarten (meer) te koop."), code="not_on_sale")
+
+
+@transaction.atomic
+def seats_hold(
+    *,
+    show: Show,
+    actor: Any,
+    seat_ids: Sequence[int] = (),
+    quantity: int = 0,
+    person: Any = None,
+) -> Order:
+    """Hold seats for HOLD_MINUTES: the chosen `seat_ids`, or the best `quantity` (free seating: a quantity).
+
+    Returns the held order with a ticket per place at the regular price.
+    """
+    _check_on_sale(show)
+    wanted = len(set(seat_ids)) if seat_ids else quantity
+    if not 1 <= wanted <= MAX_TICKETS:
+        raise ValidationError({"quantity": [_("Kies 1 tot %(max)s plaatsen.") % {"max": MAX_TICKETS}]})
+    if seat_ids and len(set(seat_ids)) != len(seat_ids):
+        raise ValidationError({"seat_ids": [_("Een stoel staat dubbel in de keuze.")]})
+    regular = PriceCategory.objects.get(show_id=show.pk, kind=PriceKind.REGULAR)
+    at = now()
+    order = Order(
+        show=show,
+        person=person,
+        token=secrets.token_urlsafe(18),
+        status=Order.Status.HELD,
+        expires_at=at + dt.timedelta(minutes=HOLD_MINUTES),
+        created_at=at,
+        total_cents=regular.amount_cents * wanted,
+    )
+    if show.hall.is_seated:
+        if seat_ids:
+            seats = lock_seats(show.pk, sorted(seat_ids))
+            if len(seats) != wanted:
+                raise ValidationError({"seat_ids": [_("Deze stoel hoort niet bij deze show.")]})
+            if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
+                raise SoldOut(_("Een van de gekozen stoelen is niet meer vrij."))
+        else:
+            seats = []
+            if wanted > 1:  # a group sits together when it can
+                block = adjacent_block(show.pk, wanted)
+                seats = lock_seats(show.pk, block) if block else []
+                if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
+                    seats = []  # taken meanwhile: fall back to the best seats one by one
+            if not seats:
+                seats = lock_best_available(show.pk, wanted)
+            if len(seats) < wanted:
+                raise SoldOut()
+        order.save()
+        ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).update(status=ShowSeat.Status.HELD, order=order)
+        places: list[int | None] = [s.seat_id for s in seats]
+    else:
+        if seat_ids:
+            raise ValidationError({"seat_ids": [_("Bij vrije zitplaatsen kies je alleen een aantal.")]})
+        locked = lock_show(show.pk)
+        if locked.free_taken + wanted > locked.capacity:
+            raise SoldOut()
+        locked.free_taken += wanted
+        locked.save(update_fields=["free_taken"])
+        order.save()
+        places = [None] * wanted
+    Ticket.objects.bulk_create(
+        [
+            Ticket(
+                order=order, show=show, seat_id=seat, price=regular, amount_cents=regular.amount_cents, code=new_code()
+            )
+            for seat in places
+        ]
+    )
+    audit_log(
+        actor=actor,
+        action="order.held",
+        **_subject(order),
+        details={"order": order.pk, "show": show.pk, "count": wanted},
+    )
+    return order
+
+
+def _release(order: Order) -> None:
+    """Give an order's places back to the show (the order row is locked by the caller)."""
+    if order.show.hall.is_seated:
+        ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.AVAILABLE, order=None)
+    else:
+        count = order.tickets.count()
+        Show.objects.filter(pk=order.show_id).update(free_taken=F("free_taken") - count)
+
+
+def _lock_order(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("show__hall__venue", "show__film", "show__production")
+        .get(pk=order.pk)
+    )
+
+
+# --- checking out ---
+
+
+def _clean_buyer(name: str, email: str, phone: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    name = " ".join(name.split())
+    try:
+        no_control_characters(name)
+    except ValidationError as exc:
+        errors["buyer_name"] = exc.messages
+    if not name or len(name) > 200:
+        errors.setdefault("buyer_name", []).append(_("Vul je naam in."))
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["buyer_email"] = [_("Vul een geldig e-mailadres in.")]
+    if phone.strip():
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError as exc:
+            errors["buyer_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return name, email, phone.strip()
+
+
+@transaction.atomic
+def order_checkout(
+    *,
+    order: Order,
+    buyer_name: str,
+    buyer_email: str,
+    actor: Any,
+    buyer_phone: str = "",
+    prices: Mapping[int, str] | None = None,
+    person: Any = None,
+) -> Order:
+    """Fill in the buyer (B01/B02, T01/T02: name, email, phone) and a price per ticket.
+
+    `prices` maps ticket id to a price kind (default regular); the member price
+    needs a logged-in member with a pass. The order then waits PAY_MINUTES for payment.
+    """
+    name, email, phone = _clean_buyer(buyer_name, buyer_email, buyer_phone)
+    order = _lock_order(order)
+    if order.status != Order.Status.HELD or (order.expires_at and order.expires_at <= now()):
+        raise KolkError(_("Deze bestelling is verlopen; kies opnieuw je plaatsen."), code="expired")
+    person = person if person is not None else order.person
+    tickets = list(order.tickets.all())
+    categories = {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
+    chosen = dict(prices or {})
+    if set(chosen) - {t.pk for t in tickets}:
+        raise ValidationError({"prices": [_("Deze kaart hoort niet bij de bestelling.")]})
+    for ticket in tickets:
+        kind = chosen.get(ticket.pk, PriceKind.REGULAR)
+        if kind not in categories:
+            raise ValidationError({"prices": [_("Dit tarief is er niet voor deze show.")]})
+        if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
+            raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
+        ticket.price = categories[kind]
+        ticket.amount_cents = categories[kind].amount_cents
+    Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
+    order.person = person
+    order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
+    order.total_cents = sum(t.amount_cents for t in tickets)
+    order.status = Order.Status.PENDING_PAYMENT
+    order.expires_at = now() + dt.timedelta(minutes=PAY_MINUTES)
+    order.save(
+        update_fields=["person", "buyer_name", "buyer_email", "buyer_phone", "total_cents", "status", "expires_at"]
+    )
+    audit_log(
+        actor=actor,
+        action="order.checked_out",
+        **_subject(order),
+        details={"order": order.pk, "prices": sorted(Counter(t.price.kind for t in tickets).elements())},
+    )
+    return order
+
+
+# --- paying ---
+
+
+def _retake(order: Order) -> None:
+    """Take an expired order's places again (a late payment); SoldOut if they are gone."""
+    count = order.tickets.count()
+    if order.show.hall.is_seated:
+        seat_ids = list(order.tickets.values_list("seat_id", flat=True))
+        seats = lock_seats(order.show_id, sorted(s for s in seat_ids if s is not None))
+        if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
+            raise SoldOut(_("De plaatsen van deze bestelling zijn intussen verkocht."))
+        ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).update(status=ShowSeat.Status.HELD, order=order)
+    else:
+        show = lock_show(order.show_id)
+        if show.free_taken + count > show.capacity:
+            raise SoldOut()
+        show.free_taken += count
+        show.save(update_fields=["free_taken"])
+
+
+@transaction.atomic
+def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") -> Order:
+    """Record that an order is paid (idempotent): seats become sold, counts go up.
+
+    A payment that arrives after the order expired takes the places again if
+    they are still free; otherwise SoldOut is raised and the caller refunds.
+    """
+    if method not in Order.Method.values or not method:
+        raise ValidationError({"method": [_("Onbekende betaalwijze.")]})
+    order = _lock_order(order)
+    if order.status == Order.Status.PAID:
+        return order
+    if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+        _retake(order)
+    if not order.buyer_email and method not in (Order.Method.CASH, Order.Method.CARD):
+        raise KolkError(_("Vul eerst naam en e-mailadres in."), code="checkout_first")
+    at = now()
+    if order.show.hall.is_seated:
+        ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.SOLD)
+    order.status, order.method, order.paid_at, order.expires_at = Order.Status.PAID, method, at, None
+    order.payment_ref = provider_ref or order.payment_ref
+    order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
+    _count(order, sign=1)
+    if order.buyer_email:
+        tickets_mail(order=order, actor=actor)
+    audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
+    return order
+
+
+def _count(order: Order, *, sign: int) -> None:
+    """Add (or take back) the order's tickets in the per-show counts."""
+    per_kind: Counter[str] = Counter()
+    revenue: Counter[str] = Counter()
+    for kind, amount in order.tickets.values_list("price__kind", "amount_cents"):
+        per_kind[kind] += 1
+        revenue[kind] += amount
+    existing = set(ShowStats.objects.filter(show_id=order.show_id).values_list("kind", flat=True))
+    ShowStats.objects.bulk_create(
+        [ShowStats(show_id=order.show_id, kind=k) for k in per_kind if k not in existing], ignore_conflicts=True
+    )
+    for kind, count in per_kind.items():
+        ShowStats.objects.filter(show_id=order.show_id, kind=kind).update(
+            sold=F("sold") + sign * count, revenue_cents=F("revenue_cents") + sign * revenue[kind]
+        )
+
+
+# --- cancelling and expiring ---
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
+    """Cancel an order and free its places (box office). A paid order is refunded when `refund`."""
+    order = _lock_order(order)
+    if order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED):
+        return order
+    was_paid = order.status == Order.Status.PAID
+    if was_paid and not refund:
+        raise KolkError(_("Deze bestelling is betaald; annuleren kan alleen met terugbetaling."), code="paid")
+    _release(order)
+    if was_paid:
+        _count(order, sign=-1)
+        Payment.objects.create(
+            order=order,
+            method=order.method,
+            amount_cents=order.total_cents,
+            status=Payment.Status.REFUND_DUE if order.method == Order.Method.IDEAL else Payment.Status.REFUNDED,
+            provider_ref=order.payment_ref,
+            created_at=now(),
+        )
+    order.status, order.expires_at = Order.Status.CANCELLED, None
+    order.save(update_fields=["status", "expires_at"])
+    audit_log(
+        actor=actor,
+        action="order.refunded" if was_paid else "order.cancelled",
+        **_subject(order),
+        details={"order": order.pk, "amount_cents": order.total_cents if was_paid else 0},
+    )
+    return order
+
+
+def orders_expire(*, at: dt.datetime | None = None, batch: int = 500) -> int:
+    """Release held and unpaid orders past their time; returns how many. Safe to run anywhere."""
+    at = at or now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Order.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("show__hall")
+                .filter(status__in=[Order.Status.HELD, Order.Status.PENDING_PAYMENT], expires_at__lte=at)
+                .order_by("expires_at")[:batch]
+            )
+            for order in due:
+                _release(order)
+            Order.objects.filter(pk__in=[o.pk for o in due]).update(status=Order.Status.EXPIRED)
+            if due:
+                audit_log(actor=None, action="order.expired", details={"orders": [o.pk for o in due]})
+        done += len(due)
+        if len(due) < batch:
+            return done

@@ -1,0 +1,14 @@
+"""Box-office staff pages: programme, halls and seat maps, a show's sales, check-in."""
+
+from django.urls import path
+
+from kolk.desk import boxoffice_views as views
+
+urlpatterns = [
+    path("", views.boxoffice_home, name="boxoffice"),
+    path("zalen/", views.halls, name="boxoffice_halls"),
+    path("programma/", views.programme_new, name="boxoffice_programme"),
+    path("show/<int:show_id>/", views.show_page, name="boxoffice_show"),
+    path("show/<int:show_id>/scannen/", views.checkin, name="boxoffice_checkin"),
+    path("bestelling/<str:token>/annuleren/", views.order_cancel_view, name="boxoffice_cancel"),
+]

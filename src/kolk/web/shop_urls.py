@@ -1,0 +1,13 @@
+"""The public programme and ticket shop (anyone; a guest's order is reached by its secret token)."""
+
+from django.urls import path
+
+from kolk.web import shop_views
+
+app_name = "shop"
+urlpatterns = [
+    path("", shop_views.programme, name="programme"),
+    path("show/<int:show_id>/", shop_views.show_page, name="show"),
+    path("bestelling/<str:token>/", shop_views.order_page, name="order"),
+    path("bestelling/<str:token>/betalen/", shop_views.order_pay_view, name="pay"),
+]

@@ -1,0 +1,183 @@
+"""The public ticket shop: programme, a show's seat map, the order with checkout and payment.
+
+Role: anyone. A guest reaches their order through its secret token (in the
+URL and in their session); a logged-in member buys as themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from kolk.boxoffice import selectors
+from kolk.boxoffice.models import Order, PriceKind, Show
+from kolk.boxoffice.services.payments import payment_start
+from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_hold
+from kolk.boxoffice.tickets import qr_svg
+from kolk.core.errors import KolkError
+from kolk.web.cookies import cookie_consent
+from kolk.web.security import content_security_policy
+
+
+def _member(request: HttpRequest) -> Any:
+    return getattr(request.user, "person", None) if request.user.is_authenticated else None
+
+
+def _show(show_id: int) -> Show:
+    try:
+        return selectors.show_get(show_id)
+    except Show.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _order(token: str) -> Order:
+    try:
+        return selectors.order_by_token(token[:32])
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def programme(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("soort", "")
+    kind = kind if kind in Show.Kind.values else ""
+    return render(request, "web/shop/programme.html", {"shows": selectors.programme(kind=kind), "kind": kind})
+
+
+class HoldForm(forms.Form):
+    seat = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    quantity = forms.IntegerField(label=_("Aantal kaarten"), min_value=1, max_value=MAX_TICKETS, required=False)
+
+    def __init__(self, *args: Any, seat_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seat"].choices = [(pk, pk) for pk in seat_ids]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("seat") and not data.get("quantity"):
+            raise ValidationError(_("Kies stoelen op de plattegrond of een aantal kaarten."))
+        return data
+
+
+def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
+    show = _show(show_id)
+    rows = selectors.seat_map(show) if show.hall.is_seated else []
+    seat_ids = [s.seat_id for _row, seats in rows for s in seats]
+    form = HoldForm(request.POST or None, seat_ids=seat_ids)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = seats_hold(
+                show=show,
+                seat_ids=form.cleaned_data["seat"] or (),
+                quantity=form.cleaned_data["quantity"] or 0,
+                person=_member(request),
+                actor=request.user,
+            )
+        except (ValidationError, KolkError) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc.message))
+        else:
+            request.session.setdefault("orders", []).append(order.token)
+            request.session.modified = True
+            return redirect("web:shop:order", token=order.token)
+    return render(
+        request,
+        "web/shop/show.html",
+        {"show": show, "rows": rows, "form": form, "available": selectors.seats_available(show), "max": MAX_TICKETS},
+    )
+
+
+class CheckoutForm(forms.Form):
+    buyer_name = forms.CharField(label=_("Naam"), max_length=200)
+    buyer_email = forms.EmailField(label=_("E-mailadres"))
+    buyer_phone = forms.CharField(label=_("Telefoonnummer (niet verplicht)"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, tickets: list[Any], prices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(p.kind, str(p)) for p in prices]
+        for ticket in tickets:
+            label = (
+                _("Tarief rij %(row)s stoel %(number)s") % {"row": ticket.seat.row, "number": ticket.seat.number}
+                if ticket.seat
+                else _("Tarief kaart %(n)s") % {"n": ticket.pk}
+            )
+            self.fields[f"price_{ticket.pk}"] = forms.ChoiceField(
+                label=label, choices=choices, initial=PriceKind.REGULAR
+            )
+
+
+def order_page(request: HttpRequest, token: str) -> HttpResponse:
+    order = _order(token)
+    tickets = selectors.order_tickets(order)
+    prices = list(order.show.prices.all().order_by("-amount_cents"))
+    form = None
+    if order.status == Order.Status.HELD:
+        form = CheckoutForm(request.POST or None, tickets=list(tickets), prices=prices)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                order_checkout(
+                    order=order,
+                    buyer_name=data["buyer_name"],
+                    buyer_email=data["buyer_email"],
+                    buyer_phone=data["buyer_phone"],
+                    prices={t.pk: data[f"price_{t.pk}"] for t in tickets},
+                    person=_member(request),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages)
+            except KolkError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                return redirect("web:shop:order", token=order.token)
+    qr = {t.pk: qr_svg(t.code) for t in tickets} if order.status == Order.Status.PAID else {}
+    response = render(
+        request,
+        "web/shop/order.html",
+        {"order": order, "show": order.show, "tickets": [(t, qr.get(t.pk)) for t in tickets], "form": form},
+    )
+    if order.status == Order.Status.PENDING_PAYMENT:
+        _allow_mollie_checkout(request, response)
+    return response
+
+
+MOLLIE_CHECKOUT = "https://www.mollie.com"
+
+
+def _allow_mollie_checkout(request: HttpRequest, response: HttpResponse) -> None:
+    """The pay form is answered with a redirect to Mollie's checkout: let this page's form go there."""
+    consent = cookie_consent(request)
+    policy = content_security_policy(
+        analytics=consent.analytics and bool(settings.KOLK_GA_MEASUREMENT_ID), social=consent.social
+    )
+    response["Content-Security-Policy"] = policy.replace("form-action 'self'", f"form-action 'self' {MOLLIE_CHECKOUT}")
+
+
+@require_POST
+def order_pay_view(request: HttpRequest, token: str) -> HttpResponse:
+    order = _order(token)
+    method = request.POST.get("method", "ideal")
+    back = request.build_absolute_uri(reverse("web:shop:order", args=[order.token]))
+    try:
+        started = payment_start(
+            order=order,
+            method=method,
+            actor=request.user,
+            return_url=back,
+            webhook_url=request.build_absolute_uri(reverse("api:boxoffice_mollie_webhook")),
+        )
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:shop:order", token=order.token)
+    if started.redirect_url:
+        return HttpResponseRedirect(started.redirect_url)
+    return redirect("web:shop:order", token=order.token)

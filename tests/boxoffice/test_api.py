@@ -1,0 +1,164 @@
+"""The sale through the API end to end: hold, checkout, iDEAL through recorded Mollie responses, check-in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kolk.boxoffice.models import Order, Payment, ShowSeat
+from kolk.boxoffice.services import payments
+from kolk.core.roles import Role
+from tests.boxoffice import factories as f
+from tests.boxoffice.mollie_replay import MollieReplay
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/boxoffice"
+
+
+@pytest.fixture
+def mollie(monkeypatch):
+    replay = MollieReplay()
+    monkeypatch.setattr(payments, "http_session", replay.session)
+    return replay
+
+
+def post(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_a_guest_buys_two_seats_with_ideal_and_the_box_office_checks_them_in(client, mollie):
+    show = f.show(seat_map="5x10", theatre=True)
+    listed = client.get(f"{API}/programme").json()
+    assert [s["id"] for s in listed] == [show.pk]
+    seats = client.get(f"{API}/shows/{show.pk}/seats").json()
+    assert seats["available"] == 50
+    chosen = [s["seat_id"] for s in seats["seats"] if s["row"] == 3 and s["number"] in (5, 6)]
+
+    held = post(client, f"{API}/shows/{show.pk}/hold", {"seat_ids": chosen})
+    assert held.status_code == 201, held.content
+    token = held.json()["token"]
+    assert all(t["code"] is None for t in held.json()["tickets"])  # no codes before payment
+    assert client.get(f"{API}/shows/{show.pk}/seats").json()["available"] == 48
+
+    again = post(client, f"{API}/shows/{show.pk}/hold", {"seat_ids": chosen[:1]})
+    assert again.status_code == 409
+    assert again.json()["code"] == "sold_out"
+
+    bad = post(client, f"{API}/orders/{token}/checkout", {"buyer_name": "", "buyer_email": "x"})
+    assert bad.status_code == 422
+    assert set(bad.json()["fields"]) == {"buyer_name", "buyer_email"}
+    out = post(
+        client,
+        f"{API}/orders/{token}/checkout",
+        {"buyer_name": "Gea Gast", "buyer_email": "gea@example.nl", "buyer_phone": "0612345678"},
+    )
+    assert out.json()["status"] == "pending_payment"
+    assert out.json()["total_cents"] == 2500
+
+    mollie.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    paying = post(client, f"{API}/orders/{token}/pay", {"method": "ideal"})
+    assert paying.status_code == 200, paying.content
+    assert paying.json()["redirect_url"].startswith("https://www.mollie.com/checkout/")
+    sent = json.loads(mollie.requests[0].body)
+    assert sent["amount"] == {"currency": "EUR", "value": "25.00"}
+    assert sent["webhookUrl"].endswith("/api/v1/boxoffice/payments/mollie/webhook")
+    assert "gea" not in str(mollie.requests[0].body).lower()  # no buyer data goes to Mollie
+
+    # Mollie calls the webhook; we ask Mollie, which says paid. Twice: still one payment.
+    mollie.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_paid.json")
+    for _ in range(2):
+        hook = client.post(f"{API}/payments/mollie/webhook", {"id": "tr_7UhSN1zuXS"})
+        assert hook.status_code == 200
+        assert hook.json() == {"result": "paid"}
+    order = client.get(f"{API}/orders/{token}").json()
+    assert order["status"] == "paid"
+    codes = [t["code"] for t in order["tickets"]]
+    assert all(codes)
+    assert Payment.objects.get().status == Payment.Status.PAID
+    assert ShowSeat.objects.filter(show=show, status=ShowSeat.Status.SOLD).count() == 2
+
+    assert post(client, f"{API}/checkin", {"code": codes[0], "show_id": show.pk}).status_code in (401, 403)
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    first = post(client, f"{API}/checkin", {"code": codes[0], "show_id": show.pk}).json()
+    assert first["result"] == "ok"
+    second = post(client, f"{API}/checkin", {"code": codes[0], "show_id": show.pk}).json()
+    assert second["result"] == "already"
+    assert second["message"].startswith("Al gescand om ")
+    other = f.show()
+    assert post(client, f"{API}/checkin", {"code": codes[1], "show_id": other.pk}).json()["result"] == "other_show"
+
+
+def test_an_expired_mollie_payment_is_failed_and_the_order_stays_payable(client, mollie):
+    order = f.checked_out(f.show(), quantity=2)
+    mollie.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    post(client, f"{API}/orders/{order.token}/pay", {"method": "ideal"})
+    mollie.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_expired.json")
+    assert client.post(f"{API}/payments/mollie/webhook", {"id": "tr_7UhSN1zuXS"}).json() == {"result": "failed"}
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT
+
+
+def test_a_paid_webhook_with_another_amount_does_not_mark_paid(client, mollie):
+    order = f.checked_out(f.show(), quantity=1)  # 12.50, Mollie says 25.00
+    mollie.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    post(client, f"{API}/orders/{order.token}/pay", {"method": "ideal"})
+    mollie.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_paid.json")
+    assert client.post(f"{API}/payments/mollie/webhook", {"id": "tr_7UhSN1zuXS"}).json() == {"result": "mismatch"}
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT
+
+
+def test_an_unknown_payment_id_is_ignored_without_asking_mollie(client, mollie):
+    assert client.post(f"{API}/payments/mollie/webhook", {"id": "tr_nope"}).json() == {"result": "unknown"}
+    assert mollie.requests == []
+
+
+def test_a_mollie_error_is_a_clear_refusal(client, mollie):
+    order = f.checked_out(f.show(), quantity=1)
+    mollie.answer("POST", "/v2/payments", "error_422.json", status=422)
+    response = post(client, f"{API}/orders/{order.token}/pay", {"method": "ideal"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "provider"
+
+
+def test_cash_is_box_office_only_and_refunds_need_the_box_office(client):
+    order = f.checked_out(f.show(), quantity=2)
+    assert post(client, f"{API}/orders/{order.token}/pay", {"method": "cash"}).status_code == 403
+    client.force_login(UserFactory(roles=[Role.MEMBER]))
+    assert post(client, f"{API}/orders/{order.token}/cancel", {"refund": True}).status_code == 403
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    assert post(client, f"{API}/orders/{order.token}/pay", {"method": "cash"}).json()["status"] == "paid"
+    assert post(client, f"{API}/orders/{order.token}/cancel", {}).status_code == 409
+    assert post(client, f"{API}/orders/{order.token}/cancel", {"refund": True}).json()["status"] == "cancelled"
+
+
+def test_invoice_is_for_theatre_only(client):
+    order = f.checked_out(f.show(), quantity=1)
+    response = post(client, f"{API}/orders/{order.token}/pay", {"method": "invoice"})
+    assert response.json()["code"] == "invoice_theatre_only"
+
+
+def test_an_unknown_show_or_order_is_a_404(client):
+    assert client.get(f"{API}/shows/999999/seats").status_code == 404
+    assert client.get(f"{API}/orders/nope").status_code == 404
+
+
+def test_a_refund_of_an_ideal_order_goes_back_through_mollie_once(client, mollie):
+    order = f.checked_out(f.show(), quantity=2)
+    mollie.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    post(client, f"{API}/orders/{order.token}/pay", {"method": "ideal"})
+    mollie.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_paid.json")
+    client.post(f"{API}/payments/mollie/webhook", {"id": "tr_7UhSN1zuXS"})
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    assert post(client, f"{API}/orders/{order.token}/cancel", {"refund": True}).json()["status"] == "cancelled"
+    due = Payment.objects.get(status=Payment.Status.REFUND_DUE)
+    mollie.answer("POST", "/v2/payments/tr_7UhSN1zuXS/refunds", "refund_created.json", status=201)
+    assert payments.mollie_refunds_due() == 1
+    assert payments.mollie_refunds_due() == 0
+    due.refresh_from_db()
+    assert due.status == Payment.Status.REFUNDED
+    refund = [r for r in mollie.requests if r.url.endswith("/refunds")]
+    assert len(refund) == 1
+    assert json.loads(refund[0].body)["amount"] == {"currency": "EUR", "value": "25.00"}
