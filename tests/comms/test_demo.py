@@ -21,4 +21,5 @@ def test_demo_has_subscribers_a_sent_newsletter_and_cases_in_each_state(smtp):
     ours = OutboxMessage.objects.filter(idempotency_key__regex=r"^(campaign|case):")
     assert set(ours.values_list("status", flat=True)) == {"sent"}  # other apps' notices wait for the worker
     assert smtp.messages == []  # demo addresses never reach an SMTP server
-    assert len(mail.outbox) == ours.count()
+    delivered = {m.extra_headers["Message-ID"] for m in mail.outbox}  # other demos deliver here too
+    assert set(ours.values_list("message_id", flat=True)) <= delivered

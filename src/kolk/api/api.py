@@ -3,9 +3,9 @@
 from ninja import NinjaAPI
 
 from kolk.api.billing import router as billing_router
+from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.comms import router as comms_router
 from kolk.api.library import router as library_router
-from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.privacy import router as privacy_router
 
 api = NinjaAPI(
