@@ -81,3 +81,18 @@ def test_an_empty_answer_is_refused(staff):
     case = case_open(email="a@example.nl", name="Ann", question="Vraag?", actor=None)
     with pytest.raises(ValidationError):
         case_answer(case=case, body="  ", actor=staff)
+
+
+def test_selectors_for_the_portal_and_the_desk(smtp, staff):
+    from kolk.comms.newsletter import newsletter_subscribe
+    from kolk.comms.selectors import cases_for_person, messages_for_person, newsletter_subscription_of
+
+    member = PersonFactory(emails=["kees@example.nl"], with_pass=True)
+    assert newsletter_subscription_of(member) is None
+    sub = newsletter_subscribe(person=member, source="desk", actor=staff)
+    assert newsletter_subscription_of(member) == sub
+    case = case_open(email="kees@example.nl", name="Kees", number=member.pass_number, question="Vraag", actor=None)
+    case_answer(case=case, body="Antwoord", actor=staff)
+    assert list(cases_for_person(member)) == [case]
+    (message,) = messages_for_person(member)
+    assert message.template == "contact_answer"

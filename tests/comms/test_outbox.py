@@ -243,3 +243,12 @@ def test_a_notice_with_consent_is_sent_and_its_link_withdraws_the_consent(smtp, 
     assert not has_consent(anna, "notices_advice")
     later = queue(anna, kind=MessageKind.NOTICE, purpose="notices_advice", key="advice:2")
     assert message_send(message_id=later.pk) == MessageStatus.CANCELLED
+
+
+def test_queuing_and_sending_take_a_bounded_number_of_queries(smtp, anna, django_assert_max_num_queries):
+    queue(anna, key="warm-up")  # the register and templates are loaded once per process
+    # key check, primary address, insert, audit entry, plus two savepoints
+    with django_assert_max_num_queries(8):
+        message = queue(anna, key="counted")
+    with django_assert_max_num_queries(10):
+        assert message_send(message_id=message.pk) == MessageStatus.SENT

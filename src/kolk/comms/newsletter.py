@@ -134,10 +134,6 @@ def newsletter_end_for_link(*, request: UnsubscribeRequest, actor: Any) -> bool:
     return _end(list(active.values_list("pk", flat=True)), actor=actor) > 0
 
 
-def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
-    return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
-
-
 # Campaigns.
 
 

@@ -1,0 +1,27 @@
+"""Reads of comms that pages (portal, desk) and the API share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from kolk.comms.models import ContactCase, NewsletterSubscription, OutboxMessage
+
+
+def messages_for_person(person: Any, *, limit: int = 50) -> models.QuerySet[OutboxMessage]:
+    """A person's mails, newest first, for 'my messages' (portal) and the desk."""
+    return (
+        OutboxMessage.objects.filter(person=person)
+        .only("id", "subject", "kind", "purpose", "template", "status", "queued_at", "sent_at", "to_address")
+        .order_by("-queued_at", "-id")[:limit]
+    )
+
+
+def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
+    """The person's running newsletter subscription, if any."""
+    return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
+
+
+def cases_for_person(person: Any) -> models.QuerySet[ContactCase]:
+    return ContactCase.objects.filter(person=person).order_by("-opened_at", "-id")
