@@ -43,6 +43,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
         if create and extracted:
-            self.groups.set(Group.objects.filter(name__in=[r.value for r in extracted]))
+            self.groups.set([Group.objects.get_or_create(name=r.value)[0] for r in extracted])
         if create:
             self.save()

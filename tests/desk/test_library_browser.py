@@ -24,7 +24,12 @@ def submit(page, action) -> None:
 
 
 def scan(page, barcode: str) -> None:
-    """A keyboard-wedge scanner: it types into the focused field and presses Enter."""
+    """A keyboard-wedge scanner: it types into the focused field and presses Enter.
+
+    Like a person who waits for the cursor, it waits until the page has put focus
+    in a text field (autofocus), so no keystroke of the barcode is lost.
+    """
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'INPUT'")
     page.keyboard.type(barcode)
     submit(page, lambda: page.keyboard.press("Enter"))
 

@@ -235,7 +235,8 @@ def user_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
+    # A role is a group of the same name; made here if it is missing (a fresh or flushed database).
+    user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in roles])
     audit_log(
         actor=actor,
         action="user.created",
