@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint types layers pytest messages clean worker
+.PHONY: run test install sysdeps lint types layers pytest messages clean worker
+
+# Debian packages kolk needs: Chromium for the browser tests, gettext for the
+# translations, Pango for PDFs. Installed when missing and we may (root).
+DEBS := chromium gettext libpango-1.0-0 libpangoft2-1.0-0
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,8 +22,16 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+sysdeps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "please install: $$missing (browser tests and PDFs need them)"; fi; \
+	fi
+
 ## make run: install, migrate the embedded SQLite database, load demo data, serve :8000
-run: install
+run: install sysdeps
 	$(BIN)/kolk migrate --no-input -v0
 	$(BIN)/kolk seed --demo
 	$(BIN)/kolk runserver 127.0.0.1:8000
@@ -29,7 +41,7 @@ worker: install
 	$(BIN)/kolk worker
 
 ## make test: lint, type checks, layer contract and the whole test suite
-test: install lint types layers pytest
+test: install sysdeps lint types layers pytest
 
 lint:
 	$(BIN)/ruff check src tests bench

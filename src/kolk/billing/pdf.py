@@ -8,7 +8,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from schwifty import IBAN
-from weasyprint import HTML
 
 from kolk.billing.models import Invoice
 from kolk.billing.selectors import active_mandate_of, invoice_totals
@@ -65,6 +64,8 @@ def invoice_html(invoice: Invoice, *, lang: str = "nl") -> str:
 
 def invoice_pdf(invoice: Invoice, *, lang: str = "nl") -> bytes:
     """The invoice as PDF bytes (A4)."""
+    from weasyprint import HTML  # loaded when a PDF is made: the site runs without Pango
+
     pdf = HTML(string=invoice_html(invoice, lang=lang), url_fetcher=_refuse).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf
