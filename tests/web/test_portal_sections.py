@@ -1,4 +1,4 @@
-"""The portal's sections over the other apps."""
+"""The portal's sections over the other apps, and the privacy request page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kolk.library.models import Loan, Reservation
 from kolk.library.services.loans import loan_checkout
 from kolk.library.services.members import block_set, subscription_start
 from kolk.library.services.reservations import reservation_place
-from kolk.privacy.models import AuditEntry
+from kolk.privacy.models import AuditEntry, RightsRequest
 from kolk.web.models import PortalEvent
 from tests.billing.factories import make_invoice
 from tests.boxoffice.factories import checked_out, show
@@ -80,7 +80,7 @@ def test_subscription_page_shows_the_subscription_and_blocks_with_their_reason(c
 
 def test_every_section_is_in_the_portal_menu(client, lid):
     page = client.get(reverse("web:portal")).content.decode()
-    for name in ["subscription", "loans", "reservations", "tickets", "invoices", "messages"]:
+    for name in ["subscription", "loans", "reservations", "tickets", "invoices", "messages", "rights"]:
         assert reverse(f"web:portal_{name}") in page
 
 
@@ -247,3 +247,31 @@ def test_download_is_the_access_package(client, lid):
     assert categories["name"]["bases"]
     assert package["choices"]["consents"]
     assert AuditEntry.objects.filter(action="access.package").exists()
+
+
+# Privacyverzoek
+
+
+def test_a_privacy_request_is_made_with_channel_portal(client, lid):
+    response = client.post(reverse("web:portal_rights"), {"kind": "erasure"}, follow=True)
+    assert response.status_code == 200
+    made = RightsRequest.objects.get(subject_id=lid.person.pk)
+    assert (made.kind, made.channel, made.status) == ("erasure", "portal", "open")
+    page = response.content.decode()
+    assert "Je verzoek is ontvangen." in page
+    assert "verwijdering (D04)" in page
+    assert PortalEvent.objects.filter(person=lid.person, action="rights_request").exists()
+
+
+def test_a_privacy_request_of_an_unknown_kind_is_refused(client, lid):
+    response = client.post(reverse("web:portal_rights"), {"kind": "portability"})
+    assert response.status_code == 400
+    assert not RightsRequest.objects.exists()
+
+
+def test_the_request_page_shows_only_my_requests(client, lid, ander):
+    from kolk.privacy.rights import request_receive
+
+    request_receive(subject=ander.person, kind="complaint", channel="email", actor=None)
+    page = client.get(reverse("web:portal_rights")).content.decode()
+    assert "klacht (D08)" not in page.split("Mijn verzoeken")[1]

@@ -1,5 +1,5 @@
 """The portal's sections over the other apps: subscription, loans, reservations,
-tickets, invoices and messages.
+tickets, invoices, messages and privacy requests.
 
 Role: member (kolk.web.portal.member_required). Every view works on the logged-in member's Person; an id
 in a URL goes through owned_or_404 (404 and portal.denied for anyone else's).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +29,8 @@ from kolk.library.models import Block, Reservation
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel
+from kolk.privacy.models import RightsRequest
+from kolk.privacy.rights import request_receive
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
 from kolk.web.services import portal_event_record
 
@@ -37,6 +40,17 @@ register_section("reservations", gettext_lazy("Mijn reserveringen"), "web:portal
 register_section("tickets", gettext_lazy("Mijn kaartjes"), "web:portal_tickets", order=50)
 register_section("invoices", gettext_lazy("Mijn facturen"), "web:portal_invoices", order=60)
 register_section("messages", gettext_lazy("Mijn berichten"), "web:portal_messages", order=70)
+register_section("rights", gettext_lazy("Privacyverzoek"), "web:portal_rights", order=80)
+
+PORTAL_REQUEST_KINDS = (
+    RightsRequest.Kind.EXPLANATION,
+    RightsRequest.Kind.ACCESS,
+    RightsRequest.Kind.CORRECTION,
+    RightsRequest.Kind.ERASURE,
+    RightsRequest.Kind.OBJECTION,
+    RightsRequest.Kind.RESTRICTION,
+    RightsRequest.Kind.COMPLAINT,
+)
 
 
 def _lang() -> str:
@@ -186,3 +200,34 @@ def messages_view(request: HttpRequest, person: Any) -> HttpResponse:
     """The mails we sent or queued to me: subject, date and status (never a body)."""
     rows = list(messages_for_person(person))
     return render(request, "web/portal/messages.html", {"person": person, "mails": rows})
+
+
+class RightsRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Wat wil je vragen?"),
+        choices=[(k.value, k.label) for k in PORTAL_REQUEST_KINDS],
+        widget=forms.RadioSelect,
+    )
+
+
+@member_required
+def rights(request: HttpRequest, person: Any) -> HttpResponse:
+    """Make a privacy request (D01-D08) and follow the ones made, with status and deadline."""
+    form = RightsRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = request_receive(subject=person, kind=form.cleaned_data["kind"], channel="portal", actor=request.user)
+        except KolkError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            _event(request, person, "rights_request", rights_request=made.pk, kind=made.kind)
+            messages.success(
+                request,
+                _("Je verzoek is ontvangen. We antwoorden uiterlijk op %(date)s.")
+                % {"date": made.due_on.strftime("%d-%m-%Y")},
+            )
+            return redirect("web:portal_rights")
+    made_requests = list(RightsRequest.objects.filter(subject_id=person.pk).order_by("-received_at", "-pk")[:50])
+    status = 400 if request.method == "POST" else 200
+    context = {"person": person, "form": form, "requests": made_requests}
+    return render(request, "web/portal/rights.html", context, status=status)
