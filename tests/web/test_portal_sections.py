@@ -1,4 +1,4 @@
-"""The portal's sections over the other apps, and the privacy request page."""
+"""The portal's sections over the other apps, the privacy request page, and the public catalogue."""
 
 from __future__ import annotations
 
@@ -275,3 +275,29 @@ def test_the_request_page_shows_only_my_requests(client, lid, ander):
     request_receive(subject=ander.person, kind="complaint", channel="email", actor=None)
     page = client.get(reverse("web:portal_rights")).content.decode()
     assert "klacht (D08)" not in page.split("Mijn verzoeken")[1]
+
+
+# Catalogus
+
+
+def test_the_catalogue_finds_a_title_with_availability_and_share_links(client):
+    title = TitleFactory(title="Oorlogswinter", authors="Jan Terlouw", year=1972)
+    CopyFactory(title=title)
+    TitleFactory(title="Something else", authors="Anders")
+    response = client.get(reverse("web:catalogue"), {"q": "oorlog terl"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Oorlogswinter" in page
+    assert "Something else" not in page
+    assert "1972" in page
+    assert "1 exemplaar aanwezig" in page
+    assert "https://www.facebook.com/sharer/sharer.php?u=" in page
+    assert "<script" not in page.split('<main id="main">')[1]  # nothing loaded from a third party
+    assert "<iframe" not in page
+
+
+def test_the_catalogue_is_in_the_main_menu_and_in_english(client):
+    page = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:catalogue") in page
+    response = client.get("/en/catalogus", {"q": "niets"})
+    assert response.status_code == 200

@@ -1,12 +1,14 @@
-"""Reads of the portal: a member's choices as rows to show, and their portal activity."""
+"""Reads of the portal: a member's choices as rows to show, their activity, and catalogue availability."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from kolk.library.models import Copy
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import get_register
 from kolk.web.models import PortalEvent
@@ -87,3 +89,14 @@ ACTIVITY_LIMIT = 50
 def portal_activity(person: Any) -> list[PortalEvent]:
     """The member's latest portal actions: what we keep as evidence (A01/A02), shown to them."""
     return list(PortalEvent.objects.filter(person=person).order_by("-at", "-id")[:ACTIVITY_LIMIT])
+
+
+def catalogue_availability(title_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per title: (copies on the shelf, copies in circulation), in one query; lost and withdrawn don't count."""
+    rows = (
+        Copy.objects.filter(title_id__in=title_ids)
+        .exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        .values("title_id")
+        .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
+    )
+    return {row["title_id"]: (row["on_shelf"], row["total"]) for row in rows}

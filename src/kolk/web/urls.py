@@ -41,5 +41,6 @@ urlpatterns = [
     path("mijn/facturen/<int:invoice_id>.pdf", portal_sections.invoice_download, name="portal_invoice_pdf"),
     path("mijn/berichten", portal_sections.messages_view, name="portal_messages"),
     path("mijn/privacyverzoek", portal_sections.rights, name="portal_rights"),
+    path("catalogus", portal_sections.catalogue, name="catalogue"),
     path("kaarten/", include("kolk.web.shop_urls")),
 ]

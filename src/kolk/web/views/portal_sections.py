@@ -1,7 +1,8 @@
 """The portal's sections over the other apps: subscription, loans, reservations,
-tickets, invoices, messages and privacy requests.
+tickets, invoices, messages and privacy requests; and the public catalogue.
 
-Role: member (kolk.web.portal.member_required). Every view works on the logged-in member's Person; an id
+Role: member (kolk.web.portal.member_required) for the portal pages; the
+catalogue is public. Every view works on the logged-in member's Person; an id
 in a URL goes through owned_or_404 (404 and portal.denied for anyone else's).
 Each action is recorded as a PortalEvent with its audit entry.
 """
@@ -14,6 +15,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,12 +29,14 @@ from kolk.comms.selectors import messages_for_person
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.library.models import Block, Reservation
+from kolk.library.search import catalogue_search
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.rights import request_receive
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
+from kolk.web.selectors import catalogue_availability
 from kolk.web.services import portal_event_record
 
 register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
@@ -231,3 +236,21 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"person": person, "form": form, "requests": made_requests}
     return render(request, "web/portal/rights.html", context, status=status)
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Role: public. Search the library's catalogue; each result with its availability and share links."""
+    query = request.GET.get("q", "").strip()[:200]
+    titles = list(catalogue_search(query, limit=50)) if query else []
+    counts = catalogue_availability([t.pk for t in titles])
+    base = reverse("web:catalogue")
+    results = [
+        {
+            "title": t,
+            "available": counts.get(t.pk, (0, 0))[0],
+            "copies": counts.get(t.pk, (0, 0))[1],
+            "share_url": f"{base}?{urlencode({'q': t.isbn or t.title})}",
+        }
+        for t in titles
+    ]
+    return render(request, "web/catalogue.html", {"query": query, "results": results})
