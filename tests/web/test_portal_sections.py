@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kolk.boxoffice.services.selling import order_pay
@@ -301,3 +303,27 @@ def test_the_catalogue_is_in_the_main_menu_and_in_english(client):
     assert reverse("web:catalogue") in page
     response = client.get("/en/catalogus", {"q": "niets"})
     assert response.status_code == 200
+
+
+def test_the_catalogue_page_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for n in range(20):
+        CopyFactory(title=TitleFactory(title=f"Oorlogswinter deel {n}"))
+    with django_assert_max_num_queries(2):  # the search, and availability for all results at once
+        response = client.get(reverse("web:catalogue"), {"q": "oorlogswinter"})
+    assert response.content.decode().count("exemplaar aanwezig") == 20
+
+
+def _queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_tickets_page_does_not_grow_with_the_number_of_orders(client, lid):
+    url = reverse("web:portal_tickets")
+    _paid_order(lid.person)
+    one = _queries_for(client, url)
+    for _ in range(3):
+        _paid_order(lid.person)
+    assert _queries_for(client, url) == one
+    assert client.get(url).content.decode().count("<svg") == 8
