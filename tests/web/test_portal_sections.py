@@ -327,3 +327,35 @@ def test_the_tickets_page_does_not_grow_with_the_number_of_orders(client, lid):
         _paid_order(lid.person)
     assert _queries_for(client, url) == one
     assert client.get(url).content.decode().count("<svg") == 8
+
+
+SECTIONS = [
+    "web:portal_subscription",
+    "web:portal_loans",
+    "web:portal_reservations",
+    "web:portal_tickets",
+    "web:portal_invoices",
+    "web:portal_messages",
+    "web:portal_rights",
+]
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_sections_need_a_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_sections_wait_for_the_portal_consent(client, name):
+    client.force_login(member(username="nog-niet", consent=False))
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:portal_access")
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_sections_are_empty_but_fine_for_a_member_without_anything(client, name):
+    client.force_login(member(username="leeg"))
+    assert client.get(reverse(name)).status_code == 200
