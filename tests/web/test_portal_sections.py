@@ -153,6 +153,29 @@ def test_reservations_are_listed_and_cancelled(client, lid):
     assert "Deze reservering loopt niet meer." in response.content.decode()
 
 
+def test_a_member_reserves_from_the_catalogue(client, lid):
+    copy = CopyFactory(title=TitleFactory(title="Het geheim van de verdwenen zeemeeuw"))
+    loan_checkout(copy_barcode=copy.barcode, person=_library_member("derde").person, actor=None)
+    page = client.get(reverse("web:catalogue"), {"q": "zeemeeuw"}).content.decode()
+    assert reverse("web:portal_reservation_place") in page
+    data = {"title": copy.title.pk, "branch": copy.branch.pk}
+    response = client.post(reverse("web:portal_reservation_place"), data, follow=True)
+    made = Reservation.objects.get(person=lid.person)
+    assert (made.title, made.status) == (copy.title, Reservation.Status.WAITING)
+    assert "Gereserveerd: Het geheim van de verdwenen zeemeeuw." in response.content.decode()
+    assert PortalEvent.objects.filter(person=lid.person, action="reservation_placed").exists()
+    # Twice is refused with the library's own message.
+    response = client.post(reverse("web:portal_reservation_place"), data, follow=True)
+    assert "Deze titel is al gereserveerd voor dit lid." in response.content.decode()
+    assert Reservation.objects.filter(person=lid.person).count() == 1
+
+
+def test_visitors_see_no_reserve_button(client):
+    CopyFactory(title=TitleFactory(title="Zeemeeuw"))
+    page = client.get(reverse("web:catalogue"), {"q": "zeemeeuw"}).content.decode()
+    assert reverse("web:portal_reservation_place") not in page
+
+
 def test_cancelling_another_members_reservation_is_404_and_logged(client, lid, ander):
     copy = CopyFactory()
     reservation = reservation_place(title=copy.title, person=ander.person, pickup_branch=copy.branch, actor=None)

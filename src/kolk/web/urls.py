@@ -30,6 +30,7 @@ urlpatterns = [
     path("mijn/leningen", portal_sections.loans, name="portal_loans"),
     path("mijn/leningen/<int:loan_id>/verlengen", portal_sections.loan_renew_view, name="portal_loan_renew"),
     path("mijn/reserveringen", portal_sections.reservations, name="portal_reservations"),
+    path("mijn/reserveringen/plaatsen", portal_sections.reservation_place_view, name="portal_reservation_place"),
     path(
         "mijn/reserveringen/<int:reservation_id>/annuleren",
         portal_sections.reservation_cancel_view,

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
@@ -28,11 +28,12 @@ from kolk.boxoffice.tickets import qr_svg
 from kolk.comms.selectors import messages_for_person
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
-from kolk.library.models import Block, Reservation
+from kolk.core.roles import Role, has_role
+from kolk.library.models import Block, Branch, Reservation, Title
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
-from kolk.library.services.reservations import reservation_cancel
+from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.rights import request_receive
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
@@ -113,6 +114,22 @@ def reservations(request: HttpRequest, person: Any) -> HttpResponse:
     open_states = (Reservation.Status.WAITING, Reservation.Status.READY)
     context = {"person": person, "reservations": rows, "open_states": open_states}
     return render(request, "web/portal/reservations.html", context)
+
+
+@require_POST
+@member_required
+def reservation_place_view(request: HttpRequest, person: Any) -> HttpResponse:
+    """Reserve a title from the catalogue, for pickup at the chosen branch."""
+    title = get_object_or_404(Title, pk=request.POST.get("title") or 0)
+    branch = get_object_or_404(Branch, pk=request.POST.get("branch") or 0)
+    try:
+        made = reservation_place(title=title, person=person, pickup_branch=branch, actor=request.user)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        _event(request, person, "reservation_placed", reservation=made.pk)
+        messages.success(request, _("Gereserveerd: %(title)s.") % {"title": title.title})
+    return redirect("web:portal_reservations")
 
 
 @require_POST
@@ -253,4 +270,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         }
         for t in titles
     ]
-    return render(request, "web/catalogue.html", {"query": query, "results": results})
+    user = request.user
+    can_reserve = bool(results) and getattr(user, "person", None) is not None and has_role(user, Role.MEMBER)
+    branches = list(Branch.objects.order_by("name")) if can_reserve else []
+    context = {"query": query, "results": results, "branches": branches}
+    return render(request, "web/catalogue.html", context)
