@@ -147,46 +147,37 @@ def reservation_cancel_view(request: HttpRequest, person: Any, reservation_id: i
 
 
 def _orders(person: Any) -> Any:
-    return Order.objects.filter(person=person, status=Order.Status.PAID)
+    return (
+        Order.objects.filter(person=person, status=Order.Status.PAID)
+        .select_related("show__hall__venue", "show__film", "show__production")
+        .prefetch_related("tickets__seat", "tickets__price")
+    )
+
+
+def _order_row(order: Order, at: Any) -> dict[str, Any]:
+    """An order with its tickets in seat order; an upcoming show's tickets carry their QR code."""
+    upcoming = order.show.starts_at >= at
+    ordered = sorted(order.tickets.all(), key=lambda t: (t.seat.row, t.seat.number, t.pk) if t.seat else (0, 0, t.pk))
+    return {
+        "order": order,
+        "upcoming": upcoming,
+        "tickets": [{"ticket": t, "qr": qr_svg(t.code, scale=3) if upcoming else ""} for t in ordered],
+    }
 
 
 @member_required
 def tickets(request: HttpRequest, person: Any) -> HttpResponse:
     """My paid orders and their tickets; an upcoming ticket shows its QR code."""
-    orders = list(
-        _orders(person)
-        .select_related("show__hall__venue", "show__film", "show__production")
-        .prefetch_related("tickets__seat", "tickets__price")
-        .order_by("-show__starts_at", "-pk")[:50]
-    )
     at = now()
-    rows = []
-    for order in orders:
-        upcoming = order.show.starts_at >= at
-        show_tickets = sorted(
-            order.tickets.all(), key=lambda t: (t.seat.row if t.seat else 0, t.seat.number if t.seat else 0, t.pk)
-        )
-        rows.append(
-            {
-                "order": order,
-                "upcoming": upcoming,
-                "tickets": [{"ticket": t, "qr": qr_svg(t.code, scale=3) if upcoming else ""} for t in show_tickets],
-            }
-        )
+    rows = [_order_row(order, at) for order in _orders(person).order_by("-show__starts_at", "-pk")[:50]]
     return render(request, "web/portal/tickets.html", {"person": person, "orders": rows})
 
 
 @member_required
 def order_detail(request: HttpRequest, person: Any, order_id: int) -> HttpResponse:
     """One of my orders (by id: someone else's is 404 and logged)."""
-    order = owned_or_404(request, person, _orders(person).select_related("show"), order_id)
-    at = now()
-    upcoming = order.show.starts_at >= at
-    rows = [
-        {"ticket": t, "qr": qr_svg(t.code, scale=3) if upcoming else ""}
-        for t in order.tickets.select_related("seat", "price").order_by("pk")
-    ]
-    context = {"person": person, "orders": [{"order": order, "upcoming": upcoming, "tickets": rows}]}
+    order = owned_or_404(request, person, _orders(person), order_id)
+    context = {"person": person, "orders": [_order_row(order, now())]}
     return render(request, "web/portal/tickets.html", context)
 
 
