@@ -1,14 +1,15 @@
-"""Reads of the portal: a member's choices as rows to show, and what "download my data" holds."""
+"""Reads of the portal: a member's choices as rows to show, their activity, and catalogue availability."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from kolk.library.models import Copy
 from kolk.privacy.ledger import choices_of
-from kolk.privacy.models import PrivacyChoice
 from kolk.privacy.register import get_register
 from kolk.web.models import PortalEvent
 
@@ -82,45 +83,20 @@ def portal_choices(person: Any, lang: str) -> dict[str, Any]:
     return {"consents": consents, "objections": objections, "restricted": state["restricted"]}
 
 
-def portal_export(person: Any) -> dict[str, Any]:
-    """What the portal shows about a person, as JSON-ready data (until the access package lands)."""
-    choices = PrivacyChoice.objects.filter(subject_id=person.pk).order_by("id")
-    events = PortalEvent.objects.filter(person=person).order_by("id")
-    return {
-        "person": {
-            "given_name": person.given_name,
-            "surname_prefix": person.surname_prefix,
-            "surname": person.surname,
-            "street": person.street,
-            "house_number": person.house_number,
-            "house_number_suffix": person.house_number_suffix,
-            "postcode": person.postcode,
-            "town": person.town,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "pass_number": person.pass_number,
-            "customer_number": person.customer_number,
-        },
-        "emails": list(person.emails.order_by("-is_primary", "id").values_list("address", flat=True)),
-        "phones": list(person.phones.order_by("id").values_list("number", flat=True)),
-        "privacy_choices": [
-            {
-                "kind": c.kind,
-                "purpose": c.purpose,
-                "channel": c.channel,
-                "decision": c.decision,
-                "text_version": c.text_version,
-                "method": c.method,
-                "recorded_at": c.recorded_at.isoformat(),
-            }
-            for c in choices
-        ],
-        "portal_events": [{"action": e.action, "at": e.at.isoformat(), "ip_address": e.ip_address} for e in events],
-    }
-
-
 ACTIVITY_LIMIT = 50
 
 
 def portal_activity(person: Any) -> list[PortalEvent]:
     """The member's latest portal actions: what we keep as evidence (A01/A02), shown to them."""
     return list(PortalEvent.objects.filter(person=person).order_by("-at", "-id")[:ACTIVITY_LIMIT])
+
+
+def catalogue_availability(title_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per title: (copies on the shelf, copies in circulation), in one query; lost and withdrawn don't count."""
+    rows = (
+        Copy.objects.filter(title_id__in=title_ids)
+        .exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        .values("title_id")
+        .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
+    )
+    return {row["title_id"]: (row["on_shelf"], row["total"]) for row in rows}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
+from kolk.privacy.access import access_package
 from kolk.privacy.register import CHANNELS, get_register
 from kolk.web.forms import DetailsForm
 from kolk.web.portal import (
@@ -30,7 +31,7 @@ from kolk.web.portal import (
     register_section,
     sections,
 )
-from kolk.web.selectors import one_click_objections, portal_activity, portal_choices, portal_export
+from kolk.web.selectors import one_click_objections, portal_activity, portal_choices
 from kolk.web.services import portal_consent_set, portal_details_change, portal_event_record, portal_objection_set
 
 register_section("details", gettext_lazy("Mijn gegevens"), "web:portal_details", order=10)
@@ -146,10 +147,11 @@ def activity(request: HttpRequest, person: Any) -> HttpResponse:
 
 @member_required
 def download(request: HttpRequest, person: Any, person_id: int) -> HttpResponse:
-    """Download my data: JSON of what the portal shows (until the access package of the rights issue)."""
+    """Download my data: the full access package (art. 15/20), as JSON."""
     owned_or_404(request, person, type(person)._default_manager.all(), person_id, owner="self")
     portal_event_record(person=person, action="download", ip_address=client_ip(request), actor=request.user)
-    body = json.dumps(portal_export(person), ensure_ascii=False, indent=2)
+    package = access_package(subject=person, actor=request.user, lang=_lang())
+    body = json.dumps(package, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dnk-mijn-gegevens-{person.customer_number}.json"'
     response["Cache-Control"] = "no-store"

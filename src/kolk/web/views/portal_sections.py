@@ -1,0 +1,268 @@
+"""The portal's sections over the other apps: subscription, loans, reservations,
+tickets, invoices, messages and privacy requests; and the public catalogue.
+
+Role: member (kolk.web.portal.member_required) for the portal pages; the
+catalogue is public. Every view works on the logged-in member's Person; an id
+in a URL goes through owned_or_404 (404 and portal.denied for anyone else's).
+Each action is recorded as a PortalEvent with its audit entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kolk.billing.pdf import invoice_pdf
+from kolk.billing.selectors import invoices_for, open_amount_cents
+from kolk.boxoffice.models import Order
+from kolk.boxoffice.tickets import qr_svg
+from kolk.comms.selectors import messages_for_person
+from kolk.core.clock import now
+from kolk.core.errors import KolkError
+from kolk.core.roles import Role, has_role
+from kolk.library.models import Block, Branch, Reservation, Title
+from kolk.library.search import catalogue_search
+from kolk.library.selectors import blocks_standing, loans_open, subscription_current
+from kolk.library.services.loans import loan_renew
+from kolk.library.services.reservations import reservation_cancel, reservation_place
+from kolk.privacy.models import RightsRequest
+from kolk.privacy.rights import request_receive
+from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
+from kolk.web.selectors import catalogue_availability
+from kolk.web.services import portal_event_record
+
+register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
+register_section("loans", gettext_lazy("Mijn leningen"), "web:portal_loans", order=40)
+register_section("reservations", gettext_lazy("Mijn reserveringen"), "web:portal_reservations", order=45)
+register_section("tickets", gettext_lazy("Mijn kaartjes"), "web:portal_tickets", order=50)
+register_section("invoices", gettext_lazy("Mijn facturen"), "web:portal_invoices", order=60)
+register_section("messages", gettext_lazy("Mijn berichten"), "web:portal_messages", order=70)
+register_section("rights", gettext_lazy("Privacyverzoek"), "web:portal_rights", order=80)
+
+PORTAL_REQUEST_KINDS = (
+    RightsRequest.Kind.EXPLANATION,
+    RightsRequest.Kind.ACCESS,
+    RightsRequest.Kind.CORRECTION,
+    RightsRequest.Kind.ERASURE,
+    RightsRequest.Kind.OBJECTION,
+    RightsRequest.Kind.RESTRICTION,
+    RightsRequest.Kind.COMPLAINT,
+)
+
+
+def _lang() -> str:
+    return (get_language() or "nl")[:2]
+
+
+def _event(request: HttpRequest, person: Any, action: str, **details: Any) -> None:
+    portal_event_record(
+        person=person, action=action, ip_address=client_ip(request), actor=request.user, details=details or None
+    )
+
+
+def _euros(cents: int) -> str:
+    return f"€ {cents // 100},{cents % 100:02d}"
+
+
+@member_required
+def subscription(request: HttpRequest, person: Any) -> HttpResponse:
+    """My subscription and any blocks on borrowing, with their reason."""
+    current = subscription_current(person)
+    blocks = [Block.Reason(reason).label for reason in blocks_standing(person)]
+    context = {"person": person, "subscription": current, "blocks": blocks}
+    return render(request, "web/portal/subscription.html", context)
+
+
+@member_required
+def loans(request: HttpRequest, person: Any) -> HttpResponse:
+    """My open loans with their due date; each can be renewed here."""
+    rows = list(loans_open(person).order_by("due_on", "pk"))
+    return render(request, "web/portal/loans.html", {"person": person, "loans": rows})
+
+
+@require_POST
+@member_required
+def loan_renew_view(request: HttpRequest, person: Any, loan_id: int) -> HttpResponse:
+    loan = owned_or_404(request, person, loans_open(person), loan_id)
+    try:
+        renewed = loan_renew(loan=loan, actor=request.user)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        _event(request, person, "loan_renewed", loan=loan.pk)
+        messages.success(request, _("Verlengd tot %(date)s.") % {"date": renewed.due_on.strftime("%d-%m-%Y")})
+    return redirect("web:portal_loans")
+
+
+def _reservations(person: Any) -> Any:
+    return Reservation.objects.filter(person=person).select_related("title", "pickup_branch")
+
+
+@member_required
+def reservations(request: HttpRequest, person: Any) -> HttpResponse:
+    """My reservations; a waiting or ready one can be cancelled."""
+    rows = list(_reservations(person).order_by("-placed_at", "-pk")[:50])
+    open_states = (Reservation.Status.WAITING, Reservation.Status.READY)
+    context = {"person": person, "reservations": rows, "open_states": open_states}
+    return render(request, "web/portal/reservations.html", context)
+
+
+@require_POST
+@member_required
+def reservation_place_view(request: HttpRequest, person: Any) -> HttpResponse:
+    """Reserve a title from the catalogue, for pickup at the chosen branch."""
+    title = get_object_or_404(Title, pk=request.POST.get("title") or 0)
+    branch = get_object_or_404(Branch, pk=request.POST.get("branch") or 0)
+    try:
+        made = reservation_place(title=title, person=person, pickup_branch=branch, actor=request.user)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        _event(request, person, "reservation_placed", reservation=made.pk)
+        messages.success(request, _("Gereserveerd: %(title)s.") % {"title": title.title})
+    return redirect("web:portal_reservations")
+
+
+@require_POST
+@member_required
+def reservation_cancel_view(request: HttpRequest, person: Any, reservation_id: int) -> HttpResponse:
+    reservation = owned_or_404(request, person, _reservations(person), reservation_id)
+    try:
+        reservation_cancel(reservation=reservation, actor=request.user)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        _event(request, person, "reservation_cancelled", reservation=reservation.pk)
+        messages.success(request, _("Je reservering is geannuleerd."))
+    return redirect("web:portal_reservations")
+
+
+def _orders(person: Any) -> Any:
+    return (
+        Order.objects.filter(person=person, status=Order.Status.PAID)
+        .select_related("show__hall__venue", "show__film", "show__production")
+        .prefetch_related("tickets__seat", "tickets__price")
+    )
+
+
+def _order_row(order: Order, at: Any) -> dict[str, Any]:
+    """An order with its tickets in seat order; an upcoming show's tickets carry their QR code."""
+    upcoming = order.show.starts_at >= at
+    ordered = sorted(order.tickets.all(), key=lambda t: (t.seat.row, t.seat.number, t.pk) if t.seat else (0, 0, t.pk))
+    return {
+        "order": order,
+        "upcoming": upcoming,
+        "tickets": [{"ticket": t, "qr": qr_svg(t.code, scale=3) if upcoming else ""} for t in ordered],
+    }
+
+
+@member_required
+def tickets(request: HttpRequest, person: Any) -> HttpResponse:
+    """My paid orders and their tickets; an upcoming ticket shows its QR code."""
+    at = now()
+    rows = [_order_row(order, at) for order in _orders(person).order_by("-show__starts_at", "-pk")[:50]]
+    return render(request, "web/portal/tickets.html", {"person": person, "orders": rows})
+
+
+@member_required
+def order_detail(request: HttpRequest, person: Any, order_id: int) -> HttpResponse:
+    """One of my orders (by id: someone else's is 404 and logged)."""
+    order = owned_or_404(request, person, _orders(person), order_id)
+    context = {"person": person, "orders": [_order_row(order, now())]}
+    return render(request, "web/portal/tickets.html", context)
+
+
+@member_required
+def invoices(request: HttpRequest, person: Any) -> HttpResponse:
+    """My invoices with what is still open on each."""
+    rows = [
+        {
+            "invoice": inv,
+            "open": _euros(max(inv.total_cents - getattr(inv, "paid_cents", 0), 0))
+            if inv.status == inv.Status.OPEN
+            else "",
+            "total": _euros(inv.total_cents),
+        }
+        for inv in invoices_for(person)[:100]
+    ]
+    context = {"person": person, "invoices": rows, "open_total": _euros(open_amount_cents(person))}
+    return render(request, "web/portal/invoices.html", context)
+
+
+@member_required
+def invoice_download(request: HttpRequest, person: Any, invoice_id: int) -> HttpResponse:
+    invoice = owned_or_404(request, person, invoices_for(person).prefetch_related("lines"), invoice_id)
+    _event(request, person, "invoice_downloaded", invoice=invoice.pk)
+    response = HttpResponse(invoice_pdf(invoice, lang=_lang()), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dnk-factuur-{invoice.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@member_required
+def messages_view(request: HttpRequest, person: Any) -> HttpResponse:
+    """The mails we sent or queued to me: subject, date and status (never a body)."""
+    rows = list(messages_for_person(person))
+    return render(request, "web/portal/messages.html", {"person": person, "mails": rows})
+
+
+class RightsRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Wat wil je vragen?"),
+        choices=[(k.value, k.label) for k in PORTAL_REQUEST_KINDS],
+        widget=forms.RadioSelect,
+    )
+
+
+@member_required
+def rights(request: HttpRequest, person: Any) -> HttpResponse:
+    """Make a privacy request (D01-D08) and follow the ones made, with status and deadline."""
+    form = RightsRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = request_receive(subject=person, kind=form.cleaned_data["kind"], channel="portal", actor=request.user)
+        except KolkError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            _event(request, person, "rights_request", rights_request=made.pk, kind=made.kind)
+            messages.success(
+                request,
+                _("Je verzoek is ontvangen. We antwoorden uiterlijk op %(date)s.")
+                % {"date": made.due_on.strftime("%d-%m-%Y")},
+            )
+            return redirect("web:portal_rights")
+    made_requests = list(RightsRequest.objects.filter(subject_id=person.pk).order_by("-received_at", "-pk")[:50])
+    status = 400 if request.method == "POST" else 200
+    context = {"person": person, "form": form, "requests": made_requests}
+    return render(request, "web/portal/rights.html", context, status=status)
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Role: public. Search the library's catalogue; each result with its availability and share links."""
+    query = request.GET.get("q", "").strip()[:200]
+    titles = list(catalogue_search(query, limit=50)) if query else []
+    counts = catalogue_availability([t.pk for t in titles])
+    base = reverse("web:catalogue")
+    results = [
+        {
+            "title": t,
+            "available": counts.get(t.pk, (0, 0))[0],
+            "copies": counts.get(t.pk, (0, 0))[1],
+            "share_url": f"{base}?{urlencode({'q': t.isbn or t.title})}",
+        }
+        for t in titles
+    ]
+    user = request.user
+    can_reserve = bool(results) and getattr(user, "person", None) is not None and has_role(user, Role.MEMBER)
+    branches = list(Branch.objects.order_by("name")) if can_reserve else []
+    context = {"query": query, "results": results, "branches": branches}
+    return render(request, "web/catalogue.html", context)
