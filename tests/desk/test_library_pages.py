@@ -61,6 +61,24 @@ def test_register_a_family_in_one_form(desk, staff):
     assert (subscription.person, subscription.fee_cents, subscription.id_seen_by) == (anna, 8900, staff)
 
 
+def test_a_new_member_gets_the_newsletter_unless_they_say_no_then(desk):
+    from kolk.comms.models import NewsletterSubscription
+    from kolk.privacy.ledger import is_objecting
+
+    SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True)
+    desk.post(reverse("desk:library_register"), FAMILY)
+    anna = Person.objects.get(given_name="Anna")
+    subscription = NewsletterSubscription.objects.get(person=anna)
+    assert (subscription.source, subscription.offered_opt_out) == ("member_registration", True)
+    desk.post(
+        reverse("desk:library_register"),
+        {**FAMILY, "surname": "Smit", "adult1_email": "a.smit@example.nl", "no_newsletter": "on"},
+    )
+    smit = Person.objects.get(surname="Smit", given_name="Anna")
+    assert not NewsletterSubscription.objects.filter(person=smit).exists()
+    assert is_objecting(smit, "newsletter")
+
+
 def test_registering_without_seeing_an_id_writes_nothing(desk):
     SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True)
     response = desk.post(reverse("desk:library_register"), {**FAMILY, "id_seen": ""})

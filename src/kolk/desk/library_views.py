@@ -74,6 +74,11 @@ class RegisterForm(forms.Form):
         to_field_name="code",
     )
     id_seen = forms.BooleanField(label=gettext_lazy("Identiteitsbewijs gezien"), required=False)
+    no_newsletter = forms.BooleanField(
+        label=gettext_lazy("Geen nieuwsbrief"),
+        help_text=gettext_lazy("Nieuwe leden krijgen de nieuwsbrief op hun e-mailadres. Vraag of dat goed is."),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,6 +133,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 },
                 type=d["type"],
                 id_seen=d["id_seen"],
+                newsletter=not d["no_newsletter"],
                 actor=request.user,
             )
         except ValidationError as exc:

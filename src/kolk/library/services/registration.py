@@ -14,10 +14,12 @@ from typing import Any
 
 from django.db import transaction
 
+from kolk.comms.newsletter import newsletter_subscribe
 from kolk.library.models import SubscriptionType
 from kolk.library.services.members import subscription_start
 from kolk.people.models import FamilyRelation, Person
 from kolk.people.services import family_relation_add, household_create, person_create
+from kolk.privacy.ledger import objection_record
 
 
 @dataclass
@@ -38,8 +40,14 @@ def members_register(
     id_seen: bool,
     actor: Any,
     surname_prefix: str = "",
+    newsletter: bool = True,
 ) -> list[Person]:
-    """Create the people, their family relations and subscription(s); returns adults first."""
+    """Create the people, their family relations and subscription(s); returns adults first.
+
+    The adults' email addresses go on the newsletter list, as the statement says
+    (N01); the desk offers the opt-out at that moment, and saying no
+    (`newsletter=False`) is recorded as an objection.
+    """
     if not adults:
         raise ValueError("at least one adult")
     people: list[Person] = []
@@ -68,4 +76,11 @@ def members_register(
     holders = [grown[0]] if type.is_family else people
     for person in holders:
         subscription_start(person=person, type=type, id_seen=id_seen, actor=actor)
+    for person, new in zip(grown, adults, strict=True):
+        if not new.email:
+            continue
+        if newsletter:
+            newsletter_subscribe(person=person, source="member_registration", offered_opt_out=True, actor=actor)
+        else:
+            objection_record(subject=person, purpose="newsletter", objects=True, method="desk", actor=actor)
     return people
