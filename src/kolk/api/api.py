@@ -1,5 +1,8 @@
 """The API object; each domain's router is added here."""
 
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from kolk.api.billing import router as billing_router
@@ -19,3 +22,9 @@ api.add_router("/billing/", billing_router)
 api.add_router("/comms/", comms_router)
 api.add_router("/library/", library_router)
 api.add_router("/boxoffice/", boxoffice_router)
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A body that claims to be multipart but is not (no boundary, cut short) is the client's error."""
+    return api.create_response(request, {"detail": _("De inhoud van het verzoek is onleesbaar.")}, status=400)
