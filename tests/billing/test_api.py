@@ -112,3 +112,11 @@ def test_openapi_lists_the_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/billing/people/{person_id}/invoices" in paths
     assert "/api/v1/billing/invoices/{invoice_id}/pdf" in paths
+
+
+@pytest.mark.parametrize(
+    "path", ["/people/abc/invoices", "/invoices/1.5", "/invoices/-1/pdf", "/invoices/99999999999999999999"]
+)
+def test_garbage_ids_are_refused_cleanly(client, staff, path):
+    client.force_login(staff)
+    assert client.get(f"{API}{path}").status_code in {404, 422}

@@ -144,3 +144,19 @@ def test_person_without_invoices_is_untouched():
     assert len(result.unmatched) == 5
     assert result.returned == []  # a debit that names no collected invoice is just skipped
     assert result.skipped == 3
+
+
+def test_two_payments_in_one_file_settle_once_and_overpayment_is_recorded(invoices):
+    _a1, _a2, c1 = invoices
+    data = statement().replace(b"<AcctSvcrRef>20261201INGB0000003</AcctSvcrRef>", b"<AcctSvcrRef>GIFT</AcctSvcrRef>")
+    data = data.replace(b"Gift voor de leesclub", f"nogmaals factuur {c1.number}".encode())
+    result = camt_import(data=data, actor=None)
+    assert result.recorded == 4
+    assert result.settled.count(c1.number) == 1
+    assert sum(Payment.objects.filter(invoice=c1).values_list("amount_cents", flat=True)) == 7500
+
+
+def test_reimport_takes_a_few_queries(invoices, django_assert_max_num_queries):
+    camt_import(data=statement(), actor=None)
+    with django_assert_max_num_queries(6):  # invoices, payments, audit, savepoints
+        assert camt_import(data=statement(), actor=None).already == 3

@@ -60,8 +60,10 @@ def test_html_is_dutch_with_vat_breakdown_and_address(invoice):
 
 
 def test_mandate_and_paid_texts(invoice):
-    make_mandate(invoice.person)
-    assert "automatisch afgeschreven van rekening NL91 ABNA **** **43 00" in invoice_html(invoice)
+    mandate = make_mandate(invoice.person)
+    html = invoice_html(invoice)
+    assert "automatisch afgeschreven van rekening NL91 ABNA **** **43 00" in html
+    assert f"Incassant-ID NL95ZZZ012345670000, machtigingskenmerk {mandate.reference}." in html
     payment_record(invoice=invoice, amount_cents=5021, method="card", reference="PIN-1", actor=None)
     invoice.refresh_from_db()
     html = invoice_html(invoice)

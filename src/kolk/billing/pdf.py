@@ -54,6 +54,7 @@ def invoice_html(invoice: Invoice, *, lang: str = "nl") -> str:
         "paid": euros(totals.paid_cents) if totals.paid_cents else "",
         "open": euros(totals.open_cents),
         "mandate_iban": mandate.bank_account.masked_iban if mandate else "",
+        "mandate_reference": mandate.reference if mandate else "",
         "creditor_iban": IBAN(settings.KOLK_SEPA_CREDITOR_IBAN).formatted,
         "creditor_id": settings.KOLK_SEPA_CREDITOR_ID,
         "lang": lang,

@@ -41,25 +41,20 @@ class CamtResult:
     skipped: int = 0  # other debits and entries not yet booked
 
 
-def _invoice_for(tx: Transaction) -> Invoice | None:
-    """By end-to-end id (our direct debits carry the invoice number), else a number in the text."""
-    candidates = []
-    if INVOICE_NUMBER.fullmatch(tx.end_to_end_id):
-        candidates.append(tx.end_to_end_id)
-    candidates += INVOICE_NUMBER.findall(tx.remittance)
-    for number in dict.fromkeys(candidates):
-        invoice = Invoice.objects.filter(number=number).first()
-        if invoice is not None:
-            return invoice
-    return None
+BULK = 1000
 
 
-def _is_returned_debit(tx: Transaction) -> bool:
-    """A debit carrying the end-to-end id of one of our collected invoices."""
-    return (
-        INVOICE_NUMBER.fullmatch(tx.end_to_end_id) is not None
-        and Invoice.objects.filter(number=tx.end_to_end_id, collection_item__isnull=False).exists()
-    )
+def _candidates(tx: Transaction) -> list[str]:
+    """Invoice numbers a transaction may be for: its end-to-end id first, then numbers in its text."""
+    numbers = [tx.end_to_end_id] if INVOICE_NUMBER.fullmatch(tx.end_to_end_id) else []
+    return list(dict.fromkeys([*numbers, *INVOICE_NUMBER.findall(tx.remittance)]))
+
+
+def _in_bulk(values: list[str], fetch: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for start in range(0, len(values), BULK):
+        found.update(fetch(values[start : start + BULK]))
+    return found
 
 
 @transaction.atomic
@@ -67,9 +62,22 @@ def camt_import(*, data: bytes, actor: Any) -> CamtResult:
     """Record the payments in a bank statement; importing the same file again changes nothing.
 
     One transaction: a run stopped halfway records nothing, the next one all.
+    Invoices and already recorded payments are looked up in bulk, so a
+    re-import costs a few queries whatever the size of the file.
     """
     result = CamtResult()
-    for tx in parse(data):
+    txs = parse(data)
+    numbers = sorted({n for tx in txs for n in _candidates(tx)})
+    invoices: dict[str, Invoice] = _in_bulk(
+        numbers,
+        lambda chunk: {i.number: i for i in Invoice.objects.filter(number__in=chunk).select_related("collection_item")},
+    )
+    known: dict[str, Payment] = _in_bulk(
+        sorted({tx.reference for tx in txs}),
+        lambda chunk: {p.reference: p for p in Payment.objects.filter(reference__in=chunk)},
+    )
+    settled: set[str] = set()
+    for tx in txs:
         result.transactions += 1
 
         def unmatched(reason: str, tx: Transaction = tx) -> Unmatched:
@@ -81,22 +89,28 @@ def camt_import(*, data: bytes, actor: Any) -> CamtResult:
                 reason=reason,
             )
 
-        if tx.booked and not tx.credit and _is_returned_debit(tx):
-            # Reversing a payment needs a person to look (and perhaps a new invoice): report it.
+        by_id = invoices.get(tx.end_to_end_id)
+        if tx.booked and not tx.credit and by_id is not None and hasattr(by_id, "collection_item"):
+            # A collected invoice's debit coming back (R-transaction). Reversing a
+            # payment needs a person to look, and perhaps a new invoice: report it.
             result.returned.append(unmatched(_("teruggeboekte incasso")))
             continue
         if not tx.credit or not tx.booked:
             result.skipped += 1
             continue
-
         if tx.currency != "EUR" or tx.amount_cents <= 0:
             result.unmatched.append(unmatched(_("geen bedrag in euro")))
             continue
-        invoice = _invoice_for(tx)
+        invoice = next((invoices[n] for n in _candidates(tx) if n in invoices), None)
         if invoice is None:
             result.unmatched.append(unmatched(_("geen factuur gevonden")))
             continue
+        earlier = known.get(tx.reference)
+        if earlier is not None and earlier.invoice_id == invoice.pk and earlier.amount_cents == tx.amount_cents:
+            result.already += 1
+            continue
         collected = tx.end_to_end_id == invoice.number and hasattr(invoice, "collection_item")
+        was_open = invoice.status == Invoice.Status.OPEN and invoice.number not in settled
         try:
             with transaction.atomic():
                 payment, new = record_payment(
@@ -112,9 +126,9 @@ def camt_import(*, data: bytes, actor: Any) -> CamtResult:
             continue
         if new:
             result.recorded += 1
-            payment.invoice.refresh_from_db(fields=["status"])
-            if payment.invoice.status == Invoice.Status.PAID:
+            if was_open and payment.invoice.status == Invoice.Status.PAID:
                 result.settled.append(invoice.number)
+                settled.add(invoice.number)
         else:
             result.already += 1
     audit_log(
