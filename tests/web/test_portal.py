@@ -395,6 +395,13 @@ def test_the_ip_address_behind_a_proxy(client, lid, settings):
         headers={"X-Real-IP": "not-an-address"},
     )
     assert PortalEvent.objects.get(action="objection_withdrawn").ip_address is None
+    settings.KOLK_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    client.post(
+        reverse("web:portal_choice_change"),
+        {"kind": "objection", "purpose": "direct_marketing", "value": "1"},
+        headers={"X-Forwarded-For": "10.6.6.6, 198.51.100.8"},  # the client wrote the first
+    )
+    assert PortalEvent.objects.order_by("-id").first().ip_address == "198.51.100.8"
 
 
 def test_my_activity_shows_what_was_recorded(client, lid):

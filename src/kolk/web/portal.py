@@ -56,10 +56,12 @@ def client_ip(request: HttpRequest) -> str | None:
     """The address the request came from (A03); also axes' AXES_CLIENT_IP_CALLABLE.
 
     Behind a reverse proxy, KOLK_CLIENT_IP_HEADER names the META key the proxy
-    sets (e.g. HTTP_X_REAL_IP); otherwise REMOTE_ADDR. Only a valid address is kept.
+    sets (e.g. HTTP_X_REAL_IP); otherwise REMOTE_ADDR. From a list (X-Forwarded-For)
+    the last entry is taken: the one our proxy added, not one the client wrote.
+    Only a valid address is kept.
     """
     header = getattr(settings, "KOLK_CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
-    value = str(request.META.get(header, "")).split(",")[0].strip()
+    value = str(request.META.get(header, "")).split(",")[-1].strip()
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
