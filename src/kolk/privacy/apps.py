@@ -28,4 +28,9 @@ class PrivacyConfig(AppConfig):
             lambda: open_request_subjects().values("subject_id"),
             Text(nl="een open verzoek van de persoon zelf", en="an open request of the person"),
         )
+        from kolk.privacy.retention import register_erasure_hook
+        from kolk.privacy.tasks import clear_expired_sessions, erase_admin_log_lines
+
+        register_erasure_hook("admin_log", erase_admin_log_lines)
+        periodic("privacy.clear_sessions", clear_expired_sessions, every=dt.timedelta(days=1))
         periodic("privacy.retention", run_retention, every=dt.timedelta(days=1), offset=dt.timedelta(hours=2))

@@ -67,6 +67,7 @@ _events: dict[str, QuerySource] = {}
 _retained: list[RetainedData] = []
 _keeps: dict[str, QuerySource] = {}
 _holds: dict[str, Hold] = {}
+_erasure_hooks: dict[str, Callable[[list[int]], object]] = {}
 
 
 def register_event(event: str, dates: QuerySource) -> None:
@@ -267,9 +268,32 @@ def _erase_queued(batch_size: int, progress: Callable[[str, int], None] | None) 
 
 
 def _erase(Subject: type[models.Model], pks: list[int]) -> None:
+    subjects_erase(pks, reason="retention")
+
+
+def register_erasure_hook(name: str, hook: Callable[[list[int]], object]) -> None:
+    """Clean up, after subjects are erased, what no foreign key leads to (a log line, an empty household)."""
+    _erasure_hooks[name] = hook
+
+
+def subjects_erase(pks: list[int], *, reason: str) -> None:
+    """Erase subjects, in one transaction: the one way a person leaves kolk.
+
+    First their rows that a rule anonymises (rather than deletes) are anonymised
+    now, so no copy of their data outlives them (a buyer's name on an order);
+    then the subjects are deleted (foreign keys cascade or let go); then the
+    erasure hooks clean what no key leads to; and the erasure is logged.
+    """
+    Subject = subject_model()
     with transaction.atomic():
+        for item in _retained:
+            pmap = map_for(item.model)
+            if item.action == "anonymise" and pmap is not None and pmap.subject is not None:
+                item.model._default_manager.filter(**{pmap.subject_lookup("pk") + "__in": pks}).update(**item.anonymise)
         Subject._default_manager.filter(pk__in=pks).delete()
-        erasure_record(pks, reason="retention")
+        for hook in _erasure_hooks.values():
+            hook(pks)
+        erasure_record(pks, reason=reason)
 
 
 def retention_run(

@@ -208,7 +208,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
 @transaction.atomic
 def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
     """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
-    from kolk.privacy.retention import erasure_record
+    from kolk.privacy.retention import subjects_erase
 
     if request.kind != RightsRequest.Kind.ERASURE:
         raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")
@@ -228,14 +228,13 @@ def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
         outcome=_("verwijderd; bewaard: %(kept)s") % {"kept": ", ".join(k["what"] for k in plan["kept"]) or "-"},
         actor=actor,
     )
-    erasure_record([subject_pk], reason="request")
     audit_log(
         actor=actor,
         action="rights.erased",
-        subject_ref="",
+        subject=subject,
         details={"request": request.pk, "sources": len(plan["erase_now"])},
     )
-    type(subject)._default_manager.filter(pk=subject_pk).delete()
+    subjects_erase([subject_pk], reason="request")
     return plan
 
 
