@@ -36,6 +36,24 @@ PROVINCE = 150_000  # members in Drenthe: `--scale province`
 SQLITE_BATCH = 5000
 
 Phase = Callable[["ScaleContext"], int]
+PhaseHook = Callable[["ScaleContext", str, int], None]
+_phase_hooks: list[PhaseHook] = []
+
+
+def on_phase_done(hook: PhaseHook) -> PhaseHook:
+    """Call `hook(ctx, key, rows)` inside each phase's transaction, after its rows.
+
+    The privacy core uses it to write the one audit entry per phase (the core
+    below it cannot call the audit log itself).
+    """
+    if hook not in _phase_hooks:
+        _phase_hooks.append(hook)
+    return hook
+
+
+def phase_done(ctx: ScaleContext, key: str, rows: int) -> None:
+    for hook in _phase_hooks:
+        hook(ctx, key, rows)
 
 
 @dataclass
@@ -87,13 +105,13 @@ class ScaleContext:
         inserts go on from there.
         """
         meta = model._meta
-        model_fields = [meta.get_field(name) for name in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)  # type: ignore[union-attr]
+        model_fields: list[Any] = [meta.get_field(name) for name in fields]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
         table = connection.ops.quote_name(meta.db_table)
         written = 0
         with self.bar(total, meta.label) as bar, connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                         written += 1
@@ -108,7 +126,7 @@ class ScaleContext:
                     cursor.executemany(sql, [[p(v) for p, v in zip(prep, row, strict=True)] for row in batch])
                     written += len(batch)
                     bar.update(len(batch))
-            if connection.vendor == "postgresql" and written and meta.pk.column == "id":  # type: ignore[union-attr]
+            if connection.vendor == "postgresql" and written and meta.pk is not None and meta.pk.column == "id":
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",  # noqa: S608
                     [meta.db_table],

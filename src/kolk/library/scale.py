@@ -557,7 +557,7 @@ def seed_reservations(ctx: ScaleContext) -> int:
     if not recent:
         return 0
     taken: set[tuple[int, int]] = set()
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for n in range(ctx.count(6000, 5)):
         t, i = lp.title_of[min(int(lp.copies * rnd.random() ** 2.5), lp.copies - 1)], rnd.choice(recent)
         status = "waiting" if rnd.random() < 0.4 else rnd.choice(["fulfilled", "fulfilled", "cancelled", "expired"])

@@ -17,8 +17,7 @@ from django.utils.module_loading import module_has_submodule
 from kolk.core.clock import now, today
 from kolk.core.demo import DemoContext
 from kolk.core.models import ScaleRun, SeedRun
-from kolk.core.scale import PROVINCE, ScaleContext, phase_keys, scale_modules
-from kolk.privacy.audit import audit_log
+from kolk.core.scale import PROVINCE, ScaleContext, phase_done, phase_keys, scale_modules
 
 
 def demo_modules() -> list[Any]:
@@ -137,11 +136,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     rows = phase(ctx)
                     seconds = time.monotonic() - started
-                    audit_log(
-                        actor=None,
-                        action="seed.scale",
-                        details={"phase": key, "rows": rows, "members": ctx.members, "seed": ctx.seed},
-                    )
+                    phase_done(ctx, key, rows)
                     ScaleRun.objects.create(key=key, finished_at=now(), rows=rows, seconds=seconds)
                 rate = rows / seconds if seconds else 0
                 self.stdout.write(f"  {key:<28} {rows:>11,} rows {seconds:8.1f} s {rate:>11,.0f} rows/s")
