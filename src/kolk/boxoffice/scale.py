@@ -113,10 +113,12 @@ def plan(ctx: ScaleContext) -> None:
     weights = [4 if h.kind == "film" else 1 for h in halls]
     taken: set[tuple[int, int, int]] = set()
     demand = []
-    for _ in range(ctx.count(SHOWS, 20)):
+    shows = ctx.count(SHOWS, 20)
+    for k in range(shows):
         for _try in range(20):
             h = rnd.choices(range(len(halls)), weights)[0]
-            day = rnd.randint(-PAST_DAYS, AHEAD_DAYS)
+            # Some in the month before two years ago: their orders are due under the rule 'tickets'.
+            day = rnd.randint(-PAST_DAYS, -731) if k < max(2, shows // 25) else rnd.randint(-PAST_DAYS, AHEAD_DAYS)
             slots = FILM_SLOTS if halls[h].kind == "film" else THEATRE_SLOTS
             slot = rnd.choice(slots)
             if (h, day, slot) not in taken:
