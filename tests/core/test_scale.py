@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from kolk.billing.crypto import lookup_hash
+from kolk.billing.models import BankAccount
 from kolk.boxoffice.models import Order, ShowSeat, ShowStats, Ticket
 from kolk.comms.models import NewsletterSubscription, OutboxMessage
 from kolk.core import scale
@@ -109,6 +111,10 @@ def test_scale_data_is_consistent_and_known_to_the_privacy_core():
     # Sold seats and the counts per show agree with the tickets.
     assert ShowSeat.objects.filter(status="sold").count() == Ticket.objects.filter(seat__isnull=False).count()
     assert sum(ShowStats.objects.values_list("sold", flat=True)) == Ticket.objects.count()
+    # IBANs go through the field encryption and decrypt.
+    account = BankAccount.objects.order_by("pk").first()
+    assert account.iban.startswith("NL")
+    assert account.iban_hash == lookup_hash(account.iban)
     # Objectors, guardians' consents, one audit entry per phase.
     people = Person.objects.count()
     objecting = Person.objects.filter(pk__in=objector_ids("newsletter", "email")).count()
