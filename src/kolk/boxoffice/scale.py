@@ -9,11 +9,14 @@ phase can write `free_taken` before the sales phase writes the tickets.
 
 from __future__ import annotations
 
+import array
 import base64
 import bisect
 import datetime as dt
 import itertools
 import math
+import pickle
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -345,9 +348,24 @@ def _best_seats(ctx: ScaleContext) -> dict[int, list[tuple[int, int]]]:
 
 def seed_sales(ctx: ScaleContext) -> int:
     """Orders with their tickets, the seats they hold and the counts per show and price."""
+    with tempfile.TemporaryFile() as spool:
+        return _write_sales(ctx, spool)
+
+
+def _write_sales(ctx: ScaleContext, spool: Any) -> int:
     bp = _bp(ctx)
     first_show = ctx.first_id(Show)
     sold = sum(s.tickets for s in bp.shows)
+    # One pass over the sales: orders go to the database, each show's tickets to a
+    # spool file (a COPY at a time per connection), the sold seats' orders to arrays.
+    holders: list[array.array[int]] = []
+
+    def orders_spooling_the_rest() -> Any:
+        for _k, orders, tickets, held in _sales(ctx):
+            pickle.dump(tickets, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            holders.append(array.array("q", held.values()))
+            yield from orders
+
     rows = ctx.copy_rows(
         Order,
         [
@@ -366,14 +384,15 @@ def seed_sales(ctx: ScaleContext) -> int:
             "payment_ref",
             "anonymised",
         ],
-        (order for _k, orders, _t, _h in _sales(ctx) for order in orders),
+        orders_spooling_the_rest(),
     )
     stats: Counter[tuple[int, str]] = Counter()
     revenue: Counter[tuple[int, str]] = Counter()
 
     def tickets() -> Any:
-        for k, _o, show_tickets, _h in _sales(ctx):
-            for *ticket, kind in show_tickets:
+        spool.seek(0)
+        for k in range(len(bp.shows)):
+            for *ticket, kind in pickle.load(spool):  # noqa: S301 - our own file, written just now
                 stats[(k, kind)] += 1
                 revenue[(k, kind)] += ticket[5]
                 yield ticket
@@ -388,12 +407,12 @@ def seed_sales(ctx: ScaleContext) -> int:
 
     def show_seats() -> Any:
         pk = ctx.first_id(ShowSeat)
-        for k, _o, _t, held in _sales(ctx):
-            hall = bp.shows[k].hall
-            if hall not in best:
+        for k, show in enumerate(bp.shows):
+            if show.hall not in best:
                 continue
-            for rank, seat in best[hall]:
-                order = held.get(seat)
+            held = holders[k]  # the orders of the best seats, in the order they were sold
+            for n, (rank, seat) in enumerate(best[show.hall]):
+                order = held[n] if n < len(held) else None
                 yield pk, first_show + k, seat, rank, "sold" if order else "available", order
                 pk += 1
 
