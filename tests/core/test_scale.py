@@ -182,6 +182,10 @@ def test_a_killed_process_is_finished_by_the_next_run():
     settings = connection.settings_dict
     url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
     env = {**os.environ, "DATABASE_URL": url}
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'library_%' ORDER BY 1"
+    with connection.cursor() as cursor:
+        cursor.execute(indexes)
+        before = cursor.fetchall()
     command = [sys.executable, "-m", "kolk.cli", "seed", "--scale", "600", "--seed", "7", "--no-progress"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -194,6 +198,11 @@ def test_a_killed_process_is_finished_by_the_next_run():
     assert "comms.contact" not in set(ScaleRun.objects.values_list("key", flat=True))
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
     resumed = checksums()
+    with connection.cursor() as cursor:
+        cursor.execute(indexes)
+        assert cursor.fetchall() == before  # the indexes dropped for the loans are back
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")
+        assert cursor.fetchone() == (0,)  # and every foreign key is checked
     call_command("flush", interactive=False)
     seed_scale(members="600")
     assert checksums() == resumed

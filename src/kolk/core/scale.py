@@ -32,8 +32,12 @@ from django.db import connection, models
 from django.utils.module_loading import module_has_submodule
 from tqdm import tqdm
 
+from kolk.core.clock import now
+from kolk.core.models import ScaleRun
+
 PROVINCE = 150_000  # members in Drenthe: `--scale province`
 SQLITE_BATCH = 5000
+DROPPED_INDEXES = "dropped-indexes"
 
 Phase = Callable[["ScaleContext"], int]
 PhaseHook = Callable[["ScaleContext", str, int], None]
@@ -89,6 +93,31 @@ class ScaleContext:
 
     def bar(self, total: int | None, desc: str) -> tqdm[Any]:
         return tqdm(total=total, desc=desc, unit="rows", unit_scale=True, disable=not self.progress, leave=False)
+
+    def drop_indexes(self, model: type[models.Model]) -> None:
+        """Drop the plain indexes of `model`'s table until `finish_database()` builds them again.
+
+        For the tables that grow by millions (loans): keeping an index on a random
+        key (the copy) current costs more than building it once, sorted, at the end.
+        Unique, partial and primary-key indexes stay: constraints and hot paths need
+        them. The definitions are kept in a `ScaleRun` row in the same transaction,
+        so a kill at any point leaves either the index or its definition.
+        """
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary AND x.indpred IS NULL",
+                [model._meta.db_table],
+            )
+            found = cursor.fetchall()
+            for name, _definition in found:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        if found:
+            record, _created = ScaleRun.objects.get_or_create(key=DROPPED_INDEXES, defaults={"finished_at": now()})
+            record.params = {**record.params, **dict(found)}
+            record.save(update_fields=["params"])
 
     def copy_rows(
         self,
@@ -155,9 +184,16 @@ class ScaleContext:
 
 
 def finish_database() -> None:
-    """Check the foreign keys the phases added NOT VALID (one join each), then ANALYZE."""
+    """Build the indexes dropped for speed, check the foreign keys the phases added NOT VALID
+    (one join each), then ANALYZE."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            dropped = ScaleRun.objects.filter(key=DROPPED_INDEXES).first()
+            if dropped is not None:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                for definition in dropped.params.values():
+                    cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+                dropped.delete()
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
             )

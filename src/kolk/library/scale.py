@@ -545,6 +545,7 @@ def _loans_of_year(ctx: ScaleContext, year: int) -> Any:
                     )
                     pk += 1
 
+        ctx.drop_indexes(Loan)
         rows = ctx.copy_rows(Loan, LOAN_FIELDS, loans(), total=total)
         first_count = ctx.first_id(LoanCount)
         rows += ctx.copy_rows(

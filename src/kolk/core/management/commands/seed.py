@@ -147,7 +147,7 @@ class Command(BaseCommand):
             seconds = time.monotonic() - started
             ScaleRun.objects.create(key="finish", finished_at=now(), seconds=seconds)
             self.stdout.write(f"  {'finish (check keys, analyze)':<28} {'':>16} {seconds:8.1f} s")
-        runs = ScaleRun.objects.exclude(key__in=["plan"])
+        runs = ScaleRun.objects.exclude(key="plan")
         rows = sum(r.rows for r in runs)
         seconds = sum(r.seconds for r in runs)
         self.stdout.write(
