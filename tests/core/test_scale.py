@@ -32,7 +32,7 @@ from kolk.privacy.models import AuditEntry, PrivacyChoice
 from kolk.privacy.retention import retention_run
 from tests.factories import PersonFactory
 
-MEMBERS = "200"
+MEMBERS = "120"
 KEY_TABLES = {
     Person: ["id", "given_name", "surname", "postcode", "date_of_birth", "pass_number", "customer_number", "household"],
     FamilyRelation: ["id", "person", "relative", "kind"],
@@ -171,8 +171,8 @@ def test_scale_refuses_a_database_with_other_data():
     with pytest.raises(CommandError, match="already holds data"):
         seed_scale()
     seed_scale(force=True)
-    assert Person.objects.count() > 200
-    with pytest.raises(CommandError, match="--scale 200 --seed 7"):
+    assert Person.objects.count() > 120
+    with pytest.raises(CommandError, match="--scale 120 --seed 7"):
         seed_scale(members="300")
 
 

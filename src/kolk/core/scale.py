@@ -203,7 +203,12 @@ def finish_database() -> None:
 
 
 def _sqlite_adapter(f: Any) -> Callable[[Any], Any]:
-    if isinstance(f, models.JSONField | models.DateTimeField | models.DateField):
+    """Values as Django stores them in SQLite (datetimes as naive UTC text), without its per-value calls."""
+    if isinstance(f, models.DateTimeField):
+        return lambda v: None if v is None else v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(f, models.DateField):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(f, models.JSONField):
         return lambda v: f.get_db_prep_save(v, connection)
     return lambda v: v
 

@@ -12,6 +12,7 @@ chosen in the plan: the catalogue marks them on loan, the last year lends them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -242,13 +243,18 @@ def seed_reference(ctx: ScaleContext) -> int:
     return made
 
 
+@functools.cache
+def _catalogue_pools(seed: int) -> tuple[list[str], list[str]]:
+    """Words for titles and names of authors, drawn from Faker once per seed."""
+    fake = Faker("nl_NL")
+    fake.seed_instance(seed)
+    return sorted({w.capitalize() for w in fake.words(nb=3000)}), sorted({fake.name() for _ in range(4000)})
+
+
 def seed_catalogue(ctx: ScaleContext) -> int:
     rnd = ctx.rng("library.catalogue")
     lp = library_plan(ctx)
-    fake = Faker("nl_NL")
-    fake.seed_instance(ctx.seed)
-    words = sorted({w.capitalize() for w in fake.words(nb=3000)})
-    authors = sorted({fake.name() for _ in range(4000)})
+    words, authors = _catalogue_pools(ctx.seed)
     first_title = ctx.first_id(Title)
     year = ctx.today.year
 

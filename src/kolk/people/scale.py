@@ -9,6 +9,7 @@ Faker names and streets); the phase writes it. Other apps read the plan through
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,10 +88,16 @@ def people_plan(ctx: ScaleContext) -> PeoplePlan:
     return plan
 
 
+@functools.cache
+def _pools(seed: int) -> _Pools:
+    """Faker is slow per call: draw pools of names and streets once per seed, then combine."""
+    return _Pools(seed)
+
+
 class _Pools:
-    def __init__(self, ctx: ScaleContext) -> None:
+    def __init__(self, seed: int) -> None:
         fake = Faker("nl_NL")
-        fake.seed_instance(ctx.seed)
+        fake.seed_instance(seed)
         self.female = sorted({fake.first_name_female() for _ in range(600)})
         self.male = sorted({fake.first_name_male() for _ in range(600)})
         self.surnames = sorted({fake.last_name() for _ in range(1500)})
@@ -113,7 +120,7 @@ def _ascii(text: str) -> str:
 def plan(ctx: ScaleContext) -> None:
     """Draw the population: households until the members are there, then the pupils."""
     rnd = ctx.rng("people.plan")
-    pools = _Pools(ctx)
+    pools = _pools(ctx.seed)
     today = ctx.today
     result = PeoplePlan(first_id=ctx.first_id(Person), first_household_id=ctx.first_id(Household))
     people = result.people
