@@ -19,11 +19,12 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from kolk.billing.crypto import lookup_hash
-from kolk.billing.models import BankAccount
+from kolk.billing.models import BankAccount, Invoice, InvoiceCounter, Payment
 from kolk.boxoffice.models import Order, ShowSeat, ShowStats, Ticket
 from kolk.comms.models import NewsletterSubscription, OutboxMessage
 from kolk.core import scale
 from kolk.core.models import ScaleRun
+from kolk.core.validators import normalize_postcode
 from kolk.library.models import Copy, Loan, LoanCount, Subscription, Title
 from kolk.people.models import FamilyRelation, Person
 from kolk.privacy.audit import seal, verify
@@ -115,6 +116,13 @@ def test_scale_data_is_consistent_and_known_to_the_privacy_core():
     account = BankAccount.objects.order_by("pk").first()
     assert account.iban.startswith("NL")
     assert account.iban_hash == lookup_hash(account.iban)
+    # Invoices are numbered per year without gaps; the counters stand at the last number.
+    for counter in InvoiceCounter.objects.all():
+        assert Invoice.objects.filter(number__startswith=f"{counter.year}-").count() == counter.last
+    assert Invoice.objects.filter(status="paid").count() == Payment.objects.count()
+    # Postcodes are valid Dutch postcodes.
+    for postcode in Person.objects.values_list("postcode", flat=True).distinct():
+        assert normalize_postcode(postcode) == postcode
     # Objectors, guardians' consents, one audit entry per phase.
     people = Person.objects.count()
     objecting = Person.objects.filter(pk__in=objector_ids("newsletter", "email")).count()

@@ -104,6 +104,7 @@ SUBJECTS = [
     "Gezondheid",
     "Tuinieren",
 ]
+CHOICES = ["basis", "basis", "compleet", "compleet-maand"]
 END_REASONS = ["moved", "moved", "not_used", "not_used", "price", "digital", "deceased", "other"]
 
 
@@ -114,6 +115,7 @@ class LibraryPlan:
     title_of: list[int]  # per copy
     subscription_of: dict[int, int] = field(default_factory=dict)  # person index -> subscription index
     holders: list[int] = field(default_factory=list)  # subscription index -> person index
+    type_of: list[str] = field(default_factory=list)  # subscription index -> type code
     windows: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)  # borrower -> lending window
     per_year: dict[int, list[int]] = field(default_factory=dict)  # borrower -> loans per phase year
     open_loans: list[tuple[int, int, int]] = field(default_factory=list)  # copy, person, days ago
@@ -175,6 +177,18 @@ def plan(ctx: ScaleContext) -> None:
             lp.holders.append(i)
             if s.role == "holder" and s.household is not None:
                 holder_of_household[s.household] = i
+    # The type of each subscription, and for billing the yearly fees that are invoiced.
+    fees = {code: (young, adult, period) for code, _n, period, young, adult, *_rest in TYPES}
+    for i in lp.holders:
+        s = people.people[i]
+        code = SCHOOL_TYPE if s.role == "pupil" else "gezin" if s.role == "holder" else rnd.choice(CHOICES)
+        lp.type_of.append(code)
+        if code in fees and fees[code][2] == "yearly" and s.left_on is None:
+            young, adult, _period = fees[code]
+            age = _age(s.born, ctx.today)
+            fee = 0 if age < 18 else young if age <= 25 else adult
+            if fee:
+                ctx.shared.setdefault("library.yearly_fees", {})[i] = (fee, s.since)
     for i, s in enumerate(people.people):
         if s.role == "family" and s.household is not None:
             lp.subscription_of[i] = lp.subscription_of[holder_of_household[s.household]]
@@ -358,11 +372,7 @@ def seed_members(ctx: ScaleContext) -> int:
                 ended = lp.school_ends[s.school or 0]
                 reason = "school_ended" if ended else ""
             else:
-                kind = (
-                    refs.types["gezin"]
-                    if s.role == "holder"
-                    else refs.types[rnd.choice(["basis", "basis", "compleet", "compleet-maand"])]
-                )
+                kind = refs.types[lp.type_of[n]]
                 started, ended = s.since, s.left_on
                 reason = rnd.choice(END_REASONS) if ended else ""
             fee = kind.fee_for_age(_age(s.born, started))
