@@ -356,6 +356,8 @@ def _write_sales(ctx: ScaleContext, spool: Any) -> int:
     bp = _bp(ctx)
     first_show = ctx.first_id(Show)
     sold = sum(s.tickets for s in bp.shows)
+    for model in (Order, Ticket, ShowSeat):  # millions of rows: their plain indexes are built at the end
+        ctx.drop_indexes(model)
     # One pass over the sales: orders go to the database, each show's tickets to a
     # spool file (a COPY at a time per connection), the sold seats' orders to arrays.
     holders: list[array.array[int]] = []

@@ -137,6 +137,7 @@ def seed_newsletter(ctx: ScaleContext) -> int:
                 )
                 pk += 1
 
+    ctx.drop_indexes(OutboxMessage)
     count += ctx.copy_rows(
         OutboxMessage,
         [
