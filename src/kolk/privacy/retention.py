@@ -413,7 +413,7 @@ def erasure_log_sync() -> int:
         for pk, at, reason in ErasureLog.objects.filter(erased_at__isnull=False)
         .order_by("subject_pk")
         .values_list("subject_pk", "erased_at", "reason")
-        if pk not in in_file
+        if pk not in in_file and at is not None
     ]
     _append(missing)
     return len(missing)
