@@ -27,6 +27,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def erasure_log_apart(settings, tmp_path):
+    """Each test its own erasure log file: never the project's var/, never another test's ids."""
+    settings.KOLK_ERASURE_LOG = str(tmp_path / "erasure-log.jsonl")
+
+
 @pytest.fixture
 def person(db):
     return PersonFactory()

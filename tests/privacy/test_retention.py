@@ -188,7 +188,7 @@ def test_replay_after_a_restore_erases_them_again(staff, settings):
     # The "restore": the person is back and the table has forgotten; the file has not.
     Person.objects.bulk_create([Person(pk=person.pk, given_name="Terug", surname="Uit Backup", customer_number="X1")])
     ErasureLog.objects.all().delete()
-    assert retention.erasure_replay(actor=staff) == 1
+    assert retention.erasure_replay(actor=staff).erased == 1
     assert not Person.objects.filter(pk=person.pk).exists()
 
 

@@ -22,13 +22,17 @@ same message). It then talks SMTP outside any transaction and marks the message
 - A message is never sent twice by two workers at once, nor resent once marked sent.
 - A failure before the server accepted the mail is retried with back-off
   (BACKOFF, at most MAX_ATTEMPTS attempts; a permanent 5xx refusal is not retried).
-- A sender killed between the server's acceptance and the `sent` mark (one
-  UPDATE) leaves the message `sending`. After LEASE the periodic job decides:
-  service and notice mail is resent (at least once: a ticket must arrive) with
-  the SAME Message-ID header, so a duplicate is byte-identical in its identity
-  and mail stores that de-duplicate on Message-ID show it once; marketing mail
-  is not resent (at most once: a missed newsletter harms nobody) and is marked
-  failed with the reason. No other path can send a message twice.
+- Right before a message is handed to the SMTP server, its `sent_at` is set
+  (while it is still `sending`): only that one message can be in doubt. A
+  sender killed while holding a batch leaves the rest `sending` without
+  `sent_at`; after LEASE they go back to the queue, as they never left.
+- A sender killed between the hand-over and the `sent` mark (one UPDATE)
+  leaves the message `sending` with `sent_at`. After LEASE the periodic job
+  decides: service and notice mail is resent (at least once: a ticket must
+  arrive) with the SAME Message-ID header, so a duplicate is byte-identical in
+  its identity and mail stores that de-duplicate on Message-ID show it once;
+  marketing mail is not resent (at most once: a missed newsletter harms nobody)
+  and is marked failed with the reason. No other path can send a message twice.
 """
 
 from __future__ import annotations
@@ -267,7 +271,7 @@ def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
         if not ids:
             return []
         OutboxMessage.objects.filter(pk__in=ids, status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
-            status=MessageStatus.SENDING, claimed_at=at, attempts=F("attempts") + 1
+            status=MessageStatus.SENDING, claimed_at=at, sent_at=None, attempts=F("attempts") + 1
         )
     return list(
         OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=at).values_list(
@@ -361,6 +365,7 @@ def _mark_failed(message: OutboxMessage, exc: BaseException) -> None:
     delay = BACKOFF[min(message.attempts, len(BACKOFF)) - 1] if message.attempts else BACKOFF[0]
     OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.FAILED,
+        sent_at=None,
         next_attempt_at=now() + delay if retry else None,
         error=f"{type(exc).__name__}: {exc}"[:500],
     )
@@ -373,8 +378,11 @@ def _deliver(message: OutboxMessage, connection: Any, *, allowed: bool) -> str:
             status=MessageStatus.CANCELLED, next_attempt_at=None, error="objection, withdrawn consent or restriction"
         )
         return MessageStatus.CANCELLED
+    email = _build(message, connection)
+    # From here on this message may reach the server: mark it, so that a kill leaves only it in doubt.
+    OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(sent_at=now())
     try:
-        _build(message, connection).send()
+        email.send()
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("outbox message %s failed: %s", message.pk, type(exc).__name__)
         connection.close()
@@ -420,13 +428,16 @@ def outbox_recover(*, at: dt.datetime | None = None) -> int:
     """Settle messages whose sender died while holding them (older than LEASE)."""
     at = at or now()
     stale = OutboxMessage.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=at - LEASE)
+    # Never handed to the server: back to the queue as if never claimed (any kind).
+    requeued = stale.filter(sent_at__isnull=True).update(status=MessageStatus.QUEUED, next_attempt_at=at)
+    stale = stale.filter(sent_at__isnull=False)
     resent = stale.exclude(kind=MessageKind.MARKETING).update(
         status=MessageStatus.FAILED, next_attempt_at=at, error="in doubt: resent with the same Message-ID"
     )
     dropped = stale.filter(kind=MessageKind.MARKETING).update(
         status=MessageStatus.FAILED, next_attempt_at=None, error="in doubt: marketing is not resent"
     )
-    return resent + dropped
+    return requeued + resent + dropped
 
 
 @dataclass

@@ -31,6 +31,12 @@ class DemoContext:
         self.faker.seed_instance(self.seed)
         self.random = random.Random(self.seed)
 
+    def reseed(self, key: str) -> None:
+        """Give a module random values of its own, so that it loads the same data whether or
+        not the modules before it ran in this process (a run killed halfway is resumed)."""
+        self.faker.seed_instance(f"{self.seed}:{key}")
+        self.random = random.Random(f"{self.seed}:{key}")
+
     def login(self, username: str, role: str, password: str = DEMO_PASSWORD) -> None:
         """Announce a demo login; `kolk seed --demo` prints them all."""
         self.logins.append((username, password, role))

@@ -6,8 +6,9 @@ import datetime as dt
 
 from kolk.core.clock import today
 from kolk.core.demo import DemoContext
+from kolk.core.models import SeedRun
 from kolk.core.roles import Role
-from kolk.people.models import FamilyRelation, Gender, User
+from kolk.people.models import FamilyRelation, Gender, Person, User
 from kolk.people.services import family_relation_add, household_create, person_create, user_create
 from kolk.privacy.ledger import consent_record, objection_record
 
@@ -39,6 +40,7 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
         ctx.login(username, role.label)
     ctx.login("lid", Role.MEMBER.label)
     if not load:
+        ctx.shared.setdefault("people", _loaded_people())
         return
     for username, role, first, last in STAFF:
         user = user_create(
@@ -114,6 +116,14 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
     consent_record(subject=member, purpose="website_access", given=True, method="web", actor=None)
     ctx.shared["people"] = [p.pk for p in people]
     assert User.objects.filter(username="balie").exists()
+
+
+def _loaded_people() -> list[int]:
+    """The demo people an earlier run loaded, for the modules after this one when a run resumes."""
+    finished = SeedRun.objects.filter(key=__name__).values_list("finished_at", flat=True).first()
+    if finished is None:
+        return []
+    return list(Person.objects.filter(created_at__lte=finished).order_by("pk").values_list("pk", flat=True))
 
 
 def _password() -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,6 +309,7 @@ def retention_run(
     on = on or today()
     report = RetentionReport(on=on, dry_run=dry_run)
     if not dry_run:
+        erasure_log_sync()
         _queue(due_subjects(on), batch_size)
     for item in _retained:
         qs = due_rows(item, on)
@@ -333,6 +335,7 @@ def retention_run(
     else:
         line.done, line.due = _erase_queued(batch_size, progress)
     if not dry_run:
+        erasure_log_sync()
         audit_log(
             actor=actor,
             action="retention.run",
@@ -349,7 +352,9 @@ def erasure_record(pks: list[int], *, reason: str) -> None:
     """Log erased subjects in the database and, after commit, in the file kept beside it.
 
     A restore from backup rolls the table back with everything else; the file,
-    kept apart from the backups, does not.
+    kept apart from the backups, does not. A process killed between the commit
+    and the append leaves the file short: `erasure_log_sync`, run at the start
+    and end of every retention run, appends what the table has and the file lacks.
     """
     at = now()
     ErasureLog.objects.bulk_create(
@@ -358,39 +363,102 @@ def erasure_record(pks: list[int], *, reason: str) -> None:
         unique_fields=["subject_pk"],
         update_fields=["erased_at"],
     )
+    transaction.on_commit(lambda: _append([(pk, at.isoformat(), reason) for pk in pks]))
 
-    def append() -> None:
-        path = Path(settings.KOLK_ERASURE_LOG)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            for pk in pks:
-                fh.write(json.dumps({"subject_pk": pk, "erased_at": at.isoformat(), "reason": reason}) + "\n")
 
-    transaction.on_commit(append)
+def _append(rows: list[tuple[int, str, str]]) -> None:
+    """Append lines to the erasure log file in one write, on disk before returning.
+
+    A line cut short by a kill is ended first, so that it spoils only itself
+    (readers skip it, and the next sync writes the entry again).
+    """
+    if not rows:
+        return
+    path = Path(settings.KOLK_ERASURE_LOG)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = "".join(
+        json.dumps({"subject_pk": pk, "erased_at": at, "reason": reason}) + "\n" for pk, at, reason in rows
+    ).encode()
+    with path.open("ab") as fh:
+        if fh.tell() > 0:
+            with path.open("rb") as tail:
+                tail.seek(-1, os.SEEK_END)
+                if tail.read(1) != b"\n":
+                    data = b"\n" + data
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def erasure_log_file() -> list[int]:
+    """The subjects the erasure log file names (a line cut short by a kill is skipped)."""
     path = Path(settings.KOLK_ERASURE_LOG)
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as fh:
-        return [int(json.loads(line)["subject_pk"]) for line in fh if line.strip()]
+    pks = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                pks.append(int(json.loads(line)["subject_pk"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return pks
 
 
-@transaction.atomic
-def erasure_replay(*, actor: Any) -> int:
+def erasure_log_sync() -> int:
+    """Append to the file every erased subject the table has and the file lacks; returns how many."""
+    in_file = set(erasure_log_file())
+    missing = [
+        (pk, at.isoformat(), reason)
+        for pk, at, reason in ErasureLog.objects.filter(erased_at__isnull=False)
+        .order_by("subject_pk")
+        .values_list("subject_pk", "erased_at", "reason")
+        if pk not in in_file and at is not None
+    ]
+    _append(missing)
+    return len(missing)
+
+
+@dataclass
+class ReplayReport:
+    logged: int  # subjects the erasure logs name
+    erased: int  # of those, found in the database and erased again
+    blocked: list[int]  # found, but rows another rule still keeps protect them
+
+
+def erasure_replay(*, actor: Any, batch_size: int = 500) -> ReplayReport:
     """After a restore from backup: erase again everyone the erasure logs name.
 
-    Returns how many subjects were erased again (0 when the restore held none).
+    The file kept apart from the backups is read as well as the (restored, so
+    older) table. Each subject goes through `subjects_erase`, as the first time:
+    their anonymised copies (a buyer's name on an order) and what the erasure
+    hooks clean go too, not only the rows that cascade. Batches commit on their
+    own, so a replay killed halfway is finished by running it again.
     """
     Subject = subject_model()
     logged = ErasureLog.objects.filter(erased_at__isnull=False).values_list("subject_pk", flat=True)
     pks = sorted(set(erasure_log_file()) | set(logged))
-    again = list(Subject._default_manager.filter(pk__in=pks).values_list("pk", flat=True))
-    if again:
-        ErasureLog.objects.bulk_create(
-            [ErasureLog(subject_pk=pk, erased_at=now(), reason="replay") for pk in pks], ignore_conflicts=True
-        )
-        Subject._default_manager.filter(pk__in=again).delete()
-    audit_log(actor=actor, action="erasure.replayed", details={"logged": len(pks), "erased_again": len(again)})
-    return len(again)
+    again: list[int] = []
+    for start in range(0, len(pks), batch_size):
+        chunk = pks[start : start + batch_size]
+        again += Subject._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+    erased, blocked = 0, []
+    for start in range(0, len(again), batch_size):
+        chunk = again[start : start + batch_size]
+        try:
+            subjects_erase(chunk, reason="replay")
+            erased += len(chunk)
+        except models.ProtectedError:
+            for pk in chunk:  # rows a rule still keeps protect some: erase the others
+                try:
+                    subjects_erase([pk], reason="replay")
+                    erased += 1
+                except models.ProtectedError:
+                    blocked.append(pk)
+    erasure_log_sync()
+    audit_log(
+        actor=actor,
+        action="erasure.replayed",
+        details={"logged": len(pks), "erased_again": erased, "blocked": len(blocked)},
+    )
+    return ReplayReport(logged=len(pks), erased=erased, blocked=blocked)

@@ -67,6 +67,7 @@ class Command(BaseCommand):
         for module in demo_modules():
             key = module.__name__
             done = SeedRun.objects.filter(key=key).exists()
+            ctx.reseed(key)
             with transaction.atomic():
                 if not done:
                     self.stdout.write(f"loading demo data: {key}")

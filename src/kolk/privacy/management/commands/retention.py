@@ -25,7 +25,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "replay":
-            self.stdout.write(f"erased again: {erasure_replay(actor=None)}")
+            replay = erasure_replay(actor=None)
+            self.stdout.write(f"erasure log names {replay.logged}; erased again: {replay.erased}")
+            if replay.blocked:
+                raise CommandError(
+                    f"{len(replay.blocked)} could not be erased again yet, rows another rule keeps protect them "
+                    f"(ids {', '.join(map(str, replay.blocked[:20]))}): run `kolk retention run`, then replay again"
+                )
             return
         on = None
         if options.get("date"):

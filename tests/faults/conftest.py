@@ -1,0 +1,22 @@
+"""Fixtures of the fault tests: a migrated template database that scenarios copy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.faults.harness import Template, vendor
+
+# Twenty kills per job on PostgreSQL (the production database); three on SQLite,
+# where the same scenarios run to show the embedded database keeps the promises too.
+KILLS = 20 if vendor() == "postgresql" else 3
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    made = Template(tmp_path_factory.mktemp("faults"))
+    try:
+        yield made
+    finally:
+        made.drop()
