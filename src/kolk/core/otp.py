@@ -2,7 +2,7 @@
 
 A privacy officer or administrator (and a superuser) has those roles only in a
 session verified with a TOTP code: `kolk.core.roles.has_role` leaves them out
-until then, and `TwoFactorMiddleware` leads such a user from any staff page to
+until then, and `StaffGateMiddleware` leads such a user from any staff page to
 the verification step, or to enrolment while they have no confirmed device.
 Other roles and members log in with their password alone.
 """
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -90,8 +91,13 @@ def _area_path(request: HttpRequest) -> str:
     return path
 
 
-class TwoFactorMiddleware:
-    """Lead an unverified privacy officer or administrator from staff pages to the TOTP step."""
+class StaffGateMiddleware:
+    """The gate of the staff areas (/balie/, /admin/).
+
+    An unverified privacy officer or administrator is led to the TOTP step (or to
+    enrolment); the admin is the administrator's alone (anyone else logged in: 403,
+    where Django's admin would send every `is_staff` login to its index).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -106,4 +112,11 @@ class TwoFactorMiddleware:
                 if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                     target = reverse("desk:home")
                 return redirect(f"{reverse(step)}?next={target}")
+        if user is not None and user.is_authenticated:
+            path = _area_path(request)
+            if path.startswith("/admin/") and not path.startswith(OPEN_PATHS):
+                from kolk.core.roles import Role, has_role
+
+                if not has_role(user, Role.ADMINISTRATOR):
+                    raise PermissionDenied
         return self.get_response(request)
