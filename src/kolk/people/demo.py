@@ -37,7 +37,11 @@ def _birth(ctx: DemoContext, age: int) -> dt.date:
 
 def seed_demo(ctx: DemoContext, *, load: bool) -> None:
     for username, role, _first, _last in STAFF:
-        second = f"; second factor: `kolk otp code {username}`" if role in STRONG_ROLES else ""
+        second = (
+            f"; second factor: `kolk otp code {username}`, or scan `kolk otp url {username}`"
+            if role in STRONG_ROLES
+            else ""
+        )
         ctx.login(username, role.label + second)
     ctx.login("lid", Role.MEMBER.label)
     if not load:
