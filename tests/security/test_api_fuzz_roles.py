@@ -31,6 +31,20 @@ def _fresh_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_connection():
+    """The WSGI calls run in the test's transaction: like Django's test client, keep the
+    connection open across them (Django closes it at each request's end otherwise)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", SIGNED_IN)
 @schema.parametrize()
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
