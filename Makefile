@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install sysdeps lint types layers pytest messages clean worker
+.PHONY: run test install sysdeps lint types layers audit pytest messages clean worker
 
 # Debian packages kolk needs: Chromium for the browser tests, gettext for the
 # translations, Pango for PDFs. Installed when missing and we may (root).
@@ -52,6 +52,14 @@ types:
 
 layers:
 	$(BIN)/lint-imports --no-cache
+
+## make audit: known vulnerabilities in the locked dependencies, from PyPI's advisory data.
+## --strict: a pin the service cannot answer for fails the audit; it never passes unaudited.
+audit: install
+	@$(BIN)/pip-audit --requirement requirements.lock --require-hashes --disable-pip \
+	  --vulnerability-service pypi --strict --progress-spinner off \
+	  || { echo "audit: the locked dependencies could not all be checked against PyPI's advisory data" \
+	       "(vulnerable pin, or the service is unreachable or has no data for a pin: see above)" >&2; exit 1; }
 
 pytest:
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

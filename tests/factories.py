@@ -46,3 +46,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.set([Group.objects.get_or_create(name=r.value)[0] for r in extracted])
         if create:
             self.save()
+
+
+def staff_login(client: Any, user: User) -> None:
+    """Log a user in with the test client; a privacy officer or administrator also passes
+    the second factor, as django-otp records it (a TOTP device verified in the session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from kolk.core.otp import needs_second_factor, totp_demo_device
+
+    client.force_login(user)
+    if needs_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_demo_device(user).persistent_id
+        session.save()

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kolk.core",
     "kolk.privacy",
     "kolk.people",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kolk.core.otp.StaffGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kolk.web.security.SecurityHeadersMiddleware",
@@ -179,7 +183,8 @@ KOLK_SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day at most; the portal renews a shorter idle timeout per page
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -200,6 +205,9 @@ KOLK_CLIENT_IP_HEADER = os.environ.get("KOLK_CLIENT_IP_HEADER", "")  # e.g. HTTP
 AXES_CLIENT_IP_CALLABLE = "kolk.web.portal.client_ip"
 KOLK_PORTAL_IDLE_SECONDS = int(os.environ.get("KOLK_PORTAL_IDLE_SECONDS", str(30 * 60)))
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works once, for two hours
+# Two-factor login (TOTP) for privacy officers and administrators (kolk.core.otp).
+OTP_TOTP_ISSUER = "DNK kolk"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, ... seconds before the next try
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 # Per account, not per IP address: the library's public PCs share one address, and one

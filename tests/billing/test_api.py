@@ -8,7 +8,7 @@ from kolk.billing.services import payment_record
 from kolk.core.roles import Role
 from kolk.privacy.models import AuditEntry
 from tests.billing.factories import make_invoice
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def member(anna):
 
 @pytest.mark.parametrize("role", [Role.DESK, Role.LIBRARY_STAFF, Role.BOX_OFFICE, Role.ADMINISTRATOR])
 def test_staff_roles_list_invoices_and_the_read_is_logged(client, anna, role):
-    client.force_login(UserFactory(roles=[role]))
+    staff_login(client, UserFactory(roles=[role]))
     response = client.get(f"{API}/people/{anna.pk}/invoices")
     assert response.status_code == 200
     body = response.json()
@@ -61,7 +61,7 @@ def test_other_roles_and_anonymous_are_refused(client, anna):
     client.force_login(UserFactory(roles=[Role.MARKETING]))
     assert client.get(f"{API}/people/{anna.pk}/invoices").status_code == 403
     assert client.get(f"{API}/invoices/{invoice.pk}").status_code == 403
-    client.force_login(UserFactory(roles=[Role.PRIVACY_OFFICER]))
+    staff_login(client, UserFactory(roles=[Role.PRIVACY_OFFICER]))
     assert client.get(f"{API}/invoices/{invoice.pk}/pdf").status_code == 403
 
 

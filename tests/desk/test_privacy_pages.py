@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kolk.core.roles import Role
 from kolk.privacy.models import Breach, RightsRequest
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_no_package_before_the_id_is_seen(client, staff):
 def test_the_privacy_office_is_for_the_privacy_officer(client, staff, privacy_officer):
     client.force_login(staff)
     assert client.get(reverse("desk:privacy_office")).status_code == 403
-    client.force_login(privacy_officer)
+    staff_login(client, privacy_officer)
     page = client.get(reverse("desk:privacy_office"))
     assert page.status_code == 200
     assert "<svg" in page.content.decode()

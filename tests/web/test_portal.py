@@ -299,7 +299,8 @@ def test_another_members_record_by_changing_the_id_is_404_and_logged(client, lid
     event = PortalEvent.objects.get(action="denied")
     assert event.person == lid.person
     entry = AuditEntry.objects.get(action="portal.denied")
-    assert entry.details == {"event": event.pk, "model": "people.person", "id": str(other.person.pk)}
+    target = pseudonym(label="people.person", pk=str(other.person.pk))
+    assert entry.details == {"event": event.pk, "model": "people.person", "target": target}
     assert entry.subject_ref == pseudonym(lid.person)
 
 

@@ -11,13 +11,13 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from kolk.api.access import person_or_refused
 from kolk.billing.models import Invoice
 from kolk.billing.pdf import invoice_pdf
 from kolk.billing.selectors import invoice_get, invoice_totals, invoices_for
-from kolk.core.roles import Role, has_role
+from kolk.core.roles import Role
 from kolk.people.models import Person
 from kolk.privacy.gate import subject_viewed
 
@@ -75,26 +75,25 @@ def _summary(invoice: Invoice) -> InvoiceSummaryOut:
     )
 
 
-def _allowed(request: HttpRequest, person: Person) -> bool:
-    """Staff with a billing role, or the person themself; staff reads are logged."""
-    user = request.user
-    if getattr(user, "person_id", None) == person.pk:
-        return True
-    if has_role(user, *STAFF_ROLES):
-        subject_viewed(subject=person, purpose="invoicing", actor=user)
-        return True
-    return False
+def _person_for(request: HttpRequest, person_id: int, record: Invoice | None = None) -> Person:
+    """Staff with a billing role, or the person themself; staff reads are logged, refusals too.
+
+    A member asking for someone else's invoice learns nothing, not even that it exists (404).
+    """
+    status = 403 if record is None or getattr(request.user, "is_staff", False) else 404
+    person = person_or_refused(
+        request, person_id, staff=STAFF_ROLES, record=record, status=status, message="Geen toegang."
+    )
+    if getattr(request.user, "person_id", None) != person.pk:
+        subject_viewed(subject=person, purpose="invoicing", actor=request.user)
+    return person
 
 
 def _invoice_for(request: HttpRequest, invoice_id: int) -> Invoice:
     invoice = invoice_get(invoice_id)
     if invoice is None:
         raise Http404
-    if not _allowed(request, invoice.person):
-        # A member asking for someone else's invoice learns nothing, not even that it exists.
-        if getattr(request.user, "is_staff", False):
-            raise HttpError(403, "Geen toegang.")
-        raise Http404
+    _person_for(request, invoice.person_id, invoice)
     return invoice
 
 
@@ -104,13 +103,7 @@ def _invoice_for(request: HttpRequest, invoice_id: int) -> Invoice:
     summary="A person's invoices, newest first (roles: desk, library_staff, box_office, administrator; member: own)",
 )
 def person_invoices(request: HttpRequest, person_id: int) -> list[InvoiceSummaryOut]:
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None:
-        if not has_role(request.user, *STAFF_ROLES):
-            raise HttpError(403, "Geen toegang.")
-        raise Http404
-    if not _allowed(request, person):
-        raise HttpError(403, "Geen toegang.")
+    person = _person_for(request, person_id)
     return [_summary(invoice) for invoice in invoices_for(person)]
 
 

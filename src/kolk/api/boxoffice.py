@@ -45,7 +45,14 @@ def _error(exc: Exception) -> Status[Error]:
     return Status(409, Error(code=exc.code, message=str(exc.message)))
 
 
-ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Error, 422: Error}
+class InvalidInput(Schema):
+    """What django-ninja answers itself when a parameter or body does not parse."""
+
+    detail: list[dict[str, Any]]
+
+
+# A 422 is either a business rule's refusal (Error) or ninja's own validation answer.
+ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Error, 422: Error | InvalidInput}
 
 
 def _member(request: HttpRequest) -> Any:
@@ -104,6 +111,8 @@ def _show_out(show: Show) -> ShowOut:
 
 @router.get("/programme", response=list[ShowOut], auth=None, summary="Upcoming shows on sale (anyone)")
 def programme_view(request: HttpRequest, kind: str = "", days: int = 60) -> list[ShowOut]:
+    if "\x00" in kind:  # matches no kind, and PostgreSQL refuses NUL in a text parameter
+        return []
     return [_show_out(s) for s in selectors.programme(kind=kind, days=min(max(days, 1), 366))]
 
 

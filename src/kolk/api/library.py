@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from kolk.api.access import person_or_refused
 from kolk.core.errors import KolkError
 from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscription, SubscriptionType, Title
@@ -46,16 +47,12 @@ def _require_staff(request: HttpRequest) -> None:
         raise HttpError(403, "Alleen voor balie en bibliotheekmedewerkers.")
 
 
-def _person_for(request: HttpRequest, person_id: int) -> Person:
-    """The person, if the caller may act for them: staff for anyone, a member for themself."""
-    if not _is_staff(request):
-        own = getattr(request.user, "person_id", None)
-        if not (has_role(request.user, Role.MEMBER) and own == person_id):
-            raise HttpError(403, "Alleen je eigen gegevens.")
-    try:
-        return Person.objects.get(pk=person_id)
-    except Person.DoesNotExist:
-        raise HttpError(404, "Onbekend lid.") from None
+def _person_for(request: HttpRequest, person_id: int, record: Any = None) -> Person:
+    """The person, if the caller may act for them: staff for anyone, a member for themself.
+
+    A member reaching for someone else is refused and the attempt logged (kolk.api.access).
+    """
+    return person_or_refused(request, person_id, staff=STAFF, record=record)
 
 
 @contextmanager
@@ -244,7 +241,7 @@ def subscription_cancel_view(request: HttpRequest, subscription_id: int, data: C
     subscription = Subscription.objects.select_related("type", "person").filter(pk=subscription_id).first()
     if subscription is None:
         raise HttpError(404, "Onbekend abonnement.")
-    _person_for(request, subscription.person_id)
+    _person_for(request, subscription.person_id, subscription)
     with _refusals():
         return subscription_cancel(subscription=subscription, reason=data.reason, note=data.note, actor=request.user)
 
@@ -330,7 +327,7 @@ def renew_view(request: HttpRequest, loan_id: int) -> Any:
     loan = Loan.objects.filter(pk=loan_id).first()
     if loan is None or loan.person_id is None:
         raise HttpError(404, "Onbekende uitlening.")
-    _person_for(request, loan.person_id)
+    _person_for(request, loan.person_id, loan)
     with _refusals():
         return loan_renew(loan=loan, actor=request.user)
 
@@ -361,7 +358,7 @@ def reservation_cancel_view(request: HttpRequest, reservation_id: int) -> Any:
     reservation = Reservation.objects.select_related("person", "pickup_branch").filter(pk=reservation_id).first()
     if reservation is None:
         raise HttpError(404, "Onbekende reservering.")
-    _person_for(request, reservation.person_id)
+    _person_for(request, reservation.person_id, reservation)
     with _refusals():
         return reservation_cancel(reservation=reservation, actor=request.user)
 

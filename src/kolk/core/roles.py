@@ -33,14 +33,34 @@ ROLE_LABELS = {
 }
 
 
-def has_role(user: Any, *roles: Role) -> bool:
-    """True when the user is active and has one of the roles (superusers have all)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
+# Roles that see everyone's data: they count only in a session verified with a
+# second factor (TOTP, kolk.core.otp); so do a superuser's powers.
+STRONG_ROLES = (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR)
+
+
+def role_names(user: Any) -> set[str]:
+    """The names of the user's groups, cached on the user object for the request."""
     names = getattr(user, "_kolk_roles", None)
     if names is None:
         names = set(user.groups.values_list("name", flat=True))
         user._kolk_roles = names
+    return names
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    """True when the user is active and has one of the roles (superusers have all).
+
+    The privacy officer's and administrator's roles, and a superuser's, count only
+    once the session passed the second factor: one rule for every page and endpoint.
+    """
+    from kolk.core.otp import is_verified
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    names = role_names(user)
+    strong = {r.value for r in STRONG_ROLES}
+    if (user.is_superuser or names & strong) and not is_verified(user):
+        names = names - strong
+    elif user.is_superuser:
+        return True
     return any(role.value in names for role in roles)

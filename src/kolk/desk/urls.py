@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("inloggen/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("", include("kolk.desk.otp_urls")),
     path("personen/", views.person_find, name="person_find"),
     path("personen/<int:pk>/", views.person_page, name="person"),
     path("", include("kolk.desk.privacy_urls")),

@@ -7,7 +7,8 @@ import datetime as dt
 from kolk.core.clock import today
 from kolk.core.demo import DemoContext
 from kolk.core.models import SeedRun
-from kolk.core.roles import Role
+from kolk.core.otp import totp_demo_device
+from kolk.core.roles import STRONG_ROLES, Role
 from kolk.people.models import FamilyRelation, Gender, Person, User
 from kolk.people.services import family_relation_add, household_create, person_create, user_create
 from kolk.privacy.ledger import consent_record, objection_record
@@ -37,7 +38,12 @@ def _birth(ctx: DemoContext, age: int) -> dt.date:
 
 def seed_demo(ctx: DemoContext, *, load: bool) -> None:
     for username, role, _first, _last in STAFF:
-        ctx.login(username, role.label)
+        second = (
+            f"; second factor: `kolk otp code {username}`, or scan `kolk otp url {username}`"
+            if role in STRONG_ROLES
+            else ""
+        )
+        ctx.login(username, role.label + second)
     ctx.login("lid", Role.MEMBER.label)
     if not load:
         ctx.shared.setdefault("people", _loaded_people())
@@ -49,6 +55,8 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
         user.set_password(_password())
         user.is_superuser = role is Role.ADMINISTRATOR
         user.save(update_fields=["password", "is_superuser"])
+        if role in STRONG_ROLES:
+            totp_demo_device(user)
     fake = ctx.faker
     people = []
     for i in range(24):

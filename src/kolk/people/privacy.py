@@ -3,7 +3,24 @@
 from __future__ import annotations
 
 from kolk.people.models import Household
+from kolk.privacy.fieldmap import declare
 from kolk.privacy.retention import register_erasure_hook
+
+# A staff login's TOTP device (django-otp): its secret and use are login data of
+# the account, which is no Person (subject=None, like django-axes' tables).
+declare(
+    "otp_totp.TOTPDevice",
+    subject=None,
+    personal={
+        "user": "username",
+        "key": "login_data",
+        "last_t": "login_data",
+        "last_used_at": "login_data",
+        "throttling_failure_timestamp": "login_data",
+        "throttling_failure_count": "login_data",
+    },
+    not_personal=["name", "confirmed", "step", "t0", "digits", "tolerance", "drift", "created_at"],
+)
 
 
 def empty_households_delete(pks: list[int]) -> None:

@@ -103,6 +103,7 @@ def owned_or_404(
     request: HttpRequest, person: Any, queryset: models.QuerySet[M], pk: Any, *, owner: str = "person"
 ) -> M:
     """The record `pk` of `queryset` if it belongs to `person`; else 404, and the attempt is logged."""
+    from kolk.privacy.audit import pseudonym
     from kolk.web.services import portal_event_record
 
     if owner == "self":
@@ -110,12 +111,14 @@ def owned_or_404(
     else:
         record = queryset.filter(pk=pk, **{owner: person}).first()
     if record is None:
+        label = queryset.model._meta.label_lower
         portal_event_record(
             person=person,
             action="denied",
             ip_address=client_ip(request),
             actor=request.user,
-            details={"model": queryset.model._meta.label_lower, "id": str(pk)[:40]},
+            # The record reached for appears only as a pseudonym: it may be another person's.
+            details={"model": label, "target": pseudonym(label=label, pk=str(pk)[:40])},
         )
         raise Http404
     return record

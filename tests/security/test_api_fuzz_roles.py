@@ -1,0 +1,56 @@
+"""schemathesis over every API operation as each role: no server error, every answer as the schema says.
+
+tests/test_api_fuzz.py does the same as an anonymous caller; here each role signs
+in with a session cookie (privacy officer and administrator with their second
+factor) in the access tests' world, so the handlers behind the role checks are
+fuzzed too. Few examples per operation and role keep it quick; the world is
+rolled back after each operation.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from kolk.wsgi import application
+from tests.security.world import ROLES
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+SIGNED_IN = [role for role in ROLES if role != "anonymous"]
+CSRF = "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_connection():
+    """The WSGI calls run in the test's transaction: like Django's test client, keep the
+    connection open across them (Django closes it at each request's end otherwise)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_every_operation_as_each_role(case, role, db, world):
+    # A session caller sends the CSRF token as a browser page would, so writes reach the handlers.
+    cookies = {django_settings.SESSION_COOKIE_NAME: world.sessions[role], django_settings.CSRF_COOKIE_NAME: CSRF}
+    case.call_and_validate(
+        cookies=cookies, headers={"X-CSRFToken": CSRF}, checks=[not_a_server_error, response_schema_conformance]
+    )

@@ -1,0 +1,406 @@
+"""Who may do what: every page and every API operation against every role, in one table.
+
+The table is complete by construction: the test walks Django's URL resolver and
+the API's OpenAPI schema and fails for any page or operation without a row, so a
+new endpoint must say who may use it. A row names the roles that are allowed;
+every other role must be refused:
+
+- deny, logged in: 403 or 404;
+- deny, anonymous: a redirect to a login page (pages) or 401 (API; 403 where the
+  operation is open but the act asked for is not, such as paying cash);
+- allow: anything else but a server error (a 409 or 422 of the business rules is
+  an answer, not a refusal).
+
+Path parameters are real objects of the member `lid` (kolk.tests.security.world),
+so a member's own records are reached; another member's records are in
+test_member_reach.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from kolk.api.api import api
+from tests.security.world import ANON, ROLES, World, login
+
+MEMBER, DESK, LIB, BOX, MKT, PRIV, ADMIN = (
+    "member",
+    "desk",
+    "library_staff",
+    "box_office",
+    "marketing",
+    "privacy_officer",
+    "administrator",
+)
+ALL = frozenset(ROLES)
+LOGGED_IN = ALL - {ANON}
+NOBODY: frozenset[str] = frozenset()
+STAFF = frozenset({DESK, LIB, BOX, MKT, PRIV, ADMIN})  # the desk's start page and person pages
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Row:
+    allow: frozenset[str]
+    params: dict[str, str] = field(default_factory=dict)  # path parameter -> key in World.ids (or a literal)
+    post: bool = False  # the page takes POST only
+    query: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+
+
+# Pages, by URL name (unnamed patterns by route). Administrators pass every desk
+# page's role check; the portal is for members only (an administrator has no Person).
+PAGES: dict[str, Row] = {
+    "set_language": Row(ALL, post=True),
+    "web:home": Row(ALL),
+    "web:privacy": Row(ALL),
+    "web:cookies": Row(ALL),
+    "web:contact": Row(ALL),
+    "web:newsletter": Row(ALL),
+    "web:catalogue": Row(ALL),
+    "web:login": Row(ALL),
+    "web:logout": Row(ALL, post=True),
+    "web:password_reset": Row(ALL),
+    "web:password_reset_done": Row(ALL),
+    "web:password_reset_confirm": Row(ALL, {"uidb64": "=MQ", "token": "=abc-123"}),
+    "web:password_reset_complete": Row(ALL),
+    "comms:unsubscribe": Row(ALL, {"token": "unsubscribe_token"}),
+    "web:shop:programme": Row(ALL),
+    "web:shop:show": Row(ALL, {"show_id": "show"}),
+    "web:shop:order": Row(ALL, {"token": "held_token"}),
+    # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
+    "web:shop:pay": Row(ALL, {"token": "held_token"}, post=True, form={"method": "cash"}),
+    # The member portal.
+    "web:portal": Row(roles(MEMBER)),
+    "web:portal_access": Row(roles(MEMBER)),
+    "web:portal_details": Row(roles(MEMBER)),
+    "web:portal_choices": Row(roles(MEMBER)),
+    "web:portal_choice_change": Row(roles(MEMBER), post=True),
+    "web:portal_activity": Row(roles(MEMBER)),
+    "web:portal_download": Row(roles(MEMBER), {"person_id": "person"}),
+    "web:portal_subscription": Row(roles(MEMBER)),
+    "web:portal_loans": Row(roles(MEMBER)),
+    "web:portal_loan_renew": Row(roles(MEMBER), {"loan_id": "loan"}, post=True),
+    "web:portal_reservations": Row(roles(MEMBER)),
+    "web:portal_reservation_place": Row(roles(MEMBER), post=True, form={"title": "@title", "branch": "@branch_pk"}),
+    "web:portal_reservation_cancel": Row(roles(MEMBER), {"reservation_id": "reservation"}, post=True),
+    "web:portal_tickets": Row(roles(MEMBER)),
+    "web:portal_order": Row(roles(MEMBER), {"order_id": "order"}),
+    "web:portal_invoices": Row(roles(MEMBER)),
+    "web:portal_invoice_pdf": Row(roles(MEMBER), {"invoice_id": "invoice"}),
+    "web:portal_messages": Row(roles(MEMBER)),
+    "web:portal_rights": Row(roles(MEMBER)),
+    # Staff: logging in, the second factor (anyone logged in; it sends on who needs none).
+    "desk:login": Row(ALL),
+    "desk:logout": Row(LOGGED_IN, post=True),  # anonymous: sent to the login page
+    "desk:otp_verify": Row(LOGGED_IN),
+    "desk:otp_enrol": Row(LOGGED_IN),
+    "desk:home": Row(STAFF),
+    "desk:person_find": Row(STAFF),
+    "desk:person": Row(STAFF, {"pk": "person"}),
+    # The privacy office and rights requests.
+    "desk:privacy_office": Row(roles(PRIV, ADMIN)),
+    "desk:privacy_request_new": Row(roles(DESK, LIB, BOX, PRIV, ADMIN), {"person_pk": "person"}),
+    "desk:privacy_request": Row(roles(DESK, LIB, BOX, PRIV, ADMIN), {"pk": "request"}),
+    "desk:privacy_access": Row(roles(DESK, LIB, BOX, PRIV, ADMIN), {"pk": "request", "fmt": "=json"}),
+    # Contact cases; newsletters and offers.
+    "desk:comms_cases": Row(roles(DESK, PRIV, ADMIN)),
+    "desk:comms_case": Row(roles(DESK, PRIV, ADMIN), {"pk": "case"}),
+    "desk:comms_case_close": Row(roles(DESK, PRIV, ADMIN), {"pk": "case"}, post=True),
+    "desk:comms_campaigns": Row(roles(MKT, ADMIN)),
+    "desk:comms_campaign": Row(roles(MKT, ADMIN), {"pk": "campaign"}),
+    "desk:comms_campaign_send": Row(roles(MKT, ADMIN), {"pk": "campaign"}, post=True),
+    "desk:comms_offers": Row(roles(MKT, ADMIN)),
+    "desk:comms_offers_letters": Row(roles(MKT, ADMIN)),
+    "desk:comms_call_list": Row(roles(MKT, ADMIN)),
+    "desk:comms_call_list_csv": Row(roles(MKT, ADMIN)),
+    "desk:comms_said_no": Row(roles(MKT, DESK, ADMIN), {"pk": "person"}, post=True),
+    # The library desk.
+    "desk:library_find": Row(roles(DESK, LIB, ADMIN)),
+    "desk:library_register": Row(roles(DESK, LIB, ADMIN)),
+    "desk:library_checkin": Row(roles(DESK, LIB, ADMIN), post=True),
+    "desk:library_member": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}),
+    "desk:library_checkout": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_block": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_reserve": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_cancel": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_subscribe": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_invoice": Row(roles(DESK, LIB, ADMIN), {"pk": "person"}, post=True),
+    "desk:library_unblock": Row(roles(DESK, LIB, ADMIN), {"pk": "block"}, post=True),
+    "desk:library_renew": Row(roles(DESK, LIB, ADMIN), {"pk": "loan"}, post=True),
+    "desk:library_reservation_cancel": Row(roles(DESK, LIB, ADMIN), {"pk": "reservation"}, post=True),
+    # The box office.
+    "desk:boxoffice": Row(roles(BOX, ADMIN)),
+    "desk:boxoffice_halls": Row(roles(BOX, ADMIN)),
+    "desk:boxoffice_programme": Row(roles(BOX, ADMIN)),
+    "desk:boxoffice_show": Row(roles(BOX, ADMIN), {"show_id": "show"}),
+    "desk:boxoffice_checkin": Row(roles(BOX, ADMIN), {"show_id": "show"}),
+    "desk:boxoffice_cancel": Row(roles(BOX, ADMIN), {"token": "order_token"}, post=True),
+}
+# The admin is the administrator's alone: every page of it, whatever model it shows.
+ADMIN_ROW = Row(roles(ADMIN))
+# Its catch-all answers 404 even to the administrator: nobody reaches anything there.
+ADMIN_CATCH_ALL = "admin/(?P<url>.*)$"
+# What the admin refuses even to the administrator: the logs are read-only (no adding
+# or deleting audit entries, ledger rows or login attempts), the task results are the
+# worker's; autocomplete (no admin uses it) and view-on-site (no model has a public page).
+ADMIN_NOBODY = {
+    "admin:autocomplete",
+    "admin:view_on_site",
+    "admin:axes_accessattempt_add",
+    "admin:axes_accessfailurelog_add",
+    "admin:axes_accesslog_add",
+    "admin:django_tasks_database_dbtaskresult_add",
+    "admin:django_tasks_database_dbtaskresult_delete",
+    "admin:privacy_auditentry_add",
+    "admin:privacy_auditentry_delete",
+    "admin:privacy_privacychoice_add",
+    "admin:privacy_privacychoice_delete",
+    "admin:privacy_restriction_add",
+    "admin:privacy_restriction_delete",
+}
+
+# API operations, "METHOD /path" as in the OpenAPI schema.
+STAFF_LIB = roles(DESK, LIB, ADMIN)
+OWN_LIB = roles(MEMBER, DESK, LIB, ADMIN)  # staff for anyone, a member for themself
+OWN_BILLING = roles(MEMBER, DESK, LIB, BOX, ADMIN)
+BOX_ONLY = roles(BOX, ADMIN)
+A = "/api/v1"
+OPERATIONS: dict[str, Row] = {
+    f"GET {A}/privacy/register": Row(ALL),
+    f"GET {A}/privacy/article30": Row(ALL),
+    f"GET {A}/billing/people/{{person_id}}/invoices": Row(OWN_BILLING, {"person_id": "person"}),
+    f"GET {A}/billing/invoices/{{invoice_id}}": Row(OWN_BILLING, {"invoice_id": "invoice"}),
+    f"GET {A}/billing/invoices/{{invoice_id}}/pdf": Row(OWN_BILLING, {"invoice_id": "invoice"}),
+    f"POST {A}/comms/contact": Row(ALL, body={"name": "Vera", "email": "vera@example.nl", "question": "Open?"}),
+    f"POST {A}/comms/newsletter": Row(ALL, body={"email": "nieuws@example.nl"}),
+    f"POST {A}/comms/unsubscribe/{{token}}": Row(ALL, {"token": "unsubscribe_token"}),
+    f"GET {A}/comms/cases": Row(roles(DESK, PRIV, ADMIN)),
+    f"GET {A}/comms/cases/{{pk}}": Row(roles(DESK, PRIV, ADMIN), {"pk": "case"}),
+    f"POST {A}/comms/cases/{{pk}}/answer": Row(roles(DESK, PRIV, ADMIN), {"pk": "case"}, body={"body": "Ja."}),
+    f"POST {A}/comms/cases/{{pk}}/close": Row(roles(DESK, PRIV, ADMIN), {"pk": "case"}),
+    f"GET {A}/library/members": Row(STAFF_LIB, query={"q": "Assen"}),
+    f"GET {A}/library/members/{{person_id}}": Row(OWN_LIB, {"person_id": "person"}),
+    f"POST {A}/library/members/{{person_id}}/subscriptions": Row(
+        STAFF_LIB, {"person_id": "person"}, body={"type": "@subscription_type", "id_seen": True}
+    ),
+    f"POST {A}/library/subscriptions/{{subscription_id}}/cancel": Row(
+        OWN_LIB, {"subscription_id": "subscription"}, body={"reason": "moved"}
+    ),
+    f"GET {A}/library/catalogue": Row(ALL, query={"q": "a"}),
+    f"GET {A}/library/titles/{{title_id}}/copies": Row(ALL, {"title_id": "title"}),
+    f"POST {A}/library/titles/{{title_id}}/copies": Row(
+        roles(LIB, ADMIN), {"title_id": "title"}, body={"barcode": "MATRIX-1", "branch": "@branch"}
+    ),
+    f"POST {A}/library/titles": Row(roles(LIB, ADMIN), body={"title": "Nieuw boek"}),
+    f"GET {A}/library/copies/{{barcode}}": Row(STAFF_LIB, {"barcode": "copy_barcode"}),
+    f"GET {A}/library/loans": Row(OWN_LIB, query={"person_id": "@person"}),
+    f"POST {A}/library/loans/checkout": Row(STAFF_LIB, body={"copy_barcode": "@copy_barcode", "person_id": "@person"}),
+    f"POST {A}/library/loans/checkin": Row(STAFF_LIB, body={"copy_barcode": "@copy_barcode"}),
+    f"POST {A}/library/loans/{{loan_id}}/renew": Row(OWN_LIB, {"loan_id": "loan"}),
+    f"GET {A}/library/reservations": Row(OWN_LIB, query={"person_id": "@person"}),
+    f"POST {A}/library/reservations": Row(
+        OWN_LIB, body={"title_id": "@title", "person_id": "@person", "pickup_branch": "@branch"}
+    ),
+    f"POST {A}/library/reservations/{{reservation_id}}/cancel": Row(OWN_LIB, {"reservation_id": "reservation"}),
+    f"POST {A}/library/members/{{person_id}}/blocks": Row(
+        STAFF_LIB, {"person_id": "person"}, body={"reason": "manual"}
+    ),
+    f"POST {A}/library/blocks/{{block_id}}/lift": Row(STAFF_LIB, {"block_id": "block"}),
+    f"GET {A}/boxoffice/programme": Row(ALL),
+    f"GET {A}/boxoffice/shows/{{show_id}}": Row(ALL, {"show_id": "show"}),
+    f"GET {A}/boxoffice/shows/{{show_id}}/seats": Row(ALL, {"show_id": "show"}),
+    f"POST {A}/boxoffice/shows/{{show_id}}/hold": Row(ALL, {"show_id": "show"}, body={"quantity": 1}),
+    f"GET {A}/boxoffice/orders/{{token}}": Row(ALL, {"token": "held_token"}),
+    f"POST {A}/boxoffice/orders/{{token}}/checkout": Row(
+        ALL, {"token": "held_token"}, body={"buyer_name": "Gea Gast", "buyer_email": "gast@example.nl"}
+    ),
+    # Anyone pays by iDEAL; cash is taken at the box office only.
+    f"POST {A}/boxoffice/orders/{{token}}/pay": Row(BOX_ONLY, {"token": "held_token"}, body={"method": "cash"}),
+    f"POST {A}/boxoffice/payments/mollie/webhook": Row(ALL, form={"id": "tr_unknown"}),
+    f"POST {A}/boxoffice/checkin": Row(BOX_ONLY, body={"code": "@ticket_code", "show_id": "@show"}),
+    f"POST {A}/boxoffice/orders/{{token}}/cancel": Row(BOX_ONLY, {"token": "order_token"}, body={"refund": False}),
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            found += _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+            found.append((prefix + str(p.pattern), name, p))
+    return found
+
+
+def page_routes() -> list[tuple[str, str]]:
+    """(route, key) of every page, the API excepted; the key is the URL name or, unnamed, the route."""
+    return [
+        (route, name or route) for route, name, _p in _walk(get_resolver().url_patterns) if not route.startswith("api/")
+    ]
+
+
+def api_operations() -> list[str]:
+    schema = api.get_openapi_schema()
+    return [f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops]
+
+
+def page_row(route: str, key: str) -> Row:
+    if key in ("admin:login", "admin:logout"):
+        return Row(ALL, post=key == "admin:logout")
+    if route.startswith("admin/"):
+        return Row(NOBODY) if route == ADMIN_CATCH_ALL or key in ADMIN_NOBODY else ADMIN_ROW
+    return PAGES[key]
+
+
+def test_every_page_and_operation_has_a_row():
+    pages = page_routes()
+    missing = [key for route, key in pages if not route.startswith("admin/") and key not in PAGES]
+    missing += [op for op in api_operations() if op not in OPERATIONS]
+    assert not missing, f"say who may use these (a row in tests/security/test_matrix.py): {missing}"
+    stale = set(PAGES) - {key for _route, key in pages}
+    stale |= set(OPERATIONS) - set(api_operations())
+    assert not stale, f"rows for endpoints that no longer exist: {sorted(stale)}"
+
+
+def _value(world: World, ref: str) -> str:
+    if ref.startswith("="):
+        return ref[1:]
+    return str(world.ids[ref])
+
+
+def _fill(world: World, value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("@"):
+        found = world.ids[value[1:]]
+        return found
+    if isinstance(value, dict):
+        return {k: _fill(world, v) for k, v in value.items()}
+    return value
+
+
+def _admin_model(url_name: str) -> Any:
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        if url_name.startswith(f"{model._meta.app_label}_{model._meta.model_name}_"):
+            return model
+    return None
+
+
+def _admin_kwargs(pattern: Any) -> dict[str, str]:
+    """Admin pages: the first object of the page's model, the app of the app index."""
+    kwargs: dict[str, str] = {}
+    names = pattern.pattern.regex.groupindex
+    if "app_label" in names:
+        kwargs["app_label"] = "people"
+    model = _admin_model(pattern.name or "")
+    obj = model._default_manager.order_by("pk").first() if model else None
+    for name in ("object_id", "pk"):
+        if name in names:
+            kwargs[name] = str(obj.pk) if obj else "0"
+    if "id" in names:  # the admin's password change of a user
+        from kolk.people.models import User
+
+        kwargs["id"] = str(User.objects.order_by("pk").first().pk)
+    if "content_type_id" in names:
+        kwargs["content_type_id"] = "1"
+    return kwargs
+
+
+def page_url(world: World, route: str, key: str, row: Row) -> str:
+    from django.urls import reverse
+
+    if route == ADMIN_CATCH_ALL:
+        return "/admin/geen-pagina/"
+    pattern = {r: p for r, _n, p in _walk(get_resolver().url_patterns)}[route]
+    if route.startswith("admin/"):
+        kwargs = _admin_kwargs(pattern)
+        if not pattern.name:  # the admin's old-style object url: a redirect to the change page
+            return "/" + re.sub(r"<path:object_id>", kwargs.get("object_id", "0"), route)
+        return reverse(f"admin:{pattern.name}", kwargs=kwargs)
+    return reverse(key, kwargs={name: _value(world, ref) for name, ref in row.params.items()})
+
+
+LOGIN_PAGES = ("/balie/inloggen/", "/mijn/inloggen", "/admin/login/")
+
+
+def refused(role: str, response: Any, *, api: bool) -> bool:
+    if role != ANON:
+        return response.status_code in (403, 404)
+    if api:
+        return response.status_code in (401, 403)
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    return location.startswith(LOGIN_PAGES) or "/inloggen" in location.split("?")[0]
+
+
+def verdict(role: str, allowed: bool, response: Any, *, api: bool) -> str:
+    """'' when the response fits the row, else what is wrong."""
+    where = f"{response.status_code} {response.get('Location', '')}".strip()
+    if response.status_code >= 500:
+        return f"{role}: server error {where}"
+    if allowed and refused(role, response, api=api):
+        return f"{role}: refused ({where}) but the row allows it"
+    if not allowed and not refused(role, response, api=api):
+        return f"{role}: not refused ({where}) but the row does not allow it"
+    return ""
+
+
+def each_role(client: Any, world: World, request: Callable[[], Any], row: Row, *, api: bool) -> list[str]:
+    """Call as every role, each in a savepoint rolled back after it; what does not fit the row."""
+    from django.core.cache import cache
+
+    wrong = []
+    for role in ROLES:
+        cache.clear()  # the public forms' rate limit counts per address, across the roles
+        client.cookies.clear()
+        login(client, world, role)
+        with transaction.atomic():
+            response = request()
+            transaction.set_rollback(True)
+        if problem := verdict(role, role in row.allow, response, api=api):
+            wrong.append(problem)
+    return wrong
+
+
+PAGE_CASES = page_routes()
+
+
+@pytest.mark.parametrize(("route", "key"), PAGE_CASES, ids=[k for _r, k in PAGE_CASES])
+def test_page(client, db, world, route, key):
+    row = page_row(route, key)
+    url = page_url(world, route, key, row)
+    form = _fill(world, row.form or {})
+    wrong = each_role(client, world, lambda: client.post(url, form) if row.post else client.get(url), row, api=False)
+    assert not wrong, f"page {key} ({url}): " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+def test_operation(client, db, world, operation):
+    row = OPERATIONS[operation]
+    method, path = operation.split(" ", 1)
+    url = re.sub(r"\{(\w+)\}", lambda m: _value(world, row.params[m[1]]), path)
+    query = {k: _fill(world, v) for k, v in row.query.items()}
+
+    def call() -> Any:
+        if method == "GET":
+            return client.get(url, query)
+        if row.form is not None:
+            return client.post(url, row.form)
+        return client.post(url, json.dumps(_fill(world, row.body or {})), content_type="application/json")
+
+    wrong = each_role(client, world, call, row, api=True)
+    assert not wrong, f"{operation}: " + "; ".join(wrong)
