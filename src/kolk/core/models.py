@@ -25,3 +25,21 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.period_start:%Y-%m-%d %H:%M}"
+
+
+class ScaleRun(models.Model):
+    """A phase of `kolk seed --scale` that has finished; the row keyed 'plan' holds the run's parameters.
+
+    The plan (seed, members, the day the data is built around, the first id of each
+    table) is fixed by the first run, so a killed run is finished by the next with
+    exactly the rows an uninterrupted run would have written.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    finished_at = models.DateTimeField()
+    params = models.JSONField(default=dict)
+    rows = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return self.key

@@ -47,4 +47,5 @@ declare(
 
 # The shared kernel's bookkeeping (kolk.core sits below the privacy layer).
 declare("core.SeedRun", subject=None, not_personal=["key", "finished_at"])
+declare("core.ScaleRun", subject=None, not_personal=["key", "finished_at", "params", "rows", "seconds"])
 declare("core.PeriodicRun", subject=None, not_personal=["name", "period_start", "enqueued_at"])
