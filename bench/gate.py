@@ -30,14 +30,14 @@ from django.apps import apps
 if not apps.ready:
     django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
 
-from kolk.core.clock import now  # noqa: E402
-from kolk.people.models import Person  # noqa: E402
-from kolk.privacy.gate import purpose_read  # noqa: E402
-from kolk.privacy.ledger import objector_ids, restricted_ids  # noqa: E402
-from kolk.privacy.models import PrivacyChoice, Restriction  # noqa: E402
+from kolk.core.clock import now
+from kolk.people.models import Person
+from kolk.privacy.gate import purpose_read
+from kolk.privacy.ledger import objector_ids, restricted_ids
+from kolk.privacy.models import PrivacyChoice, Restriction
 
 FIELDS = ["id", "given_name", "surname", "postcode", "gender", "date_of_birth"]
 

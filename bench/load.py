@@ -21,6 +21,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import math
 import queue
 import random
 import threading
@@ -245,7 +246,7 @@ def _percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))  # nearest rank
     return ordered[index]
 
 

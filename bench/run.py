@@ -37,7 +37,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 BIN = Path(sys.executable).parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kolk_bench"
-PASSWORD = "bench-" + "wachtwoord-2026"  # noqa: S105 - bench logins on a bench database only
+PASSWORD = "bench-" + "wachtwoord-2026"
 
 # The settings refuse demo secrets with DEBUG off; the bench brings its own unless
 # the environment has real ones. Field encryption keeps the demo secret as a previous
@@ -159,7 +159,7 @@ class Servers:
             try:
                 import urllib.request
 
-                health = urllib.request.Request(
+                health = urllib.request.Request(  # noqa: S310 - our own http:// URL
                     self.base + "/api/v1/privacy/register", headers={"X-Forwarded-Proto": "https"}
                 )
                 with urllib.request.urlopen(health, timeout=5) as r:  # noqa: S310
@@ -183,10 +183,11 @@ class Servers:
 
     def stop(self) -> None:
         self._stop.set()
-        for proc in (self.web, self.worker):
+        procs = [p for p in (getattr(self, "web", None), getattr(self, "worker", None)) if p is not None]
+        for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (self.web, self.worker):
+        for proc in procs:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -717,7 +718,7 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
                 label,
                 "≥ 100,000 rows/s",
                 f"{run['rows']} rows in {run['seconds']} s = {run['rows_per_s']:,.0f} rows/s",
-                run["rows_per_s"] >= 100_000 if key == "one_day" or run["rows"] >= 100_000 else None,
+                run["rows_per_s"] >= 100_000 if run["rows"] >= 1000 else None,  # too few rows to time
             )
         nothing = ret["nothing_due"]
         row("retention run, nothing due", "< 2 s", f"{nothing.get('seconds')} s", nothing.get("seconds", 99) < 2)
@@ -864,9 +865,9 @@ def main(argv: list[str] | None = None) -> int:
         print("baseline: pgbench", flush=True)
         r["baseline"] = pgbench()
     servers = Servers(args.workers)
-    servers.start()
     capacity = {"loans_per_s": 50.0, "orders_per_s": 20.0, "pages_per_s": 50.0}
     try:
+        servers.start()
         if wanted("loans"):
             print("scenario: checkout + check-in", flush=True)
             loans = scenario_loans(servers, args)
