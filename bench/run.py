@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loan-rate", type=float, default=50.0, help="loans/s of the open-loop p99 run")
     p.add_argument("--paced-seconds", type=float, default=30.0)
     p.add_argument("--buyers", type=int, default=32)
-    p.add_argument("--seat-map", default="60x40", help="the ticket race's hall (rows x seats)")
+    p.add_argument("--seat-map", default="20x40", help="the ticket race's hall (rows x seats)")
     p.add_argument("--access-requests", type=int, default=200)
     p.add_argument("--gate-repeat", type=int, default=3)
     p.add_argument("--only", default="", help="comma-separated: baseline,loans,tickets,access,retention,marketing")
@@ -572,7 +572,8 @@ def scenario_soak(servers: Servers, args: argparse.Namespace, capacity: dict[str
     loan_rate = max(1.0, share * 0.5 * capacity["loans_per_s"])
     sale_rate = max(0.5, share * 0.3 * capacity["orders_per_s"])
     page_rate = max(1.0, share * 0.2 * capacity["pages_per_s"])
-    seats_per_show = 2400
+    rows, per_row = (int(n) for n in args.seat_map.lower().split("x"))
+    seats_per_show = rows * per_row
     shows = [
         bench_show(args.seat_map, f"soak {i}")
         for i in range(int(sale_rate * args.soak_seconds * 2.5 / seats_per_show) + 2)
@@ -764,9 +765,9 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         )
         row(
             "soak: p99",
-            "loans ≤ 50 ms",
+            "loans ≤ 50 ms, portal pages ≤ 150 ms",
             ", ".join(f"{k} {v} ms" for k, v in worst.items()),
-            worst.get("loans", 0) <= 50,
+            worst.get("loans", 0) <= 50 and worst.get("portal", 0) <= 150,
         )
         row(
             "soak: web memory flat",
