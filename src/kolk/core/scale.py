@@ -36,6 +36,24 @@ PROVINCE = 150_000  # members in Drenthe: `--scale province`
 SQLITE_BATCH = 5000
 
 Phase = Callable[["ScaleContext"], int]
+PhaseHook = Callable[["ScaleContext", str, int], None]
+_phase_hooks: list[PhaseHook] = []
+
+
+def on_phase_done(hook: PhaseHook) -> PhaseHook:
+    """Call `hook(ctx, key, rows)` inside each phase's transaction, after its rows.
+
+    The privacy core uses it to write the one audit entry per phase (the core
+    below it cannot call the audit log itself).
+    """
+    if hook not in _phase_hooks:
+        _phase_hooks.append(hook)
+    return hook
+
+
+def phase_done(ctx: ScaleContext, key: str, rows: int) -> None:
+    for hook in _phase_hooks:
+        hook(ctx, key, rows)
 
 
 @dataclass
@@ -87,19 +105,39 @@ class ScaleContext:
         inserts go on from there.
         """
         meta = model._meta
-        model_fields = [meta.get_field(name) for name in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)  # type: ignore[union-attr]
+        model_fields: list[Any] = [meta.get_field(name) for name in fields]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
         table = connection.ops.quote_name(meta.db_table)
         written = 0
         with self.bar(total, meta.label) as bar, connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                # Foreign keys are deferred: checked row by row at commit, which costs more than
+                # the COPY. Dropped here and added again below NOT VALID, they are checked once,
+                # by `validate_foreign_keys()` when all phases are done. Both are part of the
+                # phase's transaction, so a kill leaves the constraints as they were.
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                    [meta.db_table],
+                )
+                keys = cursor.fetchall()
+                # Checks still pending from earlier writes in this transaction would block the ALTERs.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                for name, _definition in keys:
+                    cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                         written += 1
                         if not written % 20000:
                             bar.update(20000)
                 bar.update(written % 20000)
+                for name, definition in keys:
+                    valid = definition.removesuffix(" NOT VALID")
+                    cursor.execute(
+                        f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {valid} NOT VALID"
+                    )
             else:
                 prep = [_sqlite_adapter(f) for f in model_fields]
                 sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('%s' for _ in model_fields)})"  # noqa: S608 - quoted names of our own tables
@@ -108,12 +146,24 @@ class ScaleContext:
                     cursor.executemany(sql, [[p(v) for p, v in zip(prep, row, strict=True)] for row in batch])
                     written += len(batch)
                     bar.update(len(batch))
-            if connection.vendor == "postgresql" and written and meta.pk.column == "id":  # type: ignore[union-attr]
+            if connection.vendor == "postgresql" and written and meta.pk is not None and meta.pk.column == "id":
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",  # noqa: S608
                     [meta.db_table],
                 )
         return written
+
+
+def finish_database() -> None:
+    """Check the foreign keys the phases added NOT VALID (one join each), then ANALYZE."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+            )
+            for table, name in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {connection.ops.quote_name(name)}")
+        cursor.execute("ANALYZE")
 
 
 def _sqlite_adapter(f: Any) -> Callable[[Any], Any]:

@@ -476,6 +476,15 @@ def _loans_of_year(ctx: ScaleContext, year: int) -> Any:
         limit = ctx.at(ctx.today) - dt.timedelta(hours=1)
         total = sum(c[year] for c in lp.per_year.values())
 
+        # Tables instead of arithmetic in the loop: this loop makes 15 million loans.
+        random = rnd.random
+        nmin = len(minutes)
+        dates = [start + dt.timedelta(days=d) for d in range(len(days) + 80)]
+        kept_for = [dt.timedelta(days=k) for k in range(75)]
+        jitter = [dt.timedelta(minutes=m) for m in range(-300, 301, 5)]
+        njit = len(jitter)
+        hour = dt.timedelta(hours=1)
+
         def loans() -> Any:
             pk = first_loan
             for i, per_year in lp.per_year.items():
@@ -484,35 +493,36 @@ def _loans_of_year(ctx: ScaleContext, year: int) -> Any:
                     continue
                 w_start, w_end = lp.windows[i]
                 low = max((w_start - start).days, 0)
-                high = min((w_end - start).days, len(days) - 1)
+                span = min((w_end - start).days, len(days) - 1) - low + 1
                 person = people.pk(i)
                 sub = first_sub + lp.subscription_of[i]
                 for _ in range(n):
-                    d = rnd.randint(low, high)
-                    out = days[d] + rnd.choice(minutes)
-                    renewals = 0 if rnd.random() < 0.75 else (1 if rnd.random() < 0.8 else 2)
-                    due = start + dt.timedelta(days=d + 21 * (1 + renewals))
-                    kept = (
-                        rnd.randint(2, 21 * (1 + renewals) + 3)
-                        if rnd.random() < 0.93
-                        else rnd.randint(22 * (1 + renewals), 70)
-                    )
-                    back = out + dt.timedelta(days=kept, minutes=rnd.randint(-300, 300))
+                    d = low + int(random() * span)
+                    out = days[d] + minutes[int(random() * nmin)]
+                    r = random()
+                    renewals = 0 if r < 0.75 else (1 if r < 0.95 else 2)
+                    period = 21 * (1 + renewals)
+                    if random() < 0.93:
+                        kept = 2 + int(random() * (period + 2))
+                    else:
+                        kept = period + 1 + int(random() * (70 - period))
+                    due = dates[d + period]
+                    back = out + kept_for[kept] + jitter[int(random() * njit)]
                     if back > limit:
-                        back = max(out + dt.timedelta(hours=1), limit)
-                    late = (back.date() - due).days
-                    fine = 25 * late if late > 0 else 0
+                        back = max(out + hour, limit)
+                        kept = (back.date() - dates[d]).days
+                    late = kept - period
                     counts[(i, day_month[d])] += 1
                     yield (
                         pk,
-                        first_copy + min(int(copies * rnd.random() ** 2.5), copies - 1),
+                        first_copy + min(int(copies * random() ** 2.5), copies - 1),
                         person,
                         sub,
                         out,
                         due,
                         back,
                         renewals,
-                        fine,
+                        25 * late if late > 0 else 0,
                         None,
                     )
                     pk += 1
@@ -557,7 +567,7 @@ def seed_reservations(ctx: ScaleContext) -> int:
     if not recent:
         return 0
     taken: set[tuple[int, int]] = set()
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for n in range(ctx.count(6000, 5)):
         t, i = lp.title_of[min(int(lp.copies * rnd.random() ** 2.5), lp.copies - 1)], rnd.choice(recent)
         status = "waiting" if rnd.random() < 0.4 else rnd.choice(["fulfilled", "fulfilled", "cancelled", "expired"])

@@ -195,11 +195,20 @@ def plan(ctx: ScaleContext) -> None:
     ctx.shared["people"] = result
 
 
+def pass_number(pk: int) -> str:
+    """A scale member's pass number: 14 digits with a Luhn check digit, from the id."""
+    body = f"29{pk:011d}"
+    return body + luhn_digit(body)
+
+
+def customer_number(pk: int) -> str:
+    body = f"9{pk:07d}"
+    return body + luhn_digit(body)
+
+
 def _persons(ctx: ScaleContext, p: PeoplePlan, household_base: int) -> Any:
     for i, s in enumerate(p.people):
         pk = p.pk(i)
-        pass_body = f"29{pk:011d}"
-        customer_body = f"9{pk:07d}"
         joined = ctx.at(s.since, 36000 + pk % 28800)
         street, number, suffix, postcode, town = s.address
         yield (
@@ -214,8 +223,8 @@ def _persons(ctx: ScaleContext, p: PeoplePlan, household_base: int) -> Any:
             town,
             s.gender,
             s.born,
-            pass_body + luhn_digit(pass_body) if s.role != "pupil" else None,
-            customer_body + luhn_digit(customer_body),
+            pass_number(pk) if s.role != "pupil" else None,
+            customer_number(pk),
             household_base + s.household if s.household is not None else None,
             joined,
             joined,

@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScaleRun',
+            name="ScaleRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('finished_at', models.DateTimeField()),
-                ('params', models.JSONField(default=dict)),
-                ('rows', models.BigIntegerField(default=0)),
-                ('seconds', models.FloatField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("finished_at", models.DateTimeField()),
+                ("params", models.JSONField(default=dict)),
+                ("rows", models.BigIntegerField(default=0)),
+                ("seconds", models.FloatField(default=0)),
             ],
         ),
     ]

@@ -11,14 +11,13 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils.module_loading import module_has_submodule
 
 from kolk.core.clock import now, today
 from kolk.core.demo import DemoContext
 from kolk.core.models import ScaleRun, SeedRun
-from kolk.core.scale import PROVINCE, ScaleContext, phase_keys, scale_modules
-from kolk.privacy.audit import audit_log
+from kolk.core.scale import PROVINCE, ScaleContext, finish_database, phase_done, phase_keys, scale_modules
 
 
 def demo_modules() -> list[Any]:
@@ -136,20 +135,18 @@ class Command(BaseCommand):
                 started = time.monotonic()
                 with transaction.atomic():
                     rows = phase(ctx)
-                    seconds = time.monotonic() - started
-                    audit_log(
-                        actor=None,
-                        action="seed.scale",
-                        details={"phase": key, "rows": rows, "members": ctx.members, "seed": ctx.seed},
-                    )
-                    ScaleRun.objects.create(key=key, finished_at=now(), rows=rows, seconds=seconds)
+                    phase_done(ctx, key, rows)
+                    run = ScaleRun.objects.create(key=key, finished_at=now(), rows=rows)
+                seconds = time.monotonic() - started  # with the commit: it checks what the phase wrote
+                ScaleRun.objects.filter(pk=run.pk).update(seconds=seconds)
                 rate = rows / seconds if seconds else 0
                 self.stdout.write(f"  {key:<28} {rows:>11,} rows {seconds:8.1f} s {rate:>11,.0f} rows/s")
-        if "analyze" not in done:
+        if "finish" not in done:
             started = time.monotonic()
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            ScaleRun.objects.create(key="analyze", finished_at=now(), seconds=time.monotonic() - started)
+            finish_database()
+            seconds = time.monotonic() - started
+            ScaleRun.objects.create(key="finish", finished_at=now(), seconds=seconds)
+            self.stdout.write(f"  {'finish (check keys, analyze)':<28} {'':>16} {seconds:8.1f} s")
         runs = ScaleRun.objects.exclude(key__in=["plan"])
         rows = sum(r.rows for r in runs)
         seconds = sum(r.seconds for r in runs)
