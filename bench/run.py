@@ -375,8 +375,10 @@ def longest_history_member() -> tuple[int, int, str]:
     from kolk.privacy.ledger import consent_record, has_consent
     from kolk.web.portal import PORTAL_CONSENT
 
+    born_by = today().replace(year=today().year - 16) if not (today().month == 2 and today().day == 29) else None
+    born_by = born_by or dt.date(today().year - 16, 2, 28)
     top = (
-        Loan.objects.filter(person__isnull=False)
+        Loan.objects.filter(person__isnull=False, person__date_of_birth__lte=born_by)
         .values("person_id")
         .annotate(n=Count("id"))
         .order_by("-n")
@@ -775,6 +777,8 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"first tenth {mem['first_tenth_max']} MB, last tenth {mem['last_tenth_max']} MB",
             mem["last_tenth_max"] - mem["first_tenth_max"] < 15 and mem["max"] < 150,
         )
+    for name, error in r.get("failed", {}).items():
+        row(f"{name} (failed)", "runs", error[:120], False)
     if "audit" in r:
         row("audit chain after the bench", "kolk audit verify passes", r["audit"]["output"][:80], r["audit"]["ok"])
     return rows
@@ -827,6 +831,20 @@ def strip(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k not in ("cookies", "pairs")}
 
 
+def guarded(r: dict[str, Any], name: str, scenario: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """Run a scenario; a failure is recorded (and shown in the table) and the others still run."""
+    import traceback
+
+    try:
+        result = scenario()
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - one scenario's failure must not lose the others
+        r.setdefault("failed", {})[name] = "".join(traceback.format_exception_only(exc)).strip()
+        print(f"scenario {name} failed: {exc}", flush=True)
+        return None
+    r[name] = strip(result)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_env()
@@ -875,19 +893,18 @@ def main(argv: list[str] | None = None) -> int:
         servers.start()
         if wanted("loans"):
             print("scenario: checkout + check-in", flush=True)
-            loans = scenario_loans(servers, args)
-            r["loans"] = strip(loans)
-            capacity["loans_per_s"] = loans["closed"]["units_per_s"]
+            loans = guarded(r, "loans", lambda: scenario_loans(servers, args))
+            if loans:
+                capacity["loans_per_s"] = loans["closed"]["units_per_s"]
         if wanted("tickets"):
             print("scenario: ticket sale", flush=True)
-            tickets = scenario_tickets(servers, args)
-            r["tickets"] = strip(tickets)
-            capacity["orders_per_s"] = tickets["closed"]["units_per_s"]
+            tickets = guarded(r, "tickets", lambda: scenario_tickets(servers, args))
+            if tickets:
+                capacity["orders_per_s"] = tickets["closed"]["units_per_s"]
         if wanted("access"):
             print("scenario: access package", flush=True)
-            access = scenario_access(servers, args)
-            r["access"] = strip(access)
-            if args.soak:
+            access = guarded(r, "access", lambda: scenario_access(servers, args))
+            if access and args.soak:
                 pages = portal_capacity(servers, access["cookies"], access["member"])
                 r["portal_capacity"] = pages
                 capacity["pages_per_s"] = pages["units_per_s"]
@@ -899,15 +916,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.soak:
             print(f"soak: {args.soak_seconds:g} s at {args.soak_load:.0%} of {capacity}", flush=True)
-            r["soak"] = scenario_soak(servers, args, capacity)
+            guarded(r, "soak", lambda: scenario_soak(servers, args, capacity))
     finally:
         servers.stop()
     if wanted("retention"):
         print("scenario: retention", flush=True)
-        r["retention"] = scenario_retention()
+        guarded(r, "retention", scenario_retention)
     if wanted("marketing"):
         print("scenario: marketing selection and purpose gate", flush=True)
-        r["marketing"] = scenario_marketing(args)
+        guarded(r, "marketing", lambda: scenario_marketing(args))
     r["audit"] = audit_verify()
     r["rows"] = verdicts(r)
     r["ratios"] = ratios(r)
