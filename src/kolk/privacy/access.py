@@ -99,13 +99,13 @@ def access_package(*, subject: models.Model, actor: Any, lang: str = "nl") -> di
         fields = [(name, column, pmap.personal[name]) for name, column in columns.items()]
         for row in rows:
             record = row["pk"]
-            for name, column, category in fields:
+            for name, column, held_as in fields:
                 value = row[column]
                 if value is None or value == "":
                     continue
                 if value.__class__ not in _AS_IS:
                     value = _plain(value)
-                held[category].append({"source": label, "record": record, "field": name, "value": value})
+                held[held_as].append({"source": label, "record": record, "field": name, "value": value})
     dates = _event_dates(subject.pk)
     disclosures = recipients_of(subject)
     with translation.override(lang):
