@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install sysdeps lint types layers audit pytest messages clean worker
+.PHONY: run test install sysdeps lint types layers audit pytest messages clean worker bench soak
 
 # Debian packages kolk needs: Chromium for the browser tests, gettext for the
 # translations, Pango for PDFs. Installed when missing and we may (root).
@@ -68,6 +68,15 @@ pytest:
 messages: install
 	cd src/kolk && ../../$(BIN)/kolk makemessages -l en --no-obsolete --add-location file
 	cd src/kolk && ../../$(BIN)/kolk compilemessages -l en
+
+## make bench: kolk as in production (gunicorn, the worker) on PostgreSQL, measured; see README "Benchmark"
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/kolk_bench
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(BIN)/python bench/run.py $(if $(SOAK),--soak) $(BENCH_ARGS)
+
+## make soak: the capacity runs, then mixed traffic at half capacity for SOAK_SECONDS (default 600)
+soak: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(BIN)/python bench/run.py --soak --only loans,tickets,access $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

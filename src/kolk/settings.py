@@ -41,7 +41,7 @@ KOLK_AUDIT_KEY = os.environ.get("KOLK_AUDIT_KEY", DEMO_AUDIT_KEY)
 # Key for encrypted fields (bank details); see docs/production.md for rotation.
 KOLK_FIELD_KEY = os.environ.get("KOLK_FIELD_KEY", DEMO_FIELD_KEY)
 # Former field keys (comma-separated) that still decrypt while `kolk billing rekey` runs.
-KOLK_FIELD_KEY_PREVIOUS = env_list("KOLK_FIELD_KEY_PREVIOUS", "")
+KOLK_FIELD_KEY_PREVIOUS = tuple(env_list("KOLK_FIELD_KEY_PREVIOUS", ""))
 # The creditor of SEPA direct debits (DNK); the demo values are valid in form only.
 KOLK_SEPA_CREDITOR_ID = os.environ.get("KOLK_SEPA_CREDITOR_ID", "NL95ZZZ012345670000")
 KOLK_SEPA_CREDITOR_IBAN = os.environ.get("KOLK_SEPA_CREDITOR_IBAN", "NL20INGB0001234567")

@@ -39,6 +39,24 @@ def test_checkout_renew_checkin_through_the_api(desk, member, copy):
     assert r.json()["loan"]["returned_at"] is not None
 
 
+def test_checkout_and_checkin_over_the_api_take_a_bounded_number_of_queries(
+    desk, member, copy, django_assert_max_num_queries
+):
+    """The desk's hot path, request and answer together; the answer reads no row a second time."""
+    body = {"copy_barcode": copy.barcode, "person_id": member.pk}
+    desk.post(f"{API}/loans/checkout", body, content_type="application/json")  # warm the caches
+    desk.post(f"{API}/loans/checkin", {"copy_barcode": copy.barcode}, content_type="application/json")
+    with django_assert_max_num_queries(17) as checkout:
+        assert desk.post(f"{API}/loans/checkout", body, content_type="application/json").status_code == 201
+    with django_assert_max_num_queries(13) as checkin:
+        r = desk.post(f"{API}/loans/checkin", {"copy_barcode": copy.barcode}, content_type="application/json")
+    assert r.json()["loan"]["copy_barcode"] == copy.barcode
+    for queries in (checkout, checkin):
+        copy_reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "library_copy"')]
+        assert len(copy_reads) == 1, copy_reads
+    print(f"queries: checkout {len(checkout)}, checkin {len(checkin)}")
+
+
 def test_reservation_hold_on_checkin_and_blocks(desk, member, copy, staff):
     branch = BranchFactory(code="vries", name="Bibliotheek Vries")
     other = PersonFactory()

@@ -124,7 +124,8 @@ def access_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         return redirect("desk:privacy_request", pk=pk)
     filename = f"inzage-{rights_request.subject.customer_number}-{package['as_of']}"
     if fmt == "json":
-        response = HttpResponse(json.dumps(package, ensure_ascii=False, indent=2), content_type="application/json")
+        # Compact: with indent, json falls back to its pure-Python encoder (4x slower on a long history).
+        response = HttpResponse(json.dumps(package, ensure_ascii=False), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response
     context = {"package": package, "person": rights_request.subject, "req": rights_request}

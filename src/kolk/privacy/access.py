@@ -32,6 +32,8 @@ from kolk.privacy.models import Disclosure
 from kolk.privacy.register import Register, Row, get_register
 from kolk.privacy.statement import retention_text
 
+_AS_IS = frozenset({str, int, bool, float})  # JSON-ready already
+
 
 def _plain(value: Any) -> Any:
     """A JSON-ready value."""
@@ -90,15 +92,20 @@ def access_package(*, subject: models.Model, actor: Any, lang: str = "nl") -> di
             .values("pk", *columns.values())
             .distinct()
         )
-        sources.append({"source": model._meta.label, "rows": len(rows)})
+        label = model._meta.label
+        sources.append({"source": label, "rows": len(rows)})
+        # The lookups per field are done once per model, not per row: a member with
+        # thousands of loans has tens of thousands of values here.
+        fields = [(name, column, pmap.personal[name]) for name, column in columns.items()]
         for row in rows:
-            for name, column in columns.items():
+            record = row["pk"]
+            for name, column, held_as in fields:
                 value = row[column]
-                if value in (None, ""):
+                if value is None or value == "":
                     continue
-                held[pmap.personal[name]].append(
-                    {"source": model._meta.label, "record": row["pk"], "field": name, "value": _plain(value)}
-                )
+                if value.__class__ not in _AS_IS:
+                    value = _plain(value)
+                held[held_as].append({"source": label, "record": record, "field": name, "value": value})
     dates = _event_dates(subject.pk)
     disclosures = recipients_of(subject)
     with translation.override(lang):

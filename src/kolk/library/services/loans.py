@@ -157,6 +157,7 @@ def loan_checkin(*, copy_barcode: str, actor: Any) -> Checkin:
     loan = Loan.objects.filter(copy=copy, returned_at__isnull=True).select_related("person", "subscription").first()
     if loan is None:
         raise KolkError(_("Dit exemplaar is niet uitgeleend."), code="not_on_loan")
+    loan.copy = copy  # already read with its title: the desk's answer needs no second look
     fine = 0
     if loan.due_on < on:
         rule = loan_rule_for(copy.title.media_type, loan.subscription.type_id if loan.subscription else None)

@@ -151,7 +151,8 @@ def download(request: HttpRequest, person: Any, person_id: int) -> HttpResponse:
     owned_or_404(request, person, type(person)._default_manager.all(), person_id, owner="self")
     portal_event_record(person=person, action="download", ip_address=client_ip(request), actor=request.user)
     package = access_package(subject=person, actor=request.user, lang=_lang())
-    body = json.dumps(package, ensure_ascii=False, indent=2)
+    # Compact: with indent, json falls back to its pure-Python encoder (4x slower on a long history).
+    body = json.dumps(package, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dnk-mijn-gegevens-{person.customer_number}.json"'
     response["Cache-Control"] = "no-store"

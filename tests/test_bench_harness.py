@@ -1,0 +1,80 @@
+"""The benchmark harness imports, parses its arguments and writes its table; nothing is timed here."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _module("run")
+load = _module("load")
+
+
+def test_arguments_and_their_defaults(monkeypatch):
+    monkeypatch.delenv("SOAK", raising=False)
+    monkeypatch.setenv("SOAK_SECONDS", "120")
+    args = run.parse_args(["--workers", "3", "--only", "loans,access"])
+    assert (args.workers, args.loan_clients, args.buyers, args.loan_rate) == (3, 16, 32, 50.0)
+    assert (args.soak, args.soak_seconds, args.only) == (False, 120.0, "loans,access")
+    assert run.parse_args(["--soak"]).soak
+
+
+def test_the_bench_wants_postgresql(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite3")
+    with pytest.raises(SystemExit, match="PostgreSQL"):
+        run.database_url()
+    monkeypatch.delenv("DATABASE_URL")
+    assert run.database_url() == run.DEFAULT_DB
+
+
+def test_load_summary_and_dealing():
+    rec = load.Recorder()
+    rec.latencies["checkout"].extend([0.010] * 98 + [0.040, 0.200])
+    rec.units = 50
+    rec.error("http-409", "HTTP 409")
+    out = load.summary([rec], elapsed=2.0)
+    assert (out["units_per_s"], out["requests"], out["errors"]) == (25.0, 100, 1)
+    assert out["latency_ms"]["checkout"]["p50"] == 10.0
+    assert out["latency_ms"]["checkout"]["p99"] == 40.0
+    assert load.chunk(list(range(5)), 2) == [[0, 2, 4], [1, 3]]
+    assert set(load.WORKLOADS) == {"loan", "sale", "access", "portal"}
+
+
+def test_verdicts_and_the_markdown_table():
+    timing = {"units_per_s": 320.0, "requests_per_s": 640.0, "errors": 0, "units": 10, "rate_target": 50.0}
+    result = {
+        "date": "2026-11-25T05:00:00+00:00",
+        "machine": {"cores": 2, "ram_gb": 4.0, "cpu": "test", "loadavg_at_start": [0.1, 0.1, 0.1]},
+        "versions": {"python": "3.11", "django": "5.2", "postgresql": "15", "gunicorn": "23"},
+        "scale": {"people.Person": 10, "library.Loan": 100},
+        "args": {"loan_clients": 16, "buyers": 32, "workers": 5},
+        "baseline": {"simple_update_tps": 1000.0, "select_only_tps": 10000.0},
+        "loans": {
+            "closed": {**timing, "latency_ms": {"all": {"p99": 20.0}}},
+            "paced": {**timing, "latency_ms": {"all": {"p99": 60.0}, "checkout": {"p99": 60.0}}},
+        },
+        "audit": {"ok": True, "output": "audit chain intact"},
+    }
+    result["rows"] = run.verdicts(result)
+    result["ratios"] = run.ratios(result)
+    assert [row["met"] for row in result["rows"]] == [True, False, True]
+    table = run.markdown(result)
+    assert "| checkout + check-in over HTTP, 16 clients | ≥ 300 loans/s |" in table
+    assert "**no**" in table
+    assert "simple-update 1000.0 tps" in table
