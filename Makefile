@@ -54,10 +54,12 @@ layers:
 	$(BIN)/lint-imports --no-cache
 
 ## make audit: known vulnerabilities in the locked dependencies, from PyPI's advisory data.
-## --strict: a pin the service cannot answer for fails the audit; it never passes unaudited.
+## Strict by default: a pin the service cannot answer for fails the audit. CI runs it with
+## AUDIT_STRICT= (fail on a known vulnerability; list the pins PyPI had no answer for).
+AUDIT_STRICT ?= --strict
 audit: install
 	@$(BIN)/pip-audit --requirement requirements.lock --require-hashes --disable-pip \
-	  --vulnerability-service pypi --strict --progress-spinner off \
+	  --vulnerability-service pypi $(AUDIT_STRICT) --progress-spinner off \
 	  || { echo "audit: the locked dependencies could not all be checked against PyPI's advisory data" \
 	       "(vulnerable pin, or the service is unreachable or has no data for a pin: see above)" >&2; exit 1; }
 

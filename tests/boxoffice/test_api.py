@@ -162,3 +162,28 @@ def test_a_refund_of_an_ideal_order_goes_back_through_mollie_once(client, mollie
     refund = [r for r in mollie.requests if r.url.endswith("/refunds")]
     assert len(refund) == 1
     assert json.loads(refund[0].body)["amount"] == {"currency": "EUR", "value": "25.00"}
+
+
+def test_a_cross_site_request_cannot_ride_on_a_box_office_session(db):
+    """The open endpoints honour a session's roles, so they check its CSRF token; a guest needs none."""
+    from django.test import Client
+
+    order = f.checked_out(f.show(), quantity=2)
+    desk = Client(enforce_csrf_checks=True)
+    desk.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    forged = post(desk, f"{API}/orders/{order.token}/pay", {"method": "cash"})
+    assert forged.status_code == 403
+    assert forged.json()["code"] == "csrf"
+    order.refresh_from_db()
+    assert order.status != "paid"
+
+    desk.get("/balie/")  # the desk page sets the CSRF cookie
+    token = desk.cookies["csrftoken"].value
+    paid = desk.post(
+        f"{API}/orders/{order.token}/pay", json.dumps({"method": "cash"}), "application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert paid.json()["status"] == "paid"
+
+    guest = Client(enforce_csrf_checks=True)
+    held = post(guest, f"{API}/shows/{f.show(seat_map='2x2').pk}/hold", {"quantity": 1})
+    assert held.status_code == 201

@@ -28,3 +28,12 @@ api.add_router("/boxoffice/", boxoffice_router)
 def malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     """A body that claims to be multipart but is not (no boundary, cut short) is the client's error."""
     return api.create_response(request, {"detail": _("De inhoud van het verzoek is onleesbaar.")}, status=400)
+
+
+@api.exception_handler(OverflowError)
+def number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number past what the database holds (an id of 30 digits) is the client's error, not a crash.
+
+    PostgreSQL's lookups refuse it themselves; SQLite's driver raises this.
+    """
+    return api.create_response(request, {"detail": _("Een getal in het verzoek is te groot.")}, status=400)

@@ -13,8 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Form, Router, Schema, Status
 from ninja.security import django_auth
+from ninja.utils import check_csrf
 
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show
@@ -53,6 +55,18 @@ class InvalidInput(Schema):
 
 # A 422 is either a business rule's refusal (Error) or ninja's own validation answer.
 ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Error, 422: Error | InvalidInput}
+
+
+def _session_csrf(request: HttpRequest) -> Status[Error] | None:
+    """Open endpoints that honour a signed-in session check its CSRF token.
+
+    Anyone may hold, check out and pay with a token and no session; but a
+    session lends its roles (the box office's cash payment) and its member,
+    so a cross-site request riding on it is refused like on any staff endpoint.
+    """
+    if request.user.is_authenticated and check_csrf(request) is not None:
+        return Status(403, Error(code="csrf", message=gettext("De beveiligingscode van het formulier ontbreekt.")))
+    return None
 
 
 def _member(request: HttpRequest) -> Any:
@@ -200,6 +214,8 @@ def _order_out(order: Order) -> OrderOut:
     summary="Hold seats (anyone; keep the token)",
 )
 def hold_view(request: HttpRequest, show_id: int, body: HoldIn) -> Any:
+    if refused := _session_csrf(request):
+        return refused
     show = _show(show_id)
     if show is None:
         return NOT_FOUND
@@ -227,6 +243,8 @@ class CheckoutIn(Schema):
 
 @router.post("/orders/{token}/checkout", response={200: OrderOut, **ERRORS}, auth=None, summary="Name, email, prices")
 def checkout_view(request: HttpRequest, token: str, body: CheckoutIn) -> Any:
+    if refused := _session_csrf(request):
+        return refused
     order = _order(token)
     if order is None:
         return NOT_FOUND
@@ -263,6 +281,8 @@ def webhook_url() -> str:
     "/orders/{token}/pay", response={200: PayOut, **ERRORS}, auth=None, summary="Pay (iDEAL or at the box office)"
 )
 def pay_view(request: HttpRequest, token: str, body: PayIn) -> Any:
+    if refused := _session_csrf(request):
+        return refused
     order = _order(token)
     if order is None:
         return NOT_FOUND
