@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--soak", action="store_true", default=os.environ.get("SOAK", "") not in ("", "0"))
     p.add_argument("--soak-seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", "600")))
     p.add_argument("--soak-load", type=float, default=0.5, help="share of the measured capacity in the soak")
+    p.add_argument(
+        "--retention-ahead",
+        type=int,
+        default=0,
+        help="run the backlog retention run this many days after today (a database whose backlog is gone)",
+    )
     p.add_argument("--retention-child", metavar="DATE", help=argparse.SUPPRESS)
     p.add_argument("--out", default=str(RESULTS))
     return p.parse_args(argv)
@@ -545,14 +551,14 @@ def retention_once(date: dt.date) -> dict[str, Any]:
     return result
 
 
-def scenario_retention() -> dict[str, Any]:
+def scenario_retention(ahead: int = 0) -> dict[str, Any]:
     from kolk.core.clock import today
 
-    on = today()
-    backlog = retention_once(on)  # what the seed left past its date
+    on = today() + dt.timedelta(days=ahead)
+    backlog = retention_once(on)  # what the seed left past its date (and `ahead` days' expiries)
     one_day = retention_once(on + dt.timedelta(days=1))  # the next day's expiries
     nothing = retention_once(on + dt.timedelta(days=1))  # and again: nothing due
-    return {"backlog": backlog, "one_day": one_day, "nothing_due": nothing}
+    return {"backlog": backlog, "one_day": one_day, "nothing_due": nothing, "ahead_days": ahead}
 
 
 def scenario_marketing(args: argparse.Namespace) -> dict[str, Any]:
@@ -712,7 +718,10 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         )
     if "retention" in r:
         ret = r["retention"]
-        for key, label in (("backlog", "retention run, the seed's backlog"), ("one_day", "retention run, one day")):
+        for key, label in (
+            ("backlog", f"retention run, the backlog (+{ret.get('ahead_days', 0)} days)"),
+            ("one_day", "retention run, one day"),
+        ):
             run = ret[key]
             if "error" in run:
                 row(label, "≥ 100,000 rows/s", "error", False)
@@ -737,7 +746,7 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         row(
             f"marketing selection of loan history, {m['loans']:,} loans",
             "< 5 s",
-            f"{m['gated_s']} s for {m['rows_read']:,} rows",
+            f"{m['gated_s']} s: {m['members_selected']:,} members with their loan counts",
             m["gated_s"] < 5,
         )
         row(
@@ -887,6 +896,10 @@ def main(argv: list[str] | None = None) -> int:
     if wanted("baseline"):
         print("baseline: pgbench", flush=True)
         r["baseline"] = pgbench()
+    if wanted("retention"):
+        # Before the worker starts: its daily retention job would take the backlog first.
+        print("scenario: retention", flush=True)
+        guarded(r, "retention", lambda: scenario_retention(args.retention_ahead))
     servers = Servers(args.workers)
     capacity = {"loans_per_s": 50.0, "orders_per_s": 20.0, "pages_per_s": 50.0}
     try:
@@ -919,9 +932,6 @@ def main(argv: list[str] | None = None) -> int:
             guarded(r, "soak", lambda: scenario_soak(servers, args, capacity))
     finally:
         servers.stop()
-    if wanted("retention"):
-        print("scenario: retention", flush=True)
-        guarded(r, "retention", scenario_retention)
     if wanted("marketing"):
         print("scenario: marketing selection and purpose gate", flush=True)
         guarded(r, "marketing", lambda: scenario_marketing(args))

@@ -12,6 +12,7 @@ from kolk.library.partners import (
     kb_statistics,
     kb_statistics_send,
     loan_history_for_marketing,
+    loan_history_selection,
     loans_export_biblionet,
 )
 from kolk.library.services.loans import loan_checkout
@@ -74,3 +75,23 @@ def test_loan_history_for_marketing_leaves_objectors_out(two_loans, staff):
     objection_record(subject=other, purpose="marketing_analysis", objects=True, method="desk", actor=staff)
     rows = loan_history_for_marketing(actor=staff, since=TODAY).list()
     assert {r["person"] for r in rows} == {member.pk}
+
+
+def test_the_marketing_selection_counts_per_member_in_the_database_and_leaves_objectors_out(
+    two_loans, staff, django_assert_max_num_queries
+):
+    from kolk.privacy.gate import PurposeViolation
+    from kolk.privacy.models import AuditEntry
+
+    member, other = two_loans
+    loan_checkout(copy_barcode=CopyFactory().barcode, person=member, actor=staff)
+    objection_record(subject=other, purpose="marketing_analysis", objects=True, method="desk", actor=staff)
+    with django_assert_max_num_queries(3):  # the grouped read and its audit entry, whatever the rows
+        rows = loan_history_selection(actor=staff, since=TODAY)
+    assert [(r["person"], r["loans"]) for r in rows] == [(member.pk, 2)]
+    assert loan_history_selection(actor=staff, since=TODAY, min_loans=3) == []
+    assert loan_history_selection(actor=staff, since=TODAY, media_type="dvd") == []
+    logged = AuditEntry.objects.filter(action="privacy.read").order_by("-pk").first()
+    assert logged.details["how"] == "grouped"
+    with pytest.raises(PurposeViolation):
+        loan_history_for_marketing(actor=staff, since=TODAY).grouped(["copy__barcode"])

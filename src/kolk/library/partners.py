@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
 
 from kolk.library.models import Loan, LoanCount, MemberProfile
 from kolk.privacy.disclosure import disclose, disclose_aggregate
@@ -88,6 +89,29 @@ def loan_history_for_marketing(*, actor: Any, since: dt.date) -> GatedRead:
         queryset=Loan.objects.filter(checked_out_at__date__gte=since, person__isnull=False),
         actor=actor,
     )
+
+
+def loan_history_selection(
+    *, actor: Any, since: dt.date, media_type: str = "", min_loans: int = 1
+) -> list[dict[str, Any]]:
+    """L12: the members to select for marketing analysis, by their loans since a date (of one media type).
+
+    One row per person (loans, last loan), counted in the database over the
+    gated loan history, so objectors and restricted people are never counted.
+    """
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    qs = Loan.objects.filter(checked_out_at__gte=start, person__isnull=False)
+    if media_type:
+        qs = qs.filter(copy__title__media_type=media_type)
+    read = purpose_read(
+        purpose="marketing_analysis",
+        model=Loan,
+        fields=["person", "checked_out_at", "copy__title__media_type"],
+        queryset=qs,
+        actor=actor,
+    )
+    rows = read.grouped(["person"], loans=Count("pk"), last_loan=Max("checked_out_at"))
+    return [row for row in rows if row["loans"] >= min_loans]
 
 
 def target_groups_for_marketing(*, actor: Any) -> GatedRead:

@@ -106,6 +106,20 @@ class GatedRead:
         self._log(count, how="count")
         return count
 
+    def grouped(self, by: Sequence[str], **aggregates: models.Aggregate) -> list[dict[str, Any]]:
+        """Aggregates per group, computed in the database: a selection, not a dump of every row.
+
+        `by` must be fields of the read; the aggregates (counts, latest dates)
+        run over the same narrowed rows, so objectors stay out and nothing
+        outside the purpose is read.
+        """
+        outside = [name for name in by if name not in self.fields]
+        if outside:
+            raise PurposeViolation(f"group by {outside}: not fields of this read ({self.fields})")
+        rows = list(self.queryset.values(*by).annotate(**aggregates).order_by(*by))
+        self._log(len(rows), how="grouped")
+        return rows
+
 
 def purpose_read(
     *,
