@@ -10,6 +10,7 @@ entry with the actor, purpose, model, fields and row count, never the data.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -106,7 +107,7 @@ class GatedRead:
         self._log(count, how="count")
         return count
 
-    def grouped(self, by: Sequence[str], **aggregates: models.Aggregate) -> list[dict[str, Any]]:
+    def grouped(self, by: Sequence[str], **aggregates: models.Aggregate) -> builtins.list[dict[str, Any]]:
         """Aggregates per group, computed in the database: a selection, not a dump of every row.
 
         `by` must be fields of the read; the aggregates (counts, latest dates)
