@@ -89,6 +89,9 @@ def database_url() -> str:
 
 def configure_env() -> None:
     os.environ["DATABASE_URL"] = database_url()
+    # As docs/production.md sets it for kolk's role (the bench runs as postgres): grouping
+    # a province's loans in memory rather than on disk.
+    os.environ.setdefault("PGOPTIONS", "-c work_mem=64MB")
     for key, value in BENCH_ENV.items():
         if key in ("KOLK_DEBUG", "KOLK_EMAIL_BACKEND", "KOLK_LOG_LEVEL"):
             os.environ[key] = value
@@ -865,8 +868,13 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     from kolk.core.clock import now
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise SystemExit("the bench database has migrations not yet applied: run `kolk migrate` first")
 
     only = {s.strip() for s in args.only.split(",") if s.strip()}
 

@@ -70,8 +70,11 @@ class GatedRead:
         model: type[models.Model],
         fields: Sequence[str],
         actor: Any,
+        narrowed: models.QuerySet[Any] | None = None,
     ) -> None:
         self.queryset = queryset
+        # The narrowed rows before `values()`: a grouped read adds only the joins its groups need.
+        self.narrowed = narrowed if narrowed is not None else queryset
         self.purpose = purpose
         self.model = model
         self.fields = list(fields)
@@ -117,7 +120,7 @@ class GatedRead:
         outside = [name for name in by if name not in self.fields]
         if outside:
             raise PurposeViolation(f"group by {outside}: not fields of this read ({self.fields})")
-        rows = list(self.queryset.values(*by).annotate(**aggregates).order_by(*by))
+        rows = list(self.narrowed.values(*by).annotate(**aggregates).order_by(*by))
         self._log(len(rows), how="grouped")
         return rows
 
@@ -163,7 +166,7 @@ def purpose_read(
             qs = qs.exclude(**{subject_in: objector_ids(purpose, channel)})
         if "consent" in bases:
             qs = qs.filter(**{subject_in: consenter_ids(purpose)})
-    return GatedRead(qs.values(*fields), purpose=purpose, model=model, fields=fields, actor=actor)
+    return GatedRead(qs.values(*fields), purpose=purpose, model=model, fields=fields, actor=actor, narrowed=qs)
 
 
 def subject_viewed(*, subject: models.Model, purpose: str, actor: Any) -> None:
