@@ -28,6 +28,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def seal_every_commit(settings):
+    """Tests see the chain sealed right after each commit (test_audit covers the interval)."""
+    settings.AUDIT_SEAL_INTERVAL = 0
+
+
+@pytest.fixture(autouse=True)
 def erasure_log_apart(settings, tmp_path):
     """Each test its own erasure log file: never the project's var/, never another test's ids."""
     settings.KOLK_ERASURE_LOG = str(tmp_path / "erasure-log.jsonl")

@@ -134,8 +134,10 @@ PRIVACY_REGISTER_FILE = os.environ.get("KOLK_PRIVACY_REGISTER", str(BASE_DIR / "
 # Erased subjects (ids only), appended outside the database so that erasures can
 # be applied again after a restore from backup. Keep it apart from the backups.
 KOLK_ERASURE_LOG = os.environ.get("KOLK_ERASURE_LOG", str(VAR_DIR / "erasure-log.jsonl"))
-# Seal the audit chain right after each commit (the worker also seals).
+# Seal the audit chain right after each commit (the worker also seals), at most once
+# per interval (seconds) in each process: under load one seal chains many requests.
 AUDIT_SEAL_ON_COMMIT = env_bool("KOLK_AUDIT_SEAL_ON_COMMIT", True)
+AUDIT_SEAL_INTERVAL = float(os.environ.get("KOLK_AUDIT_SEAL_INTERVAL", "1"))
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from kolk.privacy import audit
 from kolk.privacy.audit import audit_log, chain_head, pseudonym, seal, verify
 from kolk.privacy.models import AuditEntry
 from tests.factories import PersonFactory
@@ -181,3 +182,45 @@ def test_concurrent_writers_do_not_wait_on_the_chain_and_it_verifies():
     assert result.ok, result.problems
     assert result.sealed == AuditEntry.objects.count() >= 200
     assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, result.sealed + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_with_several_entries_seals_once():
+    with transaction.atomic():
+        write(3)
+        hooks = [hook for _, hook, _ in connection.run_on_commit]
+        assert hooks == [audit.seal_soon]
+    assert verify().unsealed == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_process_seals_once_per_interval_and_at_exit(settings, monkeypatch):
+    """Commits within the interval wait for the next seal; none is left behind at exit."""
+    registered: list[object] = []
+    monkeypatch.setattr(audit.atexit, "register", registered.append)
+    monkeypatch.setattr(audit._Sealing, "last", float("-inf"))
+    monkeypatch.setattr(audit._Sealing, "at_exit", False)
+    clock = iter([100.0, 100.4, 100.9, 101.2])
+    monkeypatch.setattr(audit, "monotonic", lambda: next(clock))
+    settings.AUDIT_SEAL_INTERVAL = 1.0
+
+    with transaction.atomic():
+        write(1)  # 100.0: seals
+    assert verify().unsealed == 0
+    for _ in range(2):
+        with transaction.atomic():
+            write(1)  # 100.4 and 100.9: within the interval, left for later
+    assert verify().unsealed == 2
+    assert registered == [audit._seal_at_exit]
+    with transaction.atomic():
+        write(1)  # 101.2: one seal chains all three
+    assert (verify().sealed, verify().unsealed) == (4, 0)
+
+    settings.AUDIT_SEAL_INTERVAL = 60.0
+    monkeypatch.setattr(audit, "monotonic", lambda: 102.0)
+    write(2)
+    assert verify().unsealed == 2
+    audit._seal_at_exit()
+    result = verify()
+    assert result.ok
+    assert (result.sealed, result.unsealed) == (6, 0)

@@ -18,7 +18,7 @@ class PrivacyConfig(AppConfig):
         from kolk.core.periodic import periodic
         from kolk.privacy.tasks import run_retention, seal_audit_chain
 
-        periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=5))
+        periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=1))
         from kolk.privacy.register import Text
         from kolk.privacy.retention import register_hold
         from kolk.privacy.rights import open_request_subjects

@@ -3,22 +3,27 @@
 Writers add an entry inside their own business transaction, unsealed. After the
 commit, a sealer takes the chain head with SKIP LOCKED (so no writer waits on
 another), gives the unsealed entries the next sequence numbers and chains their
-hashes. `verify` walks the sealed chain and reports any edited, deleted or
+hashes. A busy process seals at most once per `AUDIT_SEAL_INTERVAL` seconds, so
+one seal chains the entries of many requests; what it leaves is sealed when the
+process exits or by the worker, whichever comes first. `verify` walks the sealed chain and reports any edited, deleted or
 reordered entry, plus the unsealed tail. Subjects appear only as a keyed HMAC
 pseudonym, so erasing a person never breaks the chain.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 
 from kolk.core.clock import now
 from kolk.privacy.models import AuditChainHead, AuditEntry
@@ -76,8 +81,40 @@ def audit_log(
         details=_clean(details or {}),
     )
     if settings.AUDIT_SEAL_ON_COMMIT:
-        transaction.on_commit(seal, robust=True)
+        _seal_after_commit()
     return entry
+
+
+class _Sealing:
+    """This process's after-commit sealing: when it last sealed, whether it seals at exit."""
+
+    last = float("-inf")
+    at_exit = False
+
+
+def _seal_after_commit() -> None:
+    """Seal once after the transaction commits, however many entries it wrote."""
+    connection = transaction.get_connection()
+    if any(hook is seal_soon for _, hook, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(seal_soon, robust=True)
+
+
+def seal_soon() -> int:
+    """Seal now, unless this process sealed within the interval (then later: at exit, or the worker)."""
+    at = monotonic()
+    if at - _Sealing.last < settings.AUDIT_SEAL_INTERVAL:
+        if not _Sealing.at_exit:
+            _Sealing.at_exit = True
+            atexit.register(_seal_at_exit)
+        return 0
+    _Sealing.last = at
+    return seal()
+
+
+def _seal_at_exit() -> None:
+    with contextlib.suppress(DatabaseError):  # the database went first: the worker seals them
+        seal()
 
 
 def entry_hash(entry: AuditEntry, seq: int, prev_hash: str) -> str:
