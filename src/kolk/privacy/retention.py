@@ -36,6 +36,7 @@ from kolk.privacy.audit import audit_log
 from kolk.privacy.fieldmap import map_for
 from kolk.privacy.models import ErasureLog
 from kolk.privacy.register import Text, get_register
+from kolk.privacy.setdelete import delete_rows
 from kolk.privacy.subjects import subject_model
 
 QuerySource = Callable[[], "models.QuerySet[Any]"]
@@ -291,7 +292,7 @@ def subjects_erase(pks: list[int], *, reason: str) -> None:
             pmap = map_for(item.model)
             if item.action == "anonymise" and pmap is not None and pmap.subject is not None:
                 item.model._default_manager.filter(**{pmap.subject_lookup("pk") + "__in": pks}).update(**item.anonymise)
-        Subject._default_manager.filter(pk__in=pks).delete()
+        delete_rows(Subject._default_manager.filter(pk__in=pks))
         for hook in _erasure_hooks.values():
             hook(pks)
         erasure_record(pks, reason=reason)
@@ -322,7 +323,7 @@ def retention_run(
             with transaction.atomic():
                 batch = item.model._default_manager.filter(pk__in=pks)
                 if item.action == "delete":
-                    batch.delete()
+                    delete_rows(batch)
                 else:
                     batch.update(**item.anonymise)
             line.done += len(pks)
