@@ -301,6 +301,8 @@ def startup_seconds(db: Scratch) -> float:
 FINGERPRINT = """
 from django.apps import apps
 skip = set(SKIP)
+unknown = skip - {m._meta.label for m in apps.get_models()}
+assert not unknown, f"no such model to skip: {sorted(unknown)}"
 result = {
     m._meta.label: m._default_manager.count()
     for m in apps.get_models()

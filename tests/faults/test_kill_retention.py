@@ -9,7 +9,7 @@ PEOPLE = 400
 RUN = ["retention", "run", "--batch-size", "5"]
 # Rows that differ between runs by nature: the audit log counts each (partial) run.
 ERASED = "SELECT count(*) FROM privacy_erasurelog WHERE erased_at IS NOT NULL"
-VOLATILE = ["privacy.AuditEntry", "django_tasks_db.DBTaskResult", "sessions.Session"]
+VOLATILE = ["privacy.AuditEntry", "django_tasks_database.DBTaskResult", "sessions.Session"]
 
 
 def test_retention_run_killed_at_random_points_erases_exactly_what_one_run_erases(template):

@@ -6,7 +6,7 @@ from tests.faults.conftest import KILLS
 from tests.faults.harness import fingerprint, kill_repeatedly, startup_seconds, timed_run
 
 RUN = ["seed", "--demo"]
-VOLATILE = ["privacy.AuditEntry", "django_tasks_db.DBTaskResult", "sessions.Session", "core.SeedRun"]
+VOLATILE = ["privacy.AuditEntry", "django_tasks_database.DBTaskResult", "sessions.Session", "core.SeedRun"]
 # What the demo is made of, beyond the row counts: names, titles, loans, orders and mails.
 CONTENT = """
 from kolk.people.models import Person
