@@ -163,3 +163,23 @@ def test_target_groups_follow_birthdays_and_school(staff):
     yesterday = TODAY - dt.timedelta(days=1)
     target_groups_refresh(on=yesterday)
     assert MemberProfile.objects.get(person=turning_18).target_group == "teen"
+
+
+def test_activity_moves_forward_only_and_a_second_touch_the_same_day_writes_nothing():
+    from django.db import connection
+
+    from kolk.library.services.members import activity_touch
+
+    person = PersonFactory()
+    activity_touch(person_id=person.pk, on=TODAY - dt.timedelta(days=3))
+    activity_touch(person_id=person.pk, on=TODAY)
+    activity_touch(person_id=person.pk, on=TODAY - dt.timedelta(days=1))  # a late entry keeps the later date
+    assert MemberProfile.objects.get(person=person).last_activity_on == TODAY
+    if connection.vendor == "postgresql":  # an update writes a new row version at a new place (ctid)
+        version = "SELECT ctid::text FROM library_memberprofile WHERE person_id = %s"
+        with connection.cursor() as cursor:
+            cursor.execute(version, [person.pk])
+            before = cursor.fetchone()
+            activity_touch(person_id=person.pk, on=TODAY)
+            cursor.execute(version, [person.pk])
+            assert cursor.fetchone() == before

@@ -81,12 +81,17 @@ def profile_refresh(
 
 
 def activity_touch(*, person_id: int, on: dt.date) -> None:
-    """Record activity (L10) in one statement: an upsert on the profile."""
+    """Record activity (L10) in one statement: an upsert on the profile.
+
+    The row is written only when the date moves on: a member's second loan of the day
+    (or the check-in of the first) leaves the indexed date, and the table, as they are.
+    """
     table = MemberProfile._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (person_id, target_group, last_activity_on) VALUES (%s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (person_id) DO UPDATE SET last_activity_on = excluded.last_activity_on",
+            "ON CONFLICT (person_id) DO UPDATE SET last_activity_on = excluded.last_activity_on "
+            f"WHERE {table}.last_activity_on IS NULL OR {table}.last_activity_on < excluded.last_activity_on",
             [person_id, TargetGroup.UNKNOWN, on],
         )
 
