@@ -183,6 +183,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("KOLK_FROM_EMAIL", "DNK <contact@dnk.nl>")
 # Where links in mails point (unsubscribe, portal); no trailing slash.
 KOLK_SITE_URL = os.environ.get("KOLK_SITE_URL", "http://127.0.0.1:8000")
 
+SESSION_ENGINE = "kolk.core.sessions"  # Django's database sessions, read with one plain statement
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day at most; the portal renews a shorter idle timeout per page

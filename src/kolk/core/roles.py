@@ -39,12 +39,33 @@ STRONG_ROLES = (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR)
 
 
 def role_names(user: Any) -> set[str]:
-    """The names of the user's groups, cached on the user object for the request."""
+    """The names of the user's groups, cached on the user object for the request.
+
+    Read on every signed-in request, so the statement is written once rather than
+    built by the ORM each time (which costs more CPU than the database's answer).
+    """
     names = getattr(user, "_kolk_roles", None)
     if names is None:
-        names = set(user.groups.values_list("name", flat=True))
+        names = _group_names(user)
         user._kolk_roles = names
     return names
+
+
+def _group_names(user: Any) -> set[str]:
+    from django.contrib.auth.models import Group
+    from django.db import connections, router
+
+    groups = user._meta.get_field("groups")  # the user may be a lazy object: ask its _meta
+    connection = connections[router.db_for_read(Group)]
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.name FROM {q(Group._meta.db_table)} g JOIN {q(groups.m2m_db_table())} m "  # noqa: S608
+            f"ON m.{q(groups.m2m_reverse_name())} = g.{q(str(Group._meta.pk.column))} "
+            f"WHERE m.{q(groups.m2m_column_name())} = %s",
+            [user.pk],
+        )
+        return {name for (name,) in cursor.fetchall()}
 
 
 def has_role(user: Any, *roles: Role) -> bool:
