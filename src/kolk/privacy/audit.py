@@ -23,7 +23,7 @@ from time import monotonic
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from kolk.core.clock import now
 from kolk.privacy.models import AuditChainHead, AuditEntry
@@ -154,16 +154,32 @@ def seal(batch: int = SEAL_BATCH) -> int:
             if not pending:
                 return total
             seq, prev = head.seq, head.hash
+            chained = []
             for entry in pending:
                 seq += 1
-                entry.seq, entry.prev_hash = seq, prev
-                entry.hash = prev = entry_hash(entry, seq, prev)
-            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"])
+                digest = entry_hash(entry, seq, prev)
+                chained.append((seq, prev, digest, entry.pk))
+                prev = digest
+            _write_seals(chained)
             head.seq, head.hash, head.sealed_at = seq, prev, now()
             head.save(update_fields=["seq", "hash", "sealed_at"])
             total += len(pending)
         if len(pending) < batch:
             return total
+
+
+def _write_seals(chained: list[tuple[int, str, str, int]]) -> None:
+    """Give each entry its place in the chain: one prepared UPDATE, sent as a batch.
+
+    (The ORM's bulk_update built one CASE expression per column over the whole batch,
+    which cost the web processes more CPU than the requests whose entries they sealed.)
+    """
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
+            chained,
+        )
 
 
 @dataclass
