@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
-from kolk.boxoffice.tickets import tickets_mail
+from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_phone
@@ -320,7 +320,7 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
     _count(order, sign=1)
     if order.buyer_email:
-        tickets_mail(order=order, actor=actor)
+        tickets_mail_later(order=order)
     audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
     return order
 
