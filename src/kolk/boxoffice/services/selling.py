@@ -318,10 +318,11 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     order.status, order.method, order.paid_at, order.expires_at = Order.Status.PAID, method, at, None
     order.payment_ref = provider_ref or order.payment_ref
     order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
-    _count(order, sign=1)
     if order.buyer_email:
         tickets_mail_later(order=order)
     audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
+    # Last: every sale of the show updates its counts, so their row lock is held for as short as can be.
+    _count(order, sign=1)
     return order
 
 
@@ -332,14 +333,12 @@ def _count(order: Order, *, sign: int) -> None:
     for kind, amount in order.tickets.values_list("price__kind", "amount_cents"):
         per_kind[kind] += 1
         revenue[kind] += amount
-    existing = set(ShowStats.objects.filter(show_id=order.show_id).values_list("kind", flat=True))
-    ShowStats.objects.bulk_create(
-        [ShowStats(show_id=order.show_id, kind=k) for k in per_kind if k not in existing], ignore_conflicts=True
-    )
     for kind, count in per_kind.items():
-        ShowStats.objects.filter(show_id=order.show_id, kind=kind).update(
-            sold=F("sold") + sign * count, revenue_cents=F("revenue_cents") + sign * revenue[kind]
-        )
+        counted = ShowStats.objects.filter(show_id=order.show_id, kind=kind)
+        delta = {"sold": F("sold") + sign * count, "revenue_cents": F("revenue_cents") + sign * revenue[kind]}
+        if not counted.update(**delta):  # the show's first sale at this price
+            ShowStats.objects.bulk_create([ShowStats(show_id=order.show_id, kind=kind)], ignore_conflicts=True)
+            counted.update(**delta)
 
 
 # --- cancelling and expiring ---
