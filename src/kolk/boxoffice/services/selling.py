@@ -245,20 +245,25 @@ def order_checkout(
     if order.status != Order.Status.HELD or (order.expires_at and order.expires_at <= now()):
         raise KolkError(_("Deze bestelling is verlopen; kies opnieuw je plaatsen."), code="expired")
     person = person if person is not None else order.person
-    tickets = list(order.tickets.all())
-    categories = {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
+    tickets = list(order.tickets.select_related("price").order_by("pk"))
     chosen = dict(prices or {})
     if set(chosen) - {t.pk for t in tickets}:
         raise ValidationError({"prices": [_("Deze kaart hoort niet bij de bestelling.")]})
+    wanted = {t.pk: chosen.get(t.pk, PriceKind.REGULAR) for t in tickets}
+    # Most buyers keep the price of the hold: then there is nothing to read or write.
+    current = all(t.price.kind == wanted[t.pk] and t.amount_cents == t.price.amount_cents for t in tickets)
+    categories = {} if current else {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
     for ticket in tickets:
-        kind = chosen.get(ticket.pk, PriceKind.REGULAR)
-        if kind not in categories:
+        kind = wanted[ticket.pk]
+        if not current and kind not in categories:
             raise ValidationError({"prices": [_("Dit tarief is er niet voor deze show.")]})
         if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
             raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
-        ticket.price = categories[kind]
-        ticket.amount_cents = categories[kind].amount_cents
-    Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
+        if not current:
+            ticket.price = categories[kind]
+            ticket.amount_cents = categories[kind].amount_cents
+    if not current:
+        Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
     order.person = person
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
     order.total_cents = sum(t.amount_cents for t in tickets)
