@@ -97,6 +97,14 @@ def lock_show(show_id: int) -> Show:
 # --- holding ---
 
 
+def _price(show: Show, kind: str) -> PriceCategory:
+    """A price of the show, from the prices the caller fetched with it (`show_get` does) or one query."""
+    for price in show.prices.all():
+        if price.kind == kind:
+            return price
+    raise PriceCategory.DoesNotExist(f"show {show.pk} has no {kind} price")
+
+
 def _check_on_sale(show: Show) -> None:
     if not show.on_sale or show.starts_at <= now():
         raise KolkError(_("Voor deze show zijn geen kaarten (meer) te koop."), code="not_on_sale")
@@ -121,7 +129,7 @@ def seats_hold(
         raise ValidationError({"quantity": [_("Kies 1 tot %(max)s plaatsen.") % {"max": MAX_TICKETS}]})
     if seat_ids and len(set(seat_ids)) != len(seat_ids):
         raise ValidationError({"seat_ids": [_("Een stoel staat dubbel in de keuze.")]})
-    regular = PriceCategory.objects.get(show_id=show.pk, kind=PriceKind.REGULAR)
+    regular = _price(show, PriceKind.REGULAR)
     at = now()
     order = Order(
         show=show,
@@ -189,12 +197,9 @@ def _release(order: Order) -> None:
         Show.objects.filter(pk=order.show_id).update(free_taken=F("free_taken") - count)
 
 
-def _lock_order(order: Order) -> Order:
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("show__hall__venue", "show__film", "show__production")
-        .get(pk=order.pk)
-    )
+def _lock_order(order: Order, *related: str) -> Order:
+    """Lock the order's row and read it again, with only the relations the caller needs."""
+    return Order.objects.select_for_update(of=("self",)).select_related(*related).get(pk=order.pk)
 
 
 # --- checking out ---
@@ -310,7 +315,7 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     """
     if method not in Order.Method.values or not method:
         raise ValidationError({"method": [_("Onbekende betaalwijze.")]})
-    order = _lock_order(order)
+    order = _lock_order(order, "show__hall")
     if order.status == Order.Status.PAID:
         return order
     if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
@@ -352,7 +357,7 @@ def _count(order: Order, *, sign: int) -> None:
 @transaction.atomic
 def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
     """Cancel an order and free its places (box office). A paid order is refunded when `refund`."""
-    order = _lock_order(order)
+    order = _lock_order(order, "show__hall")
     if order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED):
         return order
     was_paid = order.status == Order.Status.PAID
