@@ -12,11 +12,11 @@ import datetime as dt
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from kolk.privacy.audit import audit_log
 HOLD_MINUTES = 10  # to choose prices and fill in name and email
 PAY_MINUTES = 15  # to pay online after checking out
 MAX_TICKETS = 10
+BLOCK_TRIES = 4  # blocks side by side a group tries before it takes the best seats one by one
 
 
 class SoldOut(KolkError):
@@ -64,29 +65,82 @@ def lock_best_available(show_id: int, quantity: int) -> list[ShowSeat]:
     )
 
 
-def adjacent_block(show_id: int, quantity: int) -> list[int]:
-    """The best `quantity` free regular seats side by side in one row (seat ids), or [] if none.
-
-    Read without a lock (one query over the show's free seats); the caller
-    locks the block and checks it is still free.
-    """
-    free = (
-        ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
-        .order_by("seat__row", "seat__number")
-        .values_list("seat_id", "seat__row", "seat__number", "rank")
+def lock_block(show_id: int, block: Block) -> list[ShowSeat]:
+    """Lock the free seats of a block that no other buyer is locking; the caller takes it only when all came."""
+    return list(
+        ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            show_id=show_id,
+            status=ShowSeat.Status.AVAILABLE,
+            seat__kind=Seat.Kind.REGULAR,
+            seat__row=block.row,
+            seat__number__gte=block.first,
+            seat__number__lt=block.first + block.size,
+        )
+        .order_by("id")
     )
-    best: tuple[int, list[int]] | None = None
-    run: list[tuple[int, int, int, int]] = []
-    for seat in free:
-        if run and (seat[1] != run[-1][1] or seat[2] != run[-1][2] + 1):
-            run = []
-        run.append(seat)
-        if len(run) >= quantity:
-            block = run[-quantity:]
-            score = sum(s[3] for s in block)
-            if best is None or score < best[0]:
-                best = (score, [s[0] for s in block])
-    return best[1] if best else []
+
+
+class Block(NamedTuple):
+    """Seats side by side: `size` seats in `row` from seat number `first` on."""
+
+    row: int
+    first: int
+    size: int
+
+
+def _blocks_sql() -> str:
+    """Every window of n free regular seats in a row, scored by their ranks (lower is better), best first.
+
+    Consecutive seat numbers minus their position in the row are equal along
+    a run of free seats (gaps and islands), so a window inside one run with
+    n seats in it is a block side by side.
+    """
+    q = connection.ops.quote_name
+    show_seat, seat = q(ShowSeat._meta.db_table), q(Seat._meta.db_table)
+    row, number, rank = q("row"), q("number"), q("rank")
+    # Quoted names of our own tables and columns; the values are parameters.
+    return f"""
+        SELECT seat_row, seat_number FROM (
+            SELECT seat_row, seat_number, SUM(seat_rank) OVER w AS score, COUNT(*) OVER w AS seats
+            FROM (
+                SELECT s.{row} AS seat_row, s.{number} AS seat_number, ss.{rank} AS seat_rank,
+                       s.{number} - ROW_NUMBER() OVER (PARTITION BY s.{row} ORDER BY s.{number}) AS run
+                FROM {show_seat} ss JOIN {seat} s ON s.{q("id")} = ss.{q("seat_id")}
+                WHERE ss.{q("show_id")} = %s AND ss.{q("status")} = %s AND s.{q("kind")} = %s
+            ) free
+            WINDOW w AS (PARTITION BY seat_row, run ORDER BY seat_number ROWS BETWEEN CURRENT ROW AND {{after}} FOLLOWING)
+        ) windows
+        WHERE seats = %s
+        ORDER BY score, seat_row, seat_number
+        LIMIT %s
+    """  # noqa: S608
+
+
+def adjacent_blocks(show_id: int, quantity: int, *, limit: int = BLOCK_TRIES) -> list[Block]:
+    """Up to `limit` blocks of `quantity` free regular seats side by side in one row, best first.
+
+    Read without a lock, in one query that the database answers from the
+    show's free seats, returning a few windows, not the seats. The blocks do
+    not overlap, so buyers who arrive together and find the best block taken
+    try the next one instead of waiting for each other.
+    """
+    size = int(quantity)  # the frame's offset is a literal: SQLite takes no parameter there
+    # Each block chosen overlaps at most 2n-1 windows (itself included): enough windows for `limit` blocks.
+    wanted = limit * (2 * size - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _blocks_sql().format(after=size - 1),
+            [show_id, ShowSeat.Status.AVAILABLE, Seat.Kind.REGULAR, size, wanted],
+        )
+        windows = cursor.fetchall()
+    chosen: list[Block] = []
+    for row, first in windows:
+        if all(b.row != row or abs(b.first - first) >= size for b in chosen):
+            chosen.append(Block(row=row, first=first, size=size))
+            if len(chosen) == limit:
+                break
+    return chosen
 
 
 def lock_show(show_id: int) -> Show:
@@ -150,10 +204,12 @@ def seats_hold(
         else:
             seats = []
             if wanted > 1:  # a group sits together when it can
-                block = adjacent_block(show.pk, wanted)
-                seats = lock_seats(show.pk, block) if block else []
-                if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
-                    seats = []  # taken meanwhile: fall back to the best seats one by one
+                for block in adjacent_blocks(show.pk, wanted):
+                    seats = lock_block(show.pk, block)
+                    if len(seats) == wanted:
+                        break
+                else:
+                    seats = []  # every block taken meanwhile: the best seats one by one
             if not seats:
                 seats = lock_best_available(show.pk, wanted)
             if len(seats) < wanted:
