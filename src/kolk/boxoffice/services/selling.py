@@ -1,9 +1,11 @@
 """Selling tickets: hold seats, check out, mark paid, cancel, and release what expired.
 
 The hot path. A hold locks exactly the seats in contention (ShowSeat rows of one
-show, in id order so two buyers never wait on each other in a circle), or, for
-free seating, the show's own row. Nothing else is locked, and no query grows
-with the size of the show or the buyer's history.
+show, in id order so two buyers never wait on each other in a circle; best seats
+and blocks for a group with SKIP LOCKED, so nobody waits on another buyer's
+seats), or, for free seating, the show's own row. Nothing else is locked, and no
+query grows with the show's sales or the buyer's history. A payment draws no QR
+code: it enqueues the ticket mail for the worker.
 """
 
 from __future__ import annotations
