@@ -49,3 +49,21 @@ def held(show: Show, *, quantity: int = 2, **kwargs: Any) -> Order:
 def checked_out(show: Show, *, quantity: int = 2, email: str = "gast@example.nl") -> Order:
     order = held(show, quantity=quantity)
     return order_checkout(order=order, buyer_name="Gea Gast", buyer_email=email, buyer_phone="0612345678", actor=None)
+
+
+def worker_turn() -> None:
+    """The worker's turn: run what the sales queued (the ticket mails, then their sending), as `kolk worker` does.
+
+    A loop of its own rather than `db_worker`, which closes the database
+    connection between tasks and with it a test's transaction.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+        result.claim("tests")
+        try:
+            value = result.task.call(*result.task_result.args, **result.task_result.kwargs)
+        except Exception as exc:
+            result.set_failed(exc)
+            raise
+        result.set_successful(value)

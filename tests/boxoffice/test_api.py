@@ -8,6 +8,7 @@ import pytest
 
 from kolk.boxoffice.models import Order, Payment, ShowSeat
 from kolk.boxoffice.services import payments
+from kolk.boxoffice.services.selling import order_pay
 from kolk.core.roles import Role
 from tests.boxoffice import factories as f
 from tests.boxoffice.mollie_replay import MollieReplay
@@ -187,3 +188,27 @@ def test_a_cross_site_request_cannot_ride_on_a_box_office_session(db):
     guest = Client(enforce_csrf_checks=True)
     held = post(guest, f"{API}/shows/{f.show(seat_map='2x2').pk}/hold", {"quantity": 1})
     assert held.status_code == 201
+
+
+def test_a_box_office_sale_takes_a_bounded_number_of_queries_per_request(client, django_assert_max_num_queries):
+    """Hold, checkout and cash over the API, as the box office's till sends them; history does not add any."""
+    show = f.show(seat_map="20x40")
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+
+    def sale(quantity: int) -> None:
+        # each count starts with the session, the user and their roles (3), which every signed-in request reads
+        with django_assert_max_num_queries(14):  # the show and its prices, blocks side by side, lock, 4 writes, tickets
+            held = post(client, f"{API}/shows/{show.pk}/hold", {"quantity": quantity})
+        assert held.status_code == 201, held.content
+        token = held.json()["token"]
+        with django_assert_max_num_queries(11):  # the order, lock it, its tickets, order, audit, tickets out
+            done = post(client, f"{API}/orders/{token}/checkout", {"buyer_name": "A B", "buyer_email": "a@example.nl"})
+        assert done.status_code == 200, done.content
+        with django_assert_max_num_queries(16):  # the order, payment, lock, seats, order, mail task, audit, counts
+            paid = post(client, f"{API}/orders/{token}/pay", {"method": "cash"})
+        assert paid.json()["status"] == "paid"
+
+    order_pay(order=f.checked_out(show, quantity=1), method="card", actor=None)  # starts the show's count
+    for i in range(12):  # sales of every size
+        sale(1 + i % 4)
+    assert ShowSeat.objects.filter(show=show, status=ShowSeat.Status.SOLD).count() == 31

@@ -57,10 +57,27 @@ def widen(monkeypatch, name: str, *, lock: bool) -> None:
     def unlocked_seats(show_id, seat_ids):
         return list(selling.ShowSeat.objects.filter(show_id=show_id, seat_id__in=seat_ids).order_by("id"))
 
+    def unlocked_block(show_id, block):
+        return list(
+            selling.ShowSeat.objects.filter(
+                show_id=show_id,
+                status="available",
+                seat__kind="regular",
+                seat__row=block.row,
+                seat__number__gte=block.first,
+                seat__number__lt=block.first + block.size,
+            ).order_by("id")
+        )
+
     def unlocked_show(show_id):
         return selling.Show.objects.get(pk=show_id)
 
-    unlocked = {"lock_best_available": unlocked_best, "lock_seats": unlocked_seats, "lock_show": unlocked_show}[name]
+    unlocked = {
+        "lock_best_available": unlocked_best,
+        "lock_seats": unlocked_seats,
+        "lock_block": unlocked_block,
+        "lock_show": unlocked_show,
+    }[name]
 
     def paused(*args):
         result = (real if lock else unlocked)(*args)
@@ -141,9 +158,17 @@ def test_with_the_lock_free_seating_sells_exactly_its_capacity(live_server, monk
     assert show.free_taken == 300
 
 
+def test_without_the_lock_groups_side_by_side_share_seats(live_server, monkeypatch):
+    show = f.show(seat_map="10x30")
+    widen(monkeypatch, "lock_block", lock=False)
+    buy(hold_url(live_server, show), [{"quantity": 3}] * (FEW // 3))
+    tickets, seats = sold(show)
+    assert tickets > seats
+
+
 def test_with_the_lock_groups_of_three_never_share_a_seat(live_server, monkeypatch):
     show = f.show(seat_map="10x30")
-    widen(monkeypatch, "lock_seats", lock=True)
+    widen(monkeypatch, "lock_block", lock=True)
     answers = buy(hold_url(live_server, show), [{"quantity": 3}] * FEW)
     assert set(answers) <= {201, 409}, answers
     # a group may give up on seats another group is locking and then lets go, so "about full"

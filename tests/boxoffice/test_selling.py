@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kolk.boxoffice.models import Order, Payment, ShowSeat, ShowStats
+from kolk.boxoffice.selectors import show_for_sale
 from kolk.boxoffice.services.programme import show_on_sale_set
 from kolk.boxoffice.services.selling import (
     SoldOut,
@@ -204,17 +205,45 @@ def test_the_hot_path_has_a_bounded_number_of_queries(django_assert_max_num_quer
     show = f.show(seat_map="20x30")
     for _ in range(5):  # history that must not make the next sale slower
         order_pay(order=f.checked_out(show, quantity=3), method="card", actor=None)
-    show = type(show).objects.select_related("hall").get(pk=show.pk)
+    show = show_for_sale(show.pk)  # as the API reads it: hall and prices with the show
     chosen = seat_ids(show, (10, 10), (10, 11))
     # counts include the two SAVEPOINT statements of the service's atomic block inside the test's transaction
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):  # lock the seats, order, seats, tickets, audit
         order = seats_hold(show=show, seat_ids=chosen, actor=None)
-    with django_assert_max_num_queries(9):  # a group: one more read to find seats side by side
+    with django_assert_max_num_queries(8):  # a group: one more read to find blocks side by side
         order = seats_hold(show=show, quantity=4, actor=None)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):  # lock the order, its tickets, order, audit
         order = order_checkout(order=order, buyer_name="A B", buyer_email="a@example.nl", actor=None)
-    with django_assert_max_num_queries(20):  # includes queueing the ticket mail with its QR codes
+    with django_assert_max_num_queries(9):  # lock, seats sold, order, the mail's task, audit, counts (read, update)
         order_pay(order=order, method="ideal", actor=None)
+
+
+def test_checking_out_with_other_prices_writes_them_in_two_more_queries(django_assert_max_num_queries):
+    show = show_for_sale(f.show(seat_map="2x5").pk)
+    order = seats_hold(show=show, quantity=2, actor=None)
+    youth = order.tickets.order_by("pk").first()
+    with django_assert_max_num_queries(8):  # the show's prices, and one update of the tickets
+        order = order_checkout(
+            order=order, buyer_name="A B", buyer_email="a@example.nl", prices={youth.pk: "youth"}, actor=None
+        )
+    assert order.total_cents == 850 + 1250
+    assert sorted(order.tickets.values_list("price__kind", flat=True)) == ["regular", "youth"]
+
+
+def test_the_first_sale_at_a_price_starts_its_count():
+    show = f.show(seat_map="2x5")
+    order_pay(order=f.checked_out(show, quantity=2), method="card", actor=None)
+    order = f.held(show, quantity=1)
+    order = order_checkout(
+        order=order,
+        buyer_name="A B",
+        buyer_email="a@example.nl",
+        prices={order.tickets.get().pk: "senior"},
+        actor=None,
+    )
+    order_pay(order=order, method="card", actor=None)
+    counts = {s.kind: (s.sold, s.revenue_cents) for s in ShowStats.objects.filter(show=show)}
+    assert counts == {"regular": (2, 2500), "senior": (1, 1050)}
 
 
 def test_best_available_seats_a_group_side_by_side_when_it_can():

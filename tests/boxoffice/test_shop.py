@@ -75,6 +75,8 @@ def test_a_guest_holds_checks_out_and_pays_and_gets_tickets_by_mail(client, monk
     page = client.get(reverse("web:shop:order", args=[order.token])).content.decode()
     assert page.count("<svg") == 2
     assert tickets[0].code in page
+    assert not OutboxMessage.objects.exists()  # the worker draws the QR codes, not the payment
+    f.worker_turn()
     mail = OutboxMessage.objects.get()
     assert mail.to_address == "gea@example.nl"
     assert "Hamlet" in mail.subject

@@ -18,7 +18,7 @@ from kolk.library.services.reservations import reservation_place
 from kolk.privacy.models import AuditEntry, RightsRequest
 from kolk.web.models import PortalEvent
 from tests.billing.factories import make_invoice
-from tests.boxoffice.factories import checked_out, show
+from tests.boxoffice.factories import checked_out, show, worker_turn
 from tests.library.factories import BranchFactory, CopyFactory, LoanRuleFactory, SubscriptionTypeFactory, TitleFactory
 from tests.web.factories import member
 
@@ -64,7 +64,9 @@ def _paid_order(person, *, email: str = "lid@example.nl"):
     order = checked_out(show(), quantity=2, email=email)
     order.person = person  # the shop links a logged-in buyer the same way (order_checkout(person=...))
     order.save(update_fields=["person"])
-    return order_pay(order=order, method="cash", actor=None)
+    order = order_pay(order=order, method="cash", actor=None)
+    worker_turn()  # the worker queues the ticket mail
+    return order
 
 
 # Mijn abonnement

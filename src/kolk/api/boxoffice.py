@@ -83,7 +83,7 @@ def _show(show_id: int) -> Show | None:
 
 def _order(token: str) -> Order | None:
     try:
-        return selectors.order_by_token(token)
+        return selectors.order_row(token)
     except Order.DoesNotExist:
         return None
 
@@ -216,8 +216,9 @@ def _order_out(order: Order) -> OrderOut:
 def hold_view(request: HttpRequest, show_id: int, body: HoldIn) -> Any:
     if refused := _session_csrf(request):
         return refused
-    show = _show(show_id)
-    if show is None:
+    try:
+        show = selectors.show_for_sale(show_id)
+    except Show.DoesNotExist:
         return NOT_FOUND
     try:
         order = seats_hold(

@@ -17,6 +17,7 @@ from kolk.boxoffice.services.programme import (
     venue_create,
 )
 from kolk.boxoffice.services.selling import order_checkout, order_pay, seats_hold
+from kolk.boxoffice.tickets import tickets_mail
 from kolk.comms.outbox import outbox_flush
 from kolk.core.clock import today
 from kolk.core.demo import DemoContext
@@ -96,6 +97,8 @@ def _orders(ctx: DemoContext, halls: list[Hall]) -> None:
             actor=None,
         )
         if i % 5 != 4:  # most are paid; a few still wait for payment
-            order_pay(order=order, method="ideal" if i % 3 else "card", actor=None)
+            order = order_pay(order=order, method="ideal" if i % 3 else "card", actor=None)
+            # Queued now rather than by the worker, so that the flush below delivers it (the worker's task then finds it queued).
+            tickets_mail(order=order, actor=None)
     # Demo addresses are example.nl: "deliver" the ticket mails into memory, nothing leaves the machine.
     outbox_flush(connection=get_connection("django.core.mail.backends.locmem.EmailBackend"))

@@ -38,6 +38,11 @@ def show_get(show_id: int) -> Show:
     )
 
 
+def show_for_sale(show_id: int) -> Show:
+    """A show with what a hold needs (its hall and prices), not its work; raises Show.DoesNotExist."""
+    return Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
+
+
 @dataclass(frozen=True)
 class SeatState:
     seat_id: int
@@ -84,6 +89,12 @@ def seats_available(show: Show) -> int:
 def order_by_token(token: str) -> Order:
     """A buyer's order by its secret; raises Order.DoesNotExist."""
     return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(token=token)
+
+
+def order_row(token: str) -> Order:
+    """A buyer's order by its secret, without its show: for handlers that hand it to a service,
+    which locks and reads it again. Raises Order.DoesNotExist."""
+    return Order.objects.get(token=token)
 
 
 def order_tickets(order: Order) -> Sequence[Ticket]:

@@ -19,3 +19,11 @@ def refund_mollie_payments() -> int:
     from kolk.boxoffice.services.payments import mollie_refunds_due
 
     return mollie_refunds_due()
+
+
+@task()
+def send_tickets(order_id: int, language: str) -> bool:
+    """Draw the QR codes of a paid order and queue its ticket mail (T02)."""
+    from kolk.boxoffice.tickets import tickets_mail_send
+
+    return tickets_mail_send(order_id=order_id, language=language)

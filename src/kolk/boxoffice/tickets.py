@@ -1,4 +1,9 @@
-"""Tickets as the buyer gets them: a QR code per ticket (segno) and the service mail (T02)."""
+"""Tickets as the buyer gets them: a QR code per ticket (segno) and the service mail (T02).
+
+The QR codes are drawn where a ticket is shown or mailed, never inside a sale:
+a paid order enqueues `send_tickets` in its own transaction, and the worker
+draws the codes and queues the mail.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 
 from kolk.boxoffice.models import Order
@@ -32,7 +38,7 @@ def order_url(order: Order) -> str:
     return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
 
 
-def tickets_mail(*, order: Order, actor: Any) -> None:
+def tickets_mail(*, order: Order, actor: Any, language: str | None = None) -> None:
     """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order."""
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
     message_queue(
@@ -44,6 +50,33 @@ def tickets_mail(*, order: Order, actor: Any) -> None:
         idempotency_key=f"boxoffice.tickets.{order.pk}",
         to_person=order.person,
         to_address=order.buyer_email,
-        language=get_language(),
+        language=language or get_language(),
         attachments=[(f"kaart-{i}.png", qr_png(t.code), "image/png") for i, t in enumerate(tickets, start=1)],
     )
+
+
+def tickets_mail_later(*, order: Order) -> None:
+    """Have the worker mail a paid order's tickets, in the buyer's language of now.
+
+    Enqueued inside the caller's transaction: the task exists exactly when the
+    payment is committed, so a ticket mail is never lost nor sent for a sale
+    that rolled back.
+    """
+    from kolk.boxoffice.tasks import send_tickets
+
+    send_tickets.enqueue(order.pk, get_language() or settings.LANGUAGE_CODE)
+
+
+def tickets_mail_send(*, order_id: int, language: str) -> bool:
+    """The worker's half: queue the mail if the order is still paid and has an address; once per order."""
+    order = (
+        Order.objects.select_related("show__hall__venue", "show__film", "show__production", "person")
+        .filter(pk=order_id, status=Order.Status.PAID)
+        .exclude(buyer_email="")
+        .first()
+    )
+    if order is None:  # cancelled, refunded or anonymised since it was paid: no tickets to send
+        return False
+    with translation.override(language):
+        tickets_mail(order=order, actor=None, language=language)
+    return True

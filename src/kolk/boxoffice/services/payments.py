@@ -55,10 +55,11 @@ class BoxOfficeProvider:
         if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
             raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
         with transaction.atomic():
-            order = order_pay(order=order, method=method, actor=actor)
+            # The payment first: order_pay ends on the show's counts, a row every sale of the show updates.
             payment = Payment.objects.create(
                 order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
             )
+            order = order_pay(order=order, method=method, actor=actor)
         return PaymentStart(order=order, payment=payment)
 
 

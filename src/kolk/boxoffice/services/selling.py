@@ -1,9 +1,11 @@
 """Selling tickets: hold seats, check out, mark paid, cancel, and release what expired.
 
 The hot path. A hold locks exactly the seats in contention (ShowSeat rows of one
-show, in id order so two buyers never wait on each other in a circle), or, for
-free seating, the show's own row. Nothing else is locked, and no query grows
-with the size of the show or the buyer's history.
+show, in id order so two buyers never wait on each other in a circle; best seats
+and blocks for a group with SKIP LOCKED, so nobody waits on another buyer's
+seats), or, for free seating, the show's own row. Nothing else is locked, and no
+query grows with the show's sales or the buyer's history. A payment draws no QR
+code: it enqueues the ticket mail for the worker.
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ import datetime as dt
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
-from kolk.boxoffice.tickets import tickets_mail
+from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_phone
@@ -30,6 +32,7 @@ from kolk.privacy.audit import audit_log
 HOLD_MINUTES = 10  # to choose prices and fill in name and email
 PAY_MINUTES = 15  # to pay online after checking out
 MAX_TICKETS = 10
+BLOCK_TRIES = 4  # blocks side by side a group tries before it takes the best seats one by one
 
 
 class SoldOut(KolkError):
@@ -64,29 +67,82 @@ def lock_best_available(show_id: int, quantity: int) -> list[ShowSeat]:
     )
 
 
-def adjacent_block(show_id: int, quantity: int) -> list[int]:
-    """The best `quantity` free regular seats side by side in one row (seat ids), or [] if none.
-
-    Read without a lock (one query over the show's free seats); the caller
-    locks the block and checks it is still free.
-    """
-    free = (
-        ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
-        .order_by("seat__row", "seat__number")
-        .values_list("seat_id", "seat__row", "seat__number", "rank")
+def lock_block(show_id: int, block: Block) -> list[ShowSeat]:
+    """Lock the free seats of a block that no other buyer is locking; the caller takes it only when all came."""
+    return list(
+        ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            show_id=show_id,
+            status=ShowSeat.Status.AVAILABLE,
+            seat__kind=Seat.Kind.REGULAR,
+            seat__row=block.row,
+            seat__number__gte=block.first,
+            seat__number__lt=block.first + block.size,
+        )
+        .order_by("id")
     )
-    best: tuple[int, list[int]] | None = None
-    run: list[tuple[int, int, int, int]] = []
-    for seat in free:
-        if run and (seat[1] != run[-1][1] or seat[2] != run[-1][2] + 1):
-            run = []
-        run.append(seat)
-        if len(run) >= quantity:
-            block = run[-quantity:]
-            score = sum(s[3] for s in block)
-            if best is None or score < best[0]:
-                best = (score, [s[0] for s in block])
-    return best[1] if best else []
+
+
+class Block(NamedTuple):
+    """Seats side by side: `size` seats in `row` from seat number `first` on."""
+
+    row: int
+    first: int
+    size: int
+
+
+def _blocks_sql() -> str:
+    """Every window of n free regular seats in a row, scored by their ranks (lower is better), best first.
+
+    Consecutive seat numbers minus their position in the row are equal along
+    a run of free seats (gaps and islands), so a window inside one run with
+    n seats in it is a block side by side.
+    """
+    q = connection.ops.quote_name
+    show_seat, seat = q(ShowSeat._meta.db_table), q(Seat._meta.db_table)
+    row, number, rank = q("row"), q("number"), q("rank")
+    # Quoted names of our own tables and columns; the values are parameters.
+    return f"""
+        SELECT seat_row, seat_number FROM (
+            SELECT seat_row, seat_number, SUM(seat_rank) OVER w AS score, COUNT(*) OVER w AS seats
+            FROM (
+                SELECT s.{row} AS seat_row, s.{number} AS seat_number, ss.{rank} AS seat_rank,
+                       s.{number} - ROW_NUMBER() OVER (PARTITION BY s.{row} ORDER BY s.{number}) AS run
+                FROM {show_seat} ss JOIN {seat} s ON s.{q("id")} = ss.{q("seat_id")}
+                WHERE ss.{q("show_id")} = %s AND ss.{q("status")} = %s AND s.{q("kind")} = %s
+            ) free
+            WINDOW w AS (PARTITION BY seat_row, run ORDER BY seat_number ROWS BETWEEN CURRENT ROW AND {{after}} FOLLOWING)
+        ) windows
+        WHERE seats = %s
+        ORDER BY score, seat_row, seat_number
+        LIMIT %s
+    """  # noqa: S608
+
+
+def adjacent_blocks(show_id: int, quantity: int, *, limit: int = BLOCK_TRIES) -> list[Block]:
+    """Up to `limit` blocks of `quantity` free regular seats side by side in one row, best first.
+
+    Read without a lock, in one query that the database answers from the
+    show's free seats, returning a few windows, not the seats. The blocks do
+    not overlap, so buyers who arrive together and find the best block taken
+    try the next one instead of waiting for each other.
+    """
+    size = int(quantity)  # the frame's offset is a literal: SQLite takes no parameter there
+    # Each block chosen overlaps at most 2n-1 windows (itself included): enough windows for `limit` blocks.
+    wanted = limit * (2 * size - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _blocks_sql().format(after=size - 1),
+            [show_id, ShowSeat.Status.AVAILABLE, Seat.Kind.REGULAR, size, wanted],
+        )
+        windows = cursor.fetchall()
+    chosen: list[Block] = []
+    for row, first in windows:
+        if all(b.row != row or abs(b.first - first) >= size for b in chosen):
+            chosen.append(Block(row=row, first=first, size=size))
+            if len(chosen) == limit:
+                break
+    return chosen
 
 
 def lock_show(show_id: int) -> Show:
@@ -95,6 +151,14 @@ def lock_show(show_id: int) -> Show:
 
 
 # --- holding ---
+
+
+def _price(show: Show, kind: str) -> PriceCategory:
+    """A price of the show, from the prices the caller fetched with it (`show_get` does) or one query."""
+    for price in show.prices.all():
+        if price.kind == kind:
+            return price
+    raise PriceCategory.DoesNotExist(f"show {show.pk} has no {kind} price")
 
 
 def _check_on_sale(show: Show) -> None:
@@ -121,7 +185,7 @@ def seats_hold(
         raise ValidationError({"quantity": [_("Kies 1 tot %(max)s plaatsen.") % {"max": MAX_TICKETS}]})
     if seat_ids and len(set(seat_ids)) != len(seat_ids):
         raise ValidationError({"seat_ids": [_("Een stoel staat dubbel in de keuze.")]})
-    regular = PriceCategory.objects.get(show_id=show.pk, kind=PriceKind.REGULAR)
+    regular = _price(show, PriceKind.REGULAR)
     at = now()
     order = Order(
         show=show,
@@ -142,10 +206,12 @@ def seats_hold(
         else:
             seats = []
             if wanted > 1:  # a group sits together when it can
-                block = adjacent_block(show.pk, wanted)
-                seats = lock_seats(show.pk, block) if block else []
-                if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
-                    seats = []  # taken meanwhile: fall back to the best seats one by one
+                for block in adjacent_blocks(show.pk, wanted):
+                    seats = lock_block(show.pk, block)
+                    if len(seats) == wanted:
+                        break
+                else:
+                    seats = []  # every block taken meanwhile: the best seats one by one
             if not seats:
                 seats = lock_best_available(show.pk, wanted)
             if len(seats) < wanted:
@@ -189,12 +255,9 @@ def _release(order: Order) -> None:
         Show.objects.filter(pk=order.show_id).update(free_taken=F("free_taken") - count)
 
 
-def _lock_order(order: Order) -> Order:
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("show__hall__venue", "show__film", "show__production")
-        .get(pk=order.pk)
-    )
+def _lock_order(order: Order, *related: str) -> Order:
+    """Lock the order's row and read it again, with only the relations the caller needs."""
+    return Order.objects.select_for_update(of=("self",)).select_related(*related).get(pk=order.pk)
 
 
 # --- checking out ---
@@ -245,20 +308,25 @@ def order_checkout(
     if order.status != Order.Status.HELD or (order.expires_at and order.expires_at <= now()):
         raise KolkError(_("Deze bestelling is verlopen; kies opnieuw je plaatsen."), code="expired")
     person = person if person is not None else order.person
-    tickets = list(order.tickets.all())
-    categories = {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
+    tickets = list(order.tickets.select_related("price").order_by("pk"))
     chosen = dict(prices or {})
     if set(chosen) - {t.pk for t in tickets}:
         raise ValidationError({"prices": [_("Deze kaart hoort niet bij de bestelling.")]})
+    wanted = {t.pk: chosen.get(t.pk, PriceKind.REGULAR) for t in tickets}
+    # Most buyers keep the price of the hold: then there is nothing to read or write.
+    current = all(t.price.kind == wanted[t.pk] and t.amount_cents == t.price.amount_cents for t in tickets)
+    categories = {} if current else {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
     for ticket in tickets:
-        kind = chosen.get(ticket.pk, PriceKind.REGULAR)
-        if kind not in categories:
+        kind = wanted[ticket.pk]
+        if not current and kind not in categories:
             raise ValidationError({"prices": [_("Dit tarief is er niet voor deze show.")]})
         if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
             raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
-        ticket.price = categories[kind]
-        ticket.amount_cents = categories[kind].amount_cents
-    Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
+        if not current:
+            ticket.price = categories[kind]
+            ticket.amount_cents = categories[kind].amount_cents
+    if not current:
+        Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
     order.person = person
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
     order.total_cents = sum(t.amount_cents for t in tickets)
@@ -305,7 +373,7 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     """
     if method not in Order.Method.values or not method:
         raise ValidationError({"method": [_("Onbekende betaalwijze.")]})
-    order = _lock_order(order)
+    order = _lock_order(order, "show__hall")
     if order.status == Order.Status.PAID:
         return order
     if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
@@ -318,10 +386,11 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
     order.status, order.method, order.paid_at, order.expires_at = Order.Status.PAID, method, at, None
     order.payment_ref = provider_ref or order.payment_ref
     order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
-    _count(order, sign=1)
     if order.buyer_email:
-        tickets_mail(order=order, actor=actor)
+        tickets_mail_later(order=order)
     audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
+    # Last: every sale of the show updates its counts, so their row lock is held for as short as can be.
+    _count(order, sign=1)
     return order
 
 
@@ -332,14 +401,12 @@ def _count(order: Order, *, sign: int) -> None:
     for kind, amount in order.tickets.values_list("price__kind", "amount_cents"):
         per_kind[kind] += 1
         revenue[kind] += amount
-    existing = set(ShowStats.objects.filter(show_id=order.show_id).values_list("kind", flat=True))
-    ShowStats.objects.bulk_create(
-        [ShowStats(show_id=order.show_id, kind=k) for k in per_kind if k not in existing], ignore_conflicts=True
-    )
     for kind, count in per_kind.items():
-        ShowStats.objects.filter(show_id=order.show_id, kind=kind).update(
-            sold=F("sold") + sign * count, revenue_cents=F("revenue_cents") + sign * revenue[kind]
-        )
+        counted = ShowStats.objects.filter(show_id=order.show_id, kind=kind)
+        delta = {"sold": F("sold") + sign * count, "revenue_cents": F("revenue_cents") + sign * revenue[kind]}
+        if not counted.update(**delta):  # the show's first sale at this price
+            ShowStats.objects.bulk_create([ShowStats(show_id=order.show_id, kind=kind)], ignore_conflicts=True)
+            counted.update(**delta)
 
 
 # --- cancelling and expiring ---
@@ -348,7 +415,7 @@ def _count(order: Order, *, sign: int) -> None:
 @transaction.atomic
 def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
     """Cancel an order and free its places (box office). A paid order is refunded when `refund`."""
-    order = _lock_order(order)
+    order = _lock_order(order, "show__hall")
     if order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED):
         return order
     was_paid = order.status == Order.Status.PAID
