@@ -182,14 +182,19 @@ class SoldOut(Exception):
     pass
 
 
-def unit_sale(client: Client, state: dict[str, Any], started: float | None = None) -> None:
-    """A ticket sale at the box office: hold the best seats, name the buyer, take cash."""
+def _take_seats(
+    client: Client, state: dict[str, Any], action: str, extra: dict[str, Any], started: float | None
+) -> dict[str, Any]:
+    """POST the show's `action` (hold, or the till's sale) for 1-4 seats; the order it answers.
+
+    Moves to single seats when a group no longer fits, and to the next show when told to.
+    """
     shows: list[int] = state["shows"]
     quantity = state["rng"].randint(1, state.get("max_quantity", 4))
     while True:
         show = shows[state.setdefault("show", 0) % len(shows)]
         s, d = client.post_json(
-            f"{API}/boxoffice/shows/{show}/hold", {"quantity": quantity}, name="hold", started=started
+            f"{API}/boxoffice/shows/{show}/{action}", {"quantity": quantity, **extra}, name=action, started=started
         )
         if s == 409 and b"sold_out" in d:
             if quantity > 1:
@@ -199,8 +204,13 @@ def unit_sale(client: Client, state: dict[str, Any], started: float | None = Non
                 state["show"] += 1
                 continue
             raise SoldOut()
-        order = json.loads(client.expect(s, d, (201,), f"hold {show}"))
-        break
+        order: dict[str, Any] = json.loads(client.expect(s, d, (201,), f"{action} {show}"))
+        return order
+
+
+def unit_sale(client: Client, state: dict[str, Any], started: float | None = None) -> None:
+    """A named ticket sale: hold the best seats, name the buyer, take cash (three requests)."""
+    order = _take_seats(client, state, "hold", {}, started)
     token = order["token"]
     s, d = client.post_json(
         f"{API}/boxoffice/orders/{token}/checkout",
@@ -212,6 +222,14 @@ def unit_sale(client: Client, state: dict[str, Any], started: float | None = Non
     paid = json.loads(client.expect(s, d, (200,), "pay"))
     if paid["status"] != "paid":
         raise HttpError(s, d, "pay: not paid")
+    state["seats"] = state.get("seats", 0) + len(order["tickets"])
+
+
+def unit_walkin(client: Client, state: dict[str, Any], started: float | None = None) -> None:
+    """A walk-in sale at the till: the best seats held and paid in cash in one request, no buyer data."""
+    order = _take_seats(client, state, "sale", {"method": "cash"}, started)
+    if order["status"] != "paid":
+        raise HttpError(201, json.dumps(order).encode(), "sale: not paid")
     state["seats"] = state.get("seats", 0) + len(order["tickets"])
 
 
@@ -234,6 +252,7 @@ def unit_portal(client: Client, state: dict[str, Any], started: float | None = N
 WORKLOADS: dict[str, Callable[[Client, dict[str, Any], float | None], None]] = {
     "loan": unit_loan,
     "sale": unit_sale,
+    "walkin": unit_walkin,
     "access": unit_access,
     "portal": unit_portal,
 }

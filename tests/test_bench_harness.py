@@ -53,7 +53,7 @@ def test_load_summary_and_dealing():
     assert out["latency_ms"]["checkout"]["p50"] == 10.0
     assert out["latency_ms"]["checkout"]["p99"] == 40.0
     assert load.chunk(list(range(5)), 2) == [[0, 2, 4], [1, 3]]
-    assert set(load.WORKLOADS) == {"loan", "sale", "access", "portal"}
+    assert set(load.WORKLOADS) == {"loan", "sale", "walkin", "access", "portal"}
 
 
 def test_verdicts_and_the_markdown_table():

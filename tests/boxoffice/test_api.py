@@ -212,3 +212,39 @@ def test_a_box_office_sale_takes_a_bounded_number_of_queries_per_request(client,
     for i in range(12):  # sales of every size
         sale(1 + i % 4)
     assert ShowSeat.objects.filter(show=show, status=ShowSeat.Status.SOLD).count() == 31
+
+
+def test_the_till_sells_walk_ins_in_one_request_and_refuses_bad_input(client, django_assert_max_num_queries):
+    """No buyer data is asked; the codes come back at once, to print; a refusal writes nothing."""
+    show = f.show(seat_map="4x5")
+    url = f"{API}/shows/{show.pk}/sale"
+    assert post(client, url, {"quantity": 2, "method": "cash"}).status_code == 401
+    client.force_login(UserFactory(roles=[Role.MEMBER]))
+    assert post(client, url, {"quantity": 2, "method": "cash"}).status_code == 403
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    post(client, url, {"quantity": 1, "method": "card"})  # starts the show's count
+    # the signed-in request (3), the show and prices, hold (6), pay (6), payment, tickets out, and the
+    # savepoints of the hold and the payment inside the sale's transaction (6): 41 as three requests
+    with django_assert_max_num_queries(25):
+        sold = post(client, url, {"quantity": 3, "method": "cash"})
+    assert sold.status_code == 201, sold.content
+    order = sold.json()
+    assert order["status"] == "paid"
+    assert len(order["tickets"]) == 3
+    assert all(t["code"] for t in order["tickets"])
+    assert Order.objects.get(token=order["token"]).buyer_email == ""
+    assert Payment.objects.get(order__token=order["token"]).amount_cents == order["total_cents"]
+
+    for _ in range(2):  # the remaining 16 seats
+        assert post(client, url, {"quantity": 8, "method": "card"}).status_code == 201
+    before = (Order.objects.count(), Payment.objects.count())
+    refused = {
+        "method": post(client, url, {"quantity": 1, "method": "ideal"}),
+        "quantity": post(client, url, {"quantity": 0, "method": "cash"}),
+        "sold out": post(client, url, {"quantity": 1, "method": "cash"}),
+    }
+    assert refused["method"].json()["code"] == "method"
+    assert refused["sold out"].json()["code"] == "sold_out"
+    assert {r.status_code for r in refused.values()} <= {409, 422}
+    assert (Order.objects.count(), Payment.objects.count()) == before
+    assert post(client, f"{API}/shows/999999/sale", {"quantity": 1, "method": "cash"}).status_code == 404

@@ -230,6 +230,9 @@ OPERATIONS: dict[str, Row] = {
     # Anyone pays by iDEAL; cash is taken at the box office only.
     f"POST {A}/boxoffice/orders/{{token}}/pay": Row(BOX_ONLY, {"token": "held_token"}, body={"method": "cash"}),
     f"POST {A}/boxoffice/payments/mollie/webhook": Row(ALL, form={"id": "tr_unknown"}),
+    f"POST {A}/boxoffice/shows/{{show_id}}/sale": Row(
+        BOX_ONLY, {"show_id": "show"}, body={"quantity": 1, "method": "cash"}
+    ),
     f"POST {A}/boxoffice/checkin": Row(BOX_ONLY, body={"code": "@ticket_code", "show_id": "@show"}),
     f"POST {A}/boxoffice/orders/{{token}}/cancel": Row(BOX_ONLY, {"token": "order_token"}, body={"refund": False}),
 }

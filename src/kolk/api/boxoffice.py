@@ -1,7 +1,9 @@
-"""Box-office endpoints: programme, seats, hold, checkout, pay, the Mollie webhook, check-in, refunds.
+"""Box-office endpoints: programme, seats, hold, checkout, pay, the till's sale, the Mollie webhook,
+check-in, refunds.
 
 Roles: anyone may read the programme and buy (a guest holds the order's secret
-token); cash and card payments, check-in and cancellation are for box-office staff.
+token); cash and card payments, the till's walk-in sale, check-in and
+cancellation are for box-office staff.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ninja.utils import check_csrf
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show
 from kolk.boxoffice.services.checkin import ticket_check_in
-from kolk.boxoffice.services.payments import mollie_webhook, payment_start
+from kolk.boxoffice.services.payments import box_office_sale, mollie_webhook, payment_start
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
 from kolk.core.errors import KolkError, NotAllowed
 from kolk.core.roles import Role, has_role
@@ -334,6 +336,34 @@ def checkin_view(request: HttpRequest, body: CheckInIn) -> Any:
         return NOT_FOUND
     result = ticket_check_in(code=body.code, show=show, actor=request.user)
     return CheckInOut(result=result.result, message=result.message, at=result.at)
+
+
+class SaleIn(Schema):
+    seat_ids: list[int] = []
+    quantity: int = 0
+    method: str  # cash or card
+
+
+@router.post(
+    "/shows/{show_id}/sale",
+    response={201: OrderOut, **ERRORS},
+    auth=django_auth,
+    summary="A walk-in sale at the till: seats held and paid in one go, no buyer data asked (box office)",
+)
+def sale_view(request: HttpRequest, show_id: int, body: SaleIn) -> Any:
+    if not _staff(request):
+        return FORBIDDEN
+    try:
+        show = selectors.show_for_sale(show_id)
+    except Show.DoesNotExist:
+        return NOT_FOUND
+    try:
+        order = box_office_sale(
+            show=show, method=body.method, actor=request.user, seat_ids=body.seat_ids, quantity=body.quantity
+        )
+    except (ValidationError, KolkError) as exc:
+        return _error(exc)
+    return Status(201, _order_out(order))
 
 
 class CancelIn(Schema):
