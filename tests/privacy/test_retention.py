@@ -209,3 +209,60 @@ def test_unknown_events_and_rules_are_refused():
         retention.register_event("graduation", lambda: Person.objects.none())
     with pytest.raises(ValueError, match="not a retention rule"):
         retention.retain("people.Person", rule="forever", action="delete", date_field="created_at")
+
+
+def _due_people(count: int, *, choices: int = 2) -> list[Person]:
+    """People whose subscription ended long ago, each with a history that goes with them."""
+    people = [PersonFactory() for _ in range(count)]
+    for person in people:
+        ended(person, dt.date(2015, 1, 1))
+        for given in (True, False)[:choices]:
+            consent_record(subject=person, purpose="notices_advice", given=given, method="web", actor=None)
+    return people
+
+
+@pytest.fixture
+def commits_at_once(monkeypatch):
+    """After-commit work (the erasure log file) runs at once, as after each batch's commit outside a test."""
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
+
+
+def test_a_kill_before_the_file_is_written_is_caught_up_by_the_next_sync(staff, settings):
+    """The commit happened, the append did not (the process died): the next sync appends from the table."""
+    people = _due_people(3, choices=0)
+    retention.subjects_erase([p.pk for p in people], reason="retention")  # in a test the after-commit append never runs
+    assert retention.erasure_log_file() == []
+    assert ErasureLog.objects.filter(erased_at__isnull=False, filed=False).count() == 3
+    assert retention.erasure_log_sync() == 3
+    assert sorted(retention.erasure_log_file()) == sorted(p.pk for p in people)
+    assert not ErasureLog.objects.filter(filed=False).exists()
+    assert retention.erasure_log_sync() == 0
+
+
+def test_a_sync_with_nothing_missing_does_not_read_the_history(staff, monkeypatch, commits_at_once):
+    register_subscription_ended()
+    _due_people(3, choices=0)
+    retention.retention_run(actor=staff, on=TODAY)
+    assert len(retention.erasure_log_file()) == 3
+
+    def reads_the_file():
+        raise AssertionError("the whole file was read")
+
+    monkeypatch.setattr(retention, "erasure_log_file", reads_the_file)
+    assert retention.erasure_log_sync() == 0
+
+
+def test_an_erasure_log_file_lost_or_cut_short_is_written_again(staff, settings, commits_at_once):
+    from pathlib import Path
+
+    register_subscription_ended()
+    people = sorted(p.pk for p in _due_people(3, choices=0))
+    retention.retention_run(actor=staff, on=TODAY)
+    path = Path(settings.KOLK_ERASURE_LOG)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1]))  # replaced by an older copy
+    assert retention.erasure_log_sync() == 2
+    assert sorted(retention.erasure_log_file()) == people
+    path.unlink()
+    assert retention.erasure_log_sync() == 3
+    assert sorted(retention.erasure_log_file()) == people

@@ -353,18 +353,24 @@ def erasure_record(pks: list[int], *, reason: str) -> None:
     """Log erased subjects in the database and, after commit, in the file kept beside it.
 
     A restore from backup rolls the table back with everything else; the file,
-    kept apart from the backups, does not. A process killed between the commit
-    and the append leaves the file short: `erasure_log_sync`, run at the start
-    and end of every retention run, appends what the table has and the file lacks.
+    kept apart from the backups, does not. A row is marked `filed` once its line
+    is on disk; a process killed between the commit and that leaves it unmarked,
+    and `erasure_log_sync`, run at the start and end of every retention run,
+    appends it then.
     """
     at = now()
-    ErasureLog.objects.bulk_create(
-        [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks],
-        update_conflicts=True,
-        unique_fields=["subject_pk"],
-        update_fields=["erased_at"],
-    )
-    transaction.on_commit(lambda: _append([(pk, at.isoformat(), reason) for pk in pks]))
+    logged = ErasureLog.objects.filter(subject_pk__in_array=pks).update(erased_at=at, filed=False)
+    if logged < len(pks):  # not queued first: an erasure on request, or again after a restore
+        ErasureLog.objects.bulk_create(
+            [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks], ignore_conflicts=True
+        )
+    transaction.on_commit(lambda: _file(pks, at, reason))
+
+
+def _file(pks: list[int], at: dt.datetime, reason: str) -> None:
+    """Append the erased subjects to the file, then mark their rows as filed."""
+    _append([(pk, at.isoformat(), reason) for pk in pks])
+    ErasureLog.objects.filter(subject_pk__in_array=pks, erased_at=at).update(filed=True)
 
 
 def _append(rows: list[tuple[int, str, str]]) -> None:
@@ -406,17 +412,42 @@ def erasure_log_file() -> list[int]:
     return pks
 
 
+def _file_lines() -> int:
+    """How many lines the erasure log file has, counted without parsing them."""
+    path = Path(settings.KOLK_ERASURE_LOG)
+    if not path.exists():
+        return 0
+    lines = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+    return lines
+
+
 def erasure_log_sync() -> int:
-    """Append to the file every erased subject the table has and the file lacks; returns how many."""
+    """Append to the file every erased subject the table has and the file lacks; returns how many.
+
+    Usually nothing is missing, and that is found without reading the history:
+    no row waits to be filed, and the file has at least a line per filed row
+    (counted first, so that a line appended meanwhile only adds to the file's
+    count). Otherwise (a kill before filing, a file lost or replaced) the file
+    is read and compared with the whole table, as after an upgrade.
+    """
+    erased = ErasureLog.objects.filter(erased_at__isnull=False)
+    filed = erased.filter(filed=True).count()
+    if not erased.filter(filed=False).exists() and _file_lines() >= filed:
+        return 0
     in_file = set(erasure_log_file())
-    missing = [
-        (pk, at.isoformat(), reason)
-        for pk, at, reason in ErasureLog.objects.filter(erased_at__isnull=False)
-        .order_by("subject_pk")
-        .values_list("subject_pk", "erased_at", "reason")
-        if pk not in in_file and at is not None
-    ]
+    missing, unfiled = [], []
+    table = erased.order_by("subject_pk").values_list("subject_pk", "erased_at", "reason", "filed")
+    for pk, at, reason, was_filed in table.iterator():
+        if pk not in in_file and at is not None:
+            missing.append((pk, at.isoformat(), reason))
+        if not was_filed:
+            unfiled.append(pk)
     _append(missing)
+    if unfiled:  # only the rows read: one erased meanwhile is filed by its own erasure
+        erased.filter(subject_pk__in_array=unfiled, filed=False).update(filed=True)
     return len(missing)
 
 
