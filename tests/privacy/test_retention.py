@@ -134,11 +134,11 @@ def test_a_run_killed_halfway_is_finished_by_the_next(staff, monkeypatch):
         ended(p, dt.date(2018, 5, 1))
     real_erase, calls = retention._erase, []
 
-    def dies_on_the_second_batch(subject, pks):
+    def dies_on_the_second_batch(pks):
         calls.append(pks)
         if len(calls) == 2:
             raise KeyboardInterrupt  # the process is killed
-        real_erase(subject, pks)
+        return real_erase(pks)
 
     monkeypatch.setattr(retention, "_erase", dies_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
@@ -227,6 +227,45 @@ def commits_at_once(monkeypatch):
     monkeypatch.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
 
 
+def test_a_batch_costs_the_same_statements_for_two_people_as_for_twenty(staff, commits_at_once):
+    """Set-based: the statements of a run grow with the batches, not with the people in them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register_subscription_ended()
+
+    def statements(count: int) -> int:
+        people = _due_people(count)
+        with CaptureQueriesContext(connection) as ctx:
+            report = retention.retention_run(actor=staff, on=TODAY)
+        assert report.rules[-1].done == count
+        assert not Person.objects.filter(pk__in=[p.pk for p in people]).exists()
+        return len(ctx.captured_queries)
+
+    assert statements(2) == statements(20)
+
+
+def test_people_that_rows_another_rule_keeps_protect_stay_and_the_others_go(staff):
+    """One statement finds whom an invoice protects; the rest of the batch is erased with no retry per person."""
+    from kolk.billing.models import Invoice
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    register_subscription_ended()
+    owing, *_others = _due_people(4)
+    invoice_create(
+        person=owing,
+        lines=[InvoiceLineIn(description="Abonnement", unit_amount_cents=4950, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    report = retention.retention_run(actor=staff, on=TODAY)
+    assert report.rules[-1].done == 3
+    assert report.rules[-1].due == 1  # blocked
+    assert list(Person.objects.values_list("pk", flat=True)) == [owing.pk]
+    assert not ErasureLog.objects.filter(erased_at__isnull=True).exists()  # they leave the queue, not kolk
+    assert ErasureLog.objects.filter(erased_at__isnull=False).count() == 3
+
+
 def test_a_kill_before_the_file_is_written_is_caught_up_by_the_next_sync(staff, settings):
     """The commit happened, the append did not (the process died): the next sync appends from the table."""
     people = _due_people(3, choices=0)
@@ -266,3 +305,17 @@ def test_an_erasure_log_file_lost_or_cut_short_is_written_again(staff, settings,
     path.unlink()
     assert retention.erasure_log_sync() == 3
     assert sorted(retention.erasure_log_file()) == people
+
+
+def test_a_household_goes_with_its_last_member_and_no_other(staff):
+    from kolk.people.models import Household
+    from kolk.people.services import household_create
+
+    register_subscription_ended()
+    alone, together, stays = _due_people(3, choices=0)
+    household_create(name="Familie Alleen", members=[alone], actor=None)
+    household_create(name="Familie Samen", members=[together, PersonFactory()], actor=None)
+    Household.objects.create(name="Leeg, van niemand die nu gaat")
+    ended(stays, TODAY)  # not due
+    retention.retention_run(actor=staff, on=TODAY)
+    assert set(Household.objects.values_list("name", flat=True)) == {"Familie Samen", "Leeg, van niemand die nu gaat"}
