@@ -134,11 +134,11 @@ def test_a_run_killed_halfway_is_finished_by_the_next(staff, monkeypatch):
         ended(p, dt.date(2018, 5, 1))
     real_erase, calls = retention._erase, []
 
-    def dies_on_the_second_batch(subject, pks):
+    def dies_on_the_second_batch(pks):
         calls.append(pks)
         if len(calls) == 2:
             raise KeyboardInterrupt  # the process is killed
-        real_erase(subject, pks)
+        return real_erase(pks)
 
     monkeypatch.setattr(retention, "_erase", dies_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
@@ -209,3 +209,113 @@ def test_unknown_events_and_rules_are_refused():
         retention.register_event("graduation", lambda: Person.objects.none())
     with pytest.raises(ValueError, match="not a retention rule"):
         retention.retain("people.Person", rule="forever", action="delete", date_field="created_at")
+
+
+def _due_people(count: int, *, choices: int = 2) -> list[Person]:
+    """People whose subscription ended long ago, each with a history that goes with them."""
+    people = [PersonFactory() for _ in range(count)]
+    for person in people:
+        ended(person, dt.date(2015, 1, 1))
+        for given in (True, False)[:choices]:
+            consent_record(subject=person, purpose="notices_advice", given=given, method="web", actor=None)
+    return people
+
+
+@pytest.fixture
+def commits_at_once(monkeypatch):
+    """After-commit work (the erasure log file) runs at once, as after each batch's commit outside a test."""
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
+
+
+def test_a_batch_costs_the_same_statements_for_two_people_as_for_twenty(staff, commits_at_once):
+    """Set-based: the statements of a run grow with the batches, not with the people in them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register_subscription_ended()
+
+    def statements(count: int) -> int:
+        people = _due_people(count)
+        with CaptureQueriesContext(connection) as ctx:
+            report = retention.retention_run(actor=staff, on=TODAY)
+        assert report.rules[-1].done == count
+        assert not Person.objects.filter(pk__in=[p.pk for p in people]).exists()
+        return len(ctx.captured_queries)
+
+    assert statements(2) == statements(20)
+
+
+def test_people_that_rows_another_rule_keeps_protect_stay_and_the_others_go(staff):
+    """One statement finds whom an invoice protects; the rest of the batch is erased with no retry per person."""
+    from kolk.billing.models import Invoice
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    register_subscription_ended()
+    owing, *_others = _due_people(4)
+    invoice_create(
+        person=owing,
+        lines=[InvoiceLineIn(description="Abonnement", unit_amount_cents=4950, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    report = retention.retention_run(actor=staff, on=TODAY)
+    assert report.rules[-1].done == 3
+    assert report.rules[-1].due == 1  # blocked
+    assert list(Person.objects.values_list("pk", flat=True)) == [owing.pk]
+    assert not ErasureLog.objects.filter(erased_at__isnull=True).exists()  # they leave the queue, not kolk
+    assert ErasureLog.objects.filter(erased_at__isnull=False).count() == 3
+
+
+def test_a_kill_before_the_file_is_written_is_caught_up_by_the_next_sync(staff, settings):
+    """The commit happened, the append did not (the process died): the next sync appends from the table."""
+    people = _due_people(3, choices=0)
+    retention.subjects_erase([p.pk for p in people], reason="retention")  # in a test the after-commit append never runs
+    assert retention.erasure_log_file() == []
+    assert ErasureLog.objects.filter(erased_at__isnull=False, filed=False).count() == 3
+    assert retention.erasure_log_sync() == 3
+    assert sorted(retention.erasure_log_file()) == sorted(p.pk for p in people)
+    assert not ErasureLog.objects.filter(filed=False).exists()
+    assert retention.erasure_log_sync() == 0
+
+
+def test_a_sync_with_nothing_missing_does_not_read_the_history(staff, monkeypatch, commits_at_once):
+    register_subscription_ended()
+    _due_people(3, choices=0)
+    retention.retention_run(actor=staff, on=TODAY)
+    assert len(retention.erasure_log_file()) == 3
+
+    def reads_the_file():
+        raise AssertionError("the whole file was read")
+
+    monkeypatch.setattr(retention, "erasure_log_file", reads_the_file)
+    assert retention.erasure_log_sync() == 0
+
+
+def test_an_erasure_log_file_lost_or_cut_short_is_written_again(staff, settings, commits_at_once):
+    from pathlib import Path
+
+    register_subscription_ended()
+    people = sorted(p.pk for p in _due_people(3, choices=0))
+    retention.retention_run(actor=staff, on=TODAY)
+    path = Path(settings.KOLK_ERASURE_LOG)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1]))  # replaced by an older copy
+    assert retention.erasure_log_sync() == 2
+    assert sorted(retention.erasure_log_file()) == people
+    path.unlink()
+    assert retention.erasure_log_sync() == 3
+    assert sorted(retention.erasure_log_file()) == people
+
+
+def test_a_household_goes_with_its_last_member_and_no_other(staff):
+    from kolk.people.models import Household
+    from kolk.people.services import household_create
+
+    register_subscription_ended()
+    alone, together, stays = _due_people(3, choices=0)
+    household_create(name="Familie Alleen", members=[alone], actor=None)
+    household_create(name="Familie Samen", members=[together, PersonFactory()], actor=None)
+    Household.objects.create(name="Leeg, van niemand die nu gaat")
+    ended(stays, TODAY)  # not due
+    retention.retention_run(actor=staff, on=TODAY)
+    assert set(Household.objects.values_list("name", flat=True)) == {"Familie Samen", "Leeg, van niemand die nu gaat"}

@@ -96,3 +96,92 @@ def test_a_model_with_delete_signals_goes_through_django(db):
         signals.post_delete.disconnect(listener, sender=EmailAddress)
     assert seen
     assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_in_array_is_in_with_one_parameter(db):
+    from tests.factories import PersonFactory
+
+    people = [PersonFactory() for _ in range(3)]
+    pks = [p.pk for p in people[:2]]
+    assert set(Person.objects.filter(pk__in_array=pks)) == set(Person.objects.filter(pk__in=pks))
+    assert not Person.objects.filter(pk__in_array=[]).exists()
+    sub = Person.objects.filter(pk__in=pks).values("pk")
+    assert set(Person.objects.filter(pk__in_array=sub)) == set(people[:2])
+    _sql, params = Person.objects.filter(pk__in_array=list(range(1, 5001))).query.sql_with_params()
+    assert len(params) == 1  # not a placeholder per value
+
+
+def test_a_loan_loses_its_person_and_its_subscription_in_one_write(demo, django_assert_max_num_queries):
+    """Two keys of a model that point into the delete are set to NULL by one UPDATE, not one each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kolk.library.models import Loan
+
+    members = Person.objects.filter(library_loans__subscription__person=models.F("pk")).distinct()
+    assert members.exists()
+    for label in FISCAL_THEN_PEOPLE[:-1]:
+        delete_rows(apps.get_model(label)._base_manager.all())
+    with CaptureQueriesContext(connection) as ctx:
+        delete_rows(members)
+    loan_updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(f'UPDATE "{Loan._meta.db_table}"')]
+    assert len(loan_updates) == 1
+    assert not Loan.objects.filter(person__isnull=False, person__in=members).exists()
+
+
+def test_protected_pks_names_exactly_whom_a_protected_row_keeps(demo):
+    """The same answer as trying each person on their own, in one statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kolk.privacy.setdelete import protected_pks
+
+    people = Person.objects.all()
+    expected = set()
+    for person in people:
+        with transaction.atomic():
+            try:
+                delete_rows(Person.objects.filter(pk=person.pk))
+            except models.ProtectedError:
+                expected.add(person.pk)
+            transaction.set_rollback(True)
+    assert expected
+    assert expected != set(people.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as ctx:
+        found = protected_pks(people)
+    assert found == expected
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_mandate_in_a_collection_protects_its_holder_through_the_bank_account(db):
+    """A protected row three steps down the cascade: person -> bank account -> mandate <- collection item."""
+    import datetime as dt
+
+    from schwifty import IBAN
+
+    from kolk.billing.models import CollectionItem, Invoice
+    from kolk.billing.services import InvoiceLineIn, bank_account_set, invoice_create, mandate_sign
+    from kolk.billing.services.collections import collection_create
+    from kolk.core.clock import today
+    from kolk.privacy.setdelete import protected_pks
+    from tests.factories import PersonFactory
+
+    holder, other, free = PersonFactory(), PersonFactory(), PersonFactory()
+    iban = IBAN.generate("NL", bank_code="INGB", account_code="0123456789")
+    bank_account_set(person=holder, iban=iban.compact, holder_name="A. Houder", actor=None)
+    mandate_sign(person=holder, actor=None)
+    invoice = invoice_create(
+        person=holder,
+        lines=[InvoiceLineIn(description="Abonnement", unit_amount_cents=4950, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    collection_create(collection_date=today() + dt.timedelta(days=5), actor=None)
+    assert CollectionItem.objects.filter(invoice=invoice).exists()
+    # Only the mandate ties the holder to the collection item now: the invoice is someone else's.
+    Invoice.objects.filter(pk=invoice.pk).update(person=other)
+    everyone = Person.objects.filter(pk__in=[holder.pk, other.pk, free.pk])
+    assert protected_pks(everyone) == {holder.pk, other.pk}
+    with pytest.raises(models.ProtectedError, match=r"billing\.CollectionItem\.mandate"):
+        delete_rows(Person.objects.filter(pk=holder.pk))
+    assert delete_rows(Person.objects.filter(pk=free.pk)) == 1

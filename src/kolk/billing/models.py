@@ -145,7 +145,16 @@ class Invoice(models.Model):
     class Meta:
         verbose_name = _("factuur")
         verbose_name_plural = _("facturen")
-        indexes = [models.Index(fields=["person", "status"]), models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["person", "status"]),
+            models.Index(fields=["status", "due_on"]),
+            # Retention's `invoice_settled` event: each person's latest closed year, from the index alone.
+            models.Index(
+                fields=["person", "closed_year_end"],
+                condition=models.Q(closed_year_end__isnull=False),
+                name="invoice_settled_of_person",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kolk.privacy.fieldmap import PrivacyMap
@@ -248,6 +249,14 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_at"], name="order_due_idx"),
             models.Index(fields=["paid_at"], name="order_paid_idx"),
+            # Retention: the orders still to anonymise by their date (rule `tickets`), and each
+            # buyer's purchases by date (the `ticket_purchased` event), read from the index alone.
+            models.Index(fields=["created_at"], condition=Q(anonymised=False), name="order_to_anonymise"),
+            models.Index(
+                fields=["person", "paid_at"],
+                condition=Q(person__isnull=False, paid_at__isnull=False),
+                name="order_purchases",
+            ),
         ]
 
     def __str__(self) -> str:

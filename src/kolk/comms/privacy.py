@@ -37,7 +37,7 @@ def newsletter_ended() -> QuerySet[Any]:
         NewsletterSubscription.objects.filter(person__isnull=False, ended_at__isnull=False)
         .exclude(person_id__in=newsletter_active())
         .values(subject_id=F("person_id"))
-        .annotate(event_date=Max(TruncDate("ended_at")))
+        .annotate(event_date=TruncDate(Max("ended_at")))  # the last moment, then its day
         .order_by("subject_id")
     )
 

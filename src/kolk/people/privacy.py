@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kolk.people.models import Household
+from collections.abc import Callable
+
+from kolk.people.models import Household, Person
 from kolk.privacy.fieldmap import declare
 from kolk.privacy.retention import register_erasure_hook
 
@@ -23,9 +25,19 @@ declare(
 )
 
 
-def empty_households_delete(pks: list[int]) -> None:
-    """A household's name is its members' family data; with no members left it goes too."""
-    Household.objects.filter(members__isnull=True).delete()
+def empty_households_delete(pks: list[int]) -> Callable[[], object] | None:
+    """A household's name is its members' family data; with no members left it goes too.
+
+    Only the households of the people being erased are looked at, not every household.
+    """
+    households = list(
+        Person.objects.filter(pk__in_array=pks, household__isnull=False)
+        .values_list("household_id", flat=True)
+        .distinct()
+    )
+    if not households:
+        return None
+    return lambda: Household.objects.filter(pk__in_array=households, members__isnull=True).delete()
 
 
 register_erasure_hook("empty_households", empty_households_delete)

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kolk.privacy.fieldmap import PrivacyMap
@@ -171,15 +172,26 @@ class ErasureLog(models.Model):
 
     A retention run first queues the people it decided to erase (erased_at
     empty), so that the decision survives the rows it deletes next and a kill;
-    erased rows let a restore from backup erase them again.
+    erased rows let a restore from backup erase them again. `filed`: the
+    erasure is in the erasure log file too (kept apart from the backups).
     """
 
     subject_pk = models.BigIntegerField(unique=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=32)
+    filed = models.BooleanField(default=False)
 
-    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "queued_at", "erased_at", "reason"])
+    privacy = PrivacyMap(subject=None, not_personal=["subject_pk", "queued_at", "erased_at", "reason", "filed"])
+
+    class Meta:
+        indexes = [
+            # The queue, and the erasures not yet in the file: each run reads them, not the history.
+            models.Index(fields=["subject_pk"], condition=Q(erased_at__isnull=True), name="erasure_queue"),
+            models.Index(
+                fields=["subject_pk"], condition=Q(erased_at__isnull=False, filed=False), name="erasure_not_filed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_pk} ({self.reason})"
