@@ -530,13 +530,30 @@ def retention_child(date: str) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from kolk.privacy.retention import retention_run
 
-    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    start, cpu, db_cpu = time.perf_counter(), time.process_time(), cpu_seconds(backend)
     report = retention_run(actor=None, on=dt.date.fromisoformat(date))
     elapsed = time.perf_counter() - start
     rows = {f"{r.name}:{r.rule}:{r.action}": r.done for r in report.rules if r.done}
-    print(json.dumps({"on": date, "rows": report.total, "seconds": round(elapsed, 3), "by_rule": rows}))
+    # CPU beside wall time: on a shared machine the wall time also counts what others ran.
+    used = {"kolk": round(time.process_time() - cpu, 3), "postgresql": round(cpu_seconds(backend) - db_cpu, 3)}
+    print(json.dumps({"on": date, "rows": report.total, "seconds": round(elapsed, 3), "cpu_seconds": used,
+                      "by_rule": rows}))  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process on this machine (the database's backend, say), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def retention_once(date: dt.date) -> dict[str, Any]:
@@ -573,6 +590,11 @@ def scenario_retention(ahead: int = 0) -> dict[str, Any]:
     one_day = retention_once(on + dt.timedelta(days=1))  # the next day's expiries
     nothing = retention_once(on + dt.timedelta(days=1))  # and again: nothing due
     return {"backlog": backlog, "one_day": one_day, "nothing_due": nothing, "ahead_days": ahead}
+
+
+def cpu_note(run: dict[str, Any]) -> str:
+    cpu = run.get("cpu_seconds")
+    return f" (CPU: kolk {cpu['kolk']} s, PostgreSQL {cpu['postgresql']} s)" if cpu else ""
 
 
 def scenario_marketing(args: argparse.Namespace) -> dict[str, Any]:
@@ -747,11 +769,16 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
             row(
                 label,
                 "≥ 100,000 rows/s",
-                f"{run['rows']} rows in {run['seconds']} s = {run['rows_per_s']:,.0f} rows/s",
+                f"{run['rows']} rows in {run['seconds']} s = {run['rows_per_s']:,.0f} rows/s" + cpu_note(run),
                 run["rows_per_s"] >= 100_000 if run["rows"] >= 1000 else None,  # too few rows to time
             )
         nothing = ret["nothing_due"]
-        row("retention run, nothing due", "< 2 s", f"{nothing.get('seconds')} s", nothing.get("seconds", 99) < 2)
+        row(
+            "retention run, nothing due",
+            "< 2 s",
+            f"{nothing.get('seconds')} s" + cpu_note(nothing),
+            nothing.get("seconds", 99) < 2,
+        )
         big, small = ret["backlog"].get("rss_mb", {}), ret["nothing_due"].get("rss_mb", {})
         row(
             "memory: retention run flat",
