@@ -212,8 +212,10 @@ class Order(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_orders"
     )
-    # The secret a guest's browser or API client holds to reach this order.
-    token = models.CharField(max_length=32, unique=True)
+    # The secret a guest's browser or API client holds to reach this order. (Unique by a
+    # constraint in Meta, not unique=True: on PostgreSQL that would add a second, pattern
+    # index that no exact lookup uses and every sale and anonymisation writes.)
+    token = models.CharField(max_length=32)
     buyer_name = models.CharField(_("naam"), max_length=200, blank=True)
     buyer_email = models.EmailField(_("e-mailadres"), blank=True)
     buyer_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
@@ -224,7 +226,7 @@ class Order(models.Model):
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     # The provider's reference: a Mollie payment id or a billing invoice number.
-    payment_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    payment_ref = models.CharField(max_length=64, blank=True)  # indexed where set (Meta)
     anonymised = models.BooleanField(default=False)
 
     privacy = PrivacyMap(
@@ -257,7 +259,10 @@ class Order(models.Model):
                 condition=Q(person__isnull=False, paid_at__isnull=False),
                 name="order_purchases",
             ),
+            # The webhook finds an order by its Mollie id; walk-in sales have none.
+            models.Index(fields=["payment_ref"], condition=~Q(payment_ref=""), name="order_payment_ref"),
         ]
+        constraints = [models.UniqueConstraint(fields=["token"], name="order_token_unique")]
 
     def __str__(self) -> str:
         return f"bestelling {self.pk}"
@@ -304,7 +309,7 @@ class Ticket(models.Model):
     seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     price = models.ForeignKey(PriceCategory, on_delete=models.PROTECT, related_name="+")
     amount_cents = models.PositiveIntegerField()
-    code = models.CharField(max_length=24, unique=True)
+    code = models.CharField(max_length=24)  # unique by a constraint in Meta, as the order's token
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -327,6 +332,7 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = _("kaart")
         verbose_name_plural = _("kaarten")
+        constraints = [models.UniqueConstraint(fields=["code"], name="ticket_code_unique")]
 
     def __str__(self) -> str:
         return f"kaart {self.pk}"
