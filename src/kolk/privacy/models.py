@@ -133,8 +133,8 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField()
     actor = models.CharField(max_length=64)
-    action = models.CharField(max_length=64, db_index=True)
-    subject_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    action = models.CharField(max_length=64)
+    subject_ref = models.CharField(max_length=64, blank=True, default="")
     details = models.JSONField(default=dict)
     seq = models.BigIntegerField(null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
@@ -146,7 +146,14 @@ class AuditEntry(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed")]
+        # Plain indexes in Meta rather than db_index=True, which on PostgreSQL adds a
+        # pattern index beside each: nobody searches these by prefix, and every entry is
+        # written twice (at the business write and when sealed) into all its indexes.
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"),
+            models.Index(fields=["action"], name="audit_action"),
+            models.Index(fields=["subject_ref"], name="audit_subject"),
+        ]
         verbose_name = _("auditregel")
         verbose_name_plural = _("auditlog")
 
