@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import decimal
+import uuid
+
 import pytest
+from django.apps import apps
 from django.db import connection, models
 from django.test.utils import isolate_apps
 
+from kolk.billing.services.accounts import bank_account_set
 from kolk.people.models import Person
 from kolk.people.services import household_create
-from kolk.privacy.access import access_package
+from kolk.privacy.access import access_package, values_of
 from kolk.privacy.disclosure import disclose
 from kolk.privacy.fieldmap import PrivacyMap
 from kolk.privacy.ledger import consent_record
 from kolk.privacy.models import AuditEntry
+from kolk.web.models import PortalEvent
+from kolk.web.services import portal_event_record
 from tests.factories import PersonFactory
 
 
@@ -43,14 +52,12 @@ def test_every_kind_of_data_with_purpose_basis_retention_and_recipients(staff, d
         "privacy_choices",
     } <= held
     name = category(package, "name")
-    assert {"field": "surname", "value": person.surname} in [
-        {k: d[k] for k in ("field", "value")} for d in name["data"]
-    ]
+    assert ("surname", person.surname) in [(field, value) for _s, _r, field, value in values_of(name)]
     assert "Uitvoering overeenkomst" in name["bases"]
     assert "L01" in name["statement_rows"]
     assert any(r["text"] == "5 jaar nadat jouw abonnement is opgezegd" for r in name["retention"])
     family = category(package, "family_relation")
-    assert "Familie Test" in [d["value"] for d in family["data"]]
+    assert "Familie Test" in [value for *_, value in values_of(family)]
     address = category(package, "address")
     assert [r["recipient"] for r in address["recipients"]] == ["R07"]
     assert category(package, "privacy_choices")["in_statement"] is False
@@ -84,9 +91,47 @@ def test_a_new_personal_field_appears_in_the_package_without_touching_the_packag
                 package = access_package(subject=person, actor=staff)
             finally:
                 access.personal_models = original
-            assert {"source": "people.LockerRental", "field": "locker_code", "value": "K-17"} in [
-                {k: d[k] for k in ("source", "field", "value")} for d in category(package, "log_data")["data"]
+            assert ("people.LockerRental", "locker_code", "K-17") in [
+                (source, field, value) for source, _record, field, value in values_of(category(package, "log_data"))
             ]
         finally:
             with connection.schema_editor() as editor:
                 editor.delete_model(LockerRental)
+
+
+def _as_read(value):
+    """A value as the ORM reads it, in the package's JSON form."""
+    if isinstance(value, dt.date):  # datetimes too: isoformat() as Python writes it
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    return value
+
+
+@pytest.mark.django_db
+def test_the_data_is_a_table_per_source_with_every_value_as_the_record_holds_it(staff):
+    person = PersonFactory(emails=["b@example.nl"], phones=["0687654321"], with_pass=True)
+    bank_account_set(person=person, iban="NL91ABNA0417164300", holder_name="B. de Vries", actor=staff)
+    portal_event_record(person=person, action="login", ip_address="192.0.2.7", actor=staff)
+    whole = portal_event_record(person=person, action="download", ip_address=None, actor=staff)
+    PortalEvent.objects.filter(pk=whole.pk).update(at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC))
+    package = access_package(subject=person, actor=staff)
+    seen = set()
+    for category in package["categories"]:
+        for table in category["data"]:
+            model = apps.get_model(table["source"])
+            assert table["fields"][0] == "record"
+            records = [row[0] for row in table["rows"]]
+            assert len(records) == len(set(records)), "one row per record"
+            held = {obj.pk: obj for obj in model._default_manager.filter(pk__in=records)}
+            for record, *values in table["rows"]:
+                assert len(values) == len(table["fields"]) - 1
+                for name, value in zip(table["fields"][1:], values, strict=True):
+                    attname = model._meta.get_field(name).attname
+                    assert value == _as_read(getattr(held[record], attname)), (table["source"], name)
+                    seen.add((table["source"], name, value))
+    assert ("billing.BankAccount", "iban", "NL91ABNA0417164300") in seen  # decrypted, as the ORM reads it
+    assert ("web.PortalEvent", "at", "2026-03-01T09:30:00+00:00") in seen
+    assert any(source == "web.PortalEvent" and name == "at" and "." in str(value) for source, name, value in seen)

@@ -14,6 +14,7 @@ from kolk.core.clock import now, today
 from kolk.core.roles import Role
 from kolk.people.models import Person
 from kolk.people.services import family_relation_add
+from kolk.privacy.access import values_of
 from kolk.privacy.audit import pseudonym
 from kolk.privacy.ledger import consent_record, has_consent, is_objecting, objection_record
 from kolk.privacy.models import AuditEntry, PrivacyChoice
@@ -284,7 +285,7 @@ def test_download_my_data(client, lid):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)  # the access package (art. 15/20): per category, with its data
-    held = {c["category"]: [item["value"] for item in c["data"]] for c in data["categories"]}
+    held = {c["category"]: [value for *_, value in values_of(c)] for c in data["categories"]}
     assert person.surname in held["name"]
     assert "lid@example.nl" in held["email"]
     assert "notices_advice" in data["choices"]["consents"]

@@ -15,6 +15,7 @@ from kolk.library.models import Loan, Reservation
 from kolk.library.services.loans import loan_checkout
 from kolk.library.services.members import block_set, subscription_start
 from kolk.library.services.reservations import reservation_place
+from kolk.privacy.access import values_of
 from kolk.privacy.models import AuditEntry, RightsRequest
 from kolk.web.models import PortalEvent
 from tests.billing.factories import make_invoice
@@ -268,7 +269,7 @@ def test_download_is_the_access_package(client, lid):
     assert package["subject"] == {"id": lid.person.pk}
     categories = {c["category"]: c for c in package["categories"]}
     assert {"name", "email"} <= set(categories)
-    values = [item["value"] for item in categories["name"]["data"]]
+    values = [value for *_, value in values_of(categories["name"])]
     assert lid.person.surname in values
     assert categories["name"]["purposes"]
     assert categories["name"]["bases"]
