@@ -293,15 +293,20 @@ def _new_source(model: type[models.Model], pmap: Any) -> _Source | None:
     )
 
 
-def _records(table: list[Any], indexes: list[int], plain: frozenset[int]) -> list[list[Any]]:
-    """The rows of one category's columns (record id first), leaving out rows with none of them set."""
+def _records(table: list[Any], indexes: list[int], plain: frozenset[int]) -> list[tuple[Any, ...]]:
+    """The rows of one category's columns (record id first), leaving out rows with none of them set.
+
+    Tuples, not lists: a tuple of plain values drops out of the garbage collector's
+    sight, so a long history does not set off full collections while it is read.
+    """
     pick = operator.itemgetter(0, *indexes)  # two or more items: always a tuple
-    records = [list(pick(row)) for row in table if any(row[i] is not None and row[i] != "" for i in indexes)]
-    for position, index in enumerate(indexes, start=1):
-        if index in plain:
-            for record in records:
-                if record[position] is not None:
-                    record[position] = _plain(record[position])
+    records = [pick(row) for row in table if any(row[i] is not None and row[i] != "" for i in indexes)]
+    convert = [position for position, index in enumerate(indexes, start=1) if index in plain]
+    if convert:
+        records = [
+            tuple(_plain(v) if p in convert and v is not None else v for p, v in enumerate(record))
+            for record in records
+        ]
     return records
 
 
