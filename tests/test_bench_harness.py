@@ -70,6 +70,7 @@ def test_verdicts_and_the_markdown_table():
             "paced": {**timing, "latency_ms": {"all": {"p99": 60.0}, "checkout": {"p99": 60.0}}},
         },
         "audit": {"ok": True, "output": "audit chain intact"},
+        "worker_drain_s": {"loans": 0.5, "tickets": 12.0},
     }
     result["rows"] = run.verdicts(result)
     result["ratios"] = run.ratios(result)
@@ -78,3 +79,4 @@ def test_verdicts_and_the_markdown_table():
     assert "| checkout + check-in over HTTP, 16 clients | ≥ 300 loans/s |" in table
     assert "**no**" in table
     assert "simple-update 1000.0 tps" in table
+    assert "queue is left to empty (ticket mails, notices): after loans 0.5 s, after tickets 12 s." in table
