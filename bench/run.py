@@ -70,6 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--soak-seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", "600")))
     p.add_argument("--soak-load", type=float, default=0.5, help="share of the measured capacity in the soak")
     p.add_argument(
+        "--soak-retention-every",
+        type=float,
+        default=60.0,
+        help="seconds between the soak's retention runs, each the next day's (0: none)",
+    )
+    p.add_argument(
         "--retention-ahead",
         type=int,
         default=0,
@@ -657,7 +663,7 @@ def scenario_soak(servers: Servers, args: argparse.Namespace, capacity: dict[str
 
     def retention_loop() -> None:
         day = today() + dt.timedelta(days=2)
-        while not stop.wait(60.0):
+        while args.soak_retention_every > 0 and not stop.wait(args.soak_retention_every):
             retention_runs.append(retention_once(day))
             day += dt.timedelta(days=1)
 
@@ -814,7 +820,8 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         worst = {k: p99(v) for k, v in s["streams"].items()}
         mem = s["web_rss_mb"]
         row(
-            f"soak {s['seconds']:g} s at {s['share_of_capacity']:.0%} of capacity",
+            f"soak {s['seconds']:g} s at {s['share_of_capacity']:.0%} of capacity, "
+            f"{len(s['retention_runs'])} retention runs",
             "no errors",
             f"{errors} errors; {sum(v['units'] for v in s['streams'].values())} units",
             errors == 0 and all("error" not in x for x in s["retention_runs"]),
