@@ -1,8 +1,9 @@
 """Tickets as the buyer gets them: a QR code per ticket (segno) and the service mail (T02).
 
 The QR codes are drawn where a ticket is shown or mailed, never inside a sale:
-a paid order enqueues `send_tickets` in its own transaction, and the worker
-draws the codes and queues the mail.
+a payment enqueues `send_tickets` inside the payment's transaction (so the task
+exists exactly when the payment is committed), and the worker draws the codes
+and queues the mail.
 """
 
 from __future__ import annotations

@@ -238,7 +238,7 @@ class Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows: list[Any] = cursor.fetchall()
-        if self.converters:
+        if self.converters:  # as SQLCompiler.apply_converters, with this thread's connection, not the compiling one's
             rows = [list(row) for row in rows]
             for row in rows:
                 for position, (converters, expression) in self.converters.items():
