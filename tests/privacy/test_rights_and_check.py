@@ -38,8 +38,18 @@ def test_access_at_the_desk_needs_the_id_seen_and_records_who_saw_it(staff, pers
 
 
 def test_a_portal_request_needs_no_second_check(staff, person):
+    """Signed in to the portal is identified: an access request closes as done with no identity seen."""
     request = request_receive(subject=person, kind="access", channel="portal", actor=None)
     request_close(request=request, done=True, outcome="downloaded", actor=None)
+    closed = RightsRequest.objects.get(pk=request.pk)
+    assert (closed.status, closed.outcome) == ("done", "downloaded")
+    assert closed.closed_at is not None
+    assert (closed.identity_seen_by, closed.identity_seen_at, closed.identity_method) == (None, None, "")
+    # The same request by letter is refused without the check: the portal is what spares it.
+    letter = request_receive(subject=person, kind="access", channel="letter", actor=staff)
+    with pytest.raises(KolkError, match="legitimeren"):
+        request_close(request=letter, done=True, outcome="package handed over", actor=staff)
+    assert RightsRequest.objects.get(pk=letter.pk).status == "open"
 
 
 def test_identity_is_only_seen_at_the_desk(staff, person):
