@@ -64,17 +64,19 @@ def test_an_objection_per_channel_and_a_general_one(staff):
 
 
 def test_consent_purposes_need_a_standing_consent(staff):
-    yes, no, withdrawn = PersonFactory(), PersonFactory(), PersonFactory()
+    """A consent purpose reads only people whose latest consent for that very purpose is yes."""
+    yes, never, withdrawn, given_again, elsewhere = (PersonFactory() for _ in range(5))
     consent_record(subject=yes, purpose="notices_advice", given=True, method="web", actor=staff)
     consent_record(subject=withdrawn, purpose="notices_advice", given=True, method="web", actor=staff)
     consent_record(subject=withdrawn, purpose="notices_advice", given=False, method="web", actor=staff)
-    emails = purpose_read(
-        purpose="lending", model=EmailAddress, fields=["person_id", "address"], actor=staff
-    )  # contract: everyone
-    assert len(emails.list()) == 0  # the factory adds no email addresses
+    for given in (True, False, True):
+        consent_record(subject=given_again, purpose="notices_advice", given=given, method="desk", actor=staff)
+    consent_record(subject=elsewhere, purpose="website_access", given=True, method="web", actor=staff)
     read = purpose_read(purpose="notices_advice", model=Person, fields=["id"], actor=staff)
-    assert ids(read) == {yes.pk}
-    assert no.pk not in ids(purpose_read(purpose="notices_advice", model=Person, fields=["id"], actor=staff))
+    assert ids(read) == {yes.pk, given_again.pk}
+    # Consent narrows consent purposes only: the contract purpose still reads all five.
+    everyone = {yes.pk, never.pk, withdrawn.pk, given_again.pk, elsewhere.pk}
+    assert everyone <= ids(purpose_read(purpose="lending", model=Person, fields=["id", "surname"], actor=staff))
 
 
 def test_restricted_people_drop_out_of_everything_but_system_purposes(staff):
