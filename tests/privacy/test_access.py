@@ -10,14 +10,14 @@ import uuid
 import pytest
 from django.apps import apps
 from django.db import connection, models
-from django.test.utils import isolate_apps
 
 from kolk.billing.services.accounts import bank_account_set
 from kolk.people.models import Person
 from kolk.people.services import household_create
+from kolk.privacy import access, fieldmap
 from kolk.privacy.access import access_package, values_of
 from kolk.privacy.disclosure import disclose
-from kolk.privacy.fieldmap import PrivacyMap
+from kolk.privacy.fieldmap import PrivacyMap, personal_models
 from kolk.privacy.ledger import consent_record
 from kolk.privacy.models import AuditEntry
 from kolk.web.models import PortalEvent
@@ -35,7 +35,6 @@ def test_every_kind_of_data_with_purpose_basis_retention_and_recipients(staff, d
     household_create(name="Familie Test", members=[person], actor=staff)
     consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)
     disclose(recipient="R07", purpose="segmentation", model=Person, fields=["postcode"], actor=staff)
-    from kolk.privacy.fieldmap import personal_models
 
     sources = sum(1 for _model, pmap in personal_models() if pmap.subject)
     with django_assert_max_num_queries(sources + 12):  # one query per source, a few for the explanations
@@ -67,36 +66,39 @@ def test_every_kind_of_data_with_purpose_basis_retention_and_recipients(staff, d
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_personal_field_appears_in_the_package_without_touching_the_package(staff):
-    with isolate_apps("kolk.people"):
+    """A model added to an installed app is found by the field map's own discovery: nothing is patched."""
 
-        class LockerRental(models.Model):
-            person = models.ForeignKey(Person, on_delete=models.CASCADE)
-            locker_code = models.CharField(max_length=10)
+    class LockerRental(models.Model):
+        person = models.ForeignKey(Person, on_delete=models.CASCADE)
+        locker_code = models.CharField(max_length=10)
 
-            privacy = PrivacyMap(subject="person", personal={"person": "member_number", "locker_code": "log_data"})
+        privacy = PrivacyMap(subject="person", personal={"person": "member_number", "locker_code": "log_data"})
 
-            class Meta:
-                app_label = "people"
+        class Meta:
+            app_label = "people"
 
+    try:
+        assert LockerRental in [model for model, _pmap in personal_models()]
         with connection.schema_editor() as editor:
             editor.create_model(LockerRental)
         try:
             person = PersonFactory()
             LockerRental.objects.create(person=person, locker_code="K-17")
-            from kolk.privacy import access
-
-            original = access.personal_models
-            access.personal_models = lambda: [*original(), (LockerRental, LockerRental.privacy)]
-            try:
-                package = access_package(subject=person, actor=staff)
-            finally:
-                access.personal_models = original
+            package = access_package(subject=person, actor=staff)
             assert ("people.LockerRental", "locker_code", "K-17") in [
                 (source, field, value) for source, _record, field, value in values_of(category(package, "log_data"))
             ]
+            assert {"source": "people.LockerRental", "rows": 1} in package["sources"]
         finally:
             with connection.schema_editor() as editor:
                 editor.delete_model(LockerRental)
+    finally:
+        # Out of the app registry and the field map again, so no later test sees it.
+        del apps.all_models["people"]["lockerrental"]
+        apps.clear_cache()
+        fieldmap._registry.pop("people.lockerrental", None)
+        for key in [key for key in access._parts if key[-1] is LockerRental]:
+            del access._parts[key]
 
 
 def _as_read(value):
