@@ -1,29 +1,15 @@
-"""Background tasks of the box office."""
+"""The box office's background tasks, each defined beside the service it runs.
+
+The service module enqueues its task and the task calls the service, so no two
+modules import each other. They are named here too: the periodic ones are
+registered from here (apps.py), and the worker finds a task by the path it was
+queued under, so a task queued as `kolk.boxoffice.tasks.…` still runs.
+"""
 
 from __future__ import annotations
 
-from django_tasks import task
+from kolk.boxoffice.services.payments import refund_mollie_payments
+from kolk.boxoffice.services.selling import release_expired_orders
+from kolk.boxoffice.tickets import send_tickets
 
-from kolk.boxoffice.services.selling import orders_expire
-
-
-@task()
-def release_expired_orders() -> int:
-    """Free the seats of holds and unpaid orders past their time."""
-    return orders_expire()
-
-
-@task()
-def refund_mollie_payments() -> int:
-    """Pay back, through Mollie, iDEAL payments of cancelled or too-late orders."""
-    from kolk.boxoffice.services.payments import mollie_refunds_due
-
-    return mollie_refunds_due()
-
-
-@task()
-def send_tickets(order_id: int, language: str) -> bool:
-    """Draw the QR codes of a paid order and queue its ticket mail (T02)."""
-    from kolk.boxoffice.tickets import tickets_mail_send
-
-    return tickets_mail_send(order_id=order_id, language=language)
+__all__ = ["refund_mollie_payments", "release_expired_orders", "send_tickets"]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
+from django_tasks import task
 
 from kolk.boxoffice.models import Order
 from kolk.comms.models import MessageKind
@@ -63,8 +64,6 @@ def tickets_mail_later(*, order: Order) -> None:
     payment is committed, so a ticket mail is never lost nor sent for a sale
     that rolled back.
     """
-    from kolk.boxoffice.tasks import send_tickets
-
     send_tickets.enqueue(order.pk, get_language() or settings.LANGUAGE_CODE)
 
 
@@ -81,3 +80,9 @@ def tickets_mail_send(*, order_id: int, language: str) -> bool:
     with translation.override(language):
         tickets_mail(order=order, actor=None, language=language)
     return True
+
+
+@task()
+def send_tickets(order_id: int, language: str) -> bool:
+    """Draw the QR codes of a paid order and queue its ticket mail (T02)."""
+    return tickets_mail_send(order_id=order_id, language=language)

@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tasks import task
 from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
 from mollie.api.objects.payment import Payment as MolliePayment
@@ -251,3 +252,9 @@ def mollie_refunds_due(*, limit: int = 100) -> int:
             continue
         done += 1
     return done
+
+
+@task()
+def refund_mollie_payments() -> int:
+    """Pay back, through Mollie, iDEAL payments of cancelled or too-late orders (periodic)."""
+    return mollie_refunds_due()

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
 from kolk.boxoffice.tickets import tickets_mail_later
@@ -463,3 +464,9 @@ def orders_expire(*, at: dt.datetime | None = None, batch: int = 500) -> int:
         done += len(due)
         if len(due) < batch:
             return done
+
+
+@task()
+def release_expired_orders() -> int:
+    """Free the seats of holds and unpaid orders past their time (periodic)."""
+    return orders_expire()
