@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from kolk.privacy.retention import erasure_replay
+from kolk.privacy.erasure import erasure_replay
 from tests.faults.data import copies_of, people, traces
 
 GONE = {"people": 0, "orders_named": 0, "orders_linked": 0, "households": 0, "admin_log": 0}

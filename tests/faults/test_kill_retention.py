@@ -36,7 +36,7 @@ def test_retention_run_killed_at_random_points_erases_exactly_what_one_run_erase
     assert fingerprint(victim, skip=VOLATILE) == fingerprint(reference, skip=VOLATILE)
     # The erasure log kept beside the database names everyone erased, once a run has finished.
     logged = victim.python(
-        "from kolk.privacy.retention import erasure_log_file\nresult = sorted(set(erasure_log_file()))"
+        "from kolk.privacy.erasure import erasure_log_file\nresult = sorted(set(erasure_log_file()))"
     )
     assert logged == got["erased"]
     victim.promises_kept()

@@ -10,7 +10,8 @@ from kolk.library.models import Fee
 from kolk.library.privacy import school_service_ended, subscription_ended
 from kolk.library.services.members import subscription_end, subscription_start
 from kolk.library.services.schools import pupils_import, school_create, school_service_end
-from kolk.privacy.retention import due_subjects, registered_events
+from kolk.privacy.registry import registered_events
+from kolk.privacy.retention import due_subjects
 from tests.factories import PersonFactory
 from tests.library.factories import SubscriptionTypeFactory
 

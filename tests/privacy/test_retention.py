@@ -12,7 +12,7 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import TruncDate
 
 from kolk.people.models import Person
-from kolk.privacy import retention
+from kolk.privacy import erasure, registry, retention
 from kolk.privacy.audit import seal, verify
 from kolk.privacy.ledger import consent_record
 from kolk.privacy.models import AuditEntry, ErasureLog, PrivacyChoice
@@ -26,10 +26,10 @@ TODAY = dt.date(2026, 11, 25)
 @pytest.fixture(autouse=True)
 def clean_registry(monkeypatch, settings, tmp_path):
     """Each test registers its own sources; the erasure log file is a temporary one."""
-    monkeypatch.setattr(retention, "_events", {})
-    monkeypatch.setattr(retention, "_retained", [])
-    monkeypatch.setattr(retention, "_keeps", {})
-    monkeypatch.setattr(retention, "_holds", {})
+    monkeypatch.setattr(registry.registrations, "events", {})
+    monkeypatch.setattr(registry.registrations, "retained", [])
+    monkeypatch.setattr(registry.registrations, "keeps", {})
+    monkeypatch.setattr(registry.registrations, "holds", {})
     settings.KOLK_ERASURE_LOG = str(tmp_path / "erasure-log.jsonl")
 
 
@@ -39,7 +39,7 @@ def ended(person: Person, on: dt.date) -> None:
 
 
 def register_subscription_ended() -> None:
-    retention.register_event(
+    registry.register_event(
         "subscription_ended",
         lambda: Person.objects.values(subject_id=F("pk")).annotate(event_date=Max(TruncDate("updated_at"))),
     )
@@ -65,7 +65,7 @@ def test_a_second_rule_still_running_keeps_the_person(staff):
     person = PersonFactory()
     register_subscription_ended()
     ended(person, dt.date(2020, 1, 1))
-    retention.register_event(
+    registry.register_event(
         "contact_case_closed",
         lambda: (
             Person.objects.filter(pk=person.pk)
@@ -82,10 +82,10 @@ def test_holds_and_keeps_stop_erasure(staff):
     register_subscription_ended()
     for p in (held, kept, gone):
         ended(p, dt.date(2019, 1, 1))
-    retention.register_hold(
+    registry.register_hold(
         "unpaid", lambda: Person.objects.filter(pk=held.pk).values("pk"), Text("onbetaald", "unpaid")
     )
-    retention.register_keep("active", lambda: Person.objects.filter(pk=kept.pk).values("pk"))
+    registry.register_keep("active", lambda: Person.objects.filter(pk=kept.pk).values("pk"))
     dry = retention.retention_run(actor=staff, on=TODAY, dry_run=True)
     assert dry.rules[-1].due == 1
     assert Person.objects.count() == 3
@@ -97,8 +97,8 @@ def test_a_keep_stops_erasing_the_person_not_their_rows_by_date(staff):
     member = PersonFactory()
     old = consent_record(subject=member, purpose="notices_advice", given=True, method="web", actor=staff)
     PrivacyChoice.objects.filter(pk=old.pk).update(recorded_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    retention.register_keep("active", lambda: Person.objects.filter(pk=member.pk).values("pk"))
-    retention.retain("privacy.PrivacyChoice", rule="outbox", action="delete", date_field="recorded_at")
+    registry.register_keep("active", lambda: Person.objects.filter(pk=member.pk).values("pk"))
+    registry.retain("privacy.PrivacyChoice", rule="outbox", action="delete", date_field="recorded_at")
     retention.retention_run(actor=staff, on=TODAY)
     assert not PrivacyChoice.objects.exists()
     assert Person.objects.filter(pk=member.pk).exists()
@@ -109,10 +109,10 @@ def test_row_rules_delete_or_anonymise_by_their_own_date(staff):
     old = consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)
     PrivacyChoice.objects.filter(pk=old.pk).update(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
     new = consent_record(subject=person, purpose="notices_advice", given=False, method="web", actor=staff)
-    retention.retain("privacy.PrivacyChoice", rule="tickets", action="delete", date_field="recorded_at")
+    registry.retain("privacy.PrivacyChoice", rule="tickets", action="delete", date_field="recorded_at")
     retention.retention_run(actor=staff, on=TODAY)
     assert list(PrivacyChoice.objects.values_list("pk", flat=True)) == [new.pk]
-    retention.retain(
+    registry.retain(
         "people.Person",
         rule="tickets",
         action="anonymise",
@@ -132,18 +132,18 @@ def test_a_run_killed_halfway_is_finished_by_the_next(staff, monkeypatch):
     register_subscription_ended()
     for p in people:
         ended(p, dt.date(2018, 5, 1))
-    real_erase, calls = retention._erase, []
+    real_erase, calls = retention.subjects_erase, []
 
-    def dies_on_the_second_batch(pks):
+    def dies_on_the_second_batch(pks, **kwargs):
         calls.append(pks)
         if len(calls) == 2:
             raise KeyboardInterrupt  # the process is killed
-        return real_erase(pks)
+        return real_erase(pks, **kwargs)
 
-    monkeypatch.setattr(retention, "_erase", dies_on_the_second_batch)
+    monkeypatch.setattr(retention, "subjects_erase", dies_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
         retention.retention_run(actor=staff, on=TODAY, batch_size=3)
-    monkeypatch.setattr(retention, "_erase", real_erase)
+    monkeypatch.setattr(retention, "subjects_erase", real_erase)
     assert Person.objects.count() == 4
     retention.retention_run(actor=staff, on=TODAY, batch_size=3)
     assert Person.objects.count() == 0
@@ -155,20 +155,20 @@ def test_the_decision_survives_the_rows_that_proved_it(staff, monkeypatch):
     person = PersonFactory()
     record = consent_record(subject=person, purpose="notices_advice", given=True, method="web", actor=staff)
     PrivacyChoice.objects.filter(pk=record.pk).update(recorded_at=dt.datetime(2015, 1, 1, tzinfo=dt.UTC))
-    retention.register_event(
+    registry.register_event(
         "subscription_ended",
         lambda: PrivacyChoice.objects.values("subject_id").annotate(event_date=Max(TruncDate("recorded_at"))),
     )
-    retention.retain("privacy.PrivacyChoice", rule="library", action="delete", date_field="recorded_at")
+    registry.retain("privacy.PrivacyChoice", rule="library", action="delete", date_field="recorded_at")
 
     def killed(*args, **kwargs):
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt  # before the first person is erased
 
-    real = retention._erase_queued
-    monkeypatch.setattr(retention, "_erase_queued", killed)
+    real = retention.subjects_erase
+    monkeypatch.setattr(retention, "subjects_erase", killed)
     with pytest.raises(KeyboardInterrupt):
         retention.retention_run(actor=staff, on=TODAY)
-    monkeypatch.setattr(retention, "_erase_queued", real)
+    monkeypatch.setattr(retention, "subjects_erase", real)
     assert not PrivacyChoice.objects.exists()  # the evidence is gone
     assert Person.objects.filter(pk=person.pk).exists()
     retention.retention_run(actor=staff, on=TODAY)
@@ -188,7 +188,7 @@ def test_replay_after_a_restore_erases_them_again(staff, settings):
     # The "restore": the person is back and the table has forgotten; the file has not.
     Person.objects.bulk_create([Person(pk=person.pk, given_name="Terug", surname="Uit Backup", customer_number="X1")])
     ErasureLog.objects.all().delete()
-    assert retention.erasure_replay(actor=staff).erased == 1
+    assert erasure.erasure_replay(actor=staff).erased == 1
     assert not Person.objects.filter(pk=person.pk).exists()
 
 
@@ -206,9 +206,9 @@ def test_the_command_reports_counts(staff):
 
 def test_unknown_events_and_rules_are_refused():
     with pytest.raises(ValueError, match="not an event"):
-        retention.register_event("graduation", lambda: Person.objects.none())
+        registry.register_event("graduation", lambda: Person.objects.none())
     with pytest.raises(ValueError, match="not a retention rule"):
-        retention.retain("people.Person", rule="forever", action="delete", date_field="created_at")
+        registry.retain("people.Person", rule="forever", action="delete", date_field="created_at")
 
 
 def _due_people(count: int, *, choices: int = 2) -> list[Person]:
@@ -269,26 +269,26 @@ def test_people_that_rows_another_rule_keeps_protect_stay_and_the_others_go(staf
 def test_a_kill_before_the_file_is_written_is_caught_up_by_the_next_sync(staff, settings):
     """The commit happened, the append did not (the process died): the next sync appends from the table."""
     people = _due_people(3, choices=0)
-    retention.subjects_erase([p.pk for p in people], reason="retention")  # in a test the after-commit append never runs
-    assert retention.erasure_log_file() == []
+    erasure.subjects_erase([p.pk for p in people], reason="retention")  # in a test the after-commit append never runs
+    assert erasure.erasure_log_file() == []
     assert ErasureLog.objects.filter(erased_at__isnull=False, filed=False).count() == 3
-    assert retention.erasure_log_sync() == 3
-    assert sorted(retention.erasure_log_file()) == sorted(p.pk for p in people)
+    assert erasure.erasure_log_sync() == 3
+    assert sorted(erasure.erasure_log_file()) == sorted(p.pk for p in people)
     assert not ErasureLog.objects.filter(filed=False).exists()
-    assert retention.erasure_log_sync() == 0
+    assert erasure.erasure_log_sync() == 0
 
 
 def test_a_sync_with_nothing_missing_does_not_read_the_history(staff, monkeypatch, commits_at_once):
     register_subscription_ended()
     _due_people(3, choices=0)
     retention.retention_run(actor=staff, on=TODAY)
-    assert len(retention.erasure_log_file()) == 3
+    assert len(erasure.erasure_log_file()) == 3
 
     def reads_the_file():
         raise AssertionError("the whole file was read")
 
-    monkeypatch.setattr(retention, "erasure_log_file", reads_the_file)
-    assert retention.erasure_log_sync() == 0
+    monkeypatch.setattr(erasure, "erasure_log_file", reads_the_file)
+    assert erasure.erasure_log_sync() == 0
 
 
 def test_an_erasure_log_file_lost_or_cut_short_is_written_again(staff, settings, commits_at_once):
@@ -300,11 +300,11 @@ def test_an_erasure_log_file_lost_or_cut_short_is_written_again(staff, settings,
     path = Path(settings.KOLK_ERASURE_LOG)
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:1]))  # replaced by an older copy
-    assert retention.erasure_log_sync() == 2
-    assert sorted(retention.erasure_log_file()) == people
+    assert erasure.erasure_log_sync() == 2
+    assert sorted(erasure.erasure_log_file()) == people
     path.unlink()
-    assert retention.erasure_log_sync() == 3
-    assert sorted(retention.erasure_log_file()) == people
+    assert erasure.erasure_log_sync() == 3
+    assert sorted(erasure.erasure_log_file()) == people
 
 
 def test_a_household_goes_with_its_last_member_and_no_other(staff):

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from kolk.core.errors import KolkError
 from kolk.people.models import Person
-from kolk.privacy import retention
+from kolk.privacy import registry, retention
 from kolk.privacy.compliance import BROKEN, run_checks
 from kolk.privacy.disclosure import disclose
 from kolk.privacy.ledger import objection_record
@@ -83,8 +83,8 @@ def test_an_open_request_holds_retention(staff, person, monkeypatch):
     from django.db.models import F, Max
     from django.db.models.functions import TruncDate
 
-    monkeypatch.setattr(retention, "_events", {})
-    retention.register_event(
+    monkeypatch.setattr(registry.registrations, "events", {})
+    registry.register_event(
         "subscription_ended",
         lambda: Person.objects.values(subject_id=F("pk")).annotate(event_date=Max(TruncDate("created_at"))),
     )
@@ -125,8 +125,8 @@ def test_erasure_is_itemised_and_refused_while_a_hold_stands(staff, monkeypatch)
 
     person = PersonFactory()
     other = PersonFactory()
-    monkeypatch.setattr(retention, "_holds", dict(retention._holds))
-    retention.register_hold(
+    monkeypatch.setattr(registry.registrations, "holds", dict(registry.registrations.holds))
+    registry.register_hold(
         "unpaid", lambda: Person.objects.filter(pk=other.pk).values("pk"), Text("onbetaalde factuur", "unpaid invoice")
     )
     request = request_receive(subject=person, kind="erasure", channel="desk", identity_method="passport", actor=staff)

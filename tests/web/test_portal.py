@@ -353,15 +353,15 @@ def test_portal_events_go_with_the_portal_rule_and_cookie_choices_after_a_year(l
 
     from django.db.models import DateField, F, Value
 
-    from kolk.privacy import retention
+    from kolk.privacy import registry, retention
     from kolk.web.models import CookieChoice, PortalEvent
 
     other = member(username="ander")
     portal_event_record(person=lid.person, action="login", ip_address="192.0.2.1", actor=lid)
     portal_event_record(person=other.person, action="login", ip_address=None, actor=other)
     # A stand-in for the library's subscription_ended: only `lid`'s ended, six years ago.
-    monkeypatch.setattr(retention, "_events", {})
-    retention.register_event(
+    monkeypatch.setattr(registry.registrations, "events", {})
+    registry.register_event(
         "subscription_ended",
         lambda: (
             PortalEvent.objects.filter(person=lid.person)

@@ -18,7 +18,7 @@ from django.db.models import F, Max, QuerySet
 from kolk.billing.models import Invoice
 from kolk.billing.selectors import unpaid_person_ids
 from kolk.privacy.register import Text
-from kolk.privacy.retention import register_event, register_hold, retain
+from kolk.privacy.registry import register_event, register_hold, retain
 
 
 def invoice_settled_events() -> QuerySet[Any, Any]:

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 
 from kolk.boxoffice.models import Order, Show
 from kolk.core.clock import now
-from kolk.privacy.retention import register_event, register_keep, retain
+from kolk.privacy.registry import register_event, register_keep, retain
 
 ANONYMISED = {
     "person": None,

@@ -23,7 +23,7 @@ from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from kolk.comms.models import CaseStatus, ContactCase, NewsletterSubscription
-from kolk.privacy.retention import register_event, register_keep, retain
+from kolk.privacy.registry import register_event, register_keep, retain
 
 
 def newsletter_active() -> QuerySet[Any]:

@@ -19,7 +19,7 @@ from django.db.models import F, Max, Q, QuerySet
 from kolk.library.models import Enrolment, Fee, Subscription
 from kolk.people.models import Person
 from kolk.privacy.register import Text
-from kolk.privacy.retention import register_event, register_hold, register_keep
+from kolk.privacy.registry import register_event, register_hold, register_keep
 
 
 def subscription_ended() -> QuerySet[Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from kolk.people.models import Household, Person
 from kolk.privacy.fieldmap import declare
-from kolk.privacy.retention import register_erasure_hook
+from kolk.privacy.registry import register_erasure_hook
 
 # A staff login's TOTP device (django-otp): its secret and use are login data of
 # the account, which is no Person (subject=None, like django-axes' tables).

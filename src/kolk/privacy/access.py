@@ -25,7 +25,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kolk.core.clock import now, today
-from kolk.privacy import retention
 from kolk.privacy.audit import audit_log
 from kolk.privacy.disclosure import recipients_of
 from kolk.privacy.fieldmap import personal_models
@@ -33,6 +32,7 @@ from kolk.privacy.gate import lookup_category
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.models import Disclosure
 from kolk.privacy.register import Register, Row, get_register
+from kolk.privacy.registry import event_sources
 from kolk.privacy.statement import retention_text
 
 
@@ -52,7 +52,7 @@ def _plain(value: Any) -> Any:
 def _event_dates(subject_pk: int) -> dict[str, dt.date]:
     """This person's date for each registered start event."""
     dates = {}
-    for event, source in retention._events.items():
+    for event, source in event_sources().items():
         key = (connection.alias, connection.vendor, "event", event)
         statement = _statements.get(key)
         if statement is None:

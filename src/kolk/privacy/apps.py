@@ -20,7 +20,7 @@ class PrivacyConfig(AppConfig):
 
         periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=1))
         from kolk.privacy.register import Text
-        from kolk.privacy.retention import register_hold
+        from kolk.privacy.registry import register_hold
         from kolk.privacy.rights import open_request_subjects
 
         register_hold(
@@ -28,8 +28,9 @@ class PrivacyConfig(AppConfig):
             lambda: open_request_subjects().values("subject_id"),
             Text(nl="een open verzoek van de persoon zelf", en="an open request of the person"),
         )
-        from kolk.privacy.retention import register_erasure_hook
-        from kolk.privacy.tasks import clear_expired_sessions, erase_admin_log_lines
+        from kolk.privacy.erasure import erase_admin_log_lines
+        from kolk.privacy.registry import register_erasure_hook
+        from kolk.privacy.tasks import clear_expired_sessions
 
         register_erasure_hook("admin_log", erase_admin_log_lines)
         periodic("privacy.clear_sessions", clear_expired_sessions, every=dt.timedelta(days=1))

@@ -16,13 +16,14 @@ from django.apps import apps
 from django.db.models import OuterRef, Subquery
 
 from kolk.core.clock import today
-from kolk.privacy import retention
 from kolk.privacy.audit import verify
 from kolk.privacy.checks import field_map_errors
 from kolk.privacy.disclosure import LEGAL
 from kolk.privacy.fieldmap import personal_models
 from kolk.privacy.models import ChoiceKind, Disclosure, DisclosureItem, PrivacyChoice
 from kolk.privacy.register import get_register
+from kolk.privacy.registry import event_sources, keeps, registered_events, retained_data
+from kolk.privacy.retention import due_rows, due_subjects
 from kolk.privacy.subjects import subject_model
 
 BROKEN, GAP, NOTE = "broken", "gap", "note"
@@ -44,24 +45,24 @@ def register_check(name: str, check: Check) -> None:
 
 
 def check_retention(on: dt.date) -> Iterator[Finding]:
-    for item in retention.retained_data():
-        due = retention.due_rows(item, on).count()
+    for item in retained_data():
+        due = due_rows(item, on).count()
         if due:
             yield Finding(BROKEN, "retention", f"{due} {item.model_label} rows are past rule '{item.rule}'")
-    subjects = retention.due_subjects(on).count()
+    subjects = due_subjects(on).count()
     if subjects:
         yield Finding(BROKEN, "retention", f"{subjects} people are past every retention rule and still held")
     register = get_register()
-    by_rows = {item.rule for item in retention.retained_data() if item.date_field}
+    by_rows = {item.rule for item in retained_data() if item.date_field}
     for key, rule in register.retention.items():
-        if rule.event not in retention.registered_events() and key not in by_rows:
+        if rule.event not in registered_events() and key not in by_rows:
             yield Finding(NOTE, "retention", f"rule '{key}' waits for an app to register event '{rule.event}'")
-    if retention.registered_events():
+    if registered_events():
         Subject = subject_model()
         with_basis = Subject._default_manager.all()
-        for event in retention.registered_events():
-            with_basis = with_basis.exclude(pk__in=retention._events[event]().values("subject_id"))
-        for source in retention._keeps.values():
+        for source in event_sources().values():
+            with_basis = with_basis.exclude(pk__in=source().values("subject_id"))
+        for source in keeps().values():
             with_basis = with_basis.exclude(pk__in=source())
         orphans = with_basis.count()
         if orphans:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from kolk.core.clock import now, today
-from kolk.privacy import retention
+from kolk.privacy import registry, retention
 from kolk.privacy.audit import audit_log
 from kolk.privacy.ledger import consenter_ids, objector_ids
 from kolk.privacy.models import AuditChainHead, AuditEntry, Breach, Disclosure, RightsRequest
@@ -62,7 +62,7 @@ def retention_status(on: dt.date | None = None) -> dict[str, Any]:
             "due": retention.due_rows(item, on).count(),
             "due_soon": retention.due_rows(item, soon).count(),
         }
-        for item in retention.retained_data()
+        for item in registry.retained_data()
     ]
     rows.append(
         {
@@ -73,8 +73,8 @@ def retention_status(on: dt.date | None = None) -> dict[str, Any]:
             "due_soon": retention.due_subjects(soon).count(),
         }
     )
-    held = [{"hold": h.name, "reason": h.reason.get(), "people": h.subjects().count()} for h in retention.holds()]
-    waiting = sorted({r.event for r in get_register().retention.values()} - retention.registered_events())
+    held = [{"hold": h.name, "reason": h.reason.get(), "people": h.subjects().count()} for h in registry.holds()]
+    waiting = sorted({r.event for r in get_register().retention.values()} - registry.registered_events())
     return {"rows": rows, "held": held, "waiting_events": waiting}
 
 

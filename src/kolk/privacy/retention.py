@@ -1,33 +1,24 @@
 """Retention: every rule of the register, applied by one engine.
 
-Domain apps register, for the start events they own, a query of
-(subject_id, event_date) rows, one per person (`register_event`); which of
-their rows a rule governs, and whether those rows are deleted or anonymised
-(`retain`); who must be kept while a relationship is active (`register_keep`);
-and legal holds (`register_hold`: an unpaid invoice, an open request, a legal
-demand). The engine is set-based and batched: each batch commits on its own,
-so a run killed at any point is finished by the next. A dry run counts only.
+What the rules apply to comes from the apps, through `kolk.privacy.registry`:
+start events, retained rows, keeps and legal holds. The engine is set-based and
+batched: each batch commits on its own, so a run killed at any point is
+finished by the next. A dry run counts only.
 
 A person (the subject) is erased when at least one rule has run out for them,
-none is still running, nothing keeps them and nothing holds them. Their rows in
-other tables go with them (or are anonymised, as each model's foreign key says),
-and the erasure log keeps their id so that a restore from backup can erase them
-again (`erasure_replay`).
+none is still running, nothing keeps them and nothing holds them. The decision
+is queued in the erasure log first; the erasure itself is
+`kolk.privacy.erasure.subjects_erase`, as for an erasure request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import Error, connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -36,111 +27,30 @@ from django.utils import timezone
 
 from kolk.core.clock import now, today
 from kolk.privacy.audit import audit_log
+from kolk.privacy.erasure import erasure_log_sync, subjects_erase
 from kolk.privacy.fieldmap import map_for
 from kolk.privacy.models import ErasureLog
-from kolk.privacy.register import Text, get_register
-from kolk.privacy.setdelete import delete_rows, protected_pks, rows
+from kolk.privacy.register import get_register
+from kolk.privacy.registry import RetainedData, registrations
+from kolk.privacy.setdelete import delete_rows, rows
 from kolk.privacy.subjects import subject_model
-
-QuerySource = Callable[[], "models.QuerySet[Any]"]
-# Called with the subjects about to be erased; may return what to do once they are gone.
-ErasureHook = Callable[[list[int]], "Callable[[], object] | None"]
-
-
-@dataclass(frozen=True)
-class RetainedData:
-    """Rows of a model governed by a retention rule."""
-
-    model_label: str
-    rule: str
-    action: str  # "delete" or "anonymise"
-    date_field: str | None = None  # the row's own start date; None: the subject's event date
-    anonymise: dict[str, Any] = field(default_factory=dict)
-    done: Q | None = None  # rows already anonymised
-
-    @property
-    def model(self) -> type[models.Model]:
-        return apps.get_model(self.model_label)
-
-
-@dataclass(frozen=True)
-class Hold:
-    name: str
-    subjects: QuerySource
-    reason: Text
-
-
-_events: dict[str, QuerySource] = {}
-_retained: list[RetainedData] = []
-_keeps: dict[str, QuerySource] = {}
-_holds: dict[str, Hold] = {}
-_erasure_hooks: dict[str, ErasureHook] = {}
-
-
-def register_event(event: str, dates: QuerySource) -> None:
-    """`dates()` returns a queryset with `subject_id` and `event_date`, one row per subject."""
-    if event not in get_register().events:
-        raise ValueError(f"'{event}' is not an event of the register")
-    _events[event] = dates
-
-
-def retain(
-    model_label: str,
-    *,
-    rule: str,
-    action: str,
-    date_field: str | None = None,
-    anonymise: dict[str, Any] | None = None,
-    done: Q | None = None,
-) -> None:
-    """Declare that a rule governs `model_label`'s rows: delete or anonymise them when due."""
-    if rule not in get_register().retention:
-        raise ValueError(f"'{rule}' is not a retention rule of the register")
-    if action not in ("delete", "anonymise"):
-        raise ValueError("action is 'delete' or 'anonymise'")
-    if action == "anonymise" and not anonymise:
-        raise ValueError("say which fields anonymising sets")
-    _retained[:] = [r for r in _retained if (r.model_label, r.rule) != (model_label, rule)]
-    _retained.append(RetainedData(model_label, rule, action, date_field, anonymise or {}, done))
-
-
-def register_keep(name: str, subjects: QuerySource) -> None:
-    """Subjects kept whatever the dates say, e.g. while their subscription runs."""
-    _keeps[name] = subjects
-
-
-def register_hold(name: str, subjects: QuerySource, reason: Text) -> None:
-    """A legal hold: nothing of these subjects is erased while it stands."""
-    _holds[name] = Hold(name, subjects, reason)
-
-
-def registered_events() -> set[str]:
-    return set(_events)
-
-
-def retained_data() -> list[RetainedData]:
-    return list(_retained)
-
-
-def holds() -> list[Hold]:
-    return list(_holds.values())
 
 
 def _subject_rules() -> list[str]:
     """The rules whose start event some app has registered."""
-    return [key for key, rule in get_register().retention.items() if rule.event in _events]
+    return [key for key, rule in get_register().retention.items() if rule.event in registrations.events]
 
 
 def expired_subjects(rule_key: str, on: dt.date) -> models.QuerySet[Any]:
     rule = get_register().retention[rule_key]
     cutoff = rule.duration.before(on)
-    return _events[rule.event]().filter(event_date__lte=cutoff).values("subject_id")
+    return registrations.events[rule.event]().filter(event_date__lte=cutoff).values("subject_id")
 
 
 def running_subjects(rule_key: str, on: dt.date) -> models.QuerySet[Any]:
     rule = get_register().retention[rule_key]
     cutoff = rule.duration.before(on)
-    return _events[rule.event]().filter(event_date__gt=cutoff).values("subject_id")
+    return registrations.events[rule.event]().filter(event_date__gt=cutoff).values("subject_id")
 
 
 def _ids(source: models.QuerySet[Any]) -> tuple[str, models.QuerySet[Any]]:
@@ -163,9 +73,9 @@ def held_subject_ids(*, keeps: bool = True, lookup: str = "pk") -> Q:
     NULL in a source names nobody (in `NOT IN` it would leave out every row).
     """
     q = Q(**{f"{lookup}__in": []})
-    for hold in _holds.values():
+    for hold in registrations.holds.values():
         q |= Q(**{f"{lookup}__in": _ids(hold.subjects())[1]})
-    for source in _keeps.values() if keeps else ():
+    for source in registrations.keeps.values() if keeps else ():
         column, ids = _ids(source())
         q |= Q(Exists(ids.filter(**{column: OuterRef(lookup)})))
     return q
@@ -195,7 +105,9 @@ def due_subjects(on: dt.date) -> models.QuerySet[Any]:
     # Compiled querysets of the apps' events and the engine's own SQL: no value is put in the text.
     parts, params = [], []
     for event, cutoff in cutoffs.items():
-        sql, event_params = _events[event]().values("subject_id", "event_date").order_by().query.sql_with_params()
+        sql, event_params = (
+            registrations.events[event]().values("subject_id", "event_date").order_by().query.sql_with_params()
+        )
         running = "CASE WHEN e.event_date > %s THEN 1 ELSE 0 END"
         parts.append(f"SELECT e.subject_id, {running} AS running FROM ({sql}) e WHERE e.event_date IS NOT NULL")  # noqa: S608
         params += [cutoff, *event_params]
@@ -218,7 +130,7 @@ def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
             qs = qs.filter(**{f"{item.date_field}__lt": timezone.make_aware(start_of_next)})
         else:
             qs = qs.filter(**{f"{item.date_field}__lte": cutoff})
-    elif rule.event in _events:
+    elif rule.event in registrations.events:
         qs = qs.filter(**{pmap.subject_lookup("pk") + "__in": expired_subjects(item.rule, on)})  # type: ignore[union-attr]
         qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": running_subjects(item.rule, on)})  # type: ignore[union-attr]
     else:
@@ -308,7 +220,7 @@ def _erase_queued(batch_size: int, progress: Callable[[str, int], None] | None) 
         pks = list(queued.order_by("subject_pk").values_list("subject_pk", flat=True)[:batch_size])
         if not pks:
             return erased, blocked
-        done = _erase(pks)
+        done = subjects_erase(pks, reason="retention", keep_protected=True)
         kept = set(pks) - set(done)
         if kept:  # rows another rule still keeps protect them: they leave the queue, not kolk
             ErasureLog.objects.filter(subject_pk__in_array=sorted(kept), erased_at__isnull=True).delete()
@@ -316,52 +228,6 @@ def _erase_queued(batch_size: int, progress: Callable[[str, int], None] | None) 
         erased += len(done)
         if progress and done:
             progress("subjects", len(done))
-
-
-def _erase(pks: list[int]) -> list[int]:
-    return subjects_erase(pks, reason="retention", keep_protected=True)
-
-
-def register_erasure_hook(name: str, hook: ErasureHook) -> None:
-    """Clean up, when subjects are erased, what no foreign key leads to (a log line, an empty household).
-
-    `hook(pks)` runs in the erasure's transaction before the subjects are deleted, so
-    it can still find what is theirs; a function it returns runs after they are deleted.
-    """
-    _erasure_hooks[name] = hook
-
-
-def subjects_erase(pks: list[int], *, reason: str, keep_protected: bool = False) -> list[int]:
-    """Erase subjects, in one transaction: the one way a person leaves kolk. Returns those erased.
-
-    First their rows that a rule anonymises (rather than deletes) are anonymised
-    now, so no copy of their data outlives them (a buyer's name on an order);
-    then the subjects are deleted (foreign keys cascade or let go); the erasure
-    hooks clean what no key leads to; and the erasure is logged. A subject whom
-    rows another rule keeps protect (an invoice under the fiscal rule) stops the
-    whole erasure with `ProtectedError`; with `keep_protected` they are left out
-    and the others erased. Set-based: the statements do not grow with the subjects.
-    """
-    Subject = subject_model()
-    with transaction.atomic():
-        if keep_protected:
-            kept = protected_pks(rows(Subject, pks))
-            pks = [pk for pk in pks if pk not in kept]
-        if not pks:
-            return []
-        for item in _retained:
-            pmap = map_for(item.model)
-            if item.action == "anonymise" and pmap is not None and pmap.subject is not None:
-                item.model._default_manager.filter(**{pmap.subject_lookup("pk") + "__in_array": pks}).update(
-                    **item.anonymise
-                )
-        after = [hook(pks) for hook in _erasure_hooks.values()]
-        delete_rows(rows(Subject, pks))
-        for then in after:
-            if callable(then):
-                then()
-        erasure_record(pks, reason=reason)
-    return pks
 
 
 def retention_run(
@@ -405,7 +271,7 @@ def _run(
     if not dry_run:
         erasure_log_sync()
         _queue(due_subjects(on))
-    for item in _retained:
+    for item in registrations.retained:
         qs = due_rows(item, on)
         line = RuleReport(name=item.model_label, rule=item.rule, action=item.action)
         report.rules.append(line)
@@ -440,143 +306,3 @@ def _run(
             },
         )
     return report
-
-
-def erasure_record(pks: list[int], *, reason: str) -> None:
-    """Log erased subjects in the database and, after commit, in the file kept beside it.
-
-    A restore from backup rolls the table back with everything else; the file,
-    kept apart from the backups, does not. A row is marked `filed` once its line
-    is on disk; a process killed between the commit and that leaves it unmarked,
-    and `erasure_log_sync`, run at the start and end of every retention run,
-    appends it then.
-    """
-    at = now()
-    logged = ErasureLog.objects.filter(subject_pk__in_array=pks).update(erased_at=at, filed=False)
-    if logged < len(pks):  # not queued first: an erasure on request, or again after a restore
-        ErasureLog.objects.bulk_create(
-            [ErasureLog(subject_pk=pk, erased_at=at, reason=reason) for pk in pks], ignore_conflicts=True
-        )
-    transaction.on_commit(lambda: _file(pks, at, reason))
-
-
-def _file(pks: list[int], at: dt.datetime, reason: str) -> None:
-    """Append the erased subjects to the file, then mark their rows as filed."""
-    _append([(pk, at.isoformat(), reason) for pk in pks])
-    ErasureLog.objects.filter(subject_pk__in_array=pks, erased_at=at).update(filed=True)
-
-
-def _append(rows: list[tuple[int, str, str]]) -> None:
-    """Append lines to the erasure log file in one write, on disk before returning.
-
-    A line cut short by a kill is ended first, so that it spoils only itself
-    (readers skip it, and the next sync writes the entry again).
-    """
-    if not rows:
-        return
-    path = Path(settings.KOLK_ERASURE_LOG)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = "".join(
-        json.dumps({"subject_pk": pk, "erased_at": at, "reason": reason}) + "\n" for pk, at, reason in rows
-    ).encode()
-    with path.open("ab") as fh:
-        if fh.tell() > 0:
-            with path.open("rb") as tail:
-                tail.seek(-1, os.SEEK_END)
-                if tail.read(1) != b"\n":
-                    data = b"\n" + data
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def erasure_log_file() -> list[int]:
-    """The subjects the erasure log file names (a line cut short by a kill is skipped)."""
-    path = Path(settings.KOLK_ERASURE_LOG)
-    if not path.exists():
-        return []
-    pks = []
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            try:
-                pks.append(int(json.loads(line)["subject_pk"]))
-            except (ValueError, KeyError, TypeError):
-                continue
-    return pks
-
-
-def _file_lines() -> int:
-    """How many lines the erasure log file has, counted without parsing them."""
-    path = Path(settings.KOLK_ERASURE_LOG)
-    if not path.exists():
-        return 0
-    lines = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            lines += chunk.count(b"\n")
-    return lines
-
-
-def erasure_log_sync() -> int:
-    """Append to the file every erased subject the table has and the file lacks; returns how many.
-
-    Usually nothing is missing, and that is found without reading the history:
-    no row waits to be filed, and the file has at least a line per filed row
-    (counted first, so that a line appended meanwhile only adds to the file's
-    count). Otherwise (a kill before filing, a file lost or replaced) the file
-    is read and compared with the whole table, as after an upgrade.
-    """
-    erased = ErasureLog.objects.filter(erased_at__isnull=False)
-    filed = erased.filter(filed=True).count()
-    if not erased.filter(filed=False).exists() and _file_lines() >= filed:
-        return 0
-    in_file = set(erasure_log_file())
-    missing, unfiled = [], []
-    table = erased.order_by("subject_pk").values_list("subject_pk", "erased_at", "reason", "filed")
-    for pk, at, reason, was_filed in table.iterator():
-        if pk not in in_file and at is not None:
-            missing.append((pk, at.isoformat(), reason))
-        if not was_filed:
-            unfiled.append(pk)
-    _append(missing)
-    if unfiled:  # only the rows read: one erased meanwhile is filed by its own erasure
-        erased.filter(subject_pk__in_array=unfiled, filed=False).update(filed=True)
-    return len(missing)
-
-
-@dataclass
-class ReplayReport:
-    logged: int  # subjects the erasure logs name
-    erased: int  # of those, found in the database and erased again
-    blocked: list[int]  # found, but rows another rule still keeps protect them
-
-
-def erasure_replay(*, actor: Any, batch_size: int = 500) -> ReplayReport:
-    """After a restore from backup: erase again everyone the erasure logs name.
-
-    The file kept apart from the backups is read as well as the (restored, so
-    older) table. Each subject goes through `subjects_erase`, as the first time:
-    their anonymised copies (a buyer's name on an order) and what the erasure
-    hooks clean go too, not only the rows that cascade. Batches commit on their
-    own, so a replay killed halfway is finished by running it again.
-    """
-    Subject = subject_model()
-    logged = ErasureLog.objects.filter(erased_at__isnull=False).values_list("subject_pk", flat=True)
-    pks = sorted(set(erasure_log_file()) | set(logged))
-    again: list[int] = []
-    for start in range(0, len(pks), batch_size):
-        chunk = pks[start : start + batch_size]
-        again += Subject._default_manager.filter(pk__in=chunk).values_list("pk", flat=True)
-    erased, blocked = 0, []
-    for start in range(0, len(again), batch_size):
-        chunk = again[start : start + batch_size]
-        done = subjects_erase(chunk, reason="replay", keep_protected=True)  # rows a rule still keeps protect some
-        erased += len(done)
-        blocked += sorted(set(chunk) - set(done))
-    erasure_log_sync()
-    audit_log(
-        actor=actor,
-        action="erasure.replayed",
-        details={"logged": len(pks), "erased_again": erased, "blocked": len(blocked)},
-    )
-    return ReplayReport(logged=len(pks), erased=erased, blocked=blocked)

@@ -157,15 +157,15 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
     while a relationship runs (a subscription, an open order), and rows that a
     rule with its own legal duty keeps (the fiscal seven years).
     """
-    from kolk.privacy import retention
     from kolk.privacy.fieldmap import personal_models
     from kolk.privacy.register import get_register
+    from kolk.privacy.registry import holds, keeps, retained_data
     from kolk.privacy.statement import retention_text
 
     register = get_register()
     kept: list[dict[str, Any]] = []
     me = type(subject)._default_manager.filter(pk=subject.pk)
-    for hold in retention.holds():
+    for hold in holds():
         ids = hold.subjects()
         if hold.name == "open_request":  # this very request does not hold itself
             ids = RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).exclude(
@@ -174,7 +174,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             ids = ids.values("subject_id")
         if me.filter(pk__in=ids).exists():
             kept.append({"what": "*", "why": hold.reason.get(lang), "until": None})
-    for name, source in retention._keeps.items():
+    for name, source in keeps().items():
         if me.filter(pk__in=source()).exists():
             kept.append({"what": "*", "why": name, "until": None})
     goes: list[str] = []
@@ -186,7 +186,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
         duty = next(
             (
                 r
-                for r in retention.retained_data()
+                for r in retained_data()
                 if r.model_label == model._meta.label and register.retention[r.rule].basis == "legal_obligation"
             ),
             None,
@@ -208,7 +208,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
 @transaction.atomic
 def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
     """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
-    from kolk.privacy.retention import subjects_erase
+    from kolk.privacy.erasure import subjects_erase
 
     if request.kind != RightsRequest.Kind.ERASURE:
         raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")

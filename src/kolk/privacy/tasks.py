@@ -26,14 +26,3 @@ def clear_expired_sessions() -> None:
     from django.core.management import call_command
 
     call_command("clearsessions")
-
-
-def erase_admin_log_lines(pks: list[int]) -> None:
-    """The admin's change log names objects by id and text: erase the lines about erased subjects."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    from kolk.privacy.subjects import subject_model
-
-    content_type = ContentType.objects.get_for_model(subject_model())
-    LogEntry.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in pks]).delete()

@@ -9,7 +9,7 @@ sessions.
 from __future__ import annotations
 
 from kolk.privacy.fieldmap import declare
-from kolk.privacy.retention import retain
+from kolk.privacy.registry import retain
 
 _ACCESS = {
     "user_agent": "login_data",

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from kolk.privacy.retention import erasure_replay, retention_run
+from kolk.privacy.erasure import erasure_replay
+from kolk.privacy.retention import retention_run
 
 
 class Command(BaseCommand):
