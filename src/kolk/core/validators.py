@@ -12,10 +12,31 @@ from stdnum.nl import postcode as nl_postcode
 
 from kolk.core.clock import today
 
+# Characters that show nothing, or change how the text around them is shown:
+# controls (C0, C1), format characters (bidi embeddings, overrides, isolates and
+# marks; zero-width space and joiners; soft hyphen; byte order mark; tags), line
+# and paragraph separators, lone surrogates, and the blanks that pass for letters
+# (Hangul fillers, the empty braille cell). A bidi override makes "Jan" read as
+# another name in every list it appears in; a zero-width character makes two
+# names that look the same compare different.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _refuse_invisible(value: str, allowed: str) -> None:
+    for ch in value:
+        if (unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _BLANK_LETTERS) and ch not in allowed:
+            raise ValidationError(_("Gebruik geen onzichtbare of stuurtekens."), code="control_characters")
+
 
 def no_control_characters(value: str) -> None:
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\t" for ch in value):
-        raise ValidationError(_("Gebruik geen onzichtbare of stuurtekens."), code="control_characters")
+    """A one-line value (a name, an address, a number): no invisible characters, no line breaks; tabs pass."""
+    _refuse_invisible(value, "\t")
+
+
+def no_control_characters_in_text(value: str) -> None:
+    """A text of several lines (a question, a list of addresses): line breaks and tabs pass, nothing else unseen."""
+    _refuse_invisible(value, "\t\n\r")
 
 
 def normalize_postcode(value: str) -> str:

@@ -18,7 +18,12 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kolk.core.validators import no_control_characters, normalize_phone, normalize_postcode
+from kolk.core.validators import (
+    no_control_characters,
+    no_control_characters_in_text,
+    normalize_phone,
+    normalize_postcode,
+)
 from kolk.web.portal import client_ip
 from kolk.web.services import portal_event_record
 
@@ -27,6 +32,7 @@ class PortalLoginForm(AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("Gebruikersnaam of pasnummer"),
         max_length=150,
+        validators=[no_control_characters],
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {
@@ -42,7 +48,10 @@ class PortalPasswordResetForm(PasswordResetForm):
     """Finds a member by any of their email addresses (kept on their Person) and mails that address."""
 
     email = forms.EmailField(
-        label=gettext_lazy("E-mailadres"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("E-mailadres"),
+        max_length=254,
+        validators=[no_control_characters],  # IDNA drops a soft hyphen or joiner in the domain: Django lets it pass
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     def get_users(self, email: str) -> Any:
@@ -85,23 +94,34 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-class DetailsForm(forms.Form):
-    """NAW and contact data a member may change themselves (D03)."""
+def _line(label: Any, max_length: int, *, required: bool = True) -> forms.CharField:
+    """A one-line text field that refuses invisible characters, with the message next to it."""
+    return forms.CharField(label=label, max_length=max_length, required=required, validators=[no_control_characters])
 
-    given_name = forms.CharField(label=gettext_lazy("Voornaam"), max_length=80)
-    surname_prefix = forms.CharField(label=gettext_lazy("Tussenvoegsel"), max_length=20, required=False)
-    surname = forms.CharField(label=gettext_lazy("Achternaam"), max_length=120)
-    street = forms.CharField(label=gettext_lazy("Straat"), max_length=120, required=False)
+
+class DetailsForm(forms.Form):
+    """NAW and contact data a member may change themselves (D03).
+
+    Every text field refuses invisible characters (bidi controls, zero-width
+    characters, controls) by its own validator, so the message stands next to
+    the field that holds one and nothing is saved.
+    """
+
+    given_name = _line(gettext_lazy("Voornaam"), 80)
+    surname_prefix = _line(gettext_lazy("Tussenvoegsel"), 20, required=False)
+    surname = _line(gettext_lazy("Achternaam"), 120)
+    street = _line(gettext_lazy("Straat"), 120, required=False)
     house_number = forms.IntegerField(label=gettext_lazy("Huisnummer"), min_value=1, max_value=99999, required=False)
-    house_number_suffix = forms.CharField(label=gettext_lazy("Toevoeging"), max_length=10, required=False)
-    postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=7, required=False)
-    town = forms.CharField(label=gettext_lazy("Woonplaats"), max_length=80, required=False)
+    house_number_suffix = _line(gettext_lazy("Toevoeging"), 10, required=False)
+    postcode = _line(gettext_lazy("Postcode"), 7, required=False)
+    town = _line(gettext_lazy("Woonplaats"), 80, required=False)
     emails = forms.CharField(
         label=gettext_lazy("E-mailadressen"),
         help_text=gettext_lazy("Eén per regel; het eerste is je hoofdadres."),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "email"}),
         required=False,
         max_length=2000,
+        validators=[no_control_characters_in_text],
     )
     phones = forms.CharField(
         label=gettext_lazy("Telefoonnummers"),
@@ -109,17 +129,8 @@ class DetailsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "tel"}),
         required=False,
         max_length=500,
+        validators=[no_control_characters_in_text],
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name, value in data.items():
-            if isinstance(value, str):
-                try:
-                    no_control_characters(value.replace("\n", "").replace("\r", ""))
-                except ValidationError as exc:
-                    self.add_error(name, exc)
-        return data
 
     def clean_postcode(self) -> str:
         return normalize_postcode(self.cleaned_data.get("postcode", ""))

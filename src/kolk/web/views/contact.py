@@ -18,24 +18,31 @@ from django.utils.translation import gettext as _
 from kolk.comms.contact import case_open
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.core.errors import KolkError
+from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.web.portal import client_ip
 
 POSTS_PER_HOUR = 20
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Naam"), max_length=120)
-    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254)
+    name = forms.CharField(label=gettext_lazy("Naam"), max_length=120, validators=[no_control_characters])
+    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254, validators=[no_control_characters])
     number = forms.CharField(
-        label=gettext_lazy("Pasnummer of klantnummer (als je dat hebt)"), max_length=20, required=False
+        label=gettext_lazy("Pasnummer of klantnummer (als je dat hebt)"),
+        max_length=20,
+        required=False,
+        validators=[no_control_characters],
     )
     question = forms.CharField(
-        label=gettext_lazy("Je vraag"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000
+        label=gettext_lazy("Je vraag"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=4000,
+        validators=[no_control_characters_in_text],
     )
 
 
 class NewsletterForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254, validators=[no_control_characters])
 
 
 def _too_many(request: HttpRequest, what: str) -> bool:
