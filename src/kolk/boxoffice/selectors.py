@@ -9,6 +9,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, QuerySet
 
+from kolk.boxoffice.codes import is_order_token
 from kolk.boxoffice.models import Hall, Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket, Venue
 from kolk.core.clock import now
 
@@ -87,13 +88,17 @@ def seats_available(show: Show) -> int:
 
 
 def order_by_token(token: str) -> Order:
-    """A buyer's order by its secret; raises Order.DoesNotExist."""
+    """A buyer's order by its secret; raises Order.DoesNotExist (at once for what is no token)."""
+    if not is_order_token(token):
+        raise Order.DoesNotExist
     return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(token=token)
 
 
 def order_row(token: str) -> Order:
     """A buyer's order by its secret, without its show: for handlers that hand it to a service,
-    which locks and reads it again. Raises Order.DoesNotExist."""
+    which locks and reads it again. Raises Order.DoesNotExist (at once for what is no token)."""
+    if not is_order_token(token):
+        raise Order.DoesNotExist
     return Order.objects.get(token=token)
 
 

@@ -8,6 +8,7 @@ and marks the order paid, once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -167,12 +168,20 @@ def payment_start(
     return provider.start(order=order, method=method, actor=actor, return_url=return_url, webhook_url=webhook_url)
 
 
+# A Mollie payment id: "tr_" and letters and digits (tr_7UhSN1zuXS), as long as our column holds.
+_MOLLIE_ID = re.compile(r"tr_[A-Za-z0-9]{1,61}")
+
+
 def mollie_webhook(*, payment_id: str) -> str:
     """Mollie says a payment changed: fetch its status from Mollie and act on it, idempotently.
 
-    Returns what happened: paid, failed, open, refund_due, unknown or mismatch.
+    Returns what happened: paid, failed, open, refund_due, unknown or mismatch. An id
+    that is not one of our payments is "unknown", and one that cannot be a Mollie id
+    (a NUL byte, a space, too long) is so without a query: anyone may call the webhook.
     """
-    payment = Payment.objects.filter(provider_ref=payment_id[:64], method=Order.Method.IDEAL).first()
+    if _MOLLIE_ID.fullmatch(payment_id) is None:
+        return "unknown"
+    payment = Payment.objects.filter(provider_ref=payment_id, method=Order.Method.IDEAL).first()
     if payment is None:
         return "unknown"
     remote = mollie_client().payments.get(payment_id)

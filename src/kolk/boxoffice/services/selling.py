@@ -11,7 +11,6 @@ code: it enqueues the ticket mail for the worker.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -23,6 +22,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from kolk.boxoffice.codes import order_token, ticket_code
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
 from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.clock import now
@@ -44,11 +44,6 @@ class SoldOut(KolkError):
 def _subject(order: Order) -> dict[str, Any]:
     """The audit subject of an order: its person, or for a guest the order itself."""
     return {"subject": order.person} if order.person_id else {"subject": order}
-
-
-def new_code() -> str:
-    """A ticket code for the QR: 96 random bits, URL-safe."""
-    return secrets.token_urlsafe(12)
 
 
 # --- the locks. Tests replace these two to show the race without them. ---
@@ -191,7 +186,7 @@ def seats_hold(
     order = Order(
         show=show,
         person=person,
-        token=secrets.token_urlsafe(18),
+        token=order_token(),
         status=Order.Status.HELD,
         expires_at=at + dt.timedelta(minutes=HOLD_MINUTES),
         created_at=at,
@@ -233,7 +228,12 @@ def seats_hold(
     Ticket.objects.bulk_create(
         [
             Ticket(
-                order=order, show=show, seat_id=seat, price=regular, amount_cents=regular.amount_cents, code=new_code()
+                order=order,
+                show=show,
+                seat_id=seat,
+                price=regular,
+                amount_cents=regular.amount_cents,
+                code=ticket_code(),
             )
             for seat in places
         ]
