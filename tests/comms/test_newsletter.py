@@ -139,3 +139,22 @@ def test_a_bare_address_that_left_after_queuing_is_not_sent_to(smtp):
     assert not unsubscribe_apply(token=token, actor=None).changed  # a second click changes nothing
     assert outbox_flush().cancelled == 1
     assert smtp.messages == []
+
+
+def test_a_campaign_queued_under_the_tasks_module_still_runs(django_capture_on_commit_callbacks):
+    """Tasks live beside their services; a campaign queued before under `kolk.comms.tasks` is still sent."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kolk.comms.newsletter import campaign_start
+
+    member("Anna", "anna@example.nl")
+    campaign = campaign_create(subject="Nieuws uit de Kolk", body="Het nieuwe seizoen begint.", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=None)
+    queued = DBTaskResult.objects.ready().filter(task_path="kolk.comms.newsletter.send_campaign")
+    assert queued.update(task_path="kolk.comms.tasks.send_campaign") == 1
+    result = DBTaskResult.objects.ready().get()
+    result.claim("tests")
+    assert result.task.call(*result.task_result.args, **result.task_result.kwargs) == 1
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from kolk.comms.models import (
     Campaign,
@@ -272,6 +274,13 @@ def campaign_send(*, campaign: Campaign, actor: Any) -> int:
     return queued
 
 
+@task()
+def send_campaign(campaign_id: int, actor_id: int | None) -> int:
+    """Queue a campaign for all its recipients (can take a while: run by the worker)."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return campaign_send(campaign=Campaign.objects.get(pk=campaign_id), actor=actor)
+
+
 @transaction.atomic
 def campaign_start(*, campaign: Campaign, actor: Any) -> None:
     """Hand a campaign to the worker, which runs campaign_send (safe to press twice)."""
@@ -281,8 +290,6 @@ def campaign_start(*, campaign: Campaign, actor: Any) -> None:
     campaign_id, actor_id = campaign.pk, getattr(actor, "pk", None)
 
     def enqueue() -> None:
-        from kolk.comms.tasks import send_campaign
-
         send_campaign.enqueue(campaign_id, actor_id)
 
     transaction.on_commit(enqueue)

@@ -54,6 +54,7 @@ from django.db.models import F
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
 from kolk.comms.unsubscribe import email_channel, unsubscribe_url
@@ -244,14 +245,10 @@ def messages_queue_bulk(messages: list[OutboxMessage]) -> None:
 
 
 def _enqueue_flush() -> None:
-    from kolk.comms.tasks import flush_outbox
-
     flush_outbox.enqueue()
 
 
 def _enqueue_send(message_id: int) -> None:
-    from kolk.comms.tasks import send_message
-
     send_message.enqueue(message_id)
 
 
@@ -424,6 +421,12 @@ def message_send(*, message_id: int) -> str:
         connection.close()
 
 
+@task()
+def send_message(message_id: int) -> str:
+    """Send one queued message (enqueued after the commit that queued it)."""
+    return message_send(message_id=message_id)
+
+
 def outbox_recover(*, at: dt.datetime | None = None) -> int:
     """Settle messages whose sender died while holding them (older than LEASE)."""
     at = at or now()
@@ -478,3 +481,9 @@ def outbox_flush(
     finally:
         connection.close()
     return report
+
+
+@task()
+def flush_outbox() -> int:
+    """Periodic: retry what is due, settle what a dead sender left; returns how many were sent."""
+    return outbox_flush().sent

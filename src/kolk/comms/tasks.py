@@ -1,31 +1,14 @@
-"""Background tasks of comms: send one message, flush the outbox. Arguments are ids only."""
+"""Comms' background tasks, each defined beside the service it runs.
+
+The service module enqueues its task and the task calls the service, so no two
+modules import each other. They are named here too: the periodic one is
+registered from here (apps.py), and the worker finds a task by the path it was
+queued under, so a task queued as `kolk.comms.tasks.…` still runs.
+"""
 
 from __future__ import annotations
 
-from django_tasks import task
+from kolk.comms.newsletter import send_campaign
+from kolk.comms.outbox import flush_outbox, send_message
 
-from kolk.comms.outbox import message_send, outbox_flush
-
-
-@task()
-def send_message(message_id: int) -> str:
-    """Send one queued message (enqueued after the commit that queued it)."""
-    return message_send(message_id=message_id)
-
-
-@task()
-def flush_outbox() -> int:
-    """Periodic: retry what is due, settle what a dead sender left; returns how many were sent."""
-    return outbox_flush().sent
-
-
-@task()
-def send_campaign(campaign_id: int, actor_id: int | None) -> int:
-    """Queue a campaign for all its recipients (can take a while: run by the worker)."""
-    from django.contrib.auth import get_user_model
-
-    from kolk.comms.models import Campaign
-    from kolk.comms.newsletter import campaign_send
-
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return campaign_send(campaign=Campaign.objects.get(pk=campaign_id), actor=actor)
+__all__ = ["flush_outbox", "send_campaign", "send_message"]
