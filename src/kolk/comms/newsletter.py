@@ -31,7 +31,7 @@ from kolk.comms.models import (
     SubscriptionSource,
 )
 from kolk.comms.outbox import message_build, messages_queue_bulk
-from kolk.comms.unsubscribe import UnsubscribeRequest
+from kolk.comms.unsubscribe import newsletter_subscriptions_end
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters
@@ -111,29 +111,10 @@ def newsletter_subscribe(
 @transaction.atomic
 def newsletter_unsubscribe(*, subscription: NewsletterSubscription, actor: Any, method: str = "web") -> None:
     """End a subscription; for a person this is an objection, so it holds at once."""
-    _end([subscription.pk], actor=actor)
+    newsletter_subscriptions_end(ids=[subscription.pk], actor=actor)
     person = subscription.person
     if person is not None and not is_objecting(person, "newsletter"):
         objection_record(subject=person, purpose="newsletter", objects=True, method=method, actor=actor)
-
-
-def _end(ids: list[int], *, actor: Any) -> int:
-    ended = NewsletterSubscription.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=now())
-    if ended:
-        audit_log(actor=actor, action="newsletter.ended", details={"subscriptions": ids})
-    return ended
-
-
-def newsletter_end_for_link(*, request: UnsubscribeRequest, actor: Any) -> bool:
-    """End what an unsubscribe link names (called by unsubscribe_apply)."""
-    active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
-    if request.person_id is not None:
-        active = active.filter(person_id=request.person_id)
-    elif request.subscription_id is not None:
-        active = active.filter(pk=request.subscription_id, person__isnull=True)
-    else:
-        return False
-    return _end(list(active.values_list("pk", flat=True)), actor=actor) > 0
 
 
 # Campaigns.

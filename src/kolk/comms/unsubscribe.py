@@ -4,7 +4,8 @@ The token (django.core.signing, no expiry: a link in an old mail must still
 work) names the person or bare newsletter subscription, the purpose and the
 channel; it carries ids only, never an address. Applying it needs no login:
 for a purpose on legitimate interest it records an objection (method "link"),
-for a consent purpose it withdraws the consent. It takes effect at once.
+for a consent purpose it withdraws the consent, and a newsletter link also
+ends the subscription it names. It takes effect at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kolk.comms.models import NewsletterSubscription
+from kolk.core.clock import now
 from kolk.core.errors import KolkError
+from kolk.privacy.audit import audit_log
 from kolk.privacy.ledger import consent_record, has_consent, is_objecting, objection_record
 from kolk.privacy.register import get_register
 from kolk.privacy.subjects import subject_model
@@ -128,7 +132,30 @@ def unsubscribe_apply(*, token: str, actor: Any) -> UnsubscribeResult:
         else:
             raise KolkError(_("Voor dit bericht kun je je niet afmelden."), code="not_optional")
     if request.purpose == "newsletter":
-        from kolk.comms.newsletter import newsletter_end_for_link
-
-        changed = newsletter_end_for_link(request=request, actor=actor) or changed
+        changed = _newsletter_end(request, actor=actor) or changed
     return UnsubscribeResult(purpose=request.purpose, channel=request.channel, changed=changed)
+
+
+def _newsletter_end(request: UnsubscribeRequest, *, actor: Any) -> bool:
+    """End the newsletter subscriptions a link names: the person's, or one bare address's."""
+    active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
+    if request.person_id is not None:
+        active = active.filter(person_id=request.person_id)
+    elif request.subscription_id is not None:
+        active = active.filter(pk=request.subscription_id, person__isnull=True)
+    else:
+        return False
+    return newsletter_subscriptions_end(ids=list(active.values_list("pk", flat=True)), actor=actor) > 0
+
+
+def newsletter_subscriptions_end(*, ids: list[int], actor: Any) -> int:
+    """End those of these newsletter subscriptions that still run; returns how many ended.
+
+    Here rather than in kolk.comms.newsletter, which leaves the list through it
+    too: the newsletter module builds mail in the outbox, and the outbox makes
+    the links of this module, so this module imports neither.
+    """
+    ended = NewsletterSubscription.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=now())
+    if ended:
+        audit_log(actor=actor, action="newsletter.ended", details={"subscriptions": ids})
+    return ended
