@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
+from kolk.core.roles import is_verified
+
 # The demo's TOTP secret for the `privacy` and `beheer` demo logins (base32).
 # Refused outside DEBUG like every demo secret: see `kolk otp code`.
 DEMO_TOTP_KEY_B32 = "KOLKDEMOKOLKDEMOKOLKDEMOKOLKDEMO"
@@ -39,12 +41,6 @@ def needs_second_factor(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(user.is_superuser or role_names(user) & {r.value for r in STRONG_ROLES})
-
-
-def is_verified(user: Any) -> bool:
-    """True when this request's session passed the TOTP step (django-otp's middleware tells)."""
-    check = getattr(user, "is_verified", None)
-    return bool(check()) if callable(check) else False
 
 
 def confirmed_device(user: Any) -> Any:
