@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from time import perf_counter
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 
 from kolk.privacy import audit
 from kolk.privacy.audit import audit_log, chain_head, pseudonym, seal, verify
-from kolk.privacy.models import AuditEntry
+from kolk.privacy.models import AuditChainHead, AuditEntry
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,10 +153,85 @@ def test_postgresql_refuses_changes_to_sealed_entries_and_deletes():
         AuditEntry.objects.filter(pk=entries[1].pk).delete()
 
 
+HOLD = 5.0  # how long a held transaction or chain head is kept at most, in seconds
+QUICK = 2.0  # a write and commit that waited on nobody takes milliseconds; this allows a busy machine
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_do_not_wait_on_the_chain_and_it_verifies():
-    """Eight threads write and commit at once; sealing after each commit skips a held head."""
+def test_writers_wait_neither_on_each_other_nor_on_a_sealer_holding_the_chain():
+    """Two transactions write audit entries at once while a sealer holds the chain head; nobody waits.
+
+    Each party has a connection of its own. The first writer keeps its transaction open
+    until the second has committed, and the sealer keeps the head locked until both
+    have: a writer that waited on either would be held for HOLD seconds and fail the bound.
+    """
+    write(1)  # the chain head exists: a sealer has something to lock
+    assert chain_head().seq == 1
+    head_held, first_wrote, second_done, first_done = (threading.Event() for _ in range(4))
+    errors: list[BaseException] = []
+    first_took: list[float] = []
+
+    def sealer() -> None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.select_for_update().get(pk=1)
+                head_held.set()
+                first_done.wait(2 * HOLD)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            head_held.set()
+            connection.close()
+
+    def first_writer() -> None:
+        try:
+            head_held.wait(HOLD)
+            with transaction.atomic():
+                audit_log(actor=None, action="test.first", details={"n": 1})
+                first_wrote.set()
+                second_done.wait(HOLD)  # the transaction stays open while the second writer works
+                started = perf_counter()
+            first_took.append(perf_counter() - started)  # the commit and its seal attempt
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            first_wrote.set()
+            first_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=sealer), threading.Thread(target=first_writer)]
+    for t in threads:
+        t.start()
+    try:
+        assert first_wrote.wait(HOLD), "the first writer never wrote"
+        started = perf_counter()
+        with transaction.atomic():
+            audit_log(actor=None, action="test.second", details={"n": 2})
+        second_took = perf_counter() - started
+        second_done.set()
+        assert first_done.wait(2 * HOLD)
+        unsealed = set(AuditEntry.objects.filter(seq__isnull=True).values_list("action", flat=True))
+    finally:
+        second_done.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert second_took < QUICK, f"the second writer waited {second_took:.1f} s"
+    assert len(first_took) == 1
+    assert first_took[0] < QUICK, f"the first writer's commit waited {first_took[0]:.1f} s"
+    # Both committed while the head was held: their seals skipped it and left them for the next.
+    assert unsealed == {"test.first", "test.second"}
+    assert seal() == 2
+    result = verify()
+    assert result.ok, result.problems
+    assert (result.sealed, result.unsealed) == (3, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_are_all_chained_and_it_verifies():
+    """Eight threads write and commit at once; every entry is chained once, in one unbroken sequence."""
     errors: list[BaseException] = []
     start = threading.Barrier(8)
 
