@@ -24,7 +24,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kolk.core.otp import b32_key, confirmed_device, is_verified, needs_second_factor
+from kolk.core.otp import b32_key, confirmed_device, needs_second_factor
+from kolk.core.roles import is_verified
 from kolk.privacy.audit import audit_log
 
 security_log = logging.getLogger("kolk.security")
