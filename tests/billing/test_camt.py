@@ -14,8 +14,10 @@ from kolk.billing.models import Invoice, Payment
 from kolk.billing.services import camt_import, collection_create, invoice_cancel
 from kolk.core.clock import today
 from kolk.core.errors import KolkError
+from kolk.privacy.models import AuditEntry
 from tests.billing.factories import make_invoice, make_mandate
 from tests.factories import PersonFactory
+from tests.xml_attacks import ATTACK_IDS, ATTACKS, hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +106,25 @@ def test_bad_files_are_refused_and_write_nothing(invoices, data, message):
     with pytest.raises(KolkError, match=message):
         camt_import(data=data, actor=None)
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(("kind", "encoding", "pad"), ATTACKS, ids=ATTACK_IDS)
+def test_a_dtd_is_refused_wherever_it_hides(invoices, tmp_path, kind, encoding, pad):
+    """A byte search for "<!DOCTYPE" in the first 4 KB missed these; the parser itself refuses them now."""
+    text = statement().decode()
+    path = tmp_path / "afschrift.xml"
+    path.write_bytes(hostile(text, root="Document", kind=kind, encoding=encoding, pad=pad, replace="Gift voor"))
+    with pytest.raises(CommandError, match="bevat een DTD; dat wordt om veiligheidsredenen geweigerd"):
+        call_command("billing", "camt", str(path))
+    with pytest.raises(KolkError, match="DTD"):
+        parse(path.read_bytes())
+    assert not Payment.objects.exists()
+    assert not AuditEntry.objects.filter(action="camt.imported").exists()
+
+
+def test_a_statement_in_utf16_without_a_dtd_is_read():
+    text = statement().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert [t.amount_cents for t in parse(text.encode("utf-16"))] == [t.amount_cents for t in parse(statement())]
 
 
 def test_bad_amount_writes_nothing(invoices):
