@@ -7,12 +7,16 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from pymarc import Field, Leader, MARCWriter, Record, Subfield
+from django.core.management.base import CommandError
+from pymarc import Field, Leader, MARCWriter, Record, Subfield, XMLWriter
 
+from kolk.core.errors import KolkError
 from kolk.library.models import Copy, Title
 from kolk.library.search import catalogue_search
 from kolk.library.services.catalogue import copy_add, isbn_clean, marc_import, title_create, title_update
+from kolk.privacy.models import AuditEntry
 from tests.library.factories import BranchFactory
+from tests.xml_attacks import ATTACK_IDS, ATTACKS, hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +48,15 @@ def marc_file(records: list[Record]) -> bytes:
     writer = MARCWriter(buffer)
     for record in records:
         writer.write(record)
+    return buffer.getvalue()
+
+
+def marcxml_file(records: list[Record]) -> bytes:
+    buffer = io.BytesIO()
+    writer = XMLWriter(buffer)
+    for record in records:
+        writer.write(record)
+    writer.close(close_fh=False)
     return buffer.getvalue()
 
 
@@ -92,6 +105,48 @@ def test_marc_import_is_idempotent_and_adds_copies(tmp_path):
     )
     assert winter.isbn == "9789025871123"
     assert Title.objects.get(control_number="PPN003").media_type == "cd"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_marcxml_is_imported_like_iso2709(tmp_path, encoding):
+    BranchFactory(code="assen")
+    text = marcxml_file(FIXTURE).decode().replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"')
+    path = tmp_path / "catalogus.xml"
+    path.write_bytes(text.encode(encoding))
+    with path.open("rb") as handle:
+        first = marc_import(stream=handle, actor=None, branch_code="assen")
+    assert (first.created, first.updated, first.skipped, first.copies) == (3, 0, 1, 2)
+    call_command("library", "import-marc", str(path), "--branch", "assen")
+    assert Title.objects.count() == 3
+    assert Copy.objects.count() == 2
+    winter = Title.objects.get(control_number="PPN001")
+    assert (winter.title, winter.authors, winter.year, winter.isbn) == (
+        "Oorlogswinter",
+        "Terlouw, Jan",
+        2019,
+        "9789025871123",
+    )
+
+
+@pytest.mark.parametrize(("kind", "encoding", "pad"), ATTACKS, ids=ATTACK_IDS)
+def test_a_dtd_in_marcxml_is_refused_and_nothing_imported(tmp_path, kind, encoding, pad):
+    BranchFactory(code="assen")
+    text = marcxml_file(FIXTURE).decode()
+    path = tmp_path / "catalogus.xml"
+    path.write_bytes(hostile(text, root="collection", kind=kind, encoding=encoding, pad=pad, replace="Oorlogswinter"))
+    with pytest.raises(CommandError, match="bevat een DTD; dat wordt om veiligheidsredenen geweigerd"):
+        call_command("library", "import-marc", str(path), "--branch", "assen")
+    assert not Title.objects.exists()
+    assert not Copy.objects.exists()
+    assert not AuditEntry.objects.filter(action="catalogue.marc_imported").exists()
+
+
+def test_broken_marcxml_is_refused_before_any_record_is_imported():
+    text = marcxml_file(FIXTURE).decode()
+    broken = text[: text.rindex("<record>")] + "<record><leader>kapot"  # the last record cut off
+    with pytest.raises(KolkError, match="geen leesbaar MARC-XML-bestand"):
+        marc_import(stream=io.BytesIO(broken.encode()), actor=None)
+    assert not Title.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -6,17 +6,23 @@ ISBNs are checked with python-stdnum and stored as ISBN-13 without hyphens;
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler, feature_namespaces
 
+from defusedxml import DefusedXmlException
+from defusedxml.sax import make_parser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from stdnum import isbn as stdnum_isbn
 from tqdm import tqdm
 
+from kolk.core.errors import KolkError
 from kolk.library.models import Branch, Copy, MediaType, Title
 from kolk.privacy.audit import audit_log
 
@@ -157,6 +163,62 @@ def marc_values(record: Any) -> dict[str, Any]:
     }
 
 
+# MARC-XML: read by defusedxml's SAX parser, which refuses any DTD (and so every
+# entity and external reference), wherever it stands and in any encoding.
+
+XML_CHUNK = 1 << 16
+
+
+def _is_marcxml(stream: BinaryIO) -> bool:
+    """MARC-XML opens with '<' (after a byte order mark and white space); ISO 2709 with its record length."""
+    start = stream.tell()
+    head = stream.read(64)
+    stream.seek(start)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:2] in (b"<\x00", b"\x00<"):
+        return True
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"<")
+
+
+def _xml_parser(handler: ContentHandler) -> Any:
+    parser = make_parser()
+    parser.forbid_dtd = True  # entities and external references are forbidden by default
+    parser.setFeature(feature_namespaces, True)
+    parser.setContentHandler(handler)
+    return parser
+
+
+def _feed(stream: BinaryIO, parser: Any) -> Iterator[None]:
+    """Feed the parser the file chunk by chunk; a DTD or broken XML is a KolkError."""
+    try:
+        for chunk in iter(lambda: stream.read(XML_CHUNK), b""):
+            parser.feed(chunk)
+            yield
+        parser.close()
+    except DefusedXmlException as exc:
+        raise KolkError(_("Dit MARC-XML-bestand bevat een DTD; dat wordt om veiligheidsredenen geweigerd.")) from exc
+    except SAXParseException as exc:
+        raise KolkError(_("Dit is geen leesbaar MARC-XML-bestand: %(error)s.") % {"error": exc}) from exc
+    yield
+
+
+def _marcxml_records(stream: BinaryIO) -> Iterator[Any]:
+    """The records of a MARC-XML file, as they are read.
+
+    The file is read once through first, keeping nothing: a DTD or broken XML
+    anywhere refuses the whole file before one record is imported.
+    """
+    from pymarc.marcxml import XmlHandler
+
+    start = stream.tell()
+    for _chunk in _feed(stream, _xml_parser(ContentHandler())):
+        pass
+    stream.seek(start)
+    handler = XmlHandler()  # type: ignore[no-untyped-call]
+    for _chunk in _feed(stream, _xml_parser(handler)):
+        yield from handler.records
+        handler.records.clear()
+
+
 @dataclass
 class MarcResult:
     created: int = 0
@@ -167,21 +229,26 @@ class MarcResult:
 
 
 def marc_import(*, stream: BinaryIO, actor: Any, branch_code: str = "", progress: bool = False) -> MarcResult:
-    """Import MARC21 records; a record already imported (same 001) is updated, not duplicated.
+    """Import MARC21 records, from ISO 2709 or MARC-XML (a seekable stream); the same 001 updates, never doubles.
 
     Each record is its own transaction, so a bad record is reported and skipped
-    and a run killed halfway is finished by running it again.
+    and a run killed halfway is finished by running it again. A MARC-XML file
+    with a DTD, or that is not well-formed, is refused whole (KolkError).
     """
     from pymarc import MARCReader
 
     branch = Branch.objects.filter(code=branch_code).first() if branch_code else None
     result = MarcResult()
-    reader = MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace")
-    records: Iterable[Any] = tqdm(reader, unit=" records", disable=not progress)
+    reader: Any = None
+    if _is_marcxml(stream):
+        source: Iterable[Any] = _marcxml_records(stream)
+    else:
+        source = reader = MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace")
+    records: Iterable[Any] = tqdm(source, unit=" records", disable=not progress)
     for number, record in enumerate(records, start=1):
         if record is None:
             result.skipped += 1
-            result.errors.append(f"record {number}: unreadable ({reader.current_exception})")
+            result.errors.append(f"record {number}: unreadable ({getattr(reader, 'current_exception', None)})")
             continue
         control = (record["001"].data.strip() if record["001"] else "")[:40]
         if not control:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kolk.core.errors import KolkError
 from kolk.library.models import School
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         school = sub.add_parser("import-school", help="import a school's pupils from its CSV")
         school.add_argument("file", type=Path)
         school.add_argument("--school", type=int, required=True, help="the school's id")
-        marc = sub.add_parser("import-marc", help="import titles from a MARC21 file (idempotent)")
+        marc = sub.add_parser("import-marc", help="import titles from a MARC21 file, ISO 2709 or MARC-XML (idempotent)")
         marc.add_argument("file", type=Path)
         marc.add_argument("--branch", default="", help="branch code for copies from 852/949 barcodes")
 
@@ -49,7 +50,10 @@ class Command(BaseCommand):
         from kolk.library.services.catalogue import marc_import
 
         with file.open("rb") as handle:
-            result = marc_import(stream=handle, actor=None, branch_code=branch, progress=True)
+            try:
+                result = marc_import(stream=handle, actor=None, branch_code=branch, progress=True)
+            except KolkError as exc:
+                raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"titles created: {result.created}, updated: {result.updated}, skipped: {result.skipped}")
         for error in result.errors:
             self.stderr.write(error)
