@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kolk.core.otp import DEMO_TOTP_KEY_B32, b32_key, current_code, hex_key, needs_second_factor, totp_demo_device
+from kolk.core.otp import DEMO_TOTP_KEYS_B32, b32_key, current_code, hex_key, needs_second_factor, totp_demo_device
 from kolk.core.roles import Role, has_role
 from kolk.privacy.models import AuditEntry
 from tests.factories import UserFactory, staff_login
@@ -163,7 +163,7 @@ def test_the_demo_code_command_prints_a_code_that_verifies(client, officer, sett
     assert url.getvalue().startswith("otpauth://totp/DNK%20kolk%3Ahenk?secret=")
 
 
-def test_the_demo_enrols_privacy_and_beheer_with_the_demo_key():
+def test_the_demo_enrols_privacy_and_beheer_with_demo_keys_of_their_own():
     from kolk.core.demo import DemoContext
     from kolk.people.demo import seed_demo
     from tests.library.factories import ensure_role_groups
@@ -172,7 +172,8 @@ def test_the_demo_enrols_privacy_and_beheer_with_the_demo_key():
     ctx = DemoContext(seed=1)
     seed_demo(ctx, load=True)
     keys = dict(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", "key"))
-    assert keys == {"privacy": hex_key(DEMO_TOTP_KEY_B32), "beheer": hex_key(DEMO_TOTP_KEY_B32)}
+    assert keys == {"privacy": hex_key(DEMO_TOTP_KEYS_B32["privacy"]), "beheer": hex_key(DEMO_TOTP_KEYS_B32["beheer"])}
+    assert keys["privacy"] != keys["beheer"]  # one demo second factor does not open the other
     roles = {username: role for username, _password, role in ctx.logins}
     assert "kolk otp code privacy" in roles["privacy"]
     assert "otp" not in roles["balie"]

@@ -25,9 +25,14 @@ from django.utils.translation import get_language
 
 from kolk.core.roles import is_verified
 
-# The demo's TOTP secret for the `privacy` and `beheer` demo logins (base32).
-# Refused outside DEBUG like every demo secret: see `kolk otp code`.
+# The demo's TOTP secrets (base32), one per strong demo login, and one for any other
+# user enrolled by `totp_demo_device` (tests). They are in the source, so with DEBUG off
+# the system check `kolk.core.checks.demo_data` refuses a database holding any of them.
 DEMO_TOTP_KEY_B32 = "KOLKDEMOKOLKDEMOKOLKDEMOKOLKDEMO"
+DEMO_TOTP_KEYS_B32 = {
+    "privacy": "KOLKDEMOPRIVACYAKOLKDEMOPRIVACYA",
+    "beheer": "KOLKDEMOBEHEERAAKOLKDEMOBEHEERAA",
+}
 
 STAFF_AREAS = ("/balie/", "/admin/")
 # The steps a user needs before verification: logging in and out, and the OTP pages.
@@ -68,13 +73,20 @@ def current_code(device: Any, at: float | None = None) -> str:
 
 
 def totp_demo_device(user: Any) -> Any:
-    """Enrol a demo login with the fixed demo secret, so that `make run` needs no phone."""
+    """Enrol a demo login with its fixed demo secret, so that `make run` needs no phone."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    key = hex_key(DEMO_TOTP_KEYS_B32.get(user.username, DEMO_TOTP_KEY_B32))
     device, _created = TOTPDevice.objects.update_or_create(
-        user=user, name="demo", defaults={"key": hex_key(DEMO_TOTP_KEY_B32), "confirmed": True}
+        user=user, name="demo", defaults={"key": key, "confirmed": True}
     )
     return device
+
+
+def demo_hex_keys() -> list[str]:
+    """Every demo TOTP secret as django-otp stores it (hex), in both cases."""
+    keys = [hex_key(b32) for b32 in (DEMO_TOTP_KEY_B32, *DEMO_TOTP_KEYS_B32.values())]
+    return [*keys, *(key.upper() for key in keys)]
 
 
 def _area_path(request: HttpRequest) -> str:
