@@ -1,4 +1,8 @@
-"""WSGI entry point for web processes (gunicorn kolk.wsgi)."""
+"""WSGI entry point for web processes (gunicorn kolk.wsgi).
+
+With DEBUG off it refuses to load while any system check fails: a demo or weak
+secret, or demo logins, second factors or data in the database (kolk.core.checks).
+"""
 
 import os
 
@@ -6,3 +10,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kolk.settings")
 application = get_wsgi_application()
+
+from kolk.core.checks import refuse_to_serve  # noqa: E402  (after Django is set up)
+
+refuse_to_serve()

@@ -11,7 +11,8 @@ from kolk.comms.models import Campaign, CampaignStatus, CaseStatus, ContactCase,
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_has_subscribers_a_sent_newsletter_and_cases_in_each_state(smtp):
+def test_demo_has_subscribers_a_sent_newsletter_and_cases_in_each_state(smtp, settings):
+    settings.DEBUG = True  # the demo refuses to run with DEBUG off
     call_command("seed", "--demo", stdout=None)
     assert NewsletterSubscription.objects.filter(person__isnull=True).count() == 2
     assert NewsletterSubscription.objects.filter(person__isnull=False, offered_opt_out=True).exists()

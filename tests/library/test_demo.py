@@ -12,7 +12,8 @@ from kolk.library.search import catalogue_search
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_builds_a_lively_library(monkeypatch):
+def test_seed_demo_builds_a_lively_library(monkeypatch, settings):
+    settings.DEBUG = True  # the demo refuses to run with DEBUG off
     monkeypatch.setattr(demo, "TITLES", 300)
     call_command("seed", "--demo")
     assert Title.objects.count() == 300

@@ -18,8 +18,10 @@ FISCAL_THEN_PEOPLE = ["billing.Payment", "billing.CollectionItem", "billing.Invo
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, settings):
+    settings.DEBUG = True  # the demo refuses to run with DEBUG off
     call_command("seed", "--demo", stdout=io.StringIO())
+    settings.DEBUG = False
 
 
 def snapshot() -> dict[str, list[tuple[object, ...]]]:

@@ -2,7 +2,9 @@
 
 `kolk seed --demo` calls them in INSTALLED_APPS order, each in one transaction,
 and remembers which have run, so running it twice changes nothing and a crash
-halfway is finished by the next run.
+halfway is finished by the next run. It refuses to run with DEBUG off, and the
+system check `kolk.core.checks.demo_data` refuses a database that holds demo data,
+a demo login or a demo second factor outside DEBUG.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from faker import Faker
 
 DEMO_PASSWORD = "kolk-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
+# Every login the demo makes, all with DEMO_PASSWORD: the check looks for exactly these.
+DEMO_USERNAMES = ("balie", "bieb", "kassa", "marketing", "privacy", "beheer", "lid")
 
 
 @dataclass
@@ -39,4 +43,7 @@ class DemoContext:
 
     def login(self, username: str, role: str, password: str = DEMO_PASSWORD) -> None:
         """Announce a demo login; `kolk seed --demo` prints them all."""
+        if username not in DEMO_USERNAMES:
+            # The check finds demo logins by these names: one outside them would pass it unseen.
+            raise ValueError(f"demo login {username!r} is not in DEMO_USERNAMES")
         self.logins.append((username, password, role))

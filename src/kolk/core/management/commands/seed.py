@@ -12,6 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils.module_loading import module_has_submodule
 
 from kolk.core.clock import now, today
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             return
         if not demo:
             raise CommandError("say what to seed: --demo or --scale province|N")
+        if not settings.DEBUG:
+            # The demo's logins have a password and second factor that are in the source.
+            raise CommandError(
+                "kolk seed --demo refuses to run with DEBUG off: its logins (superuser included) have a "
+                "public password and second factor. The demo is for KOLK_DEBUG=true only; nothing was written."
+            )
         ctx = DemoContext(seed=seed)
         for module in demo_modules():
             key = module.__name__
@@ -76,10 +83,15 @@ class Command(BaseCommand):
                 if not done:
                     SeedRun.objects.create(key=key, finished_at=now())
         if ctx.logins:
-            self.stdout.write(self.style.SUCCESS("\nDemo logins (http://127.0.0.1:8000):"))
+            self.stdout.write(self.style.SUCCESS(f"\nDemo logins ({settings.KOLK_SITE_URL}):"))
             width = max(len(u) for u, _p, _r in ctx.logins)
             for username, password, role in ctx.logins:
                 self.stdout.write(f"  {username.ljust(width)}  {password}  ({role})")
+            site = settings.KOLK_SITE_URL
+            self.stdout.write(
+                f"Members log in at {site}{reverse('web:login')}, staff at {site}{reverse('desk:login')}, "
+                f"administrators also reach {site}{reverse('admin:index')}."
+            )
 
     # Scale data
 
