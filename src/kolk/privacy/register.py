@@ -19,8 +19,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import get_language
 
+from kolk.core.roles import Role
+
 LANGUAGES = ("nl", "en")
 CHANNELS = ("post", "email", "phone")
+# Every role but the member's is staff: the register names the purposes each serves.
+STAFF_ROLE_KEYS = frozenset(role.value for role in Role if role is not Role.MEMBER)
 DURATION_RE = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?$")
 
 
@@ -163,6 +167,15 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class StaffRole:
+    """A role of DNK's staff and the purposes it serves (least privilege)."""
+
+    key: str
+    label: Text
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Register:
     """DNK's processing register, as read from its file."""
 
@@ -184,6 +197,7 @@ class Register:
     security: dict[str, Text]
     rights: dict[str, Text]
     texts: dict[str, Text] = field(default_factory=dict)
+    roles: dict[str, StaffRole] = field(default_factory=dict)
 
     @property
     def rows(self) -> dict[str, Row]:
@@ -213,6 +227,15 @@ class Register:
         cats = {c for row in self.rows.values() if purpose in row.purposes for c in row.categories}
         cats |= {c for r in self.recipients.values() if purpose in r.purposes for c in r.categories}
         return cats
+
+    def roles_serving(self, purpose: str) -> frozenset[str]:
+        """The staff roles that serve `purpose`."""
+        return frozenset(key for key, role in self.roles.items() if purpose in role.purposes)
+
+    def role_categories(self, role: str) -> set[str]:
+        """The categories of personal data a staff role may read: those of its purposes."""
+        staff = self.roles.get(role)
+        return {c for p in staff.purposes for c in self.categories_for(p)} if staff else set()
 
     def section_of(self, row_id: str) -> Section:
         return self.sections[self.rows[row_id].section]
@@ -380,6 +403,7 @@ class _Reader:
         }
         security = {key: self.text(v, f"security.{key}") for key, v in self.mapping("security").items()}
         rights = {key: self.text(v, f"rights.{key}") for key, v in self.mapping("rights").items()}
+        roles = self.read_roles(purposes)
         register = Register(
             path=self.path,
             version=version,
@@ -399,9 +423,24 @@ class _Reader:
             security=security,
             rights=rights,
             texts=texts,
+            roles=roles,
         )
         self.check_consistency(register)
         return register
+
+    def read_roles(self, purposes: dict[str, Purpose]) -> dict[str, StaffRole]:
+        """The staff roles; each names kolk's role (kolk.core.roles) and its purposes, or `all`."""
+        roles = {}
+        for key, v in self.mapping("roles").items():
+            where = f"roles.{key}"
+            if key not in STAFF_ROLE_KEYS:
+                self.problem(where, f"unknown role (one of {', '.join(sorted(STAFF_ROLE_KEYS))})")
+            raw = v.get("purposes") if isinstance(v, dict) else None
+            served = tuple(purposes) if raw == "all" else self.keys(raw, purposes, "purpose", where)
+            roles[key] = StaffRole(key=key, label=self.text((v or {}).get("label"), f"{where}.label"), purposes=served)
+        for key in sorted(STAFF_ROLE_KEYS - set(roles)):
+            self.problem("roles", f"staff role '{key}' has no entry: name the purposes it serves")
+        return roles
 
     def read_sections(
         self,
