@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kolk.core.edge.BadBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "kolk.core.otp.StaffGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kolk.core.edge.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kolk.web.security.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",

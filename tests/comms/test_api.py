@@ -26,7 +26,7 @@ def test_the_contact_form_opens_a_case_and_refuses_bad_input(client):
         f"{API}/contact", {"name": "Ann", "email": "geen", "question": "?"}, content_type="application/json"
     )
     assert bad.status_code == 422
-    assert "email" in bad.json()["detail"]
+    assert "email" in bad.json()["fields"]
     assert ContactCase.objects.count() == 1
 
 
@@ -63,5 +63,6 @@ def test_cases_are_for_the_desk(client, staff):
     assert OutboxMessage.objects.get().to_address == "kees@example.nl"
     assert client.post(f"{API}/cases/{case.pk}/close").json()["status"] == "closed"
     refused = client.post(f"{API}/cases/{case.pk}/answer", {"body": "Nog iets"}, content_type="application/json")
-    assert refused.status_code == 400
+    assert refused.status_code == 409  # the case is closed: a rule of the business, not bad input
+    assert refused.json()["message"] == "Deze vraag is gesloten; open een nieuwe."
     assert client.get(f"{API}/cases/999999").status_code == 404

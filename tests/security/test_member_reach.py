@@ -2,9 +2,12 @@
 
 Every page and API operation open to members that takes an id (person, loan,
 reservation, order, invoice, subscription) is called with the ids of another
-member, `ander`. The answer is 403 or 404, nothing of theirs is in it, and an
-audit entry records the attempt: the caller as actor, the caller's own person as
-subject, the record reached for only as a pseudonym.
+member, `ander`. The answer is 404, word for word the answer for an id that does
+not exist, so it tells nothing about what exists; nothing of theirs is in it, and
+an audit entry records the attempt: the caller as actor, the caller's own person
+as subject, the record reached for only as a pseudonym. The API and the staff
+pages reach people through one helper (kolk.people.reach: reach.refused); the
+portal through its own (kolk.web.portal.owned_or_404: portal.denied).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ API_REACHES = [
     ("GET", A + "/billing/invoices/{invoice}", None, "billing.invoice"),
     ("GET", A + "/billing/invoices/{invoice}/pdf", None, "billing.invoice"),
 ]
-# ... and the portal's pages (portal.denied).
+# ... and the portal's pages.
 PAGE_REACHES = [
     ("GET", "/mijn/download/{person}.json", "people.person"),
     ("POST", "/mijn/leningen/{loan}/verlengen", "library.loan"),
@@ -77,9 +80,9 @@ def test_the_api_refuses_another_members_record_and_logs_it(client, db, world, m
         response = client.get(target)
     else:
         response = client.post(target, _body(body, ids), content_type="application/json")
-    assert response.status_code in (403, 404), response.content
+    assert response.status_code == 404, response.content
     assert b"matrix-ander" not in response.content
-    entry = AuditEntry.objects.get(action="api.denied")
+    entry = AuditEntry.objects.get(action="reach.refused")
     me = world.users["member"]
     assert entry.actor == f"user:{me.pk}"
     assert entry.subject_ref == pseudonym(me.person)
@@ -109,7 +112,7 @@ def test_the_same_ids_are_the_members_own_records_for_their_owner(client, db, wo
     assert client.get(f"{A}/library/members/{own['person']}").status_code == 200
     assert client.get(f"{A}/billing/invoices/{own['invoice']}").status_code == 200
     assert client.get(f"/mijn/kaartjes/{own['order']}").status_code == 200
-    assert not AuditEntry.objects.filter(action__in=["api.denied", "portal.denied"]).exists()
+    assert not AuditEntry.objects.filter(action__in=["reach.refused", "portal.denied"]).exists()
 
 
 def test_a_refusal_is_also_a_security_log_record_without_personal_data(client, db, world, caplog):
@@ -117,5 +120,26 @@ def test_a_refusal_is_also_a_security_log_record_without_personal_data(client, d
     with caplog.at_level("WARNING", logger="kolk.security"):
         client.get(f"{A}/library/members/{world.other['person']}")
     record = next(r for r in caplog.records if r.name == "kolk.security")
-    assert "api.denied" in record.getMessage()
+    assert "reach.refused" in record.getMessage()
     assert str(world.other["person"]) not in record.getMessage().split("target=")[0]
+
+
+NO_SUCH_ID = "987654321"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "model"), API_REACHES, ids=[f"{m} {u}" for m, u, _b, _m in API_REACHES]
+)
+def test_another_members_record_looks_exactly_like_one_that_does_not_exist(client, db, world, method, url, body, model):
+    """The answer for someone else's record is the answer for no record at all: same status, same words."""
+    login(client, world, "member")
+    answers = []
+    for ids in (_ids(world), dict.fromkeys(_ids(world), NO_SUCH_ID)):
+        target = url.format(**ids)
+        if method == "GET":
+            response = client.get(target)
+        else:
+            response = client.post(target, _body(body, ids), content_type="application/json")
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404

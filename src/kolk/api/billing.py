@@ -1,29 +1,27 @@
 """Invoices through the API: a person's invoices, one invoice, its PDF.
 
-Roles: desk, library_staff, box_office and administrator see anyone's invoices
-(each look is logged as a staff read for the purpose 'invoicing'); a member
-sees only their own (request.user.person). Authentication: the Django session.
+Who may: the staff roles that serve 'invoicing' in the register see anyone's
+invoices (each look is logged as a staff read for that purpose); a member sees
+only their own, and someone else's is "not found" (kolk.people.reach).
+Authentication: the Django session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from kolk.api.access import person_or_refused
 from kolk.billing.models import Invoice
 from kolk.billing.pdf import invoice_pdf
 from kolk.billing.selectors import invoice_get, invoice_totals, invoices_for
-from kolk.core.roles import Role
-from kolk.people.models import Person
-from kolk.privacy.gate import subject_viewed
+from kolk.core.errors import NotFound
+from kolk.people.reach import person_reach
+from kolk.privacy.permits import allow
 
 router = Router(tags=["billing"], auth=django_auth)
-
-STAFF_ROLES = (Role.DESK, Role.LIBRARY_STAFF, Role.BOX_OFFICE, Role.ADMINISTRATOR)
 
 
 class InvoiceSummaryOut(Schema):
@@ -75,35 +73,23 @@ def _summary(invoice: Invoice) -> InvoiceSummaryOut:
     )
 
 
-def _person_for(request: HttpRequest, person_id: int, record: Invoice | None = None) -> Person:
-    """Staff with a billing role, or the person themself; staff reads are logged, refusals too.
-
-    A member asking for someone else's invoice learns nothing, not even that it exists (404).
-    """
-    status = 403 if record is None or getattr(request.user, "is_staff", False) else 404
-    person = person_or_refused(
-        request, person_id, staff=STAFF_ROLES, record=record, status=status, message="Geen toegang."
-    )
-    if getattr(request.user, "person_id", None) != person.pk:
-        subject_viewed(subject=person, purpose="invoicing", actor=request.user)
-    return person
-
-
 def _invoice_for(request: HttpRequest, invoice_id: int) -> Invoice:
+    """The invoice, if the caller may see it; otherwise "not found", as for one that does not exist."""
     invoice = invoice_get(invoice_id)
     if invoice is None:
-        raise Http404
-    _person_for(request, invoice.person_id, invoice)
+        raise NotFound()
+    person_reach(actor=request.user, person_id=invoice.person_id, purpose="invoicing", record=invoice)
     return invoice
 
 
 @router.get(
     "/people/{person_id}/invoices",
     response=list[InvoiceSummaryOut],
-    summary="A person's invoices, newest first (roles: desk, library_staff, box_office, administrator; member: own)",
+    summary="A person's invoices, newest first (staff serving invoicing; a member: their own)",
 )
+@allow(purpose="invoicing", members=True)
 def person_invoices(request: HttpRequest, person_id: int) -> list[InvoiceSummaryOut]:
-    person = _person_for(request, person_id)
+    person = person_reach(actor=request.user, person_id=person_id, purpose="invoicing")
     return [_summary(invoice) for invoice in invoices_for(person)]
 
 
@@ -112,6 +98,7 @@ def person_invoices(request: HttpRequest, person_id: int) -> list[InvoiceSummary
     response=InvoiceOut,
     summary="One invoice with its lines and VAT per rate (roles as above)",
 )
+@allow(purpose="invoicing", members=True)
 def invoice_detail(request: HttpRequest, invoice_id: int) -> InvoiceOut:
     invoice = _invoice_for(request, invoice_id)
     totals = invoice_totals(invoice)
@@ -143,6 +130,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> InvoiceOut:
         "responses": {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
     },
 )
+@allow(purpose="invoicing", members=True)
 def invoice_pdf_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice_for(request, invoice_id)
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")

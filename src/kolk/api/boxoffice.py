@@ -1,9 +1,10 @@
 """Box-office endpoints: programme, seats, hold, checkout, pay, the till's sale, the Mollie webhook,
 check-in, refunds.
 
-Roles: anyone may read the programme and buy (a guest holds the order's secret
+Who may: anyone may read the programme and buy (a guest holds the order's secret
 token); cash and card payments, the till's walk-in sale, check-in and
-cancellation are for box-office staff.
+cancellation are for the staff roles that serve 'ticket_sales' in the register.
+Refusals leave through the API's one error handler (kolk.api.api).
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from ninja import Form, Router, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
@@ -25,41 +25,14 @@ from kolk.boxoffice.models import Order, Show
 from kolk.boxoffice.services.checkin import ticket_check_in
 from kolk.boxoffice.services.payments import box_office_sale, mollie_webhook, payment_start
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
-from kolk.core.errors import KolkError, NotAllowed
-from kolk.core.roles import Role, has_role
+from kolk.core.edge import on_site
+from kolk.core.errors import NotAllowed, NotFound
+from kolk.privacy.permits import allow
 
 router = Router(tags=["boxoffice"])
 
 
-class Error(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = {}
-
-
-def _error(exc: Exception) -> Status[Error]:
-    if isinstance(exc, ValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        return Status(
-            422, Error(code="invalid", message=" ".join(m for ms in fields.values() for m in ms), fields=fields)
-        )
-    if isinstance(exc, NotAllowed):
-        return Status(403, Error(code=exc.code, message=str(exc.message)))
-    assert isinstance(exc, KolkError)
-    return Status(409, Error(code=exc.code, message=str(exc.message)))
-
-
-class InvalidInput(Schema):
-    """What django-ninja answers itself when a parameter or body does not parse."""
-
-    detail: list[dict[str, Any]]
-
-
-# A 422 is either a business rule's refusal (Error) or ninja's own validation answer.
-ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Error, 422: Error | InvalidInput}
-
-
-def _session_csrf(request: HttpRequest) -> Status[Error] | None:
+def _session_csrf(request: HttpRequest) -> None:
     """Open endpoints that honour a signed-in session check its CSRF token.
 
     Anyone may hold, check out and pay with a token and no session; but a
@@ -67,8 +40,7 @@ def _session_csrf(request: HttpRequest) -> Status[Error] | None:
     so a cross-site request riding on it is refused like on any staff endpoint.
     """
     if request.user.is_authenticated and check_csrf(request) is not None:
-        return Status(403, Error(code="csrf", message=gettext("De beveiligingscode van het formulier ontbreekt.")))
-    return None
+        raise NotAllowed(_("De beveiligingscode van het formulier ontbreekt."), code="csrf")
 
 
 def _member(request: HttpRequest) -> Any:
@@ -76,21 +48,25 @@ def _member(request: HttpRequest) -> Any:
     return getattr(user, "person", None) if user.is_authenticated else None
 
 
-def _show(show_id: int) -> Show | None:
+def _show(show_id: int) -> Show:
     try:
         return selectors.show_get(show_id)
-    except Show.DoesNotExist:
-        return None
+    except Show.DoesNotExist as exc:
+        raise NotFound(_("Deze voorstelling bestaat niet (meer).")) from exc
 
 
-def _order(token: str) -> Order | None:
+def _show_for_sale(show_id: int) -> Show:
+    try:
+        return selectors.show_for_sale(show_id)
+    except Show.DoesNotExist as exc:
+        raise NotFound(_("Deze voorstelling bestaat niet (meer).")) from exc
+
+
+def _order(token: str) -> Order:
     try:
         return selectors.order_row(token)
-    except Order.DoesNotExist:
-        return None
-
-
-NOT_FOUND = Status(404, Error(code="not_found", message="not found"))
+    except Order.DoesNotExist as exc:
+        raise NotFound(_("Deze bestelling bestaat niet (meer).")) from exc
 
 
 class PriceOut(Schema):
@@ -126,16 +102,15 @@ def _show_out(show: Show) -> ShowOut:
 
 
 @router.get("/programme", response=list[ShowOut], auth=None, summary="Upcoming shows on sale (anyone)")
+@allow(public=True)
 def programme_view(request: HttpRequest, kind: str = "", days: int = 60) -> list[ShowOut]:
-    if "\x00" in kind:  # matches no kind, and PostgreSQL refuses NUL in a text parameter
-        return []
     return [_show_out(s) for s in selectors.programme(kind=kind, days=min(max(days, 1), 366))]
 
 
-@router.get("/shows/{show_id}", response={200: ShowOut, **ERRORS}, auth=None, summary="One show (anyone)")
+@router.get("/shows/{show_id}", response=ShowOut, auth=None, summary="One show (anyone)")
+@allow(public=True)
 def show_view(request: HttpRequest, show_id: int) -> Any:
-    show = _show(show_id)
-    return _show_out(show) if show else NOT_FOUND
+    return _show_out(_show(show_id))
 
 
 class SeatOut(Schema):
@@ -151,11 +126,10 @@ class SeatsOut(Schema):
     seats: list[SeatOut]
 
 
-@router.get("/shows/{show_id}/seats", response={200: SeatsOut, **ERRORS}, auth=None, summary="Seat availability")
+@router.get("/shows/{show_id}/seats", response=SeatsOut, auth=None, summary="Seat availability")
+@allow(public=True)
 def seats_view(request: HttpRequest, show_id: int) -> Any:
     show = _show(show_id)
-    if show is None:
-        return NOT_FOUND
     seats = [SeatOut(**s.__dict__) for _row, row in selectors.seat_map(show) for s in row]
     return SeatsOut(available=selectors.seats_available(show), seats=seats)
 
@@ -211,30 +185,24 @@ def _order_out(order: Order) -> OrderOut:
 
 @router.post(
     "/shows/{show_id}/hold",
-    response={201: OrderOut, **ERRORS},
+    response={201: OrderOut},
     auth=None,
     summary="Hold seats (anyone; keep the token)",
 )
+@allow(public=True)
 def hold_view(request: HttpRequest, show_id: int, body: HoldIn) -> Any:
-    if refused := _session_csrf(request):
-        return refused
-    try:
-        show = selectors.show_for_sale(show_id)
-    except Show.DoesNotExist:
-        return NOT_FOUND
-    try:
-        order = seats_hold(
-            show=show, seat_ids=body.seat_ids, quantity=body.quantity, person=_member(request), actor=request.user
-        )
-    except (ValidationError, KolkError) as exc:
-        return _error(exc)
+    _session_csrf(request)
+    show = _show_for_sale(show_id)
+    order = seats_hold(
+        show=show, seat_ids=body.seat_ids, quantity=body.quantity, person=_member(request), actor=request.user
+    )
     return Status(201, _order_out(order))
 
 
-@router.get("/orders/{token}", response={200: OrderOut, **ERRORS}, auth=None, summary="An order by its token")
+@router.get("/orders/{token}", response=OrderOut, auth=None, summary="An order by its token")
+@allow(public=True)
 def order_view(request: HttpRequest, token: str) -> Any:
-    order = _order(token)
-    return _order_out(order) if order else NOT_FOUND
+    return _order_out(_order(token))
 
 
 class CheckoutIn(Schema):
@@ -244,25 +212,19 @@ class CheckoutIn(Schema):
     prices: dict[int, str] = {}
 
 
-@router.post("/orders/{token}/checkout", response={200: OrderOut, **ERRORS}, auth=None, summary="Name, email, prices")
+@router.post("/orders/{token}/checkout", response=OrderOut, auth=None, summary="Name, email, prices")
+@allow(public=True)
 def checkout_view(request: HttpRequest, token: str, body: CheckoutIn) -> Any:
-    if refused := _session_csrf(request):
-        return refused
-    order = _order(token)
-    if order is None:
-        return NOT_FOUND
-    try:
-        order = order_checkout(
-            order=order,
-            buyer_name=body.buyer_name,
-            buyer_email=body.buyer_email,
-            buyer_phone=body.buyer_phone,
-            prices=body.prices,
-            person=_member(request),
-            actor=request.user,
-        )
-    except (ValidationError, KolkError) as exc:
-        return _error(exc)
+    _session_csrf(request)
+    order = order_checkout(
+        order=_order(token),
+        buyer_name=body.buyer_name,
+        buyer_email=body.buyer_email,
+        buyer_phone=body.buyer_phone,
+        prices=body.prices,
+        person=_member(request),
+        actor=request.user,
+    )
     return _order_out(order)
 
 
@@ -280,22 +242,16 @@ def webhook_url() -> str:
     return settings.KOLK_SITE_URL.rstrip("/") + reverse("api:boxoffice_mollie_webhook")
 
 
-@router.post(
-    "/orders/{token}/pay", response={200: PayOut, **ERRORS}, auth=None, summary="Pay (iDEAL or at the box office)"
-)
+@router.post("/orders/{token}/pay", response=PayOut, auth=None, summary="Pay (iDEAL or at the box office)")
+@allow(public=True)
 def pay_view(request: HttpRequest, token: str, body: PayIn) -> Any:
-    if refused := _session_csrf(request):
-        return refused
+    _session_csrf(request)
     order = _order(token)
-    if order is None:
-        return NOT_FOUND
-    return_url = body.return_url if body.return_url.startswith(settings.KOLK_SITE_URL) else settings.KOLK_SITE_URL
-    try:
-        started = payment_start(
-            order=order, method=body.method, actor=request.user, return_url=return_url, webhook_url=webhook_url()
-        )
-    except (ValidationError, KolkError) as exc:
-        return _error(exc)
+    # Back to kolk only: the same scheme, host and port as the site, never a look-alike host.
+    return_url = body.return_url if on_site(body.return_url, settings.KOLK_SITE_URL) else settings.KOLK_SITE_URL
+    started = payment_start(
+        order=order, method=body.method, actor=request.user, return_url=return_url, webhook_url=webhook_url()
+    )
     return PayOut(status=started.order.status, redirect_url=started.redirect_url)
 
 
@@ -305,15 +261,9 @@ def pay_view(request: HttpRequest, token: str, body: PayIn) -> Any:
     url_name="boxoffice_mollie_webhook",
     summary="Mollie's webhook: the status is fetched from Mollie, never taken from the call",
 )
+@allow(public=True)
 def mollie_webhook_view(request: HttpRequest, id: Form[str]) -> dict[str, str]:  # Mollie posts `id`
     return {"result": mollie_webhook(payment_id=id)}
-
-
-def _staff(request: HttpRequest) -> bool:
-    return has_role(request.user, Role.BOX_OFFICE, Role.ADMINISTRATOR)
-
-
-FORBIDDEN = Status(403, Error(code="not_allowed", message="box office only"))
 
 
 class CheckInIn(Schema):
@@ -327,13 +277,10 @@ class CheckInOut(Schema):
     at: dt.datetime | None
 
 
-@router.post("/checkin", response={200: CheckInOut, **ERRORS}, auth=django_auth, summary="Scan a ticket (box office)")
+@router.post("/checkin", response=CheckInOut, auth=django_auth, summary="Scan a ticket (box office)")
+@allow(purpose="ticket_sales")
 def checkin_view(request: HttpRequest, body: CheckInIn) -> Any:
-    if not _staff(request):
-        return FORBIDDEN
     show = _show(body.show_id)
-    if show is None:
-        return NOT_FOUND
     result = ticket_check_in(code=body.code, show=show, actor=request.user)
     return CheckInOut(result=result.result, message=result.message, at=result.at)
 
@@ -346,23 +293,19 @@ class SaleIn(Schema):
 
 @router.post(
     "/shows/{show_id}/sale",
-    response={201: OrderOut, **ERRORS},
+    response={201: OrderOut},
     auth=django_auth,
     summary="A walk-in sale at the till: seats held and paid in one go, no buyer data asked (box office)",
 )
+@allow(purpose="ticket_sales")
 def sale_view(request: HttpRequest, show_id: int, body: SaleIn) -> Any:
-    if not _staff(request):
-        return FORBIDDEN
-    try:
-        show = selectors.show_for_sale(show_id)
-    except Show.DoesNotExist:
-        return NOT_FOUND
-    try:
-        order = box_office_sale(
-            show=show, method=body.method, actor=request.user, seat_ids=body.seat_ids, quantity=body.quantity
-        )
-    except (ValidationError, KolkError) as exc:
-        return _error(exc)
+    order = box_office_sale(
+        show=_show_for_sale(show_id),
+        method=body.method,
+        actor=request.user,
+        seat_ids=body.seat_ids,
+        quantity=body.quantity,
+    )
     return Status(201, _order_out(order))
 
 
@@ -372,18 +315,11 @@ class CancelIn(Schema):
 
 @router.post(
     "/orders/{token}/cancel",
-    response={200: OrderOut, **ERRORS},
+    response=OrderOut,
     auth=django_auth,
     summary="Cancel or refund (box office)",
 )
+@allow(purpose="ticket_sales")
 def cancel_view(request: HttpRequest, token: str, body: CancelIn) -> Any:
-    if not _staff(request):
-        return FORBIDDEN
-    order = _order(token)
-    if order is None:
-        return NOT_FOUND
-    try:
-        order = order_cancel(order=order, refund=body.refund, actor=request.user)
-    except KolkError as exc:
-        return _error(exc)
+    order = order_cancel(order=_order(token), refund=body.refund, actor=request.user)
     return _order_out(order)

@@ -1,18 +1,19 @@
 """Communications through the API: the public contact form, newsletter sign-up and
 unsubscribe link (no login), and contact cases for the desk (session login).
 
-Roles: contact, newsletter and unsubscribe are public; cases need the desk or
-privacy officer role (each opened case with a person is logged as a staff read).
+Who may: contact, newsletter and unsubscribe are public; cases are for the staff
+roles that serve 'communication' in the register (each opened case with a person
+is logged as a staff read, kolk.people.reach). Refusals leave through the API's
+one error handler (kolk.api.api).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.security import django_auth
 from ninja.throttling import AnonRateThrottle, BaseThrottle
 
@@ -20,15 +21,13 @@ from kolk.comms.contact import case_answer, case_close, case_detail, case_open, 
 from kolk.comms.models import CaseStatus, ContactCase
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.comms.unsubscribe import unsubscribe_apply
-from kolk.core.errors import KolkError
-from kolk.core.roles import Role, has_role
-from kolk.privacy.gate import subject_viewed
+from kolk.core.errors import NotFound
+from kolk.people.reach import person_reach
+from kolk.privacy.permits import allow
 
 router = Router(tags=["comms"])
 # The public forms are open to anyone: keep a flood of questions or sign-ups out.
 PUBLIC_THROTTLE: list[BaseThrottle] = [AnonRateThrottle("20/h")]
-
-CASE_ROLES = (Role.DESK, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR)
 
 
 class ContactIn(Schema):
@@ -79,17 +78,6 @@ class AnswerIn(Schema):
     body: str
 
 
-def _refuse(exc: ValidationError | KolkError) -> HttpError:
-    if isinstance(exc, ValidationError):
-        detail = (
-            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            if hasattr(exc, "error_dict")
-            else " ".join(exc.messages)
-        )
-        return HttpError(422, detail)
-    return HttpError(400, str(exc.message))
-
-
 @router.post(
     "/contact",
     response={201: CreatedOut},
@@ -97,11 +85,9 @@ def _refuse(exc: ValidationError | KolkError) -> HttpError:
     throttle=PUBLIC_THROTTLE,
     summary="Send a question (contact form)",
 )
+@allow(public=True)
 def contact(request: HttpRequest, payload: ContactIn) -> Status[CreatedOut]:
-    try:
-        case = case_open(actor=None, language=getattr(request, "LANGUAGE_CODE", "nl"), **payload.dict())
-    except (ValidationError, KolkError) as exc:
-        raise _refuse(exc) from exc
+    case = case_open(actor=None, language=getattr(request, "LANGUAGE_CODE", "nl"), **payload.dict())
     return Status(201, CreatedOut(id=case.pk))
 
 
@@ -112,36 +98,26 @@ def contact(request: HttpRequest, payload: ContactIn) -> Status[CreatedOut]:
     throttle=PUBLIC_THROTTLE,
     summary="Sign up for the newsletter",
 )
+@allow(public=True)
 def newsletter(request: HttpRequest, payload: SignupIn) -> Status[CreatedOut]:
-    try:
-        subscription = newsletter_subscribe(email=payload.email, source="site_signup", actor=None)
-    except (ValidationError, KolkError) as exc:
-        raise _refuse(exc) from exc
+    subscription = newsletter_subscribe(email=payload.email, source="site_signup", actor=None)
     return Status(201, CreatedOut(id=subscription.pk))
 
 
 @router.post("/unsubscribe/{token}", response=UnsubscribeOut, auth=None, summary="Apply an unsubscribe link")
+@allow(public=True)
 def unsubscribe(request: HttpRequest, token: str) -> UnsubscribeOut:
-    try:
-        result = unsubscribe_apply(token=token, actor=None)
-    except KolkError as exc:
-        raise _refuse(exc) from exc
+    result = unsubscribe_apply(token=token, actor=None)
     return UnsubscribeOut(purpose=result.purpose, channel=result.channel, changed=result.changed)
 
 
-def _staff(request: HttpRequest) -> None:
-    if not has_role(request.user, *CASE_ROLES):
-        raise HttpError(403, "not allowed")
-
-
 def _case(request: HttpRequest, pk: int) -> ContactCase:
-    _staff(request)
     try:
         case = case_detail(pk)
     except ContactCase.DoesNotExist as exc:
-        raise HttpError(404, "no such case") from exc
-    if case.person is not None:
-        subject_viewed(subject=case.person, purpose="communication", actor=request.user)
+        raise NotFound(_("Onbekende vraag.")) from exc
+    if case.person_id is not None:
+        person_reach(actor=request.user, person_id=case.person_id, purpose="communication", record=case)
     return case
 
 
@@ -153,27 +129,27 @@ def _detail(case: ContactCase) -> CaseDetailOut:
 
 
 @router.get("/cases", response=list[CaseOut], auth=django_auth, summary="Contact cases (desk)")
+@allow(purpose="communication")
 def case_list(request: HttpRequest, status: str = CaseStatus.OPEN) -> list[ContactCase]:
-    _staff(request)
     return list(cases(status=status if status in CaseStatus.values else "")[:200])
 
 
 @router.get("/cases/{pk}", response=CaseDetailOut, auth=django_auth, summary="One contact case (desk)")
+@allow(purpose="communication")
 def case_get(request: HttpRequest, pk: int) -> CaseDetailOut:
     return _detail(_case(request, pk))
 
 
 @router.post("/cases/{pk}/answer", response=CaseDetailOut, auth=django_auth, summary="Answer a case by email")
+@allow(purpose="communication")
 def case_answer_view(request: HttpRequest, pk: int, payload: AnswerIn) -> CaseDetailOut:
     case = _case(request, pk)
-    try:
-        case_answer(case=case, body=payload.body, actor=request.user)
-    except (ValidationError, KolkError) as exc:
-        raise _refuse(exc) from exc
+    case_answer(case=case, body=payload.body, actor=request.user)
     return _detail(case_detail(pk))
 
 
 @router.post("/cases/{pk}/close", response=CaseDetailOut, auth=django_auth, summary="Close a case")
+@allow(purpose="communication")
 def case_close_view(request: HttpRequest, pk: int) -> CaseDetailOut:
     case = _case(request, pk)
     case_close(case=case, actor=request.user)

@@ -1,27 +1,25 @@
 """The library's API: members, subscriptions, catalogue, copies, loans, reservations, blocks.
 
-Roles per endpoint: the desk and library staff act for anyone; a member (role
-member, a login linked to their person) reaches only their own record. The
-catalogue search is public. Refusals come back as 409 with the message the
-desk would show; bad input as 422. Every write goes through a service.
+Who may call what is declared on each operation (kolk.privacy.permits.allow): the
+staff roles that serve the purpose act for anyone, a member (a login linked to
+their person) reaches only their own record, through kolk.people.reach. The
+catalogue search is public. Refusals leave through the API's one error handler
+(kolk.api.api): 409 with the message the desk would show, 422 for bad input.
+Every write goes through a service.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from kolk.api.access import person_or_refused
-from kolk.core.errors import KolkError
-from kolk.core.roles import Role, has_role
+from kolk.core.errors import Invalid, NotFound
+from kolk.core.roles import Role
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscription, SubscriptionType, Title
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
@@ -30,39 +28,16 @@ from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
+from kolk.people.reach import person_reach
 from kolk.people.selectors import person_search
-from kolk.privacy.gate import subject_viewed
+from kolk.privacy.permits import allow
 
 router = Router(tags=["library"], auth=django_auth)
 
-STAFF = (Role.DESK, Role.LIBRARY_STAFF, Role.ADMINISTRATOR)
 
-
-def _is_staff(request: HttpRequest) -> bool:
-    return has_role(request.user, *STAFF)
-
-
-def _require_staff(request: HttpRequest) -> None:
-    if not _is_staff(request):
-        raise HttpError(403, "Alleen voor balie en bibliotheekmedewerkers.")
-
-
-def _person_for(request: HttpRequest, person_id: int, record: Any = None) -> Person:
-    """The person, if the caller may act for them: staff for anyone, a member for themself.
-
-    A member reaching for someone else is refused and the attempt logged (kolk.api.access).
-    """
-    return person_or_refused(request, person_id, staff=STAFF, record=record)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except KolkError as exc:
-        raise HttpError(409, str(exc.message)) from exc
-    except ValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from exc
+def _reach(request: HttpRequest, person_id: int, record: Any = None, purpose: str = "lending") -> Person:
+    """The person, if the caller may act for them: staff for anyone, a member for themself."""
+    return person_reach(actor=request.user, person_id=person_id, purpose=purpose, record=record)
 
 
 # Schemas
@@ -156,6 +131,10 @@ class CancelIn(Schema):
     note: str = ""
 
 
+class MemberSearchIn(Schema):
+    q: str = Field(min_length=1, max_length=100)
+
+
 class CheckoutIn(Schema):
     copy_barcode: str = Field(min_length=1, max_length=20)
     person_id: int
@@ -201,91 +180,93 @@ class BlockIn(Schema):
 # Members and subscriptions
 
 
-@router.get("/members", response=list[MemberOut], summary="Find members by pass number, postcode or name (staff)")
-def members_find(request: HttpRequest, q: str) -> Any:
-    _require_staff(request)
-    return list(person_search(q[:100]))
+@router.post(
+    "/members/search",
+    response=list[MemberOut],
+    summary="Find members by pass number, postcode or name (staff); POSTed, so no name lands in a log",
+)
+@allow(purpose="lending")
+def members_find(request: HttpRequest, data: MemberSearchIn) -> Any:
+    return list(person_search(data.q))
 
 
 @router.get("/members/{person_id}", response=MemberDetail, summary="A member's library record")
+@allow(purpose="lending", members=True)
 def member_detail(request: HttpRequest, person_id: int) -> Any:
-    person = _person_for(request, person_id)
-    if _is_staff(request):
-        subject_viewed(subject=person, purpose="lending", actor=request.user)
+    person = _reach(request, person_id)
     overview = member_overview(person)
     return {"member": person, **{k: overview[k] for k in ("subscription", "loans", "reservations", "blocks")}}
 
 
 @router.post("/members/{person_id}/subscriptions", response={201: SubscriptionOut}, summary="Start (staff)")
+@allow(purpose="lending")
 def subscription_start_view(request: HttpRequest, person_id: int, data: SubscriptionIn) -> Any:
-    _require_staff(request)
-    person = _person_for(request, person_id)
+    person = _reach(request, person_id)
     kind = SubscriptionType.objects.filter(code=data.type, active=True).first()
     if kind is None:
-        raise HttpError(422, "Onbekende abonnementsvorm.")
-    guardian = Person.objects.filter(pk=data.guardian_id).first() if data.guardian_id else None
-    with _refusals():
-        subscription = subscription_start(
-            person=person,
-            type=kind,
-            id_seen=data.id_seen,
-            guardian=guardian,
-            auto_renew=data.auto_renew,
-            actor=request.user,
-        )
+        raise Invalid(_("Onbekende abonnementsvorm."), fields={"type": [_("Onbekende abonnementsvorm.")]})
+    guardian = _reach(request, data.guardian_id) if data.guardian_id else None
+    subscription = subscription_start(
+        person=person,
+        type=kind,
+        id_seen=data.id_seen,
+        guardian=guardian,
+        auto_renew=data.auto_renew,
+        actor=request.user,
+    )
     return Status(201, subscription)
 
 
 @router.post("/subscriptions/{subscription_id}/cancel", response=SubscriptionOut, summary="Cancel with a reason")
+@allow(purpose="lending", members=True)
 def subscription_cancel_view(request: HttpRequest, subscription_id: int, data: CancelIn) -> Any:
     subscription = Subscription.objects.select_related("type", "person").filter(pk=subscription_id).first()
     if subscription is None:
-        raise HttpError(404, "Onbekend abonnement.")
-    _person_for(request, subscription.person_id, subscription)
-    with _refusals():
-        return subscription_cancel(subscription=subscription, reason=data.reason, note=data.note, actor=request.user)
+        raise NotFound()
+    _reach(request, subscription.person_id, subscription)
+    return subscription_cancel(subscription=subscription, reason=data.reason, note=data.note, actor=request.user)
 
 
 # Catalogue and copies
 
 
 @router.get("/catalogue", response=list[TitleOut], auth=None, summary="Search by title, author, ISBN, subject")
+@allow(public=True)
 def catalogue_view(request: HttpRequest, q: str, limit: int = 50) -> Any:
     return list(catalogue_search(q, limit=max(1, min(limit, 100))))
 
 
 @router.get("/titles/{title_id}/copies", response=list[CopyOut], auth=None, summary="Copies of a title")
+@allow(public=True)
 def copies_of_title(request: HttpRequest, title_id: int) -> Any:
     return list(Copy.objects.filter(title_id=title_id).select_related("branch").order_by("barcode"))
 
 
 @router.post("/titles", response={201: TitleOut}, summary="Add a title to the catalogue (library staff)")
+@allow(purpose="loan_administration", roles=(Role.LIBRARY_STAFF,))
 def title_create_view(request: HttpRequest, data: TitleIn) -> Any:
-    if not has_role(request.user, Role.LIBRARY_STAFF, Role.ADMINISTRATOR):
-        raise HttpError(403, "Alleen voor bibliotheekmedewerkers.")
-    with _refusals():
-        return Status(201, title_create(**data.dict(), actor=request.user))
+    return Status(201, title_create(**data.dict(), actor=request.user))
 
 
 @router.post("/titles/{title_id}/copies", response={201: CopyOut}, summary="Add a copy (library staff)")
+@allow(purpose="loan_administration", roles=(Role.LIBRARY_STAFF,))
 def copy_add_view(request: HttpRequest, title_id: int, data: CopyIn) -> Any:
-    if not has_role(request.user, Role.LIBRARY_STAFF, Role.ADMINISTRATOR):
-        raise HttpError(403, "Alleen voor bibliotheekmedewerkers.")
     title = Title.objects.filter(pk=title_id).first()
+    if title is None:
+        raise NotFound(_("Onbekende titel."))
     branch = Branch.objects.filter(code=data.branch).first()
-    if title is None or branch is None:
-        raise HttpError(422, "Onbekende titel of vestiging.")
-    with _refusals():
-        copy = copy_add(title=title, barcode=data.barcode, branch=branch, actor=request.user)
+    if branch is None:
+        raise Invalid(_("Onbekende vestiging."), fields={"branch": [_("Onbekende vestiging.")]})
+    copy = copy_add(title=title, barcode=data.barcode, branch=branch, actor=request.user)
     return Status(201, Copy.objects.select_related("branch").get(pk=copy.pk))
 
 
 @router.get("/copies/{barcode}", response=CopyOut, summary="A copy by barcode (staff)")
+@allow(purpose="lending")
 def copy_view(request: HttpRequest, barcode: str) -> Any:
-    _require_staff(request)
-    copy = Copy.objects.select_related("branch").filter(barcode=barcode).first()
+    copy = Copy.objects.select_related("branch").filter(barcode=barcode[:20]).first()
     if copy is None:
-        raise HttpError(404, "Onbekende barcode.")
+        raise NotFound(_("Onbekende barcode."))
     return copy
 
 
@@ -293,25 +274,22 @@ def copy_view(request: HttpRequest, barcode: str) -> Any:
 
 
 @router.get("/loans", response=list[LoanOut], summary="Open loans of a member")
+@allow(purpose="lending", members=True)
 def loans_view(request: HttpRequest, person_id: int) -> Any:
-    person = _person_for(request, person_id)
-    return member_overview(person)["loans"]
+    return member_overview(_reach(request, person_id))["loans"]
 
 
 @router.post("/loans/checkout", response={201: LoanOut}, summary="Check out a copy (staff)")
+@allow(purpose="lending")
 def checkout_view(request: HttpRequest, data: CheckoutIn) -> Any:
-    _require_staff(request)
-    person = _person_for(request, data.person_id)
-    with _refusals():
-        loan = loan_checkout(copy_barcode=data.copy_barcode, person=person, actor=request.user)
-    return Status(201, loan)
+    person = _reach(request, data.person_id)
+    return Status(201, loan_checkout(copy_barcode=data.copy_barcode, person=person, actor=request.user))
 
 
 @router.post("/loans/checkin", response=CheckinOut, summary="Check in a copy (staff)")
+@allow(purpose="lending")
 def checkin_view(request: HttpRequest, data: CheckinIn) -> Any:
-    _require_staff(request)
-    with _refusals():
-        result = loan_checkin(copy_barcode=data.copy_barcode, actor=request.user)
+    result = loan_checkin(copy_barcode=data.copy_barcode, actor=request.user)
     hold = result.hold_for
     return {
         "loan": result.loan,
@@ -323,61 +301,64 @@ def checkin_view(request: HttpRequest, data: CheckinIn) -> Any:
 
 
 @router.post("/loans/{loan_id}/renew", response=LoanOut, summary="Renew a loan (staff, or the member)")
+@allow(purpose="lending", members=True)
 def renew_view(request: HttpRequest, loan_id: int) -> Any:
     loan = Loan.objects.filter(pk=loan_id).first()
     if loan is None or loan.person_id is None:
-        raise HttpError(404, "Onbekende uitlening.")
-    _person_for(request, loan.person_id, loan)
-    with _refusals():
-        return loan_renew(loan=loan, actor=request.user)
+        raise NotFound()
+    _reach(request, loan.person_id, loan)
+    return loan_renew(loan=loan, actor=request.user)
 
 
 # Reservations
 
 
 @router.get("/reservations", response=list[ReservationOut], summary="Open reservations of a member")
+@allow(purpose="lending", members=True)
 def reservations_view(request: HttpRequest, person_id: int) -> Any:
-    person = _person_for(request, person_id)
-    return member_overview(person)["reservations"]
+    return member_overview(_reach(request, person_id))["reservations"]
 
 
 @router.post("/reservations", response={201: ReservationOut}, summary="Reserve a title (staff, or the member)")
+@allow(purpose="lending", members=True)
 def reservation_place_view(request: HttpRequest, data: ReservationIn) -> Any:
-    person = _person_for(request, data.person_id)
+    person = _reach(request, data.person_id)
     title = Title.objects.filter(pk=data.title_id).first()
     branch = Branch.objects.filter(code=data.pickup_branch).first()
     if title is None or branch is None:
-        raise HttpError(422, "Onbekende titel of vestiging.")
-    with _refusals():
-        reservation = reservation_place(title=title, person=person, pickup_branch=branch, actor=request.user)
+        raise Invalid(
+            _("Onbekende titel of vestiging."),
+            fields={"title_id" if title is None else "pickup_branch": [_("Onbekende titel of vestiging.")]},
+        )
+    reservation = reservation_place(title=title, person=person, pickup_branch=branch, actor=request.user)
     return Status(201, Reservation.objects.select_related("pickup_branch").get(pk=reservation.pk))
 
 
 @router.post("/reservations/{reservation_id}/cancel", response=ReservationOut, summary="Cancel a reservation")
+@allow(purpose="lending", members=True)
 def reservation_cancel_view(request: HttpRequest, reservation_id: int) -> Any:
     reservation = Reservation.objects.select_related("person", "pickup_branch").filter(pk=reservation_id).first()
     if reservation is None:
-        raise HttpError(404, "Onbekende reservering.")
-    _person_for(request, reservation.person_id, reservation)
-    with _refusals():
-        return reservation_cancel(reservation=reservation, actor=request.user)
+        raise NotFound()
+    _reach(request, reservation.person_id, reservation)
+    return reservation_cancel(reservation=reservation, actor=request.user)
 
 
 # Blocks
 
 
 @router.post("/members/{person_id}/blocks", response={201: BlockOut}, summary="Block a member (staff)")
+@allow(purpose="loan_administration")
 def block_set_view(request: HttpRequest, person_id: int, data: BlockIn) -> Any:
-    _require_staff(request)
-    person = _person_for(request, person_id)
-    with _refusals():
-        return Status(201, block_set(person=person, reason=data.reason, note=data.note, actor=request.user))
+    person = _reach(request, person_id, purpose="loan_administration")
+    return Status(201, block_set(person=person, reason=data.reason, note=data.note, actor=request.user))
 
 
 @router.post("/blocks/{block_id}/lift", response=BlockOut, summary="Lift a block (staff)")
+@allow(purpose="loan_administration")
 def block_lift_view(request: HttpRequest, block_id: int) -> Any:
-    _require_staff(request)
     block = Block.objects.select_related("person").filter(pk=block_id).first()
     if block is None:
-        raise HttpError(404, "Onbekende blokkering.")
+        raise NotFound()
+    _reach(request, block.person_id, block, purpose="loan_administration")
     return block_lift(block=block, actor=request.user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from kolk.privacy.permits import allow
 from kolk.privacy.register import get_register
 from kolk.privacy.statement import article30_rows
 
@@ -36,6 +37,7 @@ class RegisterOut(Schema):
 
 
 @router.get("/register", response=RegisterOut, auth=None, summary="The processing register")
+@allow(public=True)
 def register_view(request: HttpRequest) -> RegisterOut:
     register = get_register()
     return RegisterOut(
@@ -60,5 +62,6 @@ def register_view(request: HttpRequest) -> RegisterOut:
 
 
 @router.get("/article30", response=list[dict[str, str]], auth=None, summary="The GDPR art. 30 register")
+@allow(public=True)
 def article30_view(request: HttpRequest, lang: str = "nl") -> list[dict[str, str]]:
     return article30_rows("en" if lang == "en" else "nl")

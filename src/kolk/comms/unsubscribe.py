@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from kolk.comms.models import NewsletterSubscription
 from kolk.core.clock import now
-from kolk.core.errors import KolkError
+from kolk.core.errors import BadRequest, KolkError
 from kolk.privacy.audit import audit_log
 from kolk.privacy.ledger import consent_record, has_consent, is_objecting, objection_record
 from kolk.privacy.register import get_register
@@ -68,10 +68,10 @@ def unsubscribe_token_read(token: str) -> UnsubscribeRequest:
     try:
         payload = signing.loads(token, salt=SALT)
     except signing.BadSignature as exc:
-        raise KolkError(_("Deze afmeldlink is niet geldig."), code="bad_token") from exc
+        raise BadRequest(_("Deze afmeldlink is niet geldig."), code="bad_token") from exc
     purpose = payload.get("u")
     if purpose not in get_register().purposes:
-        raise KolkError(_("Deze afmeldlink is niet geldig."), code="bad_token")
+        raise BadRequest(_("Deze afmeldlink is niet geldig."), code="bad_token")
     return UnsubscribeRequest(
         purpose=purpose,
         channel=payload.get("c", ""),

@@ -29,10 +29,7 @@ from kolk.boxoffice.services.programme import (
 )
 from kolk.boxoffice.services.selling import order_cancel
 from kolk.core.errors import KolkError
-from kolk.core.roles import Role
-from kolk.desk.decorators import role_required
-
-BOX_OFFICE = Role.BOX_OFFICE
+from kolk.privacy.permits import allow
 
 
 def _errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
@@ -43,7 +40,7 @@ def _errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
         form.add_error(field if field in form.fields else None, msgs)
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 def boxoffice_home(request: HttpRequest) -> HttpResponse:
     shows = selectors.programme(days=120, on_sale_only=False)
     return render(request, "desk/boxoffice/home.html", {"shows": shows})
@@ -61,7 +58,7 @@ class HallForm(forms.Form):
     capacity = forms.IntegerField(label=_l("Of: vrije zitplaatsen"), required=False, min_value=1, max_value=5000)
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 def halls(request: HttpRequest) -> HttpResponse:
     form = HallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -118,7 +115,7 @@ class ProgrammeForm(forms.Form):
         return result
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 def programme_new(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +165,7 @@ class SaleForm(forms.Form):
     )
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _show(show_id)
     form = SaleForm(request.POST or None)
@@ -199,7 +196,7 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     )
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 def checkin(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _show(show_id)
     result = None
@@ -208,7 +205,7 @@ def checkin(request: HttpRequest, show_id: int) -> HttpResponse:
     return render(request, "desk/boxoffice/checkin.html", {"show": show, "result": result})
 
 
-@role_required(BOX_OFFICE)
+@allow(purpose="ticket_sales")
 @require_POST
 def order_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
     try:

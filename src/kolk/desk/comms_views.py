@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,15 +21,14 @@ from kolk.comms.offers import (
     offers_phone_objection_record,
 )
 from kolk.core.clock import today
-from kolk.core.errors import KolkError
-from kolk.core.roles import Role
-from kolk.desk.decorators import role_required
-from kolk.people.models import Person
+from kolk.core.errors import KolkError, NotFound
+from kolk.people.reach import person_reach
 from kolk.people.selectors import person_detail
-from kolk.privacy.gate import subject_viewed
+from kolk.privacy.permits import allow
 
-CASES = (Role.DESK, Role.PRIVACY_OFFICER)
-MARKETING = (Role.MARKETING,)
+# Recording "don't call me" serves the offers that marketing runs, and the person's
+# right to object that the desk and the Privacy Officer take.
+SAID_NO_PURPOSES = ("offers", "rights")
 
 
 def _form_errors(form: AnswerForm | CampaignForm, exc: ValidationError) -> None:
@@ -41,7 +40,7 @@ def _form_errors(form: AnswerForm | CampaignForm, exc: ValidationError) -> None:
 # Contact cases.
 
 
-@role_required(*CASES)
+@allow(purpose="communication")
 def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", CaseStatus.OPEN)
     status = status if status in CaseStatus.values else ""
@@ -52,14 +51,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*CASES)
-def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+def _case(request: HttpRequest, pk: int, *, viewed: bool) -> ContactCase:
     try:
         case = case_detail(pk)
     except ContactCase.DoesNotExist as exc:
-        raise Http404 from exc
-    if case.person is not None:
-        subject_viewed(subject=case.person, purpose="communication", actor=request.user)
+        raise NotFound(_("Onbekende vraag.")) from exc
+    if case.person_id is not None:
+        person_reach(actor=request.user, person_id=case.person_id, purpose="communication", record=case, viewed=viewed)
+    return case
+
+
+@allow(purpose="communication")
+def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, viewed=True)
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,12 +79,9 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CASES)
+@allow(purpose="communication")
 def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        case = case_detail(pk)
-    except ContactCase.DoesNotExist as exc:
-        raise Http404 from exc
+    case = _case(request, pk, viewed=False)
     case_close(case=case, actor=request.user)
     messages.success(request, _("De vraag is gesloten."))
     return redirect("desk:comms_case", pk=pk)
@@ -89,7 +90,7 @@ def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 # Newsletter and email offers.
 
 
-@role_required(*MARKETING)
+@allow(purpose="newsletter")
 def campaign_list(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,11 +103,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/comms/campaign_list.html", {"campaigns": campaigns()[:100], "form": form})
 
 
-@role_required(*MARKETING)
+@allow(purpose="newsletter")
 def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaigns().filter(pk=pk).first()
     if campaign is None:
-        raise Http404
+        raise NotFound()
     initial = {"purpose": campaign.purpose, "subject": campaign.subject, "body": campaign.body}
     form = CampaignForm(request.POST or None, initial=initial)
     if request.method == "POST" and campaign.status == CampaignStatus.DRAFT and form.is_valid():
@@ -126,11 +127,11 @@ def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MARKETING)
+@allow(purpose="newsletter")
 def campaign_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaigns().filter(pk=pk).first()
     if campaign is None:
-        raise Http404
+        raise NotFound()
     try:
         campaign_start(campaign=campaign, actor=request.user)
     except KolkError as exc:
@@ -150,34 +151,31 @@ def _csv_response(content: str, name: str) -> HttpResponse:
     return response
 
 
-@role_required(*MARKETING)
+@allow(purpose="offers")
 def offers_page(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/comms/offers.html", {"objection": offers_objection_text()})
 
 
-@role_required(*MARKETING)
+@allow(purpose="offers")
 def offers_letters_download(request: HttpRequest) -> HttpResponse:
     return _csv_response(offers_letters_csv(actor=request.user), "brieven-aanbiedingen")
 
 
-@role_required(*MARKETING)
+@allow(purpose="offers")
 def offers_call_list_download(request: HttpRequest) -> HttpResponse:
     return _csv_response(offers_call_list_csv(actor=request.user), "bellijst")
 
 
-@role_required(*MARKETING)
+@allow(purpose="offers")
 def offers_call_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/comms/call_list.html", {"people": offers_call_list(actor=request.user)})
 
 
 @require_POST
-@role_required(*MARKETING, Role.DESK)
+@allow(purpose=SAID_NO_PURPOSES)
 def offers_said_no(request: HttpRequest, pk: int) -> HttpResponse:
     """'Do not call me with offers': one click while on the phone."""
-    try:
-        person = person_detail(pk)
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
+    person = person_reach(actor=request.user, person_id=pk, purpose=SAID_NO_PURPOSES, load=person_detail, viewed=False)
     offers_phone_objection_record(person=person, actor=request.user)
     messages.success(request, _("Vastgelegd: %(name)s wil niet meer gebeld worden.") % {"name": person.full_name})
     return redirect("desk:comms_call_list")

@@ -14,15 +14,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kolk.core.errors import KolkError
-from kolk.core.roles import Role
-from kolk.desk.decorators import role_required
+from kolk.core.errors import KolkError, NotFound
 from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionType, Title
 from kolk.library.models.members import EndReason
 from kolk.library.search import catalogue_search
@@ -33,12 +31,12 @@ from kolk.library.services.members import block_lift, block_set, subscription_ca
 from kolk.library.services.registration import NewPerson, members_register
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
+from kolk.people.reach import person_reach
 from kolk.people.selectors import person_detail, person_search
-from kolk.privacy.gate import subject_viewed
 from kolk.privacy.ledger import choices_of
+from kolk.privacy.permits import allow
 from kolk.privacy.register import get_register
 
-LIBRARY = (Role.DESK, Role.LIBRARY_STAFF)
 CHILDREN = 3
 
 
@@ -47,11 +45,16 @@ def _refusal(request: HttpRequest, exc: KolkError | ValidationError) -> None:
     messages.error(request, text)
 
 
-def _person(pk: int) -> Person:
-    try:
-        return person_detail(pk)
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
+def _person(request: HttpRequest, pk: int, purpose: str = "lending", *, viewed: bool = False) -> Person:
+    """The member the desk acts for; acts are audited by their service, a look at the page as a staff read."""
+    return person_reach(actor=request.user, person_id=pk, purpose=purpose, load=person_detail, viewed=viewed)
+
+
+def _owner(request: HttpRequest, record: Loan | Block | Reservation, purpose: str = "lending") -> None:
+    """The record's member must be one the desk may act for (kolk.people.reach)."""
+    if record.person_id is None:
+        raise NotFound()
+    person_reach(actor=request.user, person_id=record.person_id, purpose=purpose, record=record, viewed=False)
 
 
 class RegisterForm(forms.Form):
@@ -112,7 +115,7 @@ class RegisterForm(forms.Form):
         return adults, children
 
 
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -146,17 +149,17 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/library/register.html", {"form": form})
 
 
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def member_find(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    """Find a member; the search is POSTed, so no name or pass number lands in a log."""
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
     people = list(person_search(query)) if query else []
     return render(request, "desk/library/member_find.html", {"query": query, "people": people})
 
 
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def member_page(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
-    subject_viewed(subject=person, purpose="lending", actor=request.user)
+    person = _person(request, pk, viewed=True)
     register_ = get_register()
     state = choices_of(person)
     query = request.GET.get("zoek", "").strip()[:100]
@@ -183,9 +186,9 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def checkout(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
+    person = _person(request, pk)
     barcode = request.POST.get("barcode", "").strip()[:20]
     try:
         loan = loan_checkout(copy_barcode=barcode, person=person, actor=request.user)
@@ -200,7 +203,7 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:library_member", pk=pk)
 
 
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def checkin(request: HttpRequest) -> HttpResponse:
     """The return desk: scan copy after copy; a held copy says for whom."""
     result = None
@@ -214,11 +217,12 @@ def checkin(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     loan = Loan.objects.filter(pk=pk, person__isnull=False).first()
     if loan is None:
-        raise Http404
+        raise NotFound()
+    _owner(request, loan)
     try:
         loan = loan_renew(loan=loan, actor=request.user)
     except KolkError as exc:
@@ -229,9 +233,9 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="loan_administration")
 def block(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
+    person = _person(request, pk, "loan_administration")
     try:
         block_set(
             person=person,
@@ -247,20 +251,21 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="loan_administration")
 def unblock(request: HttpRequest, pk: int) -> HttpResponse:
     standing = Block.objects.filter(pk=pk).select_related("person").first()
     if standing is None:
-        raise Http404
+        raise NotFound()
+    _owner(request, standing, "loan_administration")
     block_lift(block=standing, actor=request.user)
     messages.success(request, _("Blokkering opgeheven."))
     return redirect("desk:library_member", pk=standing.person_id)
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def reserve(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
+    person = _person(request, pk)
     title = Title.objects.filter(pk=request.POST.get("title", "0") or 0).first()
     branch = Branch.objects.filter(code=request.POST.get("branch", "")).first()
     if title is None or branch is None:
@@ -282,11 +287,12 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     reservation = Reservation.objects.filter(pk=pk).select_related("person").first()
     if reservation is None:
-        raise Http404
+        raise NotFound()
+    _owner(request, reservation)
     try:
         reservation_cancel(reservation=reservation, actor=request.user)
     except KolkError as exc:
@@ -295,12 +301,12 @@ def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
+    person = _person(request, pk)
     subscription = member_overview(person)["subscription"]
     if subscription is None:
-        raise Http404
+        raise NotFound(_("Dit lid heeft geen lopend abonnement."))
     try:
         subscription_cancel(
             subscription=subscription,  # type: ignore[arg-type]
@@ -316,10 +322,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="invoicing")
 def invoice(request: HttpRequest, pk: int) -> HttpResponse:
     """Invoice the member's open amounts now (the daily job does it otherwise)."""
-    person = _person(pk)
+    person = _person(request, pk, "invoicing")
     try:
         invoices = fees_invoice(person=person, actor=request.user)
     except (KolkError, ValidationError) as exc:
@@ -332,10 +338,10 @@ def invoice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*LIBRARY)
+@allow(purpose="lending")
 def subscribe(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a subscription for a known person (a child under 16 names a guardian by pass number)."""
-    person = _person(pk)
+    person = _person(request, pk)
     kind = SubscriptionType.objects.filter(code=request.POST.get("type", ""), active=True, is_school=False).first()
     guardian_pass = request.POST.get("guardian", "").strip()[:14]
     guardian = Person.objects.filter(pass_number=guardian_pass).first() if guardian_pass else None

@@ -8,19 +8,19 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kolk.core.errors import KolkError
+from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
-from kolk.desk.decorators import role_required
 from kolk.desk.privacy_forms import BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
-from kolk.people.models import Person
+from kolk.people.reach import person_reach
 from kolk.privacy.access import access_package
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.office import breach_record, office_overview
+from kolk.privacy.permits import allow
 from kolk.privacy.register import get_register
 from kolk.privacy.rights import (
     corrections_to_pass_on,
@@ -33,19 +33,21 @@ from kolk.privacy.rights import (
     request_receive,
 )
 
-DESK = (Role.DESK, Role.LIBRARY_STAFF, Role.BOX_OFFICE, Role.PRIVACY_OFFICER)
+
+def _request(request: HttpRequest, pk: int) -> RightsRequest:
+    """A rights request, if the caller may handle its person's request (kolk.people.reach)."""
+    rights_request = RightsRequest.objects.select_related("subject").filter(pk=pk).first()
+    if rights_request is None:
+        raise NotFound()
+    person_reach(
+        actor=request.user, person_id=rights_request.subject_id, purpose="rights", record=rights_request, viewed=False
+    )
+    return rights_request
 
 
-def _person(pk: int) -> Person:
-    try:
-        return Person.objects.get(pk=pk)
-    except Person.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-@role_required(*DESK)
+@allow(purpose="rights")
 def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
-    person = _person(person_pk)
+    person = person_reach(actor=request.user, person_id=person_pk, purpose="rights", viewed=False)
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,9 +62,9 @@ def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
     return render(request, "desk/privacy/request_new.html", {"person": person, "form": form})
 
 
-@role_required(*DESK)
+@allow(purpose="rights")
 def request_page(request: HttpRequest, pk: int) -> HttpResponse:
-    rights_request = get_object_or_404(RightsRequest.objects.select_related("subject"), pk=pk)
+    rights_request = _request(request, pk)
     forms = {"identity": IdentityForm(), "extend": ExtendForm(), "close": CloseForm()}
     if request.method == "POST" and request.POST.get("action") == "erase":
         try:
@@ -112,10 +114,10 @@ def _package_for(request: HttpRequest, rights_request: RightsRequest, lang: str)
     return access_package(subject=rights_request.subject, actor=request.user, lang=lang)
 
 
-@role_required(*DESK)
+@allow(purpose="rights")
 def access_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The access package of a request, as a page, JSON (portable) or PDF."""
-    rights_request = get_object_or_404(RightsRequest.objects.select_related("subject"), pk=pk)
+    rights_request = _request(request, pk)
     lang = request.GET.get("lang") or get_language() or "nl"
     try:
         package = _package_for(request, rights_request, lang)
@@ -139,7 +141,7 @@ def access_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return render(request, "desk/privacy/access.html", context)
 
 
-@role_required(Role.PRIVACY_OFFICER)
+@allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
 def office(request: HttpRequest) -> HttpResponse:
     form = BreachForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,7 +1,8 @@
 """The portal's frame: who may enter, the sections menu, and reaching one's own records.
 
 A portal page states its role with `@member_required`: a logged-in user with
-the member role and a Person. The view gets that Person; it never takes a
+the member role and a Person (kolk.privacy.permits: the one declaration that
+pages and the API share, here for members only). The view gets that Person; it never takes a
 person from the URL. Records reached by id go through `owned_or_404`, which
 answers 404 for anyone else's record and logs the attempt (portal.denied).
 Other apps add their pages with `register_section` (loans, tickets, ...).
@@ -16,20 +17,20 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from kolk.core.roles import Role, has_role
+from kolk.core.errors import NotAllowed
 from kolk.privacy.ledger import has_consent
+from kolk.privacy.permits import Permit
 
 M = TypeVar("M", bound=models.Model)
 PORTAL_CONSENT = "website_access"
+PORTAL = Permit(members=True, login="web:login")
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,16 @@ def _guard(view: View, *, needs_consent: bool) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("web:login"))
+        PORTAL.check(user)
         person = getattr(user, "person", None)
-        if person is None or not has_role(user, Role.MEMBER):
-            raise PermissionDenied("the portal is for members")
+        if person is None:
+            raise NotAllowed(_("Mijn DNK is er voor leden met een eigen inlog."))
         request.session.set_expiry(settings.KOLK_PORTAL_IDLE_SECONDS)  # idle timeout, renewed per page
         if needs_consent and not has_consent(person, PORTAL_CONSENT):
             return redirect("web:portal_access")
         return view(request, person, *args, **kwargs)
 
+    wrapper.permit = PORTAL  # type: ignore[attr-defined]
     return wrapper
 
 
