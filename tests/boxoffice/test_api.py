@@ -204,7 +204,7 @@ def test_a_box_office_sale_takes_a_bounded_number_of_queries_per_request(client,
         with django_assert_max_num_queries(11):  # the order, lock it, its tickets, order, audit, tickets out
             done = post(client, f"{API}/orders/{token}/checkout", {"buyer_name": "A B", "buyer_email": "a@example.nl"})
         assert done.status_code == 200, done.content
-        with django_assert_max_num_queries(16):  # the order, payment, lock, seats, order, mail task, audit, counts
+        with django_assert_max_num_queries(14):  # the order, lock it, payment, seats, order, mail task, audit, counts
             paid = post(client, f"{API}/orders/{token}/pay", {"method": "cash"})
         assert paid.json()["status"] == "paid"
 
@@ -223,8 +223,8 @@ def test_the_till_sells_walk_ins_in_one_request_and_refuses_bad_input(client, dj
     assert post(client, url, {"quantity": 2, "method": "cash"}).status_code == 403
     client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
     post(client, url, {"quantity": 1, "method": "card"})  # starts the show's count
-    # the signed-in request (3), the show and prices, hold (6), pay (6), payment, tickets out, and the
-    # savepoints of the hold and the payment inside the sale's transaction (6): 41 as three requests
+    # the signed-in request (3), the show and prices, hold (6), pay with its payment (7), tickets out, and
+    # the savepoints of the hold and the payment inside the sale's transaction (6): 39 as three requests
     with django_assert_max_num_queries(25):
         sold = post(client, url, {"quantity": 3, "method": "cash"})
     assert sold.status_code == 201, sold.content

@@ -14,10 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from django.db import connections
 
-from kolk.boxoffice.models import Order, Show, ShowSeat, Ticket
-from kolk.boxoffice.services import selling
+from kolk.boxoffice.models import Order, Payment, Show, ShowSeat, ShowStats, Ticket
+from kolk.boxoffice.services import payments, selling
+from kolk.core.errors import KolkError
+from kolk.core.roles import Role
 from tests.boxoffice import factories as f
+from tests.boxoffice.mollie_replay import MollieReplay
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -174,3 +179,85 @@ def test_with_the_lock_groups_of_three_never_share_a_seat(live_server, monkeypat
     # a group may give up on seats another group is locking and then lets go, so "about full"
     assert 90 <= answers[201] <= 100
     assert sold(show) == (3 * answers[201], 3 * answers[201])
+
+
+# --- the till and Mollie's webhook paying one order at the same moment ---
+
+
+def _mollie_order(monkeypatch) -> Order:
+    """A checked-out order with an iDEAL payment started; Mollie will say it is paid."""
+    replay = MollieReplay()
+    monkeypatch.setattr(payments, "http_session", replay.session)
+    replay.answer("POST", "/v2/payments", "payment_created.json", status=201)
+    replay.answer("GET", "/v2/payments/tr_7UhSN1zuXS", "payment_paid.json")
+    order = f.checked_out(f.show(seat_map="2x5"), quantity=2)
+    payments.payment_start(order=order, method="ideal", actor=None)
+    return Order.objects.get(pk=order.pk)
+
+
+def _first_pauses(monkeypatch) -> threading.Event:
+    """The first payment to get that far holds the order's row for a moment (while it queues the ticket mail)."""
+    inside = threading.Event()
+    real = selling.tickets_mail_later
+
+    def paused(*, order):
+        real(order=order)
+        if not inside.is_set():
+            inside.set()
+            time.sleep(0.5)
+
+    monkeypatch.setattr(selling, "tickets_mail_later", paused)
+    return inside
+
+
+def _in_thread(work) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(work())
+        except Exception as exc:  # the answer the caller would get
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _paid_once(order: Order) -> None:
+    assert list(Payment.objects.filter(order=order, status=Payment.Status.PAID).values_list("method", flat=True)) in (
+        ["ideal"],
+        ["cash"],
+    )
+    assert ShowStats.objects.get(show=order.show, kind="regular").sold == 2
+
+
+@pytest.mark.parametrize("first", ["webhook", "till"])
+def test_the_till_and_the_webhook_on_one_order_take_the_money_once(monkeypatch, first):
+    """Whoever comes second waits on the order's row and finds it paid: the till is refused,
+    the webhook marks its payment due back. Before, both were recorded as paid."""
+    order = _mollie_order(monkeypatch)
+    till = UserFactory(roles=[Role.BOX_OFFICE])
+    inside = _first_pauses(monkeypatch)
+
+    def webhook():
+        return payments.mollie_webhook(payment_id="tr_7UhSN1zuXS")
+
+    def cash():  # the order as the till read it: payable
+        return payments.payment_start(order=order, method="cash", actor=till)
+
+    one, first_outcome = _in_thread(webhook if first == "webhook" else cash)
+    assert inside.wait(10)
+    two, second_outcome = _in_thread(cash if first == "webhook" else webhook)
+    one.join(20)
+    two.join(20)
+    if first == "webhook":
+        assert first_outcome == ["paid"]
+        assert isinstance(second_outcome[0], KolkError), second_outcome
+        assert second_outcome[0].code == "not_payable"
+    else:
+        assert first_outcome[0].paid, first_outcome
+        assert second_outcome == ["refund_due"]
+    _paid_once(order)

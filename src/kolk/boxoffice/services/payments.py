@@ -1,9 +1,12 @@
 """Paying an order through a provider: the box office (cash, card), an invoice, or Mollie (iDEAL).
 
-Each provider starts a payment for a checked-out order. The box office records
-it at once; Mollie sends the buyer to its checkout and later calls our webhook,
-which asks Mollie for the payment's status (never trusting the call itself)
-and marks the order paid, once.
+Each provider starts a payment for an order, the till's walk-in sale too. The
+box office and an invoice record it at once; Mollie sends the buyer to its
+checkout and later calls our webhook, which asks Mollie for the payment's
+status (never trusting the call itself) and marks the order paid, once. Every
+payment is recorded the one way `order_pay` writes it (the order's row locked
+first, the show's counts last), so a till and the webhook on one order cannot
+both take the money.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from mollie.api.objects.payment import Payment as MolliePayment
 
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
-from kolk.boxoffice.services.selling import SoldOut, order_pay, seats_hold
+from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold
 from kolk.core.clock import now
 from kolk.core.errors import KolkError, NotAllowed
 from kolk.core.roles import Role, has_role
@@ -42,26 +45,28 @@ class PaymentStart:
 
 
 class Provider(Protocol):
+    # The order statuses a payment may start from; order_pay checks again under the order's lock.
+    payable: frozenset[str]
+
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart: ...
 
 
-def _payable(order: Order) -> None:
-    if order.status != Order.Status.PENDING_PAYMENT:
-        raise KolkError(_("Deze bestelling kan nu niet worden betaald."), code="not_payable")
+CHECKED_OUT = frozenset({Order.Status.PENDING_PAYMENT})
 
 
 class BoxOfficeProvider:
-    """Cash or card at the box office: recorded at once, by box-office staff only."""
+    """Cash or card at the box office: recorded at once, by box-office staff only.
+
+    The till also takes money for what it holds without a buyer's name (a walk-in).
+    """
+
+    payable = frozenset({Order.Status.HELD, Order.Status.PENDING_PAYMENT})
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
             raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
-        with transaction.atomic():
-            # The payment first: order_pay ends on the show's counts, a row every sale of the show updates.
-            payment = Payment.objects.create(
-                order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
-            )
-            order = order_pay(order=order, method=method, actor=actor)
+        payment = Payment(method=method, status=Payment.Status.PAID)
+        order = order_pay(order=order, method=method, actor=actor, payment=payment)
         return PaymentStart(order=order, payment=payment)
 
 
@@ -71,6 +76,8 @@ class InvoiceProvider:
     The invoice goes to a person (a logged-in member, or one the box office
     chose), never to a guest; billing collects it.
     """
+
+    payable = CHECKED_OUT
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         if order.show.kind != Show.Kind.THEATRE:
@@ -86,15 +93,11 @@ class InvoiceProvider:
             for t in order.tickets.select_related("price").order_by("pk")
         ]
         with transaction.atomic():
+            # Billing's invoice counter is locked before the order's row: no other payment path takes it.
             invoice = invoice_create(person=order.person, lines=lines, source="boxoffice.order", actor=actor)
-            order = order_pay(order=order, method=Order.Method.INVOICE, provider_ref=invoice.number, actor=actor)
-            payment = Payment.objects.create(
-                order=order,
-                method=Order.Method.INVOICE,
-                amount_cents=order.total_cents,
-                status=Payment.Status.OPEN,
-                provider_ref=invoice.number,
-                created_at=now(),
+            payment = Payment(method=Order.Method.INVOICE, status=Payment.Status.OPEN, provider_ref=invoice.number)
+            order = order_pay(
+                order=order, method=Order.Method.INVOICE, provider_ref=invoice.number, actor=actor, payment=payment
             )
         return PaymentStart(order=order, payment=payment)
 
@@ -120,6 +123,8 @@ def _euros(cents: int) -> str:
 class MollieProvider:
     """iDEAL through Mollie: create a payment and send the buyer to its checkout."""
 
+    payable = CHECKED_OUT
+
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         attempt = order.payments.count() + 1
         try:
@@ -137,6 +142,13 @@ class MollieProvider:
         except MollieError as exc:
             raise KolkError(_("De betaling kon niet worden gestart; probeer het zo opnieuw."), code="provider") from exc
         with transaction.atomic():
+            # The order's row first, as every payment takes it: paid at the till meanwhile, it is not started.
+            # (Mollie's payment then stays open, and expires.)
+            started = Order.objects.filter(pk=order.pk, status__in=self.payable).update(
+                method=Order.Method.IDEAL, payment_ref=str(remote.id)
+            )
+            if not started:
+                raise NotPayable()
             payment = Payment.objects.create(
                 order=order,
                 method=Order.Method.IDEAL,
@@ -144,7 +156,6 @@ class MollieProvider:
                 provider_ref=str(remote.id),
                 created_at=now(),
             )
-            Order.objects.filter(pk=order.pk).update(method=Order.Method.IDEAL, payment_ref=str(remote.id))
             audit_log(actor=actor, action="payment.started", details={"order": order.pk, "payment": payment.pk})
         return PaymentStart(order=order, payment=payment, redirect_url=str(remote.checkout_url or ""))
 
@@ -160,11 +171,12 @@ PROVIDERS: dict[str, Provider] = {
 def payment_start(
     *, order: Order, method: str, actor: Any, return_url: str = "", webhook_url: str = ""
 ) -> PaymentStart:
-    """Start paying a checked-out order with `method` (cash, card, invoice, ideal)."""
+    """Start paying an order with `method` (cash, card, invoice, ideal): checked out, or held at the till."""
     provider = PROVIDERS.get(method)
     if provider is None:
         raise KolkError(_("Onbekende betaalwijze."), code="method")
-    _payable(order)
+    if order.status not in provider.payable:
+        raise NotPayable()
     return provider.start(order=order, method=method, actor=actor, return_url=return_url, webhook_url=webhook_url)
 
 
@@ -186,7 +198,9 @@ def mollie_webhook(*, payment_id: str) -> str:
         return "unknown"
     remote = mollie_client().payments.get(payment_id)
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        # The order's row, then the payment's: the order every payment path locks them in (order_pay).
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status in (Payment.Status.PAID, Payment.Status.REFUND_DUE, Payment.Status.REFUNDED):
             return str(payment.status)
         status = str(remote.status)
@@ -194,17 +208,20 @@ def mollie_webhook(*, payment_id: str) -> str:
             if remote.amount != {"currency": "EUR", "value": _euros(payment.amount_cents)}:
                 audit_log(actor=None, action="payment.mismatch", details={"payment": payment.pk})
                 return "mismatch"
+            payment.status = Payment.Status.PAID
             try:
                 with transaction.atomic():
-                    order_pay(order=payment.order, method=Order.Method.IDEAL, provider_ref=payment_id, actor=None)
-                payment.status = Payment.Status.PAID
-            except SoldOut:
+                    order_pay(
+                        order=order, method=Order.Method.IDEAL, provider_ref=payment_id, actor=None, payment=payment
+                    )
+            except (SoldOut, NotPayable):  # its places are gone, or the till or another payment paid it first
                 payment.status = Payment.Status.REFUND_DUE
+                payment.save(update_fields=["status"])
         elif status in (MolliePayment.STATUS_FAILED, MolliePayment.STATUS_CANCELED, MolliePayment.STATUS_EXPIRED):
             payment.status = Payment.Status.FAILED
+            payment.save(update_fields=["status"])
         else:
             return "open"
-        payment.save(update_fields=["status"])
         audit_log(actor=None, action="payment.updated", details={"payment": payment.pk, "status": str(payment.status)})
         return str(payment.status)
 
@@ -212,18 +229,17 @@ def mollie_webhook(*, payment_id: str) -> str:
 def box_office_sale(
     *, show: Show, method: str, actor: Any, seat_ids: list[int] | None = None, quantity: int = 0
 ) -> Order:
-    """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked."""
+    """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked.
+
+    The payment goes through the provider registry, the way every payment goes.
+    """
     if method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
     if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
     with transaction.atomic():
         order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
-        order = order_pay(order=order, method=method, actor=actor)
-        Payment.objects.create(
-            order=order, method=method, amount_cents=order.total_cents, status=Payment.Status.PAID, created_at=now()
-        )
-    return order
+        return payment_start(order=order, method=method, actor=actor).order
 
 
 def mollie_refund(*, payment: Payment, actor: Any) -> Payment:

@@ -4,8 +4,9 @@ The hot path. A hold locks exactly the seats in contention (ShowSeat rows of one
 show, in id order so two buyers never wait on each other in a circle; best seats
 and blocks for a group with SKIP LOCKED, so nobody waits on another buyer's
 seats), or, for free seating, the show's own row. Nothing else is locked, and no
-query grows with the show's sales or the buyer's history. A payment draws no QR
-code: it enqueues the ticket mail for the worker.
+query grows with the show's sales or the buyer's history. A payment, whatever its
+provider, is written by `order_pay` in one order of locks (the order's row first,
+the show's counts last), and draws no QR code: it enqueues the ticket mail for the worker.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ BLOCK_TRIES = 4  # blocks side by side a group tries before it takes the best se
 class SoldOut(KolkError):
     def __init__(self, message: Any = None) -> None:
         super().__init__(message or _("Er zijn niet genoeg plaatsen meer vrij."), code="sold_out")
+
+
+class NotPayable(KolkError):
+    """The order cannot take this payment (now): it is paid already, or not yet checked out."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Deze bestelling kan nu niet worden betaald."), code="not_payable")
 
 
 def _subject(order: Order) -> dict[str, Any]:
@@ -366,8 +374,18 @@ def _retake(order: Order) -> None:
 
 
 @transaction.atomic
-def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") -> Order:
-    """Record that an order is paid (idempotent): seats become sold, counts go up.
+def order_pay(
+    *, order: Order, method: str, actor: Any, provider_ref: str = "", payment: Payment | None = None
+) -> Order:
+    """Record that an order is paid: its payment written, seats sold, counts up.
+
+    `payment` is the provider's record of what paid it: a new one (the till, an
+    invoice), written for the order's total, or the webhook's own with its new
+    status. Every payment takes its locks and writes in this one order: the
+    order's row, the payment's, the places, the order, the show's counts. So a
+    till and Mollie's webhook paying the same order wait for each other on the
+    order's row, and the second finds it paid: NotPayable, never paid twice.
+    Without a payment the call is idempotent (a paid order is returned as is).
 
     A payment that arrives after the order expired takes the places again if
     they are still free; otherwise SoldOut is raised and the caller refunds.
@@ -376,12 +394,19 @@ def order_pay(*, order: Order, method: str, actor: Any, provider_ref: str = "") 
         raise ValidationError({"method": [_("Onbekende betaalwijze.")]})
     order = _lock_order(order, "show__hall")
     if order.status == Order.Status.PAID:
+        if payment is not None:
+            raise NotPayable()
         return order
-    if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
-        _retake(order)
     if not order.buyer_email and method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Vul eerst naam en e-mailadres in."), code="checkout_first")
     at = now()
+    if payment is not None and payment.pk is None:
+        payment.order, payment.amount_cents, payment.created_at = order, order.total_cents, at
+        payment.save()
+    elif payment is not None:
+        payment.save(update_fields=["status"])
+    if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+        _retake(order)
     if order.show.hall.is_seated:
         ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.SOLD)
     order.status, order.method, order.paid_at, order.expires_at = Order.Status.PAID, method, at, None
@@ -422,9 +447,7 @@ def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
     was_paid = order.status == Order.Status.PAID
     if was_paid and not refund:
         raise KolkError(_("Deze bestelling is betaald; annuleren kan alleen met terugbetaling."), code="paid")
-    _release(order)
-    if was_paid:
-        _count(order, sign=-1)
+    if was_paid:  # the refund's record first, after the order's row: the order every payment takes (order_pay)
         Payment.objects.create(
             order=order,
             method=order.method,
@@ -433,6 +456,9 @@ def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
             provider_ref=order.payment_ref,
             created_at=now(),
         )
+    _release(order)
+    if was_paid:
+        _count(order, sign=-1)
     order.status, order.expires_at = Order.Status.CANCELLED, None
     order.save(update_fields=["status", "expires_at"])
     audit_log(
