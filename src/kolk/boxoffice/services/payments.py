@@ -51,7 +51,7 @@ class Provider(Protocol):
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart: ...
 
 
-CHECKED_OUT = frozenset({Order.Status.PENDING_PAYMENT})
+CHECKED_OUT: frozenset[str] = frozenset({Order.Status.PENDING_PAYMENT})
 
 
 class BoxOfficeProvider:
@@ -60,7 +60,7 @@ class BoxOfficeProvider:
     The till also takes money for what it holds without a buyer's name (a walk-in).
     """
 
-    payable = frozenset({Order.Status.HELD, Order.Status.PENDING_PAYMENT})
+    payable: frozenset[str] = frozenset({Order.Status.HELD, Order.Status.PENDING_PAYMENT})
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
@@ -77,7 +77,7 @@ class InvoiceProvider:
     chose), never to a guest; billing collects it.
     """
 
-    payable = CHECKED_OUT
+    payable: frozenset[str] = CHECKED_OUT
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         if order.show.kind != Show.Kind.THEATRE:
@@ -123,7 +123,7 @@ def _euros(cents: int) -> str:
 class MollieProvider:
     """iDEAL through Mollie: create a payment and send the buyer to its checkout."""
 
-    payable = CHECKED_OUT
+    payable: frozenset[str] = CHECKED_OUT
 
     def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
         attempt = order.payments.count() + 1
