@@ -130,6 +130,7 @@ ARTICLE30_COLUMNS = (
     "data_subjects",
     "data_categories",
     "recipients",
+    "staff_access",
     "transfers",
     "erasure",
     "security",
@@ -166,6 +167,10 @@ def article30_rows(lang: str = "nl", register: Register | None = None) -> list[d
                         "data_subjects": t(section.subjects),
                         "data_categories": ", ".join(t(register.categories[c].label) for c in row.categories),
                         "recipients": "; ".join(f"{r.id} {r.name}" for r in recipients),
+                        # Who inside DNK reaches these categories: the roles serving the row's purposes.
+                        "staff_access": ", ".join(
+                            t(role.label) for role in register.roles.values() if set(role.purposes) & set(row.purposes)
+                        ),
                         "transfers": transfers if section.key != "school" else "",
                         "erasure": retention_text(register, rule, lang) if rule else "",
                         "security": security,
