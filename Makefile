@@ -32,11 +32,16 @@ sysdeps:
 	  else echo "please install: $$missing (browser tests and PDFs need them)"; fi; \
 	fi
 
-## make run: install, migrate the embedded SQLite database, load demo data, serve :8000
+## make run: install, migrate the embedded SQLite database, load demo data, then serve on
+## HOST:PORT (default 127.0.0.1:8000) with the worker beside it; Ctrl-C stops both.
+## Mail is printed in the terminal unless KOLK_EMAIL_HOST names an SMTP server.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+run: export KOLK_SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install sysdeps bytecode
 	$(BIN)/kolk migrate --no-input -v0
 	$(BIN)/kolk seed --demo
-	$(BIN)/kolk runserver 127.0.0.1:8000
+	$(BIN)/kolk dev --host $(HOST) --port $(PORT)
 
 ## make worker: the background worker (tasks and periodic jobs)
 worker: install bytecode

@@ -175,7 +175,15 @@ TASKS = {
 # Mollie (iDEAL) for online ticket payments; a test key never moves money.
 KOLK_MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
 
-EMAIL_BACKEND = os.environ.get("KOLK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# SMTP. In development (DEBUG on, no KOLK_EMAIL_HOST) no SMTP server listens on the default
+# address, so every mail is printed in the terminal of the process that sends it: under
+# `make run`, the worker's (kolk.core.devmail).
+EMAIL_BACKEND = os.environ.get(
+    "KOLK_EMAIL_BACKEND",
+    "kolk.core.devmail.EmailBackend"
+    if DEBUG and not os.environ.get("KOLK_EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = os.environ.get("KOLK_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("KOLK_EMAIL_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("KOLK_EMAIL_USER", "")
