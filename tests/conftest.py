@@ -6,11 +6,32 @@ import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from kolk.core.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+# Hypothesis (and schemathesis, which generates through it) in two profiles:
+# - "kolk", the suite's, wherever it runs (make test, CI, a newcomer's first run): every run
+#   tries the same examples for the same code (derandomize), so a run's verdict depends on
+#   the code alone, never on a seed. Derandomizing also switches off the example database:
+#   nothing an earlier run saved in .hypothesis/ can fail a later run or another checkout.
+#   No deadline: on a shared two-core machine a timing limit fails at random; speed has
+#   tests of its own. A failure prints its reproduce blob.
+# - "explore" (HYPOTHESIS_PROFILE=explore, or --hypothesis-profile=explore), for hunting:
+#   random examples, ten times as many, failures kept in .hypothesis/examples (ignored by
+#   git) and replayed first until they pass. What it finds becomes an explicit example
+#   (see FOUND in tests/test_api_fuzz.py), so the suite then tries it on every run.
+# Both start from Hypothesis's defaults, not from its "ci" profile, which it loads by itself
+# where it sees a CI variable (and whose database=None would leave "explore" without one).
+_defaults = hypothesis_settings.get_profile("default")
+hypothesis_settings.register_profile("kolk", _defaults, derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile(
+    "explore", _defaults, derandomize=False, max_examples=1000, deadline=None, print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "kolk"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -4,7 +4,8 @@ tests/test_api_fuzz.py does the same as an anonymous caller; here each role sign
 in with a session cookie (privacy officer and administrator with their second
 factor) in the access tests' world, so the handlers behind the role checks are
 fuzzed too. Few examples per operation and role keep it quick; the world is
-rolled back after each operation.
+rolled back after each operation. The examples are the same on every run (the
+"kolk" Hypothesis profile in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kolk.wsgi import application
 from tests.security.world import ROLES
+from tests.test_api_fuzz import examples
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 SIGNED_IN = [role for role in ROLES if role != "anonymous"]
@@ -45,12 +47,14 @@ def _keep_the_connection():
     signals.request_finished.connect(close_old_connections)
 
 
+def signed_in(role, world) -> dict:
+    """A session caller sends the CSRF token as a browser page would, so writes reach the handlers."""
+    cookies = {django_settings.SESSION_COOKIE_NAME: world.sessions[role], django_settings.CSRF_COOKIE_NAME: CSRF}
+    return {"cookies": cookies, "headers": {"X-CSRFToken": CSRF}}
+
+
 @pytest.mark.parametrize("role", SIGNED_IN)
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_as_each_role(case, role, db, world):
-    # A session caller sends the CSRF token as a browser page would, so writes reach the handlers.
-    cookies = {django_settings.SESSION_COOKIE_NAME: world.sessions[role], django_settings.CSRF_COOKIE_NAME: CSRF}
-    case.call_and_validate(
-        cookies=cookies, headers={"X-CSRFToken": CSRF}, checks=[not_a_server_error, response_schema_conformance]
-    )
+    case.call_and_validate(**signed_in(role, world), checks=[not_a_server_error, response_schema_conformance])
