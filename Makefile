@@ -79,7 +79,7 @@ messages: install
 	cd src/kolk && ../../$(BIN)/kolk makemessages -l en --no-obsolete --add-location file
 	cd src/kolk && ../../$(BIN)/kolk compilemessages -l en
 
-## make bench: kolk as in production (gunicorn, the worker) on PostgreSQL, measured; see README "Benchmark"
+## make bench: kolk as in production (gunicorn, the worker) on PostgreSQL, measured; see bench/README.md
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/kolk_bench
 bench: install bytecode
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(BIN)/python bench/run.py $(if $(SOAK),--soak) $(BENCH_ARGS)

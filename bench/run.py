@@ -1,6 +1,6 @@
 """`make bench` / `make soak`: kolk as in production, measured against the machine's own baseline.
 
-    kolk seed --scale province      # or --demo, or --scale N: the bench takes what is there
+    kolk seed --scale province      # or --scale N (kolk refuses to serve demo data, here as in production)
     make bench                      # DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/kolk_bench
     make soak SOAK_SECONDS=600      # the mixed-traffic soak (issue 8), after a short capacity run
 
