@@ -21,7 +21,7 @@ from kolk.comms.models import ContactCase, NewsletterSubscription
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.people.models import EmailAddress, Person, PhoneNumber
 from kolk.privacy.models import AuditEntry
-from kolk.web.models import PortalEvent
+from kolk.web.models import PasswordResetRequest, PortalEvent, Throttle
 from tests.web.factories import member
 
 MESSAGE = "Gebruik geen onzichtbare of stuurtekens."
@@ -173,3 +173,13 @@ class TestPublicForms(TestCase):
         assert response.status_code < 500
         assert MESSAGE in _error_of(response.content.decode(), "email")
         assert not NewsletterSubscription.objects.exists()
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(address=with_invisible("lid@example.nl"))
+    def test_password_reset(self, address: str) -> None:
+        member(emails=["lid@example.nl"])
+        response = self.client.post(reverse("web:password_reset"), {"email": address})
+        assert response.status_code == 200
+        assert MESSAGE in _error_of(response.content.decode(), "email")
+        assert not PasswordResetRequest.objects.exists()
+        assert not Throttle.objects.exists()  # not even counted

@@ -18,6 +18,7 @@ from kolk.privacy.checks import field_map_errors
 from kolk.privacy.models import AuditEntry
 from kolk.web.models import PortalEvent
 from kolk.web.tasks import failed_logins_expire
+from tests.boxoffice.factories import worker_turn
 from tests.web.factories import PASSWORD, member
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +93,10 @@ def test_logout_is_recorded_and_ends_the_session(client):
 
 def _reset_link(client, address):
     client.post(reverse("web:password_reset"), {"email": address})
+    worker_turn()  # the request only queues the mail (tests/web/test_password_reset.py)
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [address]
-    return re.search(r"https?://testserver(/mijn/wachtwoord/\S+)", mail.outbox[0].body).group(1)
+    assert mail.outbox[0].to == [address.lower()]  # the address as kolk keeps it
+    return re.search(r"https?://[^/\s]+(/mijn/wachtwoord/\S+)", mail.outbox[0].body).group(1)
 
 
 def test_password_reset_by_email_works_once(client):
@@ -131,6 +133,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client):
     member()
     response = client.post(reverse("web:password_reset"), {"email": "niemand@example.nl"})
     assert response["Location"] == reverse("web:password_reset_done")
+    worker_turn()
     assert mail.outbox == []
 
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.contrib.auth.tokens import default_token_generator
-from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
-from django.http import HttpRequest
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,8 +17,6 @@ from kolk.core.validators import (
     normalize_phone,
     normalize_postcode,
 )
-from kolk.web.portal import client_ip
-from kolk.web.services import portal_event_record
 
 
 class PortalLoginForm(AuthenticationForm):
@@ -44,8 +35,8 @@ class PortalLoginForm(AuthenticationForm):
     }
 
 
-class PortalPasswordResetForm(PasswordResetForm):
-    """Finds a member by any of their email addresses (kept on their Person) and mails that address."""
+class PortalPasswordResetForm(forms.Form):
+    """The address to mail a new-password link to; kolk.web.password_reset does the rest, off the request."""
 
     email = forms.EmailField(
         label=gettext_lazy("E-mailadres"),
@@ -53,41 +44,6 @@ class PortalPasswordResetForm(PasswordResetForm):
         validators=[no_control_characters],  # IDNA drops a soft hyphen or joiner in the domain: Django lets it pass
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-    def get_users(self, email: str) -> Any:
-        users = get_user_model()._default_manager.filter(
-            Q(email__iexact=email) | Q(person__emails__address__iexact=email), is_active=True
-        )
-        return [u for u in users.select_related("person").distinct() if u.has_usable_password()]
-
-    def save(  # type: ignore[override]
-        self,
-        *,
-        request: HttpRequest,
-        subject_template_name: str,
-        email_template_name: str,
-        use_https: bool = False,
-        token_generator: Any = default_token_generator,
-        from_email: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        email = self.cleaned_data["email"]
-        site = get_current_site(request)
-        for user in self.get_users(email):
-            context = {
-                "email": email,
-                "domain": site.domain,
-                "site_name": site.name,
-                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-                "user": user,
-                "token": token_generator.make_token(user),
-                "protocol": "https" if use_https else "http",
-            }
-            self.send_mail(subject_template_name, email_template_name, context, from_email, email)
-            if user.person is not None:
-                portal_event_record(
-                    person=user.person, action="password_reset_requested", ip_address=client_ip(request), actor=None
-                )
 
 
 def _lines(value: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""What the website keeps: cookie choices (W01) and portal events (A01-A03)."""
+"""What the website keeps: cookie choices (W01), portal events (A01-A03), password resets on their way."""
 
 from __future__ import annotations
 
@@ -71,6 +71,60 @@ class PortalEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class Throttle(models.Model):
+    """How often one key has acted in its current window: a password reset per address, per client.
+
+    The key is a keyed hash (kolk.privacy.audit.pseudonym) of what is counted, an
+    email or IP address, never the address itself; a row lives a day past its
+    window (retention rule `throttle`). One row per key, locked while it is
+    counted, so several web processes cannot let the same try through twice.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    window_ends = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    privacy = PrivacyMap(
+        subject=None, personal={"key": "login_data", "window_ends": "login_data", "hits": "login_data"}
+    )
+
+    class Meta:
+        verbose_name = _("teller")
+        verbose_name_plural = _("tellers")
+        indexes = [models.Index(fields=["window_ends"], name="throttle_window_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.hits} until {self.window_ends:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """A new password asked for on the site, until the worker has mailed it (A01, X01).
+
+    The request itself looks nothing up, so that a known and an unknown address
+    cost the same; the worker finds the accounts, mails them and deletes the row.
+    One the worker never reached goes a day later (retention rule `throttle`).
+    """
+
+    address = models.EmailField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    language = models.CharField(max_length=8)
+    requested_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        personal={"address": "email", "ip_address": "ip_address", "requested_at": "login_data"},
+        not_personal=["language"],
+    )
+
+    class Meta:
+        verbose_name = _("wachtwoordaanvraag")
+        verbose_name_plural = _("wachtwoordaanvragen")
+        indexes = [models.Index(fields=["requested_at"], name="reset_requested_at")]
+
+    def __str__(self) -> str:
+        return f"reset @ {self.requested_at:%Y-%m-%d %H:%M}"
 
 
 ACTION_LABELS = {

@@ -1,4 +1,4 @@
-"""The website's privacy declarations: django-axes' tables and the portal's retention sources.
+"""The website's privacy declarations: django-axes' tables and the retention of what the site keeps.
 
 Auto-imported by the privacy app. Axes keeps failed logins (the lockout count)
 and, if switched on, access logs; its user name is a plain string, not a link
@@ -43,3 +43,8 @@ declare(
 # identifier and go a year after they were made.
 retain("web.PortalEvent", rule="portal", action="delete")
 retain("web.CookieChoice", rule="cookies", action="delete", date_field="chosen_at")
+# Counts against abuse hold a keyed hash of an email or IP address; a reset
+# request holds the address until the worker has mailed it. Both go a day after
+# their date (rule `throttle`), however they were left.
+retain("web.Throttle", rule="throttle", action="delete", date_field="window_ends")
+retain("web.PasswordResetRequest", rule="throttle", action="delete", date_field="requested_at")

@@ -1,4 +1,4 @@
-"""Background tasks of the website."""
+"""Background tasks of the website; a task that runs a service is defined beside it and named here."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from django.conf import settings
 from django_tasks import task
 
 from kolk.core.clock import now
+from kolk.web.password_reset import send_password_reset
+
+__all__ = ["expire_failed_logins", "send_password_reset"]
 
 
 def failed_logins_expire() -> int:

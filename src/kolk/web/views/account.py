@@ -2,7 +2,9 @@
 
 The password reset uses Django's token views: a link works once (the token
 covers the password hash and last login) and expires after
-PASSWORD_RESET_TIMEOUT. Lockout after repeated failures is django-axes'.
+PASSWORD_RESET_TIMEOUT. Asking for one only queues it (kolk.web.password_reset):
+the same work and the same answer whether or not the address is known, a limit
+per address and per client. Lockout after repeated failures is django-axes'.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.generic import FormView
 
 from kolk.web.forms import PortalLoginForm, PortalPasswordResetForm
+from kolk.web.password_reset import password_reset_request
 from kolk.web.portal import client_ip
 from kolk.web.services import portal_event_record
 
@@ -49,12 +55,28 @@ def logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(FormView[PortalPasswordResetForm]):
+    """Ask for a link by address: the request is queued, the worker mails it (kolk.web.password_reset)."""
+
     template_name = "web/portal/password_reset.html"
     form_class = PortalPasswordResetForm
-    email_template_name = "web/portal/email/password_reset.txt"
-    subject_template_name = "web/portal/email/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
+
+    def form_valid(self, form: PortalPasswordResetForm) -> HttpResponse:
+        queued = password_reset_request(
+            address=form.cleaned_data["email"], ip_address=client_ip(self.request), language=get_language() or "nl"
+        )
+        if not queued:
+            # Counted whether or not the address is known: this says nothing about an account.
+            form.add_error(
+                "email",
+                _(
+                    "Voor dit adres of vanaf deze verbinding is het afgelopen uur al vaak een nieuw wachtwoord "
+                    "gevraagd. Probeer het over een uur opnieuw, of vraag het aan de balie."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
