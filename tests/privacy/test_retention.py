@@ -62,9 +62,10 @@ def test_a_former_member_past_five_years_is_erased_and_the_chain_verifies(staff)
 
 
 def test_a_second_rule_still_running_keeps_the_person(staff):
-    person = PersonFactory()
+    person, alone = PersonFactory(), PersonFactory()
     register_subscription_ended()
     ended(person, dt.date(2020, 1, 1))
+    ended(alone, dt.date(2020, 1, 1))  # the same library date, no contact case: goes in the same run
     registry.register_event(
         "contact_case_closed",
         lambda: (
@@ -73,8 +74,9 @@ def test_a_second_rule_still_running_keeps_the_person(staff):
             .annotate(event_date=Max(TruncDate("created_at")))
         ),
     )  # a contact case closed today: one more year
-    retention.retention_run(actor=staff, on=TODAY)
-    assert Person.objects.filter(pk=person.pk).exists()
+    report = retention.retention_run(actor=staff, on=TODAY)
+    assert list(Person.objects.values_list("pk", flat=True)) == [person.pk]
+    assert report.rules[-1].done == 1
 
 
 def test_holds_and_keeps_stop_erasure(staff):

@@ -93,10 +93,11 @@ def test_a_model_with_delete_signals_goes_through_django(db):
     try:
         person = PersonFactory()
         EmailAddress.objects.create(person=person, address="iemand@example.nl")
+        addresses = list(EmailAddress.objects.filter(person=person).values_list("pk", flat=True))
         delete_rows(Person.objects.filter(pk=person.pk))
     finally:
         signals.post_delete.disconnect(listener, sender=EmailAddress)
-    assert seen
+    assert sorted(seen) == sorted(addresses)  # each of the person's addresses went through Django, once
     assert not Person.objects.filter(pk=person.pk).exists()
 
 
