@@ -88,9 +88,15 @@ def test_an_open_request_holds_retention(staff, person, monkeypatch):
         "subscription_ended",
         lambda: Person.objects.values(subject_id=F("pk")).annotate(event_date=Max(TruncDate("created_at"))),
     )
-    request_receive(subject=person, kind="access", channel="email", actor=staff)
+    without = PersonFactory()  # the same date, no request: goes in the same run
+    request = request_receive(subject=person, kind="access", channel="email", actor=staff)
     retention.retention_run(actor=staff, on=dt.date(2040, 1, 1))
-    assert Person.objects.filter(pk=person.pk).exists()
+    assert list(Person.objects.values_list("pk", flat=True)) == [person.pk]
+    assert not Person.objects.filter(pk=without.pk).exists()
+    # The hold is the open request: once it is closed, the next run lets the person go.
+    request_close(request=request, done=False, outcome="no longer wanted", actor=staff)
+    retention.retention_run(actor=staff, on=dt.date(2040, 1, 1))
+    assert not Person.objects.exists()
 
 
 def test_the_check_passes_on_a_kept_promise_and_fails_on_a_broken_one(staff):
