@@ -74,8 +74,12 @@ def test_rows_carry_the_statement_bases():
     spec = statement_text()
     bases = {"C": "contract", "LI": "legitimate_interest", "CO": "consent"}
     rows = get_register().rows
-    for match in re.finditer(r"^\| ([LSBTPAKN]\d{2}) \|.*\| (C|LI|CO) \|$", spec, re.MULTILINE):
-        assert rows[match[1]].basis == bases[match[2]], match[1]
+    stated = dict(re.findall(r"^\| ([LSBTPAKN]\d{2}) \|.*\| (C|LI|CO) \|$", spec, re.MULTILINE))
+    # Every processing row of the statement has its basis read here, none skipped by the pattern.
+    assert set(stated) == {rid for rid in statement_ids() if rid[0] in "LSBTPAKN"}
+    assert len(stated) == 33  # 17 L, S01, 3 B, 5 T, P01, 3 A, 2 K, N01
+    for rid, basis in stated.items():
+        assert rows[rid].basis == bases[basis], rid
 
 
 def test_retention_rules_are_typed():
