@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from kolk.boxoffice.models import Order
 from kolk.comms.models import ContactCase, NewsletterSubscription
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.people.models import EmailAddress, Person, PhoneNumber
 from kolk.privacy.models import AuditEntry
 from kolk.web.models import PasswordResetRequest, PortalEvent, Throttle
+from tests.boxoffice import factories as boxoffice
 from tests.web.factories import member
 
 MESSAGE = "Gebruik geen onzichtbare of stuurtekens."
@@ -183,3 +185,23 @@ class TestPublicForms(TestCase):
         assert MESSAGE in _error_of(response.content.decode(), "email")
         assert not PasswordResetRequest.objects.exists()
         assert not Throttle.objects.exists()  # not even counted
+
+
+class TestShopCheckout(TestCase):
+    """The shop's checkout, for anyone holding seats: the buyer's name, address and phone."""
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(field=st.sampled_from(["buyer_name", "buyer_email", "buyer_phone"]), data=st.data())
+    def test_checkout(self, field: str, data: st.DataObject) -> None:
+        order = boxoffice.held(boxoffice.show(capacity=10), quantity=1)
+        values = {"buyer_name": "Gea Gast", "buyer_email": "gea@example.nl", "buyer_phone": "0612345678"}
+        values[field] = data.draw(with_invisible(values[field]))
+        values[f"price_{order.tickets.get().pk}"] = "regular"
+        response = self.client.post(reverse("web:shop:order", args=[order.token]), values)
+        assert response.status_code < 500
+        page = response.content.decode()
+        error = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page, re.S)
+        assert error is not None
+        assert MESSAGE in html.unescape(error.group(1))
+        order.refresh_from_db()
+        assert (order.status, order.buyer_name, order.buyer_email) == (Order.Status.HELD, "", "")

@@ -24,6 +24,7 @@ from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
 from kolk.core.errors import KolkError
+from kolk.core.validators import no_control_characters
 from kolk.web.cookies import cookie_consent
 from kolk.web.security import content_security_policy
 
@@ -95,9 +96,11 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
 
 
 class CheckoutForm(forms.Form):
-    buyer_name = forms.CharField(label=_("Naam"), max_length=200)
-    buyer_email = forms.EmailField(label=_("E-mailadres"))
-    buyer_phone = forms.CharField(label=_("Telefoonnummer (niet verplicht)"), max_length=20, required=False)
+    buyer_name = forms.CharField(label=_("Naam"), max_length=200, validators=[no_control_characters])
+    buyer_email = forms.EmailField(label=_("E-mailadres"), validators=[no_control_characters])
+    buyer_phone = forms.CharField(
+        label=_("Telefoonnummer (niet verplicht)"), max_length=20, required=False, validators=[no_control_characters]
+    )
 
     def __init__(self, *args: Any, tickets: list[Any], prices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
