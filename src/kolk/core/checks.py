@@ -75,8 +75,8 @@ def weak_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if len(value) < MIN_SECRET_LENGTH or len(set(value)) < MIN_SECRET_CHARACTERS:
             errors.append(
                 Error(
-                    f"{name} is too weak: {len(value)} characters, {len(set(value))} different "
-                    f"(at least {MIN_SECRET_LENGTH} and {MIN_SECRET_CHARACTERS} are needed).",
+                    f"{name} is too weak: {len(value)} characters, {len(set(value))} of them different; "
+                    f"a key needs at least {MIN_SECRET_LENGTH}, of at least {MIN_SECRET_CHARACTERS} different ones.",
                     hint=f"Set {env} to a long random secret: {GENERATE}",
                     id="kolk.E002",
                 )
