@@ -212,6 +212,10 @@ def test_a_copied_demo_database_cannot_be_served_nor_pass_the_deploy_check(templ
         output = proc.stdout.read() if proc.stdout else ""
     assert "kolk.E004" in output
     assert "kolk.E005" in output
+    # Nor does a worker start on it, which would mail the demo's members and collect their debits.
+    worker = db.kolk("worker", "--batch", check=False, **env)
+    assert worker.returncode != 0
+    assert "kolk.E004" in worker.stderr
 
 
 def test_the_demo_refuses_to_seed_a_production_database(template):

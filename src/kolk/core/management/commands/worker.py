@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from kolk.core.checks import refuse_to_serve
 from kolk.core.periodic import enqueue_due
 
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="enqueue what is due, run all tasks, then stop")
 
     def handle(self, *args: Any, schedule_every: float, batch: bool, **options: Any) -> None:
+        # Like a web process: with DEBUG off, no worker mails members from a copied demo database.
+        refuse_to_serve()
         stop = threading.Event()
 
         def schedule() -> None:
