@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from kolk.boxoffice.models import Order, Show
+from kolk.core.actors import Actor
 from kolk.core.clock import today
 from kolk.people.models import Person
 from kolk.privacy.disclosure import disclose
@@ -38,7 +39,7 @@ def _band(born: dt.date | None, on: dt.date) -> str:
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-def theatre_buyers_analysis(*, actor: Any, since: dt.date) -> dict[str, Counter[str]]:
+def theatre_buyers_analysis(*, actor: Actor, since: dt.date) -> dict[str, Counter[str]]:
     """Theatre buyers since `since` by age band, gender and town (T03), and tickets per price (T05)."""
     rows = purpose_read(
         purpose="marketing_analysis",
@@ -68,7 +69,7 @@ def theatre_buyers_analysis(*, actor: Any, since: dt.date) -> dict[str, Counter[
 MOSAIC_FIELDS = ["postcode", "house_number", "gender", "date_of_birth"]
 
 
-def mosaic_export(*, actor: Any, since: dt.date) -> tuple[Disclosure, bytes]:
+def mosaic_export(*, actor: Actor, since: dt.date) -> tuple[Disclosure, bytes]:
     """The R07 file for The Alignment House: address, birth date and gender of cinema and theatre buyers."""
     disclosure, rows = disclose(
         recipient="R07",

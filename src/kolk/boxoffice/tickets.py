@@ -9,7 +9,6 @@ and queues the mail.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import segno
 from django.conf import settings
@@ -21,6 +20,7 @@ from django_tasks import task
 from kolk.boxoffice.models import Order
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
+from kolk.core.actors import Actor
 
 
 def qr_png(code: str, *, scale: int = 6) -> bytes:
@@ -40,7 +40,7 @@ def order_url(order: Order) -> str:
     return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
 
 
-def tickets_mail(*, order: Order, actor: Any, language: str | None = None) -> None:
+def tickets_mail(*, order: Order, actor: Actor, language: str | None = None) -> None:
     """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order."""
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
     message_queue(

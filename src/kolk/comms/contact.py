@@ -8,8 +8,6 @@ runs from the close: start event `contact_case_closed`, one year.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kolk.comms.models import CaseMessage, CaseStatus, ContactCase, MessageKind
 from kolk.comms.outbox import message_queue
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_name
@@ -67,7 +66,7 @@ def _clean_case(*, email: str, name: str, number: str, question: str) -> dict[st
 
 @transaction.atomic
 def case_open(
-    *, email: str, name: str, question: str, actor: Any, number: str = "", language: str = "nl"
+    *, email: str, name: str, question: str, actor: Actor, number: str = "", language: str = "nl"
 ) -> ContactCase:
     """Open a case from the public contact form."""
     values = _clean_case(email=email, name=name, number=number, question=question)
@@ -90,7 +89,7 @@ def case_open(
 
 
 @transaction.atomic
-def case_answer(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
+def case_answer(*, case: ContactCase, body: str, actor: Actor) -> CaseMessage:
     """Answer a case: the answer is kept with the case and sent by email through the outbox."""
     case = ContactCase.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.CLOSED:
@@ -103,7 +102,7 @@ def case_answer(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
         case=case,
         direction=CaseMessage.Direction.OUT,
         body=body,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author_id=user_id(actor),
         created_at=at,
     )
     message = message_queue(
@@ -130,7 +129,7 @@ def case_answer(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
 
 
 @transaction.atomic
-def case_note(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
+def case_note(*, case: ContactCase, body: str, actor: Actor) -> CaseMessage:
     """An internal note on a case (not sent)."""
     body = body.strip()
     if not body:
@@ -139,7 +138,7 @@ def case_note(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
         case=case,
         direction=CaseMessage.Direction.NOTE,
         body=body,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author_id=user_id(actor),
         created_at=now(),
     )
     audit_log(actor=actor, action="contact_case.noted", subject=case.person, details={"case": case.pk})
@@ -147,7 +146,7 @@ def case_note(*, case: ContactCase, body: str, actor: Any) -> CaseMessage:
 
 
 @transaction.atomic
-def case_close(*, case: ContactCase, actor: Any) -> ContactCase:
+def case_close(*, case: ContactCase, actor: Actor) -> ContactCase:
     """Close a case when the person is satisfied; retention starts now."""
     updated = (
         ContactCase.objects.filter(pk=case.pk)

@@ -32,6 +32,7 @@ from kolk.comms.models import (
 )
 from kolk.comms.outbox import message_build, messages_queue_bulk
 from kolk.comms.unsubscribe import newsletter_subscriptions_end
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters
@@ -61,7 +62,7 @@ def _clean_address(email: str) -> str:
 def newsletter_subscribe(
     *,
     source: str,
-    actor: Any,
+    actor: Actor,
     person: Any = None,
     email: str = "",
     offered_opt_out: bool = False,
@@ -109,7 +110,7 @@ def newsletter_subscribe(
 
 
 @transaction.atomic
-def newsletter_unsubscribe(*, subscription: NewsletterSubscription, actor: Any, method: str = "web") -> None:
+def newsletter_unsubscribe(*, subscription: NewsletterSubscription, actor: Actor, method: str = "web") -> None:
     """End a subscription; for a person this is an objection, so it holds at once."""
     newsletter_subscriptions_end(ids=[subscription.pk], actor=actor)
     person = subscription.person
@@ -134,7 +135,7 @@ def _clean_text(subject: str, body: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def campaign_create(*, subject: str, body: str, actor: Any, purpose: str = CampaignPurpose.NEWSLETTER) -> Campaign:
+def campaign_create(*, subject: str, body: str, actor: Actor, purpose: str = CampaignPurpose.NEWSLETTER) -> Campaign:
     """A draft newsletter or email offer."""
     if purpose not in CampaignPurpose.values:
         raise KolkError(_("Onbekende soort campagne."))
@@ -143,7 +144,7 @@ def campaign_create(*, subject: str, body: str, actor: Any, purpose: str = Campa
         purpose=purpose,
         subject=subject,
         body=body,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=user_id(actor),
         created_at=now(),
     )
     audit_log(actor=actor, action="campaign.created", details={"campaign": campaign.pk, "purpose": purpose})
@@ -151,7 +152,7 @@ def campaign_create(*, subject: str, body: str, actor: Any, purpose: str = Campa
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, subject: str, body: str, actor: Any) -> Campaign:
+def campaign_update(*, campaign: Campaign, subject: str, body: str, actor: Actor) -> Campaign:
     if campaign.status != CampaignStatus.DRAFT:
         raise KolkError(_("Een verzonden campagne kan niet meer worden gewijzigd."))
     campaign.subject, campaign.body = _clean_text(subject, body)
@@ -160,7 +161,7 @@ def campaign_update(*, campaign: Campaign, subject: str, body: str, actor: Any) 
     return campaign
 
 
-def newsletter_recipients(*, actor: Any) -> Iterator[dict[str, Any]]:
+def newsletter_recipients(*, actor: Actor) -> Iterator[dict[str, Any]]:
     """Active subscriptions the gate allows, one row each: id, person, address to send to."""
     qs = NewsletterSubscription.objects.filter(ended_at__isnull=True).filter(
         Q(person__isnull=True) | Q(person__emails__is_primary=True)
@@ -181,7 +182,7 @@ def newsletter_recipients(*, actor: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-def _recipients(campaign: Campaign, actor: Any) -> Iterator[dict[str, Any]]:
+def _recipients(campaign: Campaign, actor: Actor) -> Iterator[dict[str, Any]]:
     if campaign.purpose == CampaignPurpose.OFFERS:
         from kolk.comms.offers import offers_email_selection
 
@@ -202,7 +203,7 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
-def campaign_send(*, campaign: Campaign, actor: Any) -> int:
+def campaign_send(*, campaign: Campaign, actor: Actor) -> int:
     """Queue the campaign for everyone the purpose gate allows; returns how many are queued in all.
 
     Not one transaction on purpose: chunks commit as they go, each message under
@@ -263,7 +264,7 @@ def send_campaign(campaign_id: int, actor_id: int | None) -> int:
 
 
 @transaction.atomic
-def campaign_start(*, campaign: Campaign, actor: Any) -> None:
+def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
     """Hand a campaign to the worker, which runs campaign_send (safe to press twice)."""
     if campaign.status == CampaignStatus.SENT:
         raise KolkError(_("Deze campagne is al verzonden."))

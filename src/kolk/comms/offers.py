@@ -19,6 +19,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kolk.core.actors import Actor
 from kolk.people.models import Person
 from kolk.privacy.gate import purpose_read
 from kolk.privacy.ledger import objection_record
@@ -34,7 +35,7 @@ def _name(row: dict[str, Any]) -> str:
     return " ".join(str(row[f]) for f in NAME if row.get(f))
 
 
-def offers_email_selection(*, actor: Any) -> Iterator[dict[str, Any]]:
+def offers_email_selection(*, actor: Actor) -> Iterator[dict[str, Any]]:
     """People who may get offers by email: id, name, primary address."""
     qs = Person.objects.filter(emails__is_primary=True).order_by("surname", "given_name", "id")
     for row in purpose_read(
@@ -48,7 +49,7 @@ def offers_email_selection(*, actor: Any) -> Iterator[dict[str, Any]]:
         yield {"id": row["id"], "name": _name(row), "address": row["emails__address"]}
 
 
-def offers_letter_selection(*, actor: Any) -> Iterator[dict[str, Any]]:
+def offers_letter_selection(*, actor: Actor) -> Iterator[dict[str, Any]]:
     """People who may get offers by post: id, name and address."""
     qs = Person.objects.exclude(street="").exclude(postcode="").order_by("postcode", "house_number", "id")
     for row in purpose_read(
@@ -64,7 +65,7 @@ def offers_letter_selection(*, actor: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-def offers_call_list(*, actor: Any) -> list[dict[str, Any]]:
+def offers_call_list(*, actor: Actor) -> list[dict[str, Any]]:
     """People who may be called with offers: id, name, their phone numbers."""
     qs = Person.objects.filter(phones__isnull=False).order_by("surname", "given_name", "id")
     people: dict[int, dict[str, Any]] = {}
@@ -112,7 +113,7 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     return out.getvalue()
 
 
-def offers_letters_csv(*, actor: Any, language: str = "nl") -> str:
+def offers_letters_csv(*, actor: Actor, language: str = "nl") -> str:
     """The letter run as CSV (for mail merge); each row carries how to object."""
     objection = offers_objection_text(language)
     return _csv(
@@ -124,14 +125,14 @@ def offers_letters_csv(*, actor: Any, language: str = "nl") -> str:
     )
 
 
-def offers_call_list_csv(*, actor: Any) -> str:
+def offers_call_list_csv(*, actor: Actor) -> str:
     return _csv(
         ["id", "naam", "telefoon"],
         ([r["id"], r["name"], " / ".join(r["phones"])] for r in offers_call_list(actor=actor)),
     )
 
 
-def offers_phone_objection_record(*, person: Any, actor: Any) -> PrivacyChoice:
+def offers_phone_objection_record(*, person: Any, actor: Actor) -> PrivacyChoice:
     """'No thanks, do not call me again': recorded by staff in one step, effective at once."""
     return objection_record(
         subject=person, purpose="offers", objects=True, method="phone", channel="phone", actor=actor

@@ -58,6 +58,7 @@ from django_tasks import task
 
 from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
 from kolk.comms.unsubscribe import email_channel, unsubscribe_url
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -186,7 +187,7 @@ def message_queue(
     context: Mapping[str, Any],
     purpose: str,
     kind: str,
-    actor: Any,
+    actor: Actor,
     idempotency_key: str,
     to_person: Any = None,
     to_address: str = "",

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kolk.comms.models import NewsletterSubscription
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import BadRequest, KolkError
 from kolk.privacy.audit import audit_log
@@ -99,7 +100,7 @@ class UnsubscribeResult:
 
 
 @transaction.atomic
-def unsubscribe_apply(*, token: str, actor: Any) -> UnsubscribeResult:
+def unsubscribe_apply(*, token: str, actor: Actor) -> UnsubscribeResult:
     """Apply an unsubscribe link at once: an objection, or consent withdrawn."""
     request = unsubscribe_token_read(token)
     register = get_register()
@@ -136,7 +137,7 @@ def unsubscribe_apply(*, token: str, actor: Any) -> UnsubscribeResult:
     return UnsubscribeResult(purpose=request.purpose, channel=request.channel, changed=changed)
 
 
-def _newsletter_end(request: UnsubscribeRequest, *, actor: Any) -> bool:
+def _newsletter_end(request: UnsubscribeRequest, *, actor: Actor) -> bool:
     """End the newsletter subscriptions a link names: the person's, or one bare address's."""
     active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
     if request.person_id is not None:
@@ -148,7 +149,7 @@ def _newsletter_end(request: UnsubscribeRequest, *, actor: Any) -> bool:
     return newsletter_subscriptions_end(ids=list(active.values_list("pk", flat=True)), actor=actor) > 0
 
 
-def newsletter_subscriptions_end(*, ids: list[int], actor: Any) -> int:
+def newsletter_subscriptions_end(*, ids: list[int], actor: Actor) -> int:
     """End those of these newsletter subscriptions that still run; returns how many ended.
 
     Here rather than in kolk.comms.newsletter, which leaves the list through it

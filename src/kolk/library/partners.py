@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from kolk.core.actors import Actor
 from kolk.library.models import Loan, LoanCount, MemberProfile
 from kolk.privacy.disclosure import disclose, disclose_aggregate
 from kolk.privacy.gate import GatedRead, purpose_read
@@ -32,7 +33,7 @@ def _period(start: dt.date, end: dt.date) -> Any:
     return Loan.objects.filter(checked_out_at__date__gte=start, checked_out_at__date__lt=end, person__isnull=False)
 
 
-def loans_export_biblionet(*, start: dt.date, end: dt.date, actor: Any) -> tuple[Disclosure, list[dict[str, Any]]]:
+def loans_export_biblionet(*, start: dt.date, end: dt.date, actor: Actor) -> tuple[Disclosure, list[dict[str, Any]]]:
     """R01: the loans checked out in [start, end) for Biblionet Drenthe's loan processing."""
     return disclose(
         recipient="R01",
@@ -45,7 +46,7 @@ def loans_export_biblionet(*, start: dt.date, end: dt.date, actor: Any) -> tuple
 
 
 def interlibrary_loans_export(
-    *, branch_codes: list[str], start: dt.date, end: dt.date, actor: Any
+    *, branch_codes: list[str], start: dt.date, end: dt.date, actor: Actor
 ) -> tuple[Disclosure, list[dict[str, Any]]]:
     """R02: loans of copies from partner libraries' branches, for those libraries."""
     return disclose(
@@ -73,14 +74,14 @@ def kb_statistics(*, start: dt.date, end: dt.date) -> dict[str, int]:
     return counts
 
 
-def kb_statistics_send(*, start: dt.date, end: dt.date, actor: Any) -> Disclosure:
+def kb_statistics_send(*, start: dt.date, end: dt.date, actor: Actor) -> Disclosure:
     """R03: release the period's counts to the Koninklijke Bibliotheek (aggregates only)."""
     return disclose_aggregate(
         recipient="R03", purpose="loan_statistics", counts=kb_statistics(start=start, end=end), actor=actor
     )
 
 
-def loan_history_for_marketing(*, actor: Any, since: dt.date) -> GatedRead:
+def loan_history_for_marketing(*, actor: Actor, since: dt.date) -> GatedRead:
     """L12: loan history per person for marketing analysis; objectors and restricted people drop out."""
     return purpose_read(
         purpose="marketing_analysis",
@@ -92,7 +93,7 @@ def loan_history_for_marketing(*, actor: Any, since: dt.date) -> GatedRead:
 
 
 def loan_history_selection(
-    *, actor: Any, since: dt.date, media_type: str = "", min_loans: int = 1
+    *, actor: Actor, since: dt.date, media_type: str = "", min_loans: int = 1
 ) -> list[dict[str, Any]]:
     """L12: the members to select for marketing analysis, by their loans since a date (of one media type).
 
@@ -114,7 +115,7 @@ def loan_history_selection(
     return [row for row in rows if row["loans"] >= min_loans]
 
 
-def target_groups_for_marketing(*, actor: Any) -> GatedRead:
+def target_groups_for_marketing(*, actor: Actor) -> GatedRead:
     """L10/L17: target group and last activity, for marketing analysis through the gate."""
     return purpose_read(
         purpose="marketing_analysis",

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.errors import NotFound
 from kolk.core.roles import Role, has_role
 from kolk.people.models import Person
@@ -29,7 +30,7 @@ from kolk.privacy.register import get_register
 security_log = logging.getLogger("kolk.security")
 
 
-def serving(actor: Any, purposes: str | tuple[str, ...]) -> str | None:
+def serving(actor: Actor, purposes: str | tuple[str, ...]) -> str | None:
     """The first of `purposes` that one of the actor's staff roles serves in the register, or None."""
     register = get_register()
     for purpose in (purposes,) if isinstance(purposes, str) else purposes:
@@ -38,15 +39,15 @@ def serving(actor: Any, purposes: str | tuple[str, ...]) -> str | None:
     return None
 
 
-def own_person_id(actor: Any) -> int | None:
+def own_person_id(actor: Actor) -> int | None:
     """The person a signed-in member is; None for staff without a person, and for anyone else."""
     if not getattr(actor, "is_authenticated", False) or not has_role(actor, Role.MEMBER):
         return None
-    person_id: int | None = actor.person_id
+    person_id: int | None = getattr(actor, "person_id", None)
     return person_id
 
 
-def refusal_logged(actor: Any, *, label: str, pk: Any) -> None:
+def refusal_logged(actor: Actor, *, label: str, pk: Any) -> None:
     """Log that `actor` reached for record `label:pk` they may not see."""
     own = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
     target = pseudonym(label=label, pk=str(pk)[:40])
@@ -56,7 +57,7 @@ def refusal_logged(actor: Any, *, label: str, pk: Any) -> None:
 
 def person_reach(
     *,
-    actor: Any,
+    actor: Actor,
     person_id: int,
     purpose: str | tuple[str, ...],
     record: models.Model | None = None,

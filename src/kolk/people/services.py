@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from stdnum import luhn
 
+from kolk.core.actors import Actor
 from kolk.core.roles import Role
 from kolk.core.validators import (
     no_control_characters,
@@ -84,7 +85,7 @@ def person_create(
     *,
     given_name: str,
     surname: str,
-    actor: Any,
+    actor: Actor,
     surname_prefix: str = "",
     street: str = "",
     house_number: int | None = None,
@@ -157,7 +158,7 @@ def _clean_phone(value: str) -> str:
 
 
 @transaction.atomic
-def person_update(*, person: Person, actor: Any, **changes: Any) -> Person:
+def person_update(*, person: Person, actor: Actor, **changes: Any) -> Person:
     """Correct a person's data (D03); returns the person. Only known fields change."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -175,7 +176,7 @@ def person_update(*, person: Person, actor: Any, **changes: Any) -> Person:
 
 
 @transaction.atomic
-def person_emails_set(*, person: Person, emails: Iterable[str], actor: Any) -> list[str]:
+def person_emails_set(*, person: Person, emails: Iterable[str], actor: Actor) -> list[str]:
     """Replace a person's email addresses; the first is the primary one."""
     cleaned = list(dict.fromkeys(_clean_email(e) for e in emails if e.strip()))
     person.emails.all().delete()
@@ -187,7 +188,7 @@ def person_emails_set(*, person: Person, emails: Iterable[str], actor: Any) -> l
 
 
 @transaction.atomic
-def person_phones_set(*, person: Person, phones: Iterable[str], actor: Any) -> list[str]:
+def person_phones_set(*, person: Person, phones: Iterable[str], actor: Actor) -> list[str]:
     cleaned = list(dict.fromkeys(_clean_phone(p) for p in phones if p.strip()))
     person.phones.all().delete()
     PhoneNumber.objects.bulk_create([PhoneNumber(person=person, number=n) for n in cleaned])
@@ -196,7 +197,7 @@ def person_phones_set(*, person: Person, phones: Iterable[str], actor: Any) -> l
 
 
 @transaction.atomic
-def household_create(*, name: str, members: Iterable[Person], actor: Any) -> Household:
+def household_create(*, name: str, members: Iterable[Person], actor: Actor) -> Household:
     household = Household.objects.create(name=normalize_name(name))
     member_ids = [m.pk for m in members]
     Person.objects.filter(pk__in=member_ids).update(household=household)
@@ -205,7 +206,7 @@ def household_create(*, name: str, members: Iterable[Person], actor: Any) -> Hou
 
 
 @transaction.atomic
-def family_relation_add(*, person: Person, relative: Person, kind: str, actor: Any) -> FamilyRelation:
+def family_relation_add(*, person: Person, relative: Person, kind: str, actor: Actor) -> FamilyRelation:
     """Record that `relative` is `person`'s guardian or partner."""
     if person.pk == relative.pk:
         raise ValidationError(_("Iemand kan geen relatie met zichzelf hebben."), code="relation_self")
@@ -223,7 +224,7 @@ def user_create(
     username: str,
     password: str,
     roles: Iterable[Role],
-    actor: Any,
+    actor: Actor,
     person: Person | None = None,
     first_name: str = "",
     last_name: str = "",

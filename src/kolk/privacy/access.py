@@ -24,6 +24,7 @@ from django.db.models import Func
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.privacy.audit import audit_log
 from kolk.privacy.disclosure import recipients_of
@@ -82,7 +83,7 @@ def _retention_for(register: Register, category: str, lang: str, dates: dict[str
     return rules
 
 
-def access_package(*, subject: models.Model, actor: Any, lang: str = "nl") -> dict[str, Any]:
+def access_package(*, subject: models.Model, actor: Actor, lang: str = "nl") -> dict[str, Any]:
     """The person's data, per category, with purpose, basis, retention and recipients.
 
     Each category holds its data as tables, one per source: the field names once and a

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.privacy.models import AuditChainHead, AuditEntry
 
@@ -41,7 +42,7 @@ def pseudonym(subject: models.Model | None = None, *, label: str = "", pk: Any =
     return hmac.new(key, f"{label}:{pk}".encode(), hashlib.sha256).hexdigest()
 
 
-def actor_ref(actor: Any) -> str:
+def actor_ref(actor: Actor) -> str:
     """How an actor is named in the log: 'user:<id>' or 'system'."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "system" if actor is None else "anonymous"
@@ -66,7 +67,7 @@ def _clean(details: Mapping[str, Any]) -> dict[str, Any]:
 
 def audit_log(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     subject: models.Model | None = None,
     subject_ref: str = "",

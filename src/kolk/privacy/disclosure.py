@@ -17,6 +17,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -33,7 +34,7 @@ class DisclosureRefused(KolkError):
         super().__init__(message, code="disclosure_refused")
 
 
-def _refuse(recipient: str, purpose: str, actor: Any, message: str) -> DisclosureRefused:
+def _refuse(recipient: str, purpose: str, actor: Actor, message: str) -> DisclosureRefused:
     """Log the refusal (itself evidence) and return the error to raise.
 
     The services check before they open their transaction, so the entry stays.
@@ -57,7 +58,7 @@ def _record(
     fields: Sequence[str],
     rows: list[dict[str, Any]],
     subject_key: str,
-    actor: Any,
+    actor: Actor,
     legal_demand: LegalDemand | None = None,
 ) -> Disclosure:
     subject_ids = sorted({row[subject_key] for row in rows if row[subject_key] is not None})
@@ -68,7 +69,7 @@ def _record(
         fields=list(fields),
         person_count=len(subject_ids),
         legal_demand=legal_demand,
-        disclosed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        disclosed_by_id=user_id(actor),
         disclosed_at=now(),
     )
     DisclosureItem.objects.bulk_create(
@@ -88,7 +89,7 @@ def disclose(
     purpose: str,
     model: type[models.Model],
     fields: Sequence[str],
-    actor: Any,
+    actor: Actor,
     queryset: models.QuerySet[Any] | None = None,
 ) -> tuple[Disclosure, list[dict[str, Any]]]:
     """Release `fields` of `model` to a listed recipient; returns the record and the rows."""
@@ -135,7 +136,7 @@ def disclose(
     return disclosure, [{k: row[k] for k in fields} for row in rows]
 
 
-def disclose_aggregate(*, recipient: str, purpose: str, counts: Mapping[str, int], actor: Any) -> Disclosure:
+def disclose_aggregate(*, recipient: str, purpose: str, counts: Mapping[str, int], actor: Actor) -> Disclosure:
     """Release counts (no person) to a recipient, e.g. loan statistics for the KB (R03)."""
     partner = get_register().recipients.get(recipient)
     if partner is None or purpose not in partner.purposes:
@@ -147,7 +148,7 @@ def disclose_aggregate(*, recipient: str, purpose: str, counts: Mapping[str, int
             recipient=recipient,
             purpose=purpose,
             aggregate=dict(counts),
-            disclosed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            disclosed_by_id=user_id(actor),
             disclosed_at=now(),
         )
         audit_log(
@@ -165,7 +166,7 @@ def legal_demand_release(
     model: type[models.Model],
     fields: Sequence[str],
     queryset: models.QuerySet[Any],
-    actor: Any,
+    actor: Actor,
 ) -> tuple[Disclosure, list[dict[str, Any]]]:
     """Release data on a legal demand: the demand is recorded first, then each person released."""
     values = {
@@ -177,9 +178,7 @@ def legal_demand_release(
         raise DisclosureRefused(
             _("Een wettelijke vordering vraagt de instantie, de wettelijke grondslag en het kenmerk van de ambtenaar.")
         )
-    demand = LegalDemand.objects.create(
-        **values, recorded_by=actor if getattr(actor, "is_authenticated", False) else None, recorded_at=now()
-    )
+    demand = LegalDemand.objects.create(**values, recorded_by_id=user_id(actor), recorded_at=now())
     audit_log(actor=actor, action="legal_demand.recorded", details={"demand": demand.pk})
     subject_key = _subject_field(model)
     read_fields = list(dict.fromkeys([*fields, subject_key]))

@@ -16,11 +16,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.privacy.audit import audit_log
 from kolk.privacy.fieldmap import map_for
@@ -172,7 +172,7 @@ class ReplayReport:
     blocked: list[int]  # found, but rows another rule still keeps protect them
 
 
-def erasure_replay(*, actor: Any, batch_size: int = 500) -> ReplayReport:
+def erasure_replay(*, actor: Actor, batch_size: int = 500) -> ReplayReport:
     """After a restore from backup: erase again everyone the erasure logs name.
 
     The file kept apart from the backups is read as well as the (restored, so

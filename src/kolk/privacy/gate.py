@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
 from kolk.privacy.fieldmap import NOT_PERSONAL, map_for
@@ -69,7 +70,7 @@ class GatedRead:
         purpose: str,
         model: type[models.Model],
         fields: Sequence[str],
-        actor: Any,
+        actor: Actor,
         narrowed: models.QuerySet[Any] | None = None,
     ) -> None:
         self.queryset = queryset
@@ -130,7 +131,7 @@ def purpose_read(
     purpose: str,
     model: type[models.Model],
     fields: Sequence[str],
-    actor: Any,
+    actor: Actor,
     queryset: models.QuerySet[Any] | None = None,
     channel: str = "",
 ) -> GatedRead:
@@ -169,7 +170,7 @@ def purpose_read(
     return GatedRead(qs.values(*fields), purpose=purpose, model=model, fields=fields, actor=actor, narrowed=qs)
 
 
-def subject_viewed(*, subject: models.Model, purpose: str, actor: Any) -> None:
+def subject_viewed(*, subject: models.Model, purpose: str, actor: Actor) -> None:
     """Log that a member of staff opened a person's record (who, whose, why, when)."""
     if purpose not in get_register().purposes:
         raise PurposeViolation(f"'{purpose}' is not a purpose of the register")

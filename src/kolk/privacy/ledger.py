@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -33,7 +34,7 @@ def consent_record(
     purpose: str,
     given: bool,
     method: str,
-    actor: Any,
+    actor: Actor,
     lang: str = "nl",
     given_by: PrivacySubject | None = None,
 ) -> PrivacyChoice:
@@ -66,7 +67,7 @@ def consent_record(
         text_version=text.version_tag(lang) if given else "",
         method=method,
         given_by_id=given_by.pk if given_by is not None else None,
-        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_by_id=user_id(actor, staff_only=True),
         recorded_at=now(),
     )
     audit_log(
@@ -90,7 +91,7 @@ def objection_record(
     purpose: str,
     objects: bool,
     method: str,
-    actor: Any,
+    actor: Actor,
     channel: str = "",
 ) -> PrivacyChoice:
     """Record an objection (objects=True) or its withdrawal, per purpose and channel."""
@@ -107,7 +108,7 @@ def objection_record(
         channel=channel,
         decision=objects,
         method=method,
-        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_by_id=user_id(actor, staff_only=True),
         recorded_at=now(),
     )
     audit_log(
@@ -120,7 +121,7 @@ def objection_record(
 
 
 @transaction.atomic
-def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str, actor: Any) -> Restriction:
+def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str, actor: Actor) -> Restriction:
     """Restrict processing (GDPR art. 18) or lift the restriction."""
     reason = reason.strip()
     if not reason:
@@ -129,7 +130,7 @@ def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str
         subject_id=subject.pk,
         restricted=restricted,
         reason=reason[:200],
-        recorded_by=actor if getattr(actor, "is_staff", False) else None,
+        recorded_by_id=user_id(actor, staff_only=True),
         recorded_at=now(),
     )
     audit_log(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
 from kolk.privacy import registry, retention
 from kolk.privacy.audit import audit_log
@@ -99,20 +100,20 @@ def office_overview() -> dict[str, Any]:
 
 
 @transaction.atomic
-def breach_record(*, summary: str, discovered_at: dt.datetime, people_affected: int, actor: Any) -> Breach:
+def breach_record(*, summary: str, discovered_at: dt.datetime, people_affected: int, actor: Actor) -> Breach:
     """Register a breach; the report to the Autoriteit Persoonsgegevens is due within 72 hours."""
     breach = Breach.objects.create(
         summary=summary.strip(),
         discovered_at=discovered_at,
         people_affected=people_affected,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by_id=user_id(actor),
     )
     audit_log(actor=actor, action="breach.recorded", details={"breach": breach.pk, "people": people_affected})
     return breach
 
 
 @transaction.atomic
-def breach_reported(*, breach: Breach, actor: Any) -> Breach:
+def breach_reported(*, breach: Breach, actor: Actor) -> Breach:
     breach.reported_at = now()
     breach.save(update_fields=["reported_at"])
     audit_log(actor=actor, action="breach.reported", details={"breach": breach.pk})

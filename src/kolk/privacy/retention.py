@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.privacy.audit import audit_log
 from kolk.privacy.erasure import erasure_log_sync, subjects_erase
@@ -232,7 +233,7 @@ def _erase_queued(batch_size: int, progress: Callable[[str, int], None] | None) 
 
 def retention_run(
     *,
-    actor: Any,
+    actor: Actor,
     on: dt.date | None = None,
     dry_run: bool = False,
     batch_size: int = 5000,
@@ -265,7 +266,7 @@ def _without_jit() -> Iterator[None]:
 
 
 def _run(
-    *, actor: Any, on: dt.date, dry_run: bool, batch_size: int, progress: Callable[[str, int], None] | None
+    *, actor: Actor, on: dt.date, dry_run: bool, batch_size: int, progress: Callable[[str, int], None] | None
 ) -> RetentionReport:
     report = RetentionReport(on=on, dry_run=dry_run)
     if not dry_run:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -39,7 +40,7 @@ def request_receive(
     subject: models.Model,
     kind: str,
     channel: str,
-    actor: Any,
+    actor: Actor,
     identity_method: str = "",
     received_on: dt.date | None = None,
 ) -> RightsRequest:
@@ -60,8 +61,8 @@ def request_receive(
         channel=channel,
         received_at=received,
         due_on=ONE_MONTH.after(start),
-        received_by=actor if getattr(actor, "is_staff", False) else None,
-        identity_seen_by=actor if identity_method else None,
+        received_by_id=user_id(actor, staff_only=True),
+        identity_seen_by_id=user_id(actor) if identity_method else None,
         identity_seen_at=received if identity_method else None,
         identity_method=identity_method,
     )
@@ -75,11 +76,11 @@ def request_receive(
 
 
 @transaction.atomic
-def request_identity_seen(*, request: RightsRequest, method: str, actor: Any) -> RightsRequest:
+def request_identity_seen(*, request: RightsRequest, method: str, actor: Actor) -> RightsRequest:
     """Record at the desk that the person proved who they are (D07)."""
     if method not in IDENTITY_METHODS:
         raise KolkError(_("Onbekende manier van legitimeren."), code="identity_method")
-    request.identity_seen_by = actor
+    request.identity_seen_by_id = user_id(actor)
     request.identity_seen_at = now()
     request.identity_method = method
     request.save(update_fields=["identity_seen_by", "identity_seen_at", "identity_method"])
@@ -101,7 +102,7 @@ def identity_ok(request: RightsRequest) -> bool:
 
 
 @transaction.atomic
-def request_extend(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
+def request_extend(*, request: RightsRequest, reason: str, actor: Actor) -> RightsRequest:
     """Extend once by two months; only within the first month, with the reason for the person."""
     reason = reason.strip()
     if request.extended_to:
@@ -118,7 +119,7 @@ def request_extend(*, request: RightsRequest, reason: str, actor: Any) -> Rights
 
 
 @transaction.atomic
-def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Any) -> RightsRequest:
+def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Actor) -> RightsRequest:
     """Close a request as handled or refused; access and changes need the identity check."""
     if request.status != RightsRequest.Status.OPEN:
         raise KolkError(_("Dit verzoek is al gesloten."), code="closed")
@@ -206,7 +207,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
 
 
 @transaction.atomic
-def erasure_execute(*, request: RightsRequest, actor: Any) -> dict[str, Any]:
+def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
     """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
     from kolk.privacy.erasure import subjects_erase
 

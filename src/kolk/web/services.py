@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.people.services import person_emails_set, person_phones_set, person_update
 from kolk.privacy.audit import audit_log
@@ -20,7 +21,7 @@ from kolk.web.models import CookieChoice, PortalEvent
 
 
 @transaction.atomic
-def cookie_choice_record(*, visitor_id: str, analytics: bool, social: bool, actor: Any) -> CookieChoice:
+def cookie_choice_record(*, visitor_id: str, analytics: bool, social: bool, actor: Actor) -> CookieChoice:
     """Store a visitor's answer to the current cookie notice (W01)."""
     choice = CookieChoice.objects.create(
         visitor_id=visitor_id,
@@ -39,7 +40,7 @@ def cookie_choice_record(*, visitor_id: str, analytics: bool, social: bool, acto
 
 @transaction.atomic
 def portal_event_record(
-    *, person: Any, action: str, ip_address: str | None, actor: Any, details: dict[str, Any] | None = None
+    *, person: Any, action: str, ip_address: str | None, actor: Actor, details: dict[str, Any] | None = None
 ) -> PortalEvent:
     """Record a portal action with its time and IP address (A01-A03); audited as portal.<action>."""
     event = PortalEvent.objects.create(person=person, action=action, at=now(), ip_address=ip_address or None)
@@ -49,7 +50,7 @@ def portal_event_record(
 
 @transaction.atomic
 def portal_details_change(
-    *, person: Any, values: dict[str, Any], emails: list[str], phones: list[str], ip_address: str | None, actor: Any
+    *, person: Any, values: dict[str, Any], emails: list[str], phones: list[str], ip_address: str | None, actor: Actor
 ) -> list[str]:
     """A member corrects their NAW and contact data (D03); all or nothing. Returns what changed."""
     before = (
@@ -74,7 +75,7 @@ def portal_details_change(
 
 @transaction.atomic
 def portal_consent_set(
-    *, person: Any, purpose: str, given: bool, ip_address: str | None, actor: Any, lang: str
+    *, person: Any, purpose: str, given: bool, ip_address: str | None, actor: Actor, lang: str
 ) -> PrivacyChoice:
     """Give or withdraw a consent from the portal, with the text version shown in `lang`."""
     choice = consent_record(subject=person, purpose=purpose, given=given, method="web", actor=actor, lang=lang)
@@ -90,7 +91,7 @@ def portal_consent_set(
 
 @transaction.atomic
 def portal_objection_set(
-    *, person: Any, purpose: str, channel: str, objects: bool, ip_address: str | None, actor: Any
+    *, person: Any, purpose: str, channel: str, objects: bool, ip_address: str | None, actor: Actor
 ) -> None:
     """Object, or withdraw an objection, for a purpose and optionally one channel (O01).
 

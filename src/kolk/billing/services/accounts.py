@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from kolk.billing.crypto import lookup_hash
 from kolk.billing.models import BankAccount, Mandate
 from kolk.billing.validation import check_holder_name, check_iban
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.people.models import Person
@@ -20,7 +20,7 @@ from kolk.privacy.audit import audit_log
 
 
 @transaction.atomic
-def bank_account_set(*, person: Person, iban: str, holder_name: str, actor: Any) -> BankAccount:
+def bank_account_set(*, person: Person, iban: str, holder_name: str, actor: Actor) -> BankAccount:
     """Record or replace the account a person pays from.
 
     A new IBAN revokes the active mandate: a mandate covers the account it was
@@ -54,7 +54,7 @@ def bank_account_set(*, person: Person, iban: str, holder_name: str, actor: Any)
 
 
 @transaction.atomic
-def mandate_sign(*, person: Person, actor: Any, signed_on: dt.date | None = None) -> Mandate:
+def mandate_sign(*, person: Person, actor: Actor, signed_on: dt.date | None = None) -> Mandate:
     """Record that a person signed a direct-debit mandate for their bank account."""
     signed_on = signed_on or today()
     if signed_on > today():
@@ -76,7 +76,7 @@ def mandate_sign(*, person: Person, actor: Any, signed_on: dt.date | None = None
 
 
 @transaction.atomic
-def mandate_revoke(*, mandate: Mandate, actor: Any) -> Mandate:
+def mandate_revoke(*, mandate: Mandate, actor: Actor) -> Mandate:
     """Revoke a mandate; invoices already in a collection stay collected."""
     mandate = Mandate.objects.select_for_update().select_related("bank_account__person").get(pk=mandate.pk)
     if mandate.revoked_at is not None:
@@ -89,7 +89,7 @@ def mandate_revoke(*, mandate: Mandate, actor: Any) -> Mandate:
     return mandate
 
 
-def bank_accounts_rekey(*, actor: Any, batch: int = 500, progress: Callable[[int], object] | None = None) -> int:
+def bank_accounts_rekey(*, actor: Actor, batch: int = 500, progress: Callable[[int], object] | None = None) -> int:
     """Encrypt every IBAN again with the current KOLK_FIELD_KEY and recompute its lookup hash.
 
     After a key change, with the old secret in KOLK_FIELD_KEY_PREVIOUS. Each batch

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kolk.billing.models import Collection, CollectionItem, Invoice, Mandate
 from kolk.billing.selectors import paid_subquery
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -36,7 +36,7 @@ def collectable_invoices() -> QuerySet[Invoice]:
 
 @transaction.atomic
 def collection_create(
-    *, collection_date: dt.date, actor: Any, progress: Callable[[int], object] | None = None
+    *, collection_date: dt.date, actor: Actor, progress: Callable[[int], object] | None = None
 ) -> Collection | None:
     """Put every collectable invoice in one new collection; None when there is nothing to collect.
 
@@ -115,7 +115,7 @@ def collection_create(
 
 
 @transaction.atomic
-def collection_mark_exported(*, collection: Collection, actor: Any) -> Collection:
+def collection_mark_exported(*, collection: Collection, actor: Actor) -> Collection:
     """Record that the collection's file was written; writing it again is harmless."""
     collection = Collection.objects.select_for_update().get(pk=collection.pk)
     if collection.exported_at is None:

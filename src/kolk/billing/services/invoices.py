@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from kolk.billing.validation import (
     check_quantity,
     check_vat_percent,
 )
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_name
@@ -96,7 +96,7 @@ def invoice_create(
     person: Person,
     lines: Sequence[InvoiceLineIn],
     source: str,
-    actor: Any,
+    actor: Actor,
     due_date: dt.date | None = None,
 ) -> Invoice:
     """Issue an invoice today with the next number of the year; due in 14 days unless told."""
@@ -132,7 +132,7 @@ def _locked(invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def invoice_cancel(*, invoice: Invoice, actor: Any) -> Invoice:
+def invoice_cancel(*, invoice: Invoice, actor: Actor) -> Invoice:
     """Cancel an open invoice that has no payments and is not in a direct-debit collection."""
     invoice = _locked(invoice)
     if invoice.status != Invoice.Status.OPEN:
@@ -155,7 +155,7 @@ def record_payment(
     amount_cents: int,
     method: str,
     reference: str,
-    actor: Any,
+    actor: Actor,
     received_on: dt.date | None = None,
 ) -> tuple[Payment, bool]:
     """Record a payment once per reference; returns it and whether it is new. Call inside a transaction."""
@@ -202,7 +202,7 @@ def payment_record(
     amount_cents: int,
     method: str,
     reference: str,
-    actor: Any,
+    actor: Actor,
     received_on: dt.date | None = None,
 ) -> Payment:
     """Record a payment on an invoice; idempotent by reference. Settles the invoice when fully paid."""

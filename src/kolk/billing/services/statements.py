@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kolk.billing.camt import Transaction, parse
 from kolk.billing.models import Invoice, Payment
 from kolk.billing.services.invoices import record_payment
+from kolk.core.actors import Actor
 from kolk.core.clock import today
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
@@ -58,7 +59,7 @@ def _in_bulk(values: list[str], fetch: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def camt_import(*, data: bytes, actor: Any) -> CamtResult:
+def camt_import(*, data: bytes, actor: Actor) -> CamtResult:
     """Record the payments in a bank statement; importing the same file again changes nothing.
 
     One transaction: a run stopped halfway records nothing, the next one all.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import requests
 from django.conf import settings
@@ -27,6 +27,7 @@ from mollie.api.objects.payment import Payment as MolliePayment
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
 from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import KolkError, NotAllowed
 from kolk.core.roles import Role, has_role
@@ -48,7 +49,7 @@ class Provider(Protocol):
     # The order statuses a payment may start from; order_pay checks again under the order's lock.
     payable: frozenset[str]
 
-    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart: ...
+    def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart: ...
 
 
 CHECKED_OUT: frozenset[str] = frozenset({Order.Status.PENDING_PAYMENT})
@@ -62,7 +63,7 @@ class BoxOfficeProvider:
 
     payable: frozenset[str] = frozenset({Order.Status.HELD, Order.Status.PENDING_PAYMENT})
 
-    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+    def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart:
         if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
             raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
         payment = Payment(method=method, status=Payment.Status.PAID)
@@ -79,7 +80,7 @@ class InvoiceProvider:
 
     payable: frozenset[str] = CHECKED_OUT
 
-    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+    def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart:
         if order.show.kind != Show.Kind.THEATRE:
             raise KolkError(_("Op factuur betalen kan alleen voor theater."), code="invoice_theatre_only")
         if order.person is None:
@@ -125,7 +126,7 @@ class MollieProvider:
 
     payable: frozenset[str] = CHECKED_OUT
 
-    def start(self, *, order: Order, method: str, actor: Any, return_url: str, webhook_url: str) -> PaymentStart:
+    def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart:
         attempt = order.payments.count() + 1
         try:
             remote = mollie_client().payments.create(
@@ -169,7 +170,7 @@ PROVIDERS: dict[str, Provider] = {
 
 
 def payment_start(
-    *, order: Order, method: str, actor: Any, return_url: str = "", webhook_url: str = ""
+    *, order: Order, method: str, actor: Actor, return_url: str = "", webhook_url: str = ""
 ) -> PaymentStart:
     """Start paying an order with `method` (cash, card, invoice, ideal): checked out, or held at the till."""
     provider = PROVIDERS.get(method)
@@ -227,7 +228,7 @@ def mollie_webhook(*, payment_id: str) -> str:
 
 
 def box_office_sale(
-    *, show: Show, method: str, actor: Any, seat_ids: list[int] | None = None, quantity: int = 0
+    *, show: Show, method: str, actor: Actor, seat_ids: list[int] | None = None, quantity: int = 0
 ) -> Order:
     """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked.
 
@@ -242,7 +243,7 @@ def box_office_sale(
         return payment_start(order=order, method=method, actor=actor).order
 
 
-def mollie_refund(*, payment: Payment, actor: Any) -> Payment:
+def mollie_refund(*, payment: Payment, actor: Actor) -> Payment:
     """Pay back an iDEAL payment that is due a refund (a cancelled order, a payment too late); once."""
     if payment.method != Order.Method.IDEAL or payment.status != Payment.Status.REFUND_DUE:
         raise KolkError(_("Deze betaling hoeft niet te worden terugbetaald."), code="not_refund_due")

@@ -6,13 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.models import Film, Hall, PriceCategory, PriceKind, Production, Seat, Show, ShowSeat, Venue
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.privacy.audit import audit_log
 
@@ -91,7 +91,7 @@ def _rank(row: int, number: int, rows: int, seats: int) -> int:
 
 
 @transaction.atomic
-def venue_create(*, name: str, actor: Any, street: str = "", town: str = "") -> Venue:
+def venue_create(*, name: str, actor: Actor, street: str = "", town: str = "") -> Venue:
     venue = Venue(name=name.strip(), street=street.strip(), town=town.strip())
     venue.full_clean()
     venue.save()
@@ -100,7 +100,7 @@ def venue_create(*, name: str, actor: Any, street: str = "", town: str = "") -> 
 
 
 @transaction.atomic
-def hall_create(*, venue: Venue, name: str, actor: Any, seat_map: str = "", capacity: int = 0) -> Hall:
+def hall_create(*, venue: Venue, name: str, actor: Actor, seat_map: str = "", capacity: int = 0) -> Hall:
     """A hall with a seat map (`seat_map`, see seatmap_parse) or free seating for `capacity`."""
     if bool(seat_map.strip()) == bool(capacity):
         raise ValidationError({"seat_map": [_("Geef een stoelenplan óf een capaciteit voor vrije zitplaatsen.")]})
@@ -115,7 +115,7 @@ def hall_create(*, venue: Venue, name: str, actor: Any, seat_map: str = "", capa
 
 
 @transaction.atomic
-def seatmap_build(*, hall: Hall, spec: str, actor: Any) -> int:
+def seatmap_build(*, hall: Hall, spec: str, actor: Actor) -> int:
     """(Re)build a hall's seats from a compact spec; refused once the hall has shows."""
     parsed = seatmap_parse(spec)
     if hall.shows.exists():
@@ -151,7 +151,7 @@ def seatmap_build(*, hall: Hall, spec: str, actor: Any) -> int:
 
 
 @transaction.atomic
-def seat_hold_back_set(*, seat: Seat, held_back: bool, actor: Any) -> Seat:
+def seat_hold_back_set(*, seat: Seat, held_back: bool, actor: Actor) -> Seat:
     """Hold a seat back from sale (or release it) for shows created from now on."""
     seat.held_back = held_back
     seat.save(update_fields=["held_back"])
@@ -160,7 +160,7 @@ def seat_hold_back_set(*, seat: Seat, held_back: bool, actor: Any) -> Seat:
 
 
 @transaction.atomic
-def film_create(*, title: str, actor: Any, minutes: int = 90, age_rating: str = "", description: str = "") -> Film:
+def film_create(*, title: str, actor: Actor, minutes: int = 90, age_rating: str = "", description: str = "") -> Film:
     film = Film(title=title.strip(), minutes=minutes, age_rating=age_rating.strip(), description=description)
     film.full_clean()
     film.save()
@@ -170,7 +170,7 @@ def film_create(*, title: str, actor: Any, minutes: int = 90, age_rating: str = 
 
 @transaction.atomic
 def production_create(
-    *, title: str, actor: Any, company: str = "", minutes: int = 120, description: str = ""
+    *, title: str, actor: Actor, company: str = "", minutes: int = 120, description: str = ""
 ) -> Production:
     production = Production(title=title.strip(), company=company.strip(), minutes=minutes, description=description)
     production.full_clean()
@@ -202,7 +202,7 @@ def show_create(
     hall: Hall,
     starts_at: dt.datetime,
     prices: Mapping[str, int],
-    actor: Any,
+    actor: Actor,
     film: Film | None = None,
     production: Production | None = None,
     on_sale: bool = True,
@@ -250,7 +250,7 @@ def programme_create(
     hall: Hall,
     starts: Iterable[dt.datetime],
     prices: Mapping[str, int],
-    actor: Any,
+    actor: Actor,
     film: Film | None = None,
     production: Production | None = None,
     on_sale: bool = True,
@@ -266,7 +266,7 @@ def programme_create(
 
 
 @transaction.atomic
-def show_on_sale_set(*, show: Show, on_sale: bool, actor: Any) -> Show:
+def show_on_sale_set(*, show: Show, on_sale: bool, actor: Actor) -> Show:
     show.on_sale = on_sale
     show.save(update_fields=["on_sale"])
     audit_log(actor=actor, action="show.on_sale_set", details={"show": show.pk, "on_sale": on_sale})

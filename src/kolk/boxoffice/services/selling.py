@@ -26,6 +26,7 @@ from django_tasks import task
 from kolk.boxoffice.codes import order_token, ticket_code
 from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
 from kolk.boxoffice.tickets import tickets_mail_later
+from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_phone
@@ -174,7 +175,7 @@ def _check_on_sale(show: Show) -> None:
 def seats_hold(
     *,
     show: Show,
-    actor: Any,
+    actor: Actor,
     seat_ids: Sequence[int] = (),
     quantity: int = 0,
     person: Any = None,
@@ -302,7 +303,7 @@ def order_checkout(
     order: Order,
     buyer_name: str,
     buyer_email: str,
-    actor: Any,
+    actor: Actor,
     buyer_phone: str = "",
     prices: Mapping[int, str] | None = None,
     person: Any = None,
@@ -375,7 +376,7 @@ def _retake(order: Order) -> None:
 
 @transaction.atomic
 def order_pay(
-    *, order: Order, method: str, actor: Any, provider_ref: str = "", payment: Payment | None = None
+    *, order: Order, method: str, actor: Actor, provider_ref: str = "", payment: Payment | None = None
 ) -> Order:
     """Record that an order is paid: its payment written, seats sold, counts up.
 
@@ -439,7 +440,7 @@ def _count(order: Order, *, sign: int) -> None:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor: Any, refund: bool = False) -> Order:
+def order_cancel(*, order: Order, actor: Actor, refund: bool = False) -> Order:
     """Cancel an order and free its places (box office). A paid order is refunded when `refund`."""
     order = _lock_order(order, "show__hall")
     if order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED):

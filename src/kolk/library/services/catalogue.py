@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from stdnum import isbn as stdnum_isbn
 from tqdm import tqdm
 
+from kolk.core.actors import Actor
 from kolk.core.errors import KolkError
 from kolk.library.models import Branch, Copy, MediaType, Title
 from kolk.privacy.audit import audit_log
@@ -67,7 +68,7 @@ def _title_values(values: dict[str, Any]) -> dict[str, Any]:
 def title_create(
     *,
     title: str,
-    actor: Any,
+    actor: Actor,
     media_type: str = MediaType.BOOK,
     authors: str = "",
     isbn: str = "",
@@ -89,7 +90,7 @@ def title_create(
 
 
 @transaction.atomic
-def title_update(*, title: Title, changes: dict[str, Any], actor: Any, audit: bool = True) -> Title:
+def title_update(*, title: Title, changes: dict[str, Any], actor: Actor, audit: bool = True) -> Title:
     allowed = {"title", "media_type", "authors", "isbn", "subjects", "year"}
     if set(changes) - allowed:
         raise ValueError(f"fields that cannot be changed here: {sorted(set(changes) - allowed)}")
@@ -105,7 +106,7 @@ def title_update(*, title: Title, changes: dict[str, Any], actor: Any, audit: bo
 
 
 @transaction.atomic
-def copy_add(*, title: Title, barcode: str, branch: Branch, actor: Any, audit: bool = True) -> Copy:
+def copy_add(*, title: Title, barcode: str, branch: Branch, actor: Actor, audit: bool = True) -> Copy:
     barcode = barcode.strip()
     if not BARCODE.match(barcode):
         raise ValidationError({"barcode": [_("Een barcode is 4 tot 20 letters of cijfers.")]})
@@ -228,7 +229,7 @@ class MarcResult:
     errors: list[str] = field(default_factory=list)
 
 
-def marc_import(*, stream: BinaryIO, actor: Any, branch_code: str = "", progress: bool = False) -> MarcResult:
+def marc_import(*, stream: BinaryIO, actor: Actor, branch_code: str = "", progress: bool = False) -> MarcResult:
     """Import MARC21 records, from ISO 2709 or MARC-XML (a seekable stream); the same 001 updates, never doubles.
 
     Each record is its own transaction, so a bad record is reported and skipped

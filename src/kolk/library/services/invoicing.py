@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import groupby
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kolk.billing.models import Invoice
 from kolk.billing.services import InvoiceLineIn, invoice_create
+from kolk.core.actors import Actor
 from kolk.library.models import Block, Fee
 from kolk.library.services.members import block_lift, block_set
 from kolk.people.models import Person
@@ -37,7 +37,7 @@ DESCRIPTION = {
 
 
 @transaction.atomic
-def fees_invoice(*, person: Person, actor: Any) -> list[Invoice]:
+def fees_invoice(*, person: Person, actor: Actor) -> list[Invoice]:
     """Invoice a person's open fees, one invoice per kind; returns the new invoices."""
     fees = list(
         Fee.objects.select_for_update()
@@ -61,7 +61,7 @@ def fees_invoice(*, person: Person, actor: Any) -> list[Invoice]:
     return invoices
 
 
-def fees_invoice_all(*, actor: Any) -> int:
+def fees_invoice_all(*, actor: Actor) -> int:
     """Daily: invoice everyone's open fees, each person in their own transaction."""
     count = 0
     people = Person.objects.filter(pk__in=Fee.objects.filter(status=Fee.Status.OPEN).values("person_id"))
@@ -78,7 +78,7 @@ def fees_settle() -> dict[str, int]:
     return {"paid": paid, "waived": waived}
 
 
-def unpaid_blocks_refresh(*, on: dt.date, actor: Any) -> dict[str, int]:
+def unpaid_blocks_refresh(*, on: dt.date, actor: Actor) -> dict[str, int]:
     """Block members with an open invoice past its due date; lift it once none is."""
     overdue = Invoice.objects.filter(status=Invoice.Status.OPEN, due_on__lt=on).values("person_id")
     blocked = Block.objects.filter(reason=Block.Reason.UNPAID, lifted_at__isnull=True, created_by__isnull=True)

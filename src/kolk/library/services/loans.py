@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.library.models import Copy, Loan, LoanCount, LoanRule, Reservation
@@ -75,7 +75,7 @@ def _count_loan(person_id: int, on: dt.date) -> None:
 
 
 @transaction.atomic
-def loan_checkout(*, copy_barcode: str, person: Person, actor: Any) -> Loan:
+def loan_checkout(*, copy_barcode: str, person: Person, actor: Actor) -> Loan:
     """Lend the copy to the person; refuses with the reason the desk can say out loud."""
     at, on = now(), today()
     copy = _copy_for_update(copy_barcode)
@@ -150,7 +150,7 @@ def fine_for(loan: Loan, rule: LoanRule, on: dt.date, person: Person | None) -> 
 
 
 @transaction.atomic
-def loan_checkin(*, copy_barcode: str, actor: Any) -> Checkin:
+def loan_checkin(*, copy_barcode: str, actor: Actor) -> Checkin:
     """Take a copy back: close the loan, record a fine, and hand it to the next reservation."""
     at, on = now(), today()
     copy = _copy_for_update(copy_barcode)
@@ -179,7 +179,7 @@ def loan_checkin(*, copy_barcode: str, actor: Any) -> Checkin:
     return Checkin(loan=loan, fine_cents=fine, hold_for=hold)
 
 
-def _hold_for_next(copy: Copy, on: dt.date, actor: Any) -> Reservation | None:
+def _hold_for_next(copy: Copy, on: dt.date, actor: Actor) -> Reservation | None:
     """Give a free copy to the first waiting reservation of its title, or make it available."""
     hold = (
         Reservation.objects.select_for_update(of=("self",))
@@ -203,7 +203,7 @@ def _hold_for_next(copy: Copy, on: dt.date, actor: Any) -> Reservation | None:
 
 
 @transaction.atomic
-def loan_renew(*, loan: Loan, actor: Any) -> Loan:
+def loan_renew(*, loan: Loan, actor: Actor) -> Loan:
     """Renew a loan from today, within the rule's renewals, unless someone waits for the title."""
     on = today()
     loan = (

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.library.models import Block, MemberProfile, Subscription, SubscriptionType, TargetGroup
@@ -26,7 +27,7 @@ from kolk.privacy.audit import audit_log
 GUARDIAN_UNDER = 16  # a child under 16 is registered with a parent or guardian
 
 
-def _staff(actor: Any) -> Any:
+def _staff(actor: Actor) -> Any:
     return actor if getattr(actor, "is_staff", False) else None
 
 
@@ -96,7 +97,7 @@ def activity_touch(*, person_id: int, on: dt.date) -> None:
         )
 
 
-def _check_guardian(person: Person, guardian: Person | None, on: dt.date, actor: Any) -> None:
+def _check_guardian(person: Person, guardian: Person | None, on: dt.date, actor: Actor) -> None:
     age = person.privacy_age(on)
     if age is None or age >= GUARDIAN_UNDER:
         return
@@ -118,7 +119,7 @@ def subscription_start(
     *,
     person: Person,
     type: SubscriptionType,
-    actor: Any,
+    actor: Actor,
     id_seen: bool,
     guardian: Person | None = None,
     started_on: dt.date | None = None,
@@ -172,7 +173,7 @@ def _fee_record(subscription: Subscription, on: dt.date) -> None:
 
 
 @transaction.atomic
-def subscription_renew(*, subscription: Subscription, actor: Any, on: dt.date | None = None) -> Subscription:
+def subscription_renew(*, subscription: Subscription, actor: Actor, on: dt.date | None = None) -> Subscription:
     """Renew for one period; the fee is recomputed from the holder's age on the renewal date."""
     subscription = Subscription.objects.select_for_update().select_related("type", "person").get(pk=subscription.pk)
     if subscription.status != Subscription.Status.ACTIVE:
@@ -193,7 +194,7 @@ def subscription_renew(*, subscription: Subscription, actor: Any, on: dt.date | 
 
 
 @transaction.atomic
-def subscription_cancel(*, subscription: Subscription, reason: str, actor: Any, note: str = "") -> Subscription:
+def subscription_cancel(*, subscription: Subscription, reason: str, actor: Actor, note: str = "") -> Subscription:
     """Cancel (L09): it runs to the end of the paid period, then ends; the reason is kept."""
     if reason not in EndReason.values:
         raise ValidationError({"reason": [_("Kies een reden uit de lijst.")]})
@@ -216,7 +217,7 @@ def subscription_cancel(*, subscription: Subscription, reason: str, actor: Any, 
 
 @transaction.atomic
 def subscription_end(
-    *, subscription: Subscription, actor: Any, on: dt.date | None = None, reason: str = ""
+    *, subscription: Subscription, actor: Actor, on: dt.date | None = None, reason: str = ""
 ) -> Subscription:
     """End now (or on `on`): the retention event `subscription_ended` starts here."""
     if subscription.status == Subscription.Status.ENDED:
@@ -241,7 +242,7 @@ def subscriptions_due(on: dt.date) -> QuerySet[Subscription]:
     return Subscription.objects.exclude(status=Subscription.Status.ENDED).filter(renews_on__lte=on)
 
 
-def subscriptions_roll(*, on: dt.date, actor: Any) -> dict[str, int]:
+def subscriptions_roll(*, on: dt.date, actor: Actor) -> dict[str, int]:
     """Daily: renew what renews automatically, end what was cancelled or does not renew."""
     renewed = ended = 0
     for subscription in subscriptions_due(on).iterator(chunk_size=500):
@@ -255,7 +256,7 @@ def subscriptions_roll(*, on: dt.date, actor: Any) -> dict[str, int]:
 
 
 @transaction.atomic
-def block_set(*, person: Person, reason: str, actor: Any, note: str = "") -> Block:
+def block_set(*, person: Person, reason: str, actor: Actor, note: str = "") -> Block:
     """Block a member (L16): checkouts and reservations stop and say why."""
     if reason not in Block.Reason.values:
         raise ValidationError({"reason": [_("Onbekende reden voor een blokkering.")]})
@@ -270,7 +271,7 @@ def block_set(*, person: Person, reason: str, actor: Any, note: str = "") -> Blo
 
 
 @transaction.atomic
-def block_lift(*, block: Block, actor: Any) -> Block:
+def block_lift(*, block: Block, actor: Actor) -> Block:
     if block.lifted_at is not None:
         return block
     block.lifted_at = now()

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
+from kolk.core.actors import Actor
 from kolk.library.models import Loan, Reservation
 from kolk.privacy.gate import purpose_read
 
@@ -29,7 +30,7 @@ def _queue(**kwargs: Any) -> bool:
     return True
 
 
-def notice_reservation_ready(*, reservation: Reservation, actor: Any) -> bool:
+def notice_reservation_ready(*, reservation: Reservation, actor: Actor) -> bool:
     return _queue(
         template="library_reservation_ready",
         context={
@@ -45,7 +46,7 @@ def notice_reservation_ready(*, reservation: Reservation, actor: Any) -> bool:
     )
 
 
-def reminders_pre_due(*, on: dt.date, actor: Any) -> int:
+def reminders_pre_due(*, on: dt.date, actor: Actor) -> int:
     """Remind consenters (L13) of loans due in REMIND_DAYS_BEFORE days; each loan once."""
     due = on + dt.timedelta(days=REMIND_DAYS_BEFORE)
     candidates = Loan.objects.filter(returned_at__isnull=True, due_on=due, reminded_on__isnull=True)
@@ -70,7 +71,7 @@ def reminders_pre_due(*, on: dt.date, actor: Any) -> int:
     return sent
 
 
-def notices_overdue(*, on: dt.date, actor: Any, days_late: int = 1) -> int:
+def notices_overdue(*, on: dt.date, actor: Actor, days_late: int = 1) -> int:
     """Tell members the day after the due date that a loan is late (service mail for the loan)."""
     late = Loan.objects.filter(
         returned_at__isnull=True, due_on=on - dt.timedelta(days=days_late), person__isnull=False

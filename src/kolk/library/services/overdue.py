@@ -8,10 +8,10 @@ grows with the overdue loans, not with the size of the library.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
+from kolk.core.actors import Actor
 from kolk.library.models import Block, Loan, LoanRule
 from kolk.library.services.loans import fine_for
 from kolk.library.services.members import block_lift, block_set
@@ -41,7 +41,7 @@ def fines_accrue(*, on: dt.date) -> int:
     return len(changed)
 
 
-def overdue_blocks_refresh(*, on: dt.date, actor: Any) -> dict[str, int]:
+def overdue_blocks_refresh(*, on: dt.date, actor: Actor) -> dict[str, int]:
     """Block members with a loan more than BLOCK_AFTER_DAYS late; lift it when that is over."""
     cutoff = on - dt.timedelta(days=BLOCK_AFTER_DAYS)
     late = Loan.objects.filter(returned_at__isnull=True, due_on__lt=cutoff, person__isnull=False)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from kolk.comms.newsletter import newsletter_subscribe
+from kolk.core.actors import Actor
 from kolk.library.models import SubscriptionType
 from kolk.library.services.members import subscription_start
 from kolk.people.models import FamilyRelation, Person
@@ -38,7 +39,7 @@ def members_register(
     address: dict[str, Any],
     type: SubscriptionType,
     id_seen: bool,
-    actor: Any,
+    actor: Actor,
     surname_prefix: str = "",
     newsletter: bool = True,
 ) -> list[Person]:

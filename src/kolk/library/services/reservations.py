@@ -9,11 +9,11 @@ goes to the next one.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.library.models import Branch, Copy, Reservation, Title
@@ -28,7 +28,7 @@ from kolk.privacy.audit import audit_log
 
 
 @transaction.atomic
-def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, actor: Any) -> Reservation:
+def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, actor: Actor) -> Reservation:
     """Reserve a title for pickup at a branch; charges the subscription's fee (none for youth)."""
     on = today()
     reasons = blocks_standing(person)
@@ -75,7 +75,7 @@ def _make_ready(reservation: Reservation, copy: Copy, on: dt.date) -> None:
     copy.save(update_fields=["status"])
 
 
-def _release(reservation: Reservation, on: dt.date, actor: Any) -> Reservation | None:
+def _release(reservation: Reservation, on: dt.date, actor: Actor) -> Reservation | None:
     """A ready reservation lets go of its copy: the next in the queue gets it, or the shelf."""
     if reservation.copy_id is None:
         return None
@@ -86,7 +86,7 @@ def _release(reservation: Reservation, on: dt.date, actor: Any) -> Reservation |
 
 
 @transaction.atomic
-def reservation_cancel(*, reservation: Reservation, actor: Any) -> Reservation:
+def reservation_cancel(*, reservation: Reservation, actor: Actor) -> Reservation:
     if reservation.status not in (Reservation.Status.WAITING, Reservation.Status.READY):
         raise KolkError(_("Deze reservering loopt niet meer."), code="not_open")
     was_ready = reservation.status == Reservation.Status.READY
@@ -100,7 +100,7 @@ def reservation_cancel(*, reservation: Reservation, actor: Any) -> Reservation:
     return reservation
 
 
-def reservations_expire(*, on: dt.date, actor: Any) -> int:
+def reservations_expire(*, on: dt.date, actor: Actor) -> int:
     """Daily: ready reservations past their pickup date expire; each copy goes to the next in line."""
     expired = 0
     due = Reservation.objects.filter(status=Reservation.Status.READY, expires_on__lt=on).values_list("pk", flat=True)

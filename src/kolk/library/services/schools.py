@@ -10,12 +10,12 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.clock import today
 from kolk.core.validators import normalize_name, validate_birth_date
 from kolk.library.models import Enrolment, School, SchoolService, Subscription, SubscriptionType
@@ -28,7 +28,7 @@ SCHOOL_TYPE = "school"
 
 
 @transaction.atomic
-def school_create(*, name: str, brin: str, actor: Any, town: str = "", starts_on: dt.date | None = None) -> School:
+def school_create(*, name: str, brin: str, actor: Actor, town: str = "", starts_on: dt.date | None = None) -> School:
     brin = brin.strip().upper()
     school = School(name=normalize_name(name), brin=brin, town=town.strip())
     school.full_clean()
@@ -46,7 +46,7 @@ def school_service_current(school: School) -> SchoolService:
 
 
 @transaction.atomic
-def school_service_end(*, service: SchoolService, ends_on: dt.date, actor: Any) -> SchoolService:
+def school_service_end(*, service: SchoolService, ends_on: dt.date, actor: Actor) -> SchoolService:
     """End the service: the retention event `school_service_ended` starts at `ends_on`."""
     service.ends_on = ends_on
     service.save(update_fields=["ends_on"])
@@ -139,7 +139,7 @@ def pupils_parse(text: str) -> tuple[list[PupilRow], list[str]]:
 
 
 @transaction.atomic
-def pupils_import(*, school: School, text: str, actor: Any) -> ImportResult:
+def pupils_import(*, school: School, text: str, actor: Actor) -> ImportResult:
     """Import a school's pupils; with any bad row nothing is imported and every bad line is reported."""
     service = school_service_current(school)
     rows, errors = pupils_parse(text)
