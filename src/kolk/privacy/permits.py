@@ -31,6 +31,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from kolk.core.actors import Actor
 from kolk.core.errors import NotAllowed, NotSignedIn
 from kolk.core.roles import Role, has_role
 from kolk.privacy.register import get_register
@@ -62,14 +63,14 @@ class Permit:
         serving = {Role(key) for purpose in self.purposes for key in register.roles_serving(purpose)}
         return frozenset(serving & set(self.only) | {Role.ADMINISTRATOR} if self.only else serving)
 
-    def admits(self, user: Any) -> bool:
+    def admits(self, user: Actor) -> bool:
         if self.public:
             return True
         if self.members and has_role(user, Role.MEMBER):
             return True
         return has_role(user, *self.staff_roles())
 
-    def check(self, user: Any) -> None:
+    def check(self, user: Actor) -> None:
         """Raise when `user` may not use the view: not signed in (401), or not in a role let in (403)."""
         if self.public:
             return
