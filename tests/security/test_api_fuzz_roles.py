@@ -1,4 +1,5 @@
-"""schemathesis over every API operation as each role: no server error, every answer as the schema says.
+"""schemathesis over every API operation as each role, under production's settings: no server error,
+no status the schema does not declare, every answer as the schema says.
 
 tests/test_api_fuzz.py does the same as an anonymous caller; here each role signs
 in with a session cookie (privacy officer and administrator with their second
@@ -16,11 +17,11 @@ import schemathesis
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from kolk.wsgi import application
 from tests.security.world import ROLES
-from tests.test_api_fuzz import NUL, examples
+from tests.test_api_fuzz import NUL, THROUGH_THE_PROXY, examples, production  # noqa: F401 (a fixture)
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 SIGNED_IN = [role for role in ROLES if role != "anonymous"]
@@ -51,14 +52,16 @@ def _keep_the_connection():
 def signed_in(role, world) -> dict:
     """A session caller sends the CSRF token as a browser page would, so writes reach the handlers."""
     cookies = {django_settings.SESSION_COOKIE_NAME: world.sessions[role], django_settings.CSRF_COOKIE_NAME: CSRF}
-    return {"cookies": cookies, "headers": {"X-CSRFToken": CSRF}}
+    return {"cookies": cookies, "headers": {"X-CSRFToken": CSRF, **THROUGH_THE_PROXY}}
 
 
 @pytest.mark.parametrize("role", SIGNED_IN)
 @schema.parametrize()
 @settings(max_examples=examples(5), deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_as_each_role(case, role, db, world):
-    case.call_and_validate(**signed_in(role, world), checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate(
+        **signed_in(role, world), checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
+    )
 
 
 # Found behind a login on PostgreSQL (which refuses NUL in text): a NUL byte in the
@@ -96,7 +99,7 @@ FOUND = [
 def test_inputs_the_fuzzing_found_are_a_client_error_signed_in(role, method, path, parts, db, world):
     case = schema[path][method].Case(**parts)
     response = case.call_and_validate(
-        **signed_in(role, world), checks=[not_a_server_error, response_schema_conformance]
+        **signed_in(role, world), checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
     )
     assert response.status_code == 400, response.text
     assert response.json()["message"]
