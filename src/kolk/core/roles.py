@@ -16,6 +16,7 @@ class Role(StrEnum):
     MARKETING = "marketing"
     PRIVACY_OFFICER = "privacy_officer"
     ADMINISTRATOR = "administrator"
+    KIOSK = "kiosk"  # a self-service kiosk's own account (kolk sip2), not a person
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.MARKETING: _("marketing"),
     Role.PRIVACY_OFFICER: _("privacy officer"),
     Role.ADMINISTRATOR: _("beheerder"),
+    Role.KIOSK: _("zelfbedieningszuil"),
 }
 
 
