@@ -1,6 +1,7 @@
 """The library's models, one module per entity group."""
 
 from kolk.library.models.catalogue import Branch, Copy, MediaType, Title
+from kolk.library.models.kiosks import Kiosk, KioskPin
 from kolk.library.models.lending import Fee, Loan, LoanCount, LoanRule
 from kolk.library.models.members import Block, MemberProfile, Subscription, SubscriptionType, TargetGroup
 from kolk.library.models.reservations import Reservation
@@ -12,6 +13,8 @@ __all__ = [
     "Copy",
     "Enrolment",
     "Fee",
+    "Kiosk",
+    "KioskPin",
     "Loan",
     "LoanCount",
     "LoanRule",
