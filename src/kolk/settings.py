@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kolk.web",
     "kolk.desk",
     "kolk.api",
+    "kolk.kiosk",
 ]
 
 MIDDLEWARE = [
