@@ -11,14 +11,13 @@ from schwifty import IBAN
 
 from kolk.billing.models import Invoice
 from kolk.billing.selectors import active_mandate_of, invoice_totals
+from kolk.core.money import euros as format_euros
 from kolk.privacy.register import get_register
 
 
 def euros(cents: int) -> str:
-    """Dutch notation: € 1.234,56."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+    """Dutch notation: € 1.234,56 (kolk.core.money)."""
+    return format_euros(cents)
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kolk.core.money import euros
 from kolk.privacy.fieldmap import PrivacyMap
 
 
@@ -181,12 +182,12 @@ class PriceCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["show", "kind"], name="price_unique_per_show")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} € {self.euros}"
+        return f"{self.get_kind_display()} {self.euros}"
 
     @property
     def euros(self) -> str:
-        """The amount as Dutch money: 12,50."""
-        return f"{self.amount_cents // 100},{self.amount_cents % 100:02d}"
+        """The amount as Dutch money: € 12,50."""
+        return euros(self.amount_cents)
 
 
 class Order(models.Model):
@@ -269,7 +270,7 @@ class Order(models.Model):
 
     @property
     def euros(self) -> str:
-        return f"{self.total_cents // 100},{self.total_cents % 100:02d}"
+        return euros(self.total_cents)
 
     @property
     def is_active(self) -> bool:

@@ -28,6 +28,7 @@ from kolk.boxoffice.tickets import qr_svg
 from kolk.comms.selectors import messages_for_person
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
+from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
 from kolk.library.search import catalogue_search
@@ -70,7 +71,7 @@ def _event(request: HttpRequest, person: Any, action: str, **details: Any) -> No
 
 
 def _euros(cents: int) -> str:
-    return f"€ {cents // 100},{cents % 100:02d}"
+    return euros(cents)
 
 
 @member_required

@@ -20,6 +20,7 @@ from kolk.billing.sepa import collection_xml
 from kolk.billing.services import bank_accounts_rekey, camt_import, collection_create, collection_mark_exported
 from kolk.billing.services.collections import collectable_invoices
 from kolk.core.errors import KolkError
+from kolk.core.money import euros as format_euros
 
 PROGRESS_FROM = 1000  # show a progress bar for runs at least this large
 
@@ -35,7 +36,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def euros(cents: int) -> str:
-    return f"€ {cents // 100},{cents % 100:02d}"
+    return format_euros(cents)
 
 
 class Command(BaseCommand):
