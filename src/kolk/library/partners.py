@@ -9,7 +9,7 @@
 Each release is recorded per person by `disclose`; an unlisted recipient, a
 field outside the recipient's categories, or a person to the KB is refused.
 Loan history for marketing analysis (L12) is read through the purpose gate,
-so objectors drop out.
+so objectors, restricted people and children under 16 drop out.
 """
 
 from __future__ import annotations
@@ -100,19 +100,28 @@ def loan_history_selection(
     One row per person (loans, last loan), counted in the database over the
     gated loan history, so objectors and restricted people are never counted.
     """
+    read = _loan_history_read(actor=actor, since=since, media_type=media_type)
+    rows = read.grouped(["person"], loans=Count("pk"), last_loan=Max("checked_out_at"))
+    return [row for row in rows if row["loans"] >= min_loans]
+
+
+def loan_history_selected(*, since: dt.date) -> Any:
+    """The people the loan history selection takes (subject ids), through the same gate; nothing is read."""
+    return _loan_history_read(actor=None, since=since, media_type="").narrowed.values("person_id").distinct()
+
+
+def _loan_history_read(*, actor: Actor, since: dt.date, media_type: str) -> GatedRead:
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     qs = Loan.objects.filter(checked_out_at__gte=start, person__isnull=False)
     if media_type:
         qs = qs.filter(copy__title__media_type=media_type)
-    read = purpose_read(
+    return purpose_read(
         purpose="marketing_analysis",
         model=Loan,
         fields=["person", "checked_out_at", "copy__title__media_type"],
         queryset=qs,
         actor=actor,
     )
-    rows = read.grouped(["person"], loans=Count("pk"), last_loan=Max("checked_out_at"))
-    return [row for row in rows if row["loans"] >= min_loans]
 
 
 def target_groups_for_marketing(*, actor: Actor) -> GatedRead:

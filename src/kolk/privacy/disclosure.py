@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Max
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
@@ -134,6 +136,31 @@ def disclose(
             actor=actor,
         )
     return disclosure, [{k: row[k] for k in fields} for row in rows]
+
+
+def disclosure_preview(
+    *, recipient: str, purpose: str, model: type[models.Model], queryset: models.QuerySet[Any] | None = None
+) -> models.QuerySet[Any]:
+    """Whom a disclosure would release now (subject ids), through the same gate; nothing goes out.
+
+    The compliance check asks an app's export this (kolk.privacy.compliance.register_selection).
+    """
+    partner = get_register().recipients.get(recipient)
+    if partner is None or purpose not in partner.purposes or partner.aggregate_only:
+        raise DisclosureRefused(_("Deze verstrekking staat niet in de privacyverklaring."))
+    subject_key = _subject_field(model)
+    read = purpose_read(purpose=purpose, model=model, fields=[subject_key], actor=None, queryset=queryset)
+    return read.narrowed.values(subject_key)
+
+
+def last_disclosed(*, purposes: Sequence[str]) -> models.QuerySet[Any]:
+    """(subject_id, event_date): per person, the day their data last went out for one of `purposes`."""
+    return (
+        DisclosureItem.objects.filter(disclosure__purpose__in=list(purposes))
+        .values("subject_id")
+        .annotate(event_date=TruncDate(Max("disclosure__disclosed_at")))
+        .order_by("subject_id")
+    )
 
 
 def disclose_aggregate(*, recipient: str, purpose: str, counts: Mapping[str, int], actor: Actor) -> Disclosure:

@@ -1,8 +1,10 @@
 """The purpose gate: personal data is read for a declared purpose, and only so.
 
 `purpose_read` narrows a query to the fields the purpose may use (by their
-declared categories) and to the people the legal basis allows: objectors out of
-legitimate-interest reads, people without consent out of consent reads, and
+declared categories) and to the people the legal basis allows: whoever objects
+to the purpose or to any statement row it serves (the register's `serves`) out,
+people without consent out of consent reads, children out of what has an age
+(`from_age`: marketing analysis, profiling and the exports that serve them), and
 restricted people (art. 18) out of everything but kolk's own system purposes.
 A field outside the purpose raises PurposeViolation. Each read writes an audit
 entry with the actor, purpose, model, fields and row count, never the data.
@@ -11,19 +13,22 @@ entry with the actor, purpose, model, fields and row count, never the data.
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor
+from kolk.core.clock import today
 from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
 from kolk.privacy.fieldmap import NOT_PERSONAL, map_for
 from kolk.privacy.ledger import consenter_ids, objector_ids, restricted_ids
-from kolk.privacy.register import get_register
+from kolk.privacy.register import Duration, get_register
+from kolk.privacy.subjects import subject_model
 
 
 class PurposeViolation(KolkError):
@@ -163,11 +168,33 @@ def purpose_read(
         subject_in = pmap.subject_lookup("pk") + "__in"
         if not register.purposes[purpose].system:
             qs = qs.exclude(**{subject_in: restricted_ids()})
-        if "legitimate_interest" in bases:
-            qs = qs.exclude(**{subject_in: objector_ids(purpose, channel)})
+        # One rule for every read, selection and export: an objection to the purpose,
+        # or to any row it serves, keeps the person out (a partner's purpose too).
+        honoured = register.honoured_objections(purpose)
+        if honoured:
+            qs = qs.exclude(**{subject_in: objector_ids(honoured, channel)})
+        age = register.min_age(purpose)
+        if age is not None:
+            qs = qs.exclude(**{subject_in: younger_than(age)})
         if "consent" in bases:
             qs = qs.filter(**{subject_in: consenter_ids(purpose)})
     return GatedRead(qs.values(*fields), purpose=purpose, model=model, fields=fields, actor=actor, narrowed=qs)
+
+
+def birth_date_field() -> str:
+    """The subject model's field of the category `birth_date` (the field map says which)."""
+    model = subject_model()
+    pmap = map_for(model)
+    fields = [name for name, category in (pmap.personal.items() if pmap else ()) if category == "birth_date"]
+    if len(fields) != 1:
+        raise ImproperlyConfigured(f"{model._meta.label} declares {len(fields)} birth date fields; the gate needs one")
+    return fields[0]
+
+
+def younger_than(age: int, on: dt.date | None = None) -> models.QuerySet[Any]:
+    """Subjects younger than `age` on a day (today), by their birth date; an unknown date is no child's."""
+    born_after = Duration(iso=f"P{age}Y", years=age).before(on or today())
+    return subject_model()._default_manager.filter(**{f"{birth_date_field()}__gt": born_after}).values("pk")
 
 
 def subject_viewed(*, subject: models.Model, purpose: str, actor: Actor) -> None:

@@ -7,6 +7,7 @@ takes effect at once: the next gated read sees it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -151,12 +152,13 @@ def _latest(qs: models.QuerySet[Any], *group: str) -> models.QuerySet[Any]:
     return qs.filter(id=Subquery(newest))
 
 
-def objector_ids(purpose: str, channel: str = "") -> models.QuerySet[Any]:
-    """Subjects whose objection to `purpose` stands (on `channel`, or any channel)."""
-    qs = PrivacyChoice.objects.filter(kind=ChoiceKind.OBJECTION, purpose=purpose)
+def objector_ids(purpose: str | Sequence[str], channel: str = "") -> models.QuerySet[Any]:
+    """Subjects whose objection to `purpose` (or to any of several) stands, on `channel` or any channel."""
+    purposes = [purpose] if isinstance(purpose, str) else list(purpose)
+    qs = PrivacyChoice.objects.filter(kind=ChoiceKind.OBJECTION, purpose__in=purposes)
     if channel:
         qs = qs.filter(channel__in=["", channel])
-    return _latest(qs, "subject", "channel").filter(decision=True).values("subject_id")
+    return _latest(qs, "subject", "purpose", "channel").filter(decision=True).values("subject_id")
 
 
 def consenter_ids(purpose: str) -> models.QuerySet[Any]:

@@ -85,9 +85,18 @@ class LegalBasis:
 
 @dataclass(frozen=True)
 class Purpose:
+    """A purpose of processing.
+
+    `serves`: the statement rows a purpose that is no row's own (a partner's export)
+    is there for; an objection to any of them keeps a person out of it.
+    `from_age`: nobody younger goes into it (marketing analysis and profiling).
+    """
+
     key: str
     label: Text
     system: bool = False
+    serves: tuple[str, ...] = ()
+    from_age: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,34 @@ class Register:
     def section_of(self, row_id: str) -> Section:
         return self.sections[self.rows[row_id].section]
 
+    def served_rows(self, purpose: str) -> tuple[str, ...]:
+        """The statement rows a purpose serves: the rows that name it, and those it declares it serves."""
+        declared = set(self.purposes[purpose].serves)
+        return tuple(rid for rid, row in self.rows.items() if purpose in row.purposes or rid in declared)
+
+    def serving(self, row_id: str) -> tuple[str, ...]:
+        """The purposes that serve a row without being its own (the partners' exports)."""
+        return tuple(key for key, purpose in self.purposes.items() if row_id in purpose.serves)
+
+    def honoured_objections(self, purpose: str) -> tuple[str, ...]:
+        """The objections that keep a person out of processing for `purpose`.
+
+        An objection to the purpose itself, and to any purpose of a row it serves:
+        whoever objects to profiling (P01) or marketing analysis (T03) is not in
+        the Mosaic file (segmentation, R07), whose purpose nobody objects to by name.
+        """
+        objectable = set(self.objection_purposes())
+        rows = self.rows
+        related = [purpose, *(p for rid in self.served_rows(purpose) for p in rows[rid].purposes)]
+        return tuple(p for p in dict.fromkeys(related) if p in objectable)
+
+    def min_age(self, purpose: str) -> int | None:
+        """The age from which a person may be processed for `purpose`, from it and the rows it serves."""
+        rows = self.rows
+        related = {purpose, *(p for rid in self.served_rows(purpose) for p in rows[rid].purposes)}
+        ages = [age for p in related if (age := self.purposes[p].from_age) is not None]
+        return max(ages) if ages else None
+
     def objection_purposes(self) -> list[str]:
         """Purposes a person can object to (art. 21): processed on legitimate interest,
         in the statement's rows or by a recipient, and with no part on contract (an
@@ -322,6 +359,26 @@ class _Reader:
             days=parts["days"] + 7 * parts["weeks"],
         )
 
+    def purpose(self, key: str, value: dict[str, Any]) -> Purpose:
+        where = f"purposes.{key}"
+        serves = value.get("serves", [])
+        if not isinstance(serves, list) or not all(isinstance(rid, str) for rid in serves):
+            self.problem(where, "serves needs a list of row ids")
+            serves = []
+        from_age = value.get("from_age")
+        if from_age is not None and (
+            not isinstance(from_age, int) or isinstance(from_age, bool) or not 0 < from_age < 100
+        ):
+            self.problem(where, f"from_age '{from_age}' is not an age in whole years")
+            from_age = None
+        return Purpose(
+            key,
+            self.text(value, where),
+            bool(value.get("system", False)),
+            serves=tuple(serves),
+            from_age=from_age,
+        )
+
     def read(self) -> Register:
         statement = self.mapping("statement")
         version = statement.get("version")
@@ -352,10 +409,7 @@ class _Reader:
         bases = {
             key: LegalBasis(key, self.text(v, f"legal_bases.{key}")) for key, v in self.mapping("legal_bases").items()
         }
-        purposes = {
-            key: Purpose(key, self.text(v, f"purposes.{key}"), bool(v.get("system", False)))
-            for key, v in self.mapping("purposes").items()
-        }
+        purposes = {key: self.purpose(key, v) for key, v in self.mapping("purposes").items()}
         events = {key: Event(key, self.text(v, f"events.{key}")) for key, v in self.mapping("events").items()}
         retention = {}
         for key, v in self.mapping("retention").items():
@@ -507,12 +561,21 @@ class _Reader:
         for key in register.consent_purposes():
             if key not in register.consent_texts:
                 self.problem(f"purposes.{key}", "is processed on consent but has no consent text")
+        rows = register.rows
         for key, purpose in register.purposes.items():
-            used = any(key in r.purposes for r in register.rows.values()) or any(
+            used = any(key in r.purposes for r in rows.values()) or any(
                 key in r.purposes for r in register.recipients.values()
             )
             if not used and not purpose.system:
                 self.problem(f"purposes.{key}", "is not used by any row or recipient")
+            for rid in purpose.serves:
+                if rid not in rows:
+                    self.problem(f"purposes.{key}.serves", f"unknown row '{rid}'")
+            if purpose.system and (purpose.serves or purpose.from_age):
+                self.problem(f"purposes.{key}", "a system purpose serves no row and has no age")
+            # Every processing serves rows of the statement: a partner's purpose says which.
+            if not purpose.system and not any(key in r.purposes for r in rows.values()) and not purpose.serves:
+                self.problem(f"purposes.{key}", "is no row's purpose: say which rows it serves (serves: [...])")
 
 
 # libyaml's safe loader reads the register ten times faster than PyYAML's own, and every

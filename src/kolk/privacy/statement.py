@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kolk.privacy.register import Duration, Register, RetentionRule, Text, get_register
+from kolk.privacy.register import Duration, Register, RetentionRule, Row, Text, get_register
 
 
 def duration_text(duration: Duration) -> str:
@@ -130,11 +130,20 @@ ARTICLE30_COLUMNS = (
     "data_subjects",
     "data_categories",
     "recipients",
+    "served_by",
     "staff_access",
     "transfers",
     "erasure",
     "security",
 )
+
+
+def _subjects(register: Register, row: Row, subjects: str) -> str:
+    """The row's data subjects, with the age from which its purposes take anyone."""
+    ages = [age for p in row.purposes if (age := register.min_age(p)) is not None]
+    if not ages:
+        return subjects
+    return subjects + " " + _("(%(age)d jaar en ouder)") % {"age": max(ages)}
 
 
 def article30_rows(lang: str = "nl", register: Register | None = None) -> list[dict[str, str]]:
@@ -164,9 +173,15 @@ def article30_rows(lang: str = "nl", register: Register | None = None) -> list[d
                         "privacy_officer": f"{t(register.texts['privacy_officer_role'])} <{controller['officer_email']}>",
                         "purposes": ", ".join(t(register.purposes[p].label) for p in row.purposes),
                         "legal_basis": t(register.legal_bases[row.basis].label),
-                        "data_subjects": t(section.subjects),
+                        "data_subjects": _subjects(register, row, t(section.subjects)),
                         "data_categories": ", ".join(t(register.categories[c].label) for c in row.categories),
                         "recipients": "; ".join(f"{r.id} {r.name}" for r in recipients),
+                        # The exports that serve this row: an objection to it keeps a person out of them.
+                        "served_by": "; ".join(
+                            f"{t(register.purposes[p].label)}: "
+                            + ", ".join(f"{r.id} {r.name}" for r in register.recipients.values() if p in r.purposes)
+                            for p in register.serving(row.id)
+                        ),
                         # Who inside DNK reaches these categories: the roles serving the row's purposes.
                         "staff_access": ", ".join(
                             t(role.label) for role in register.roles.values() if set(role.purposes) & set(row.purposes)
