@@ -7,6 +7,7 @@ takes effect at once: the next gated read sees it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
-from kolk.core.errors import KolkError
+from kolk.core.errors import Invalid, KolkError
 from kolk.privacy.audit import audit_log
-from kolk.privacy.models import ChoiceKind, ChoiceMethod, PrivacyChoice, Restriction
+from kolk.privacy.models import ChoiceKind, ChoiceMethod, PrivacyChoice, Restriction, RightsRequest
 from kolk.privacy.register import CHANNELS, get_register
 from kolk.privacy.subjects import CONSENT_AGE, PrivacySubject
 
@@ -123,14 +124,71 @@ def objection_record(
 
 @transaction.atomic
 def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str, actor: Actor) -> Restriction:
-    """Restrict processing (GDPR art. 18) or lift the restriction."""
+    """Restrict processing (GDPR art. 18) or lift the restriction, with no request or end date."""
+    if restricted:
+        return restriction_apply(subject=subject, reason=reason, actor=actor)
+    return _restriction_write(subject=subject, restricted=False, reason=reason, until=None, request=None, actor=actor)
+
+
+@transaction.atomic
+def restriction_apply(
+    *,
+    subject: PrivacySubject,
+    reason: str,
+    actor: Actor,
+    until: dt.date | None = None,
+    request: RightsRequest | None = None,
+) -> Restriction:
+    """Restrict the processing of a person's data (GDPR art. 18), at once and everywhere.
+
+    From the next read on, the purpose gate leaves the person out of everything
+    but storage and their own rights, until it is lifted or through `until`.
+    `request` is the person's request for it, when there is one.
+    """
+    if until is not None and until < today():
+        raise Invalid(
+            _("Een beperking eindigt vandaag of later."), fields={"until": [_("Kies vandaag of een latere datum.")]}
+        )
+    return _restriction_write(
+        subject=subject, restricted=True, reason=reason, until=until, request=request, actor=actor
+    )
+
+
+@transaction.atomic
+def restriction_lift(
+    *, subject: PrivacySubject, reason: str, actor: Actor, request: RightsRequest | None = None
+) -> Restriction:
+    """Lift a person's restriction (art. 18(3): the person is told before, with the reason)."""
+    if not is_restricted(subject):
+        raise KolkError(_("Het gebruik van deze gegevens is niet beperkt."), code="not_restricted")
+    return _restriction_write(
+        subject=subject, restricted=False, reason=reason, until=None, request=request, actor=actor
+    )
+
+
+def _restriction_write(
+    *,
+    subject: PrivacySubject,
+    restricted: bool,
+    reason: str,
+    until: dt.date | None,
+    request: RightsRequest | None,
+    actor: Actor,
+) -> Restriction:
     reason = reason.strip()
     if not reason:
-        raise KolkError(_("Geef een reden op."), code="reason_required")
+        raise Invalid(_("Geef een reden op."), code="reason_required", fields={"reason": [_("Geef een reden op.")]})
+    if request is not None:
+        if request.subject_id != subject.pk:
+            raise KolkError(_("Dit verzoek is van iemand anders."), code="other_subject")
+        if request.kind != RightsRequest.Kind.RESTRICTION:
+            raise KolkError(_("Dit is geen verzoek om beperking."), code="kind")
     record = Restriction.objects.create(
         subject_id=subject.pk,
         restricted=restricted,
         reason=reason[:200],
+        until=until,
+        request=request,
         recorded_by_id=user_id(actor, staff_only=True),
         recorded_at=now(),
     )
@@ -138,7 +196,11 @@ def restriction_record(*, subject: PrivacySubject, restricted: bool, reason: str
         actor=actor,
         action="restriction.set" if restricted else "restriction.lifted",
         subject=subject,  # type: ignore[arg-type]
-        details={"record": record.pk},
+        details={
+            "record": record.pk,
+            "request": request.pk if request is not None else None,
+            "until": until.isoformat() if until else None,
+        },
     )
     return record
 
@@ -167,9 +229,19 @@ def consenter_ids(purpose: str) -> models.QuerySet[Any]:
     return _latest(qs, "subject").filter(decision=True).values("subject_id")
 
 
+def _standing(qs: models.QuerySet[Restriction]) -> models.QuerySet[Restriction]:
+    """The latest record per subject, where it restricts (and has not run out)."""
+    latest = _latest(qs, "subject").filter(restricted=True)
+    return latest.filter(models.Q(until__isnull=True) | models.Q(until__gte=today()))
+
+
 def restricted_ids() -> models.QuerySet[Any]:
     """Subjects whose processing is restricted (art. 18)."""
-    return _latest(Restriction.objects.all(), "subject").filter(restricted=True).values("subject_id")
+    return _standing(Restriction.objects.all()).values("subject_id")
+
+
+def is_restricted(subject: PrivacySubject) -> bool:
+    return _standing(Restriction.objects.filter(subject_id=subject.pk)).exists()
 
 
 def choices_of(subject: PrivacySubject) -> dict[str, Any]:
@@ -182,11 +254,13 @@ def choices_of(subject: PrivacySubject) -> dict[str, Any]:
             consents[record.purpose] = record
         else:
             objections[(record.purpose, record.channel)] = record
-    restriction = Restriction.objects.filter(subject_id=subject.pk).order_by("-id").first()
+    restriction = _standing(Restriction.objects.filter(subject_id=subject.pk)).first()
     return {
         "consents": {p: r.decision for p, r in consents.items()},
         "objections": {k: r.decision for k, r in objections.items()},
-        "restricted": bool(restriction and restriction.restricted),
+        "restricted": restriction is not None,
+        # The standing restriction (reason, until, since), for the person's own pages.
+        "restriction": restriction,
     }
 
 

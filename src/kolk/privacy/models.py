@@ -94,11 +94,20 @@ class PrivacyChoice(ImmutableModel):
 
 
 class Restriction(ImmutableModel):
-    """Restriction of processing (GDPR art. 18): set or lifted, with the reason."""
+    """Restriction of processing (GDPR art. 18): set or lifted, with the reason.
+
+    A restriction stands until it is lifted, or through `until` when it was set
+    for a while (e.g. while the accuracy of the data is checked). `request` is
+    the person's request it answers, if any.
+    """
 
     subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="restrictions")
     restricted = models.BooleanField()
     reason = models.CharField(max_length=200)
+    until = models.DateField(null=True, blank=True)
+    request = models.ForeignKey(
+        "RightsRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="restrictions"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -110,6 +119,8 @@ class Restriction(ImmutableModel):
             "subject": "privacy_choices",
             "restricted": "privacy_choices",
             "reason": "privacy_choices",
+            "until": "privacy_choices",
+            "request": "privacy_choices",
             "recorded_at": "privacy_choices",
         },
         not_personal=["recorded_by"],

@@ -125,6 +125,11 @@ def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Ac
         raise KolkError(_("Dit verzoek is al gesloten."), code="closed")
     if done and not identity_ok(request):
         raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+    if done and request.kind == RightsRequest.Kind.RESTRICTION and not restriction_made(request):
+        raise KolkError(
+            _("Leg eerst de beperking vast: een verzoek om beperking is pas af als die geldt."),
+            code="restriction_required",
+        )
     request.status = RightsRequest.Status.DONE if done else RightsRequest.Status.REFUSED
     request.outcome = outcome.strip()[:300]
     request.closed_at = now()
@@ -133,6 +138,18 @@ def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Ac
         actor=actor, action="rights.closed", subject=request.subject, details={"request": request.pk, "done": done}
     )
     return request
+
+
+def restriction_made(request: RightsRequest) -> bool:
+    """Whether a restriction was applied for this request (art. 18): its effect, not its word."""
+    return request.restrictions.filter(restricted=True).exists()
+
+
+def restriction_requests_done_without() -> models.QuerySet[RightsRequest]:
+    """Restriction requests closed as done with no restriction applied for them."""
+    return RightsRequest.objects.filter(kind=RightsRequest.Kind.RESTRICTION, status=RightsRequest.Status.DONE).exclude(
+        restrictions__restricted=True
+    )
 
 
 def open_request_subjects() -> models.QuerySet[Any]:
