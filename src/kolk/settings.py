@@ -166,6 +166,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Front-end libraries come from npm (package.json, installed by `make install` into
+# node_modules/) and are served by kolk under static/vendor/, never from a CDN.
+NODE_MODULES = Path(os.environ.get("KOLK_NODE_MODULES", PROJECT_DIR / "node_modules"))
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/jsqr", NODE_MODULES / "jsqr" / "dist"),
+]
 
 TASKS = {
     "default": {
