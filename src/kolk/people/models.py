@@ -209,3 +209,7 @@ class User(AbstractUser):
         },
         not_personal=["is_superuser", "is_staff", "is_active", "groups", "user_permissions"],
     )
+
+
+# A machine client's login, in a module of its own; imported here so Django registers the model.
+from kolk.people.api_clients import ApiClient  # noqa: E402, F401
