@@ -12,8 +12,8 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.security import django_auth
 
+from kolk.api.auth import API_AUTH
 from kolk.billing.models import Invoice
 from kolk.billing.pdf import invoice_pdf
 from kolk.billing.selectors import invoice_get, invoice_totals, invoices_for
@@ -21,7 +21,7 @@ from kolk.core.errors import NotFound
 from kolk.people.reach import person_reach
 from kolk.privacy.permits import allow
 
-router = Router(tags=["billing"], auth=django_auth)
+router = Router(tags=["billing"], auth=API_AUTH)
 
 
 class InvoiceSummaryOut(Schema):

@@ -17,9 +17,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Form, Router, Schema, Status
-from ninja.security import django_auth
 from ninja.utils import check_csrf
 
+from kolk.api.auth import API_AUTH
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show
 from kolk.boxoffice.services.checkin import ticket_check_in
@@ -277,7 +277,7 @@ class CheckInOut(Schema):
     at: dt.datetime | None
 
 
-@router.post("/checkin", response=CheckInOut, auth=django_auth, summary="Scan a ticket (box office)")
+@router.post("/checkin", response=CheckInOut, auth=API_AUTH, summary="Scan a ticket (box office)")
 @allow(purpose="ticket_sales")
 def checkin_view(request: HttpRequest, body: CheckInIn) -> Any:
     show = _show(body.show_id)
@@ -294,7 +294,7 @@ class SaleIn(Schema):
 @router.post(
     "/shows/{show_id}/sale",
     response={201: OrderOut},
-    auth=django_auth,
+    auth=API_AUTH,
     summary="A walk-in sale at the till: seats held and paid in one go, no buyer data asked (box office)",
 )
 @allow(purpose="ticket_sales")
@@ -316,7 +316,7 @@ class CancelIn(Schema):
 @router.post(
     "/orders/{token}/cancel",
     response=OrderOut,
-    auth=django_auth,
+    auth=API_AUTH,
     summary="Cancel or refund (box office)",
 )
 @allow(purpose="ticket_sales")

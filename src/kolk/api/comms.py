@@ -14,9 +14,9 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from ninja.throttling import AnonRateThrottle, BaseThrottle
 
+from kolk.api.auth import API_AUTH
 from kolk.comms.contact import case_answer, case_close, case_detail, case_open, cases
 from kolk.comms.models import CaseStatus, ContactCase
 from kolk.comms.newsletter import newsletter_subscribe
@@ -128,19 +128,19 @@ def _detail(case: ContactCase) -> CaseDetailOut:
     )
 
 
-@router.get("/cases", response=list[CaseOut], auth=django_auth, summary="Contact cases (desk)")
+@router.get("/cases", response=list[CaseOut], auth=API_AUTH, summary="Contact cases (desk)")
 @allow(purpose="communication")
 def case_list(request: HttpRequest, status: str = CaseStatus.OPEN) -> list[ContactCase]:
     return list(cases(status=status if status in CaseStatus.values else "")[:200])
 
 
-@router.get("/cases/{pk}", response=CaseDetailOut, auth=django_auth, summary="One contact case (desk)")
+@router.get("/cases/{pk}", response=CaseDetailOut, auth=API_AUTH, summary="One contact case (desk)")
 @allow(purpose="communication")
 def case_get(request: HttpRequest, pk: int) -> CaseDetailOut:
     return _detail(_case(request, pk))
 
 
-@router.post("/cases/{pk}/answer", response=CaseDetailOut, auth=django_auth, summary="Answer a case by email")
+@router.post("/cases/{pk}/answer", response=CaseDetailOut, auth=API_AUTH, summary="Answer a case by email")
 @allow(purpose="communication")
 def case_answer_view(request: HttpRequest, pk: int, payload: AnswerIn) -> CaseDetailOut:
     case = _case(request, pk)
@@ -148,7 +148,7 @@ def case_answer_view(request: HttpRequest, pk: int, payload: AnswerIn) -> CaseDe
     return _detail(case_detail(pk))
 
 
-@router.post("/cases/{pk}/close", response=CaseDetailOut, auth=django_auth, summary="Close a case")
+@router.post("/cases/{pk}/close", response=CaseDetailOut, auth=API_AUTH, summary="Close a case")
 @allow(purpose="communication")
 def case_close_view(request: HttpRequest, pk: int) -> CaseDetailOut:
     case = _case(request, pk)

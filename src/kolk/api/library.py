@@ -16,8 +16,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.security import django_auth
 
+from kolk.api.auth import API_AUTH
 from kolk.core.errors import Invalid, NotFound
 from kolk.core.roles import Role
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscription, SubscriptionType, Title
@@ -32,7 +32,7 @@ from kolk.people.reach import person_reach
 from kolk.people.selectors import person_search
 from kolk.privacy.permits import allow
 
-router = Router(tags=["library"], auth=django_auth)
+router = Router(tags=["library"], auth=API_AUTH)
 
 
 def _reach(request: HttpRequest, person_id: int, record: Any = None, purpose: str = "lending") -> Person:
