@@ -33,7 +33,8 @@ def test_a_restriction_from_the_request_takes_effect_at_once_and_is_lifted(staff
     assert (record.request, record.recorded_by, record.restricted) == (request, staff, True)
     assert marketing_ids() == {other.pk}
     state = choices_of(person)
-    assert state["restricted"] and state["restriction"].until == today() + dt.timedelta(days=30)
+    assert state["restricted"]
+    assert state["restriction"].until == today() + dt.timedelta(days=30)
     entry = AuditEntry.objects.filter(action="restriction.set").latest("pk")
     assert entry.details["request"] == request.pk
     restriction_lift(subject=person, reason="gegevens gecorrigeerd", request=request, actor=staff)

@@ -81,10 +81,8 @@ def test_an_objection_to_a_row_the_mosaic_file_serves_keeps_the_person_out(purpo
     for person in (objector, other):
         buy(show, person)
     objection_record(subject=objector, purpose=purpose, objects=True, method="desk", actor=None)
-    disclosure, rows = mosaic_export(actor=None, since=YESTERDAY)
-    assert set(DisclosureItem.objects.filter(disclosure=disclosure).values_list("subject_id", flat=True)) == {
-        other.pk
-    }
+    disclosure, _rows = mosaic_export(actor=None, since=YESTERDAY)
+    assert set(DisclosureItem.objects.filter(disclosure=disclosure).values_list("subject_id", flat=True)) == {other.pk}
     assert disclosure.person_count == 1
     assert set(mosaic_people(since=YESTERDAY).values_list("pk", flat=True)) == {other.pk}
 
@@ -159,9 +157,7 @@ def test_a_restricted_person_is_out_of_every_export_at_once():
     person = PersonFactory()
     buy(show, person)
     restriction_record(subject=person, restricted=True, reason="juistheid betwist", actor=None)
-    disclosure, _rows = disclose(
-        recipient="R07", purpose="segmentation", model=Person, fields=["postcode"], actor=None
-    )
+    disclosure, _rows = disclose(recipient="R07", purpose="segmentation", model=Person, fields=["postcode"], actor=None)
     assert disclosure.person_count == 0
 
 

@@ -1,17 +1,21 @@
 """What the box office tells the privacy core: the `ticket_purchased` start event and the
-two-year rule on orders (B03/T05, rule `tickets`). Per-show counts (ShowStats) hold no
-personal data and stay."""
+two-year rule on orders (B03/T05, rule `tickets`); the `profile_updated` event of the
+Mosaic profile (P01, rule `profiling`); and its marketing selections, for the check.
+Per-show counts (ShowStats) hold no personal data and stay."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models
 from django.db.models import F, Max
 from django.db.models.functions import TruncDate
 
+from kolk.boxoffice.marketing import MOSAIC_DAYS, mosaic_people, profile_updated, theatre_buyers_selected
 from kolk.boxoffice.models import Order, Show
-from kolk.core.clock import now
+from kolk.core.clock import now, today
+from kolk.privacy.compliance import register_selection
 from kolk.privacy.registry import register_event, register_keep, retain
 
 ANONYMISED = {
@@ -61,4 +65,15 @@ retain(
     date_field="created_at",
     anonymise=ANONYMISED,
     done=models.Q(anonymised=True),
+)
+register_event("profile_updated", profile_updated)
+register_selection(
+    "R07 Mosaic file",
+    purpose="segmentation",
+    subjects=lambda: mosaic_people(since=today() - dt.timedelta(days=MOSAIC_DAYS)),
+)
+register_selection(
+    "theatre buyers' analysis (T03, T05)",
+    purpose="marketing_analysis",
+    subjects=lambda: theatre_buyers_selected(since=today() - dt.timedelta(days=MOSAIC_DAYS)),
 )

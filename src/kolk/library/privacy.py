@@ -12,12 +12,16 @@ loans; their loan counts per month go with them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import F, Max, Q, QuerySet
 
+from kolk.core.clock import today
 from kolk.library.models import Enrolment, Fee, Subscription
+from kolk.library.partners import loan_history_selected
 from kolk.people.models import Person
+from kolk.privacy.compliance import register_selection
 from kolk.privacy.register import Text
 from kolk.privacy.registry import register_event, register_hold, register_keep
 
@@ -63,4 +67,10 @@ register_hold(
     "library_fee_open",
     people_owing,
     Text(nl="Er staat nog een bedrag open bij de bibliotheek.", en="An amount is still owed to the library."),
+)
+# The marketing selection on loan history (L12), held to the register by `kolk privacy check`.
+register_selection(
+    "loan history selection (L12)",
+    purpose="marketing_analysis",
+    subjects=lambda: loan_history_selected(since=today() - dt.timedelta(days=365)),
 )
