@@ -81,6 +81,11 @@ def client_status(client: ApiClient, at: dt.datetime | None = None) -> Status:
     return Status.ACTIVE
 
 
+def client_last_day(client: ApiClient) -> dt.date:
+    """The last day the key works, in the centre's time zone (it expires at the start of the next)."""
+    return timezone.localtime(client.expires_at).date() - dt.timedelta(days=1)
+
+
 def client_scopes(client: ApiClient) -> list[str]:
     """The client's scopes: its service account's roles (prefetch `user__groups` for a list)."""
     names = {group.name for group in client.user.groups.all()}
@@ -225,7 +230,7 @@ def api_key_use(*, key: str, method: str, route: str) -> ApiClient:
         security_log.warning("api_key.refused client=%s status=%s", client.name, status.value)
         if status is Status.REVOKED:
             raise _refused("api_key_revoked", _("Deze API-sleutel is ingetrokken."))
-        ended = formats.date_format(timezone.localtime(client.expires_at) - dt.timedelta(days=1), "j F Y")
+        ended = formats.date_format(client_last_day(client), "j F Y")
         raise _refused("api_key_expired", _("Deze API-sleutel is verlopen na %(date)s.") % {"date": ended})
     if client.last_used_at is None or at - client.last_used_at >= LAST_USED_EVERY:
         # Conditional, so that of many calls in the same minute one writes.

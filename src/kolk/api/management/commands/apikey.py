@@ -21,6 +21,7 @@ from kolk.people.api_keys import (
     api_client_named,
     api_client_revoke,
     api_clients_list,
+    client_last_day,
     client_scopes,
     client_status,
 )
@@ -74,15 +75,14 @@ class Command(BaseCommand):
             actor=None,
         )
         client = issued.client
-        last_day = timezone.localtime(client.expires_at).date() - dt.timedelta(days=1)
         self.stderr.write(
-            f"client {client.name} ({', '.join(client_scopes(client))}), valid through {last_day}, "
+            f"client {client.name} ({', '.join(client_scopes(client))}), valid through {client_last_day(client)}, "
             f"audit log actor {actor_ref(client.user)}. The key is shown this once; it is not stored:"
         )
         self.stdout.write(issued.key)
 
     def list(self) -> None:
-        rows = [("name", "organisation", "scopes", "status", "expires", "last used", "key starts", "audit actor")]
+        rows = [("name", "organisation", "scopes", "status", "valid through", "last used", "key starts", "audit actor")]
         for client in api_clients_list():
             rows.append(
                 (
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     client.organisation or "-",
                     ",".join(client_scopes(client)),
                     client_status(client).value,
-                    timezone.localtime(client.expires_at).strftime("%Y-%m-%d %H:%M"),
+                    client_last_day(client).isoformat(),
                     timezone.localtime(client.last_used_at).strftime("%Y-%m-%d %H:%M") if client.last_used_at else "-",
                     f"kolk_{client.prefix}",
                     actor_ref(client.user),
