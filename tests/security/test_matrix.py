@@ -156,6 +156,9 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_show": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_checkin": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_cancel": Row(DECLARED, {"token": "order_token"}, post=True),
+    # API keys of machine clients (the administrator's); revoking a client that does not exist.
+    "desk:apikeys": Row(DECLARED),
+    "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

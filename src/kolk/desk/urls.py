@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("kolk.desk.comms_urls")),
     path("", include("kolk.desk.library_urls")),
     path("kassa/", include("kolk.desk.boxoffice_urls")),
+    path("api-sleutels/", include("kolk.desk.apikey_urls")),
 ]
