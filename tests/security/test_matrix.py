@@ -159,6 +159,12 @@ PAGES: dict[str, Row] = {
     # API keys of machine clients (the administrator's); revoking a client that does not exist.
     "desk:apikeys": Row(DECLARED),
     "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),
+    # Self-service: the kiosks' accounts (the administrator's) and a member's kiosk PIN (desk, portal).
+    "desk:kiosks": Row(DECLARED),
+    "desk:kiosk_rotate": Row(DECLARED, {"pk": "kiosk"}, post=True),
+    "desk:kiosk_switch": Row(DECLARED, {"pk": "kiosk"}, post=True),
+    "desk:library_member_pin": Row(DECLARED, {"pk": "person"}),
+    "web:portal_kiosk_pin": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

@@ -60,6 +60,7 @@ def build_world() -> World:
     from kolk.comms.newsletter import campaign_create
     from kolk.comms.unsubscribe import unsubscribe_token_make
     from kolk.core.otp import totp_demo_device
+    from kolk.library.services.kiosks import kiosk_create
     from kolk.library.services.loans import loan_checkout
     from kolk.library.services.members import block_set, subscription_start
     from tests.boxoffice.factories import show as make_show
@@ -126,6 +127,7 @@ def build_world() -> World:
         "block": block_set(person=blocked, reason="manual", actor=None).pk,
         "staff_person": blocked.pk,
         "unsubscribe_token": unsubscribe_token_make(purpose="offers", person=lid.person, channel="email"),
+        "kiosk": kiosk_create(name="matrix-zuil", branch=branch, actor=None)[0].pk,
     }
     world.other = records[ander.pk]
     world.sessions = {role: _session(user) for role, user in world.users.items()}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("kolk.desk.privacy_urls")),
     path("", include("kolk.desk.comms_urls")),
     path("", include("kolk.desk.library_urls")),
+    path("", include("kolk.desk.kiosk_urls")),
     path("kassa/", include("kolk.desk.boxoffice_urls")),
     path("api-sleutels/", include("kolk.desk.apikey_urls")),
 ]
