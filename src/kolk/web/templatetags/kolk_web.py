@@ -1,4 +1,5 @@
-"""Template tags of the site: analytics and share buttons, each only after consent (W02, W03)."""
+"""Template tags of the site: analytics and share buttons, each only after consent (W02, W03);
+a form field linked to its error and help text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,21 @@ from django.conf import settings
 from kolk.web.cookies import cookie_consent
 
 register = template.Library()
+
+
+@register.filter
+def described(field: Any) -> Any:
+    """The field's widget, pointing at its error and help text (aria-describedby) and marked invalid on an error."""
+    ids = []
+    attrs: dict[str, str] = {}
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    return field.as_widget(attrs=attrs)
 
 SHARE_LINKS = (
     ("Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),

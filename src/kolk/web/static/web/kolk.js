@@ -1,0 +1,14 @@
+/* kolk's site script (no inline scripts: the CSP forbids them).
+   After htmx swaps part of the page, focus goes where the user expects (UX.md): to the
+   swapped part's [data-focus] element, else its first error or message, else the part itself. */
+document.addEventListener("htmx:afterSettle", function (event) {
+  var target = event.detail.target;
+  if (!target || !target.isConnected) {  /* an outerHTML swap replaced it: find its successor by id */
+    target = (target && target.id && document.getElementById(target.id)) || document.getElementById("main");
+  }
+  var spot = target.querySelector("[data-focus], [role=alert], [role=status], .errorlist") || target;
+  if (!spot.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(spot.tagName)) {
+    spot.setAttribute("tabindex", "-1");
+  }
+  spot.focus();
+});
