@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from tests.browser import phone  # noqa: F401  (the member's phone, for browser tests)
+
 
 @pytest.fixture(autouse=True)
 def _dutch():
