@@ -165,6 +165,11 @@ PAGES: dict[str, Row] = {
     "desk:kiosk_switch": Row(DECLARED, {"pk": "kiosk"}, post=True),
     "desk:library_member_pin": Row(DECLARED, {"pk": "person"}),
     "web:portal_kiosk_pin": Row(DECLARED),
+    # Issue 14 (a): the desk records an objection or a consent for a person (a form with no method
+    # is refused as 422, so nothing is written); a parent's consent for their child (the child in the
+    # form: "x" is a 400 for the member, after the guard).
+    "desk:person_objection": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "direct_marketing"}),
+    "desk:person_consent": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "notices_advice"}),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

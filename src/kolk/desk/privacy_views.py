@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms as forms_
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
+from kolk.desk.choice_forms import LiftForm, RestrictForm
 from kolk.desk.privacy_forms import BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
 from kolk.people.reach import person_reach
 from kolk.privacy.access import access_package
+from kolk.privacy.ledger import choices_of, restriction_apply, restriction_lift
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.office import breach_record, office_overview
 from kolk.privacy.permits import allow
@@ -31,6 +34,7 @@ from kolk.privacy.rights import (
     request_extend,
     request_identity_seen,
     request_receive,
+    restriction_made,
 )
 
 
@@ -65,7 +69,13 @@ def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
 @allow(purpose="rights")
 def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     rights_request = _request(request, pk)
-    forms = {"identity": IdentityForm(), "extend": ExtendForm(), "close": CloseForm()}
+    forms: dict[str, forms_.Form] = {
+        "identity": IdentityForm(),
+        "extend": ExtendForm(),
+        "close": CloseForm(),
+        "restrict": RestrictForm(),
+        "lift": LiftForm(),
+    }
     if request.method == "POST" and request.POST.get("action") == "erase":
         try:
             erasure_execute(request=rights_request, actor=request.user)
@@ -74,38 +84,76 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("desk:privacy_request", pk=pk)
         messages.success(request, _("Verwijderd. Wat bewaard moest blijven staat in het verzoek."))
         return redirect("desk:person_find")
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        form_class = {"identity": IdentityForm, "extend": ExtendForm, "close": CloseForm}.get(action)
+        form_class = {
+            "identity": IdentityForm,
+            "extend": ExtendForm,
+            "close": CloseForm,
+            "restrict": RestrictForm,
+            "lift": LiftForm,
+        }.get(action)
         if form_class is None:
             raise Http404
         form = form_class(request.POST)
         forms[action] = form
         if form.is_valid():
             try:
-                if action == "identity":
-                    request_identity_seen(
-                        request=rights_request, method=form.cleaned_data["method"], actor=request.user
-                    )
-                elif action == "extend":
-                    request_extend(request=rights_request, reason=form.cleaned_data["reason"], actor=request.user)
-                else:
-                    request_close(request=rights_request, actor=request.user, **form.cleaned_data)
+                _act(request, rights_request, action, form.cleaned_data)
             except (KolkError, ValidationError) as exc:
-                form.add_error(None, str(getattr(exc, "message", exc)))
+                fields = getattr(exc, "fields", {})
+                for name, errors in fields.items():
+                    for error in errors:
+                        form.add_error(name if name in form.fields else None, error)
+                if not fields:
+                    form.add_error(None, str(getattr(exc, "message", exc)))
             else:
                 return redirect("desk:privacy_request", pk=pk)
+        status = 422
     person = rights_request.subject
     extra: dict[str, Any] = {}
     if rights_request.kind == RightsRequest.Kind.ERASURE:
         extra["plan"] = erasure_plan(person, get_language() or "nl")
     if rights_request.kind == RightsRequest.Kind.CORRECTION:
         extra["partners"] = corrections_to_pass_on(person, set(get_register().categories))
+    if rights_request.kind == RightsRequest.Kind.RESTRICTION:
+        state = choices_of(person)
+        extra["restriction"] = state["restriction"]
+        extra["restriction_made"] = restriction_made(rights_request)
+        extra["restriction_records"] = list(rights_request.restrictions.select_related("recorded_by").order_by("pk"))
     return render(
         request,
         "desk/privacy/request.html",
         {"req": rights_request, "person": person, "identity_ok": identity_ok(rights_request), **forms, **extra},
+        status=status,
     )
+
+
+def _act(request: HttpRequest, rights_request: RightsRequest, action: str, data: dict[str, Any]) -> None:
+    """Carry out one action of the request page (each a service with its own audit entry)."""
+    if action == "identity":
+        request_identity_seen(request=rights_request, method=data["method"], actor=request.user)
+    elif action == "extend":
+        request_extend(request=rights_request, reason=data["reason"], actor=request.user)
+    elif action == "close":
+        request_close(request=rights_request, actor=request.user, **data)
+    elif rights_request.kind != RightsRequest.Kind.RESTRICTION:
+        raise KolkError(_("Dit is geen verzoek om beperking."), code="kind")
+    elif action == "restrict":
+        restriction_apply(
+            subject=rights_request.subject,
+            reason=data["reason"],
+            until=data["until"],
+            request=rights_request,
+            actor=request.user,
+        )
+        messages.success(request, _("Beperking vastgelegd: vanaf nu valt de persoon buiten elke selectie."))
+    else:
+        restriction_lift(
+            subject=rights_request.subject, reason=data["reason"], request=rights_request, actor=request.user
+        )
+        messages.success(request, _("Beperking opgeheven."))
 
 
 def _package_for(request: HttpRequest, rights_request: RightsRequest, lang: str) -> dict[str, Any]:

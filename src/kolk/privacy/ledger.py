@@ -264,6 +264,13 @@ def choices_of(subject: PrivacySubject) -> dict[str, Any]:
     }
 
 
+def choices_recorded(subject: PrivacySubject) -> list[PrivacyChoice]:
+    """One person's standing records, the latest per consent purpose and per objection purpose and
+    channel, with who recorded them (a member of staff) and who gave a consent (a guardian)."""
+    latest = _latest(PrivacyChoice.objects.filter(subject_id=subject.pk), "kind", "purpose", "channel")
+    return list(latest.select_related("recorded_by", "given_by").order_by("kind", "purpose", "channel"))
+
+
 def has_consent(subject: PrivacySubject, purpose: str) -> bool:
     return consenter_ids(purpose).filter(subject_id=subject.pk).exists()
 
