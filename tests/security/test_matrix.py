@@ -170,6 +170,10 @@ PAGES: dict[str, Row] = {
     # form: "x" is a 400 for the member, after the guard).
     "desk:person_objection": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "direct_marketing"}),
     "desk:person_consent": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "notices_advice"}),
+    "web:portal_children": Row(DECLARED),
+    "web:portal_child_consent": Row(
+        DECLARED, post=True, form={"child": "x", "purpose": "notices_advice", "value": "1"}
+    ),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from kolk.core.validators import normalize_postcode
-from kolk.people.models import Person
+from kolk.people.models import FamilyRelation, Person
 
 SEARCH_LIMIT = 50
 
@@ -39,4 +39,11 @@ def person_detail(pk: int) -> Person:
         Person.objects.select_related("household", "user")
         .prefetch_related("emails", "phones", "relations__relative")
         .get(pk=pk)
+    )
+
+
+def wards_of(guardian: Person) -> QuerySet[Person]:
+    """The people `guardian` is parent or guardian of (their family relations), youngest first."""
+    return Person.objects.filter(relations__relative=guardian, relations__kind=FamilyRelation.Kind.GUARDIAN).order_by(
+        "-date_of_birth", "given_name", "pk"
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from kolk.web.views import account, contact, cookies, kiosk_pin, portal, portal_sections, public
+from kolk.web.views import account, contact, cookies, kiosk_pin, portal, portal_children, portal_sections, public
 
 app_name = "web"
 urlpatterns = [
@@ -42,6 +42,8 @@ urlpatterns = [
     path("mijn/facturen/<int:invoice_id>.pdf", portal_sections.invoice_download, name="portal_invoice_pdf"),
     path("mijn/berichten", portal_sections.messages_view, name="portal_messages"),
     path("mijn/privacyverzoek", portal_sections.rights, name="portal_rights"),
+    path("mijn/kinderen", portal_children.children, name="portal_children"),
+    path("mijn/kinderen/toestemming", portal_children.child_consent, name="portal_child_consent"),
     path("mijn/pincode", kiosk_pin.kiosk_pin, name="portal_kiosk_pin"),
     path("catalogus", portal_sections.catalogue, name="catalogue"),
     path("kaarten/", include("kolk.web.shop_urls")),

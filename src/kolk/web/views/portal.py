@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
 from kolk.privacy.access import access_package
+from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import CHANNELS, get_register
 from kolk.web.forms import DetailsForm
 from kolk.web.portal import (
@@ -87,9 +88,28 @@ def details(request: HttpRequest, person: Any) -> HttpResponse:
     return render(request, "web/portal/details.html", {"person": person, "form": form}, status=status)
 
 
+def _choices_context(person: Any) -> dict[str, Any]:
+    """The member's consents and objections, their restriction (reason, until when), and what they
+    objected to at the desk, by phone or in a letter beyond the one-click choices."""
+    lang = _lang()
+    context = {"person": person, **portal_choices(person, lang)}
+    state = choices_of(person)
+    register = get_register()
+    one_click = {purpose for purpose, _channels in one_click_objections()}
+    context["restriction"] = state["restriction"]
+    context["other_objections"] = sorted(
+        {
+            str(register.purposes[p].label.get(lang))
+            for (p, _c), on in state["objections"].items()
+            if on and p not in one_click
+        }
+    )
+    return context
+
+
 @member_required
 def choices(request: HttpRequest, person: Any) -> HttpResponse:
-    return render(request, "web/portal/choices.html", {"person": person, **portal_choices(person, _lang())})
+    return render(request, "web/portal/choices.html", _choices_context(person))
 
 
 @require_POST
@@ -134,8 +154,7 @@ def choice_change(request: HttpRequest, person: Any) -> HttpResponse:
             return HttpResponse(headers={"HX-Redirect": target})
         return redirect(target)
     if request.headers.get("HX-Request"):
-        context = {"person": person, **portal_choices(person, _lang())}
-        return render(request, "web/portal/_choices.html", context)
+        return render(request, "web/portal/_choices.html", _choices_context(person))
     return redirect("web:portal_choices")
 
 
