@@ -23,8 +23,8 @@ from kolk.core.clock import today
 from kolk.core.demo import DemoContext
 from kolk.people.models import Person
 
-FILM_PRICES = {"regular": 1150, "youth": 850, "senior": 1000, "member": 950}
-THEATRE_PRICES = {"regular": 2750, "youth": 1500, "senior": 2450, "member": 2350}
+FILM_PRICES = {"regular": 1150, "youth": 850, "senior": 1000, "member": 950, "cjp": 900, "stadspas": 700}
+THEATRE_PRICES = {"regular": 2750, "youth": 1500, "senior": 2450, "member": 2350, "cjp": 2000, "stadspas": 1400}
 FILMS = [
     ("De Aanslag", 125, "12"),
     ("Zwartboek", 145, "16"),

@@ -166,6 +166,12 @@ class PriceKind(models.TextChoices):
     YOUTH = "youth", _("jeugd")
     SENIOR = "senior", _("65+")
     MEMBER = "member", _("lid")
+    CJP = "cjp", _("CJP")
+    STADSPAS = "stadspas", _("Stadspas")
+
+
+# The reduced prices a buyer must show proof for (a pass, an ID); the till records that staff saw it.
+PROOF_KINDS = frozenset({PriceKind.YOUTH, PriceKind.SENIOR, PriceKind.MEMBER, PriceKind.CJP, PriceKind.STADSPAS})
 
 
 class PriceCategory(models.Model):

@@ -120,3 +120,29 @@ def halls() -> QuerySet[Hall]:
 
 def venue_named(name: str) -> Venue | None:
     return Venue.objects.filter(name=name.strip()).first()
+
+
+def order_for_till(order_id: int) -> Order:
+    """An order as the till shows it (show, hall, work); raises Order.DoesNotExist."""
+    return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(pk=order_id)
+
+
+def orders_find(query: str, *, limit: int = 25) -> list[Order]:
+    """Orders by number, by the buyer's email (exact) or by part of the buyer's name; newest first.
+
+    One query. Expired holds are left out: they were never sold.
+    """
+    query = " ".join(query.split())[:200]
+    if not query:
+        return []
+    qs = Order.objects.select_related("show__film", "show__production").exclude(status=Order.Status.EXPIRED)
+    digits = query.lstrip("#")
+    if digits.isdigit() and len(digits) <= 12:
+        qs = qs.filter(pk=int(digits))
+    elif "@" in query:
+        qs = qs.filter(buyer_email__iexact=query)
+    elif len(query) >= 2:
+        qs = qs.filter(buyer_name__icontains=query)
+    else:
+        return []
+    return list(qs.order_by("-created_at", "-pk")[:limit])

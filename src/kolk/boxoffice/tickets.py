@@ -9,6 +9,7 @@ and queues the mail.
 from __future__ import annotations
 
 import io
+import secrets
 
 import segno
 from django.conf import settings
@@ -21,6 +22,7 @@ from kolk.boxoffice.models import Order
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
+from kolk.privacy.audit import audit_log
 
 
 def qr_png(code: str, *, scale: int = 6) -> bytes:
@@ -40,8 +42,9 @@ def order_url(order: Order) -> str:
     return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
 
 
-def tickets_mail(*, order: Order, actor: Actor, language: str | None = None) -> None:
-    """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order."""
+def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, again: str = "") -> None:
+    """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order
+    (and once per `again`: a resend the box office asked for)."""
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
     message_queue(
         template="tickets",
@@ -49,7 +52,7 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None) -> 
         purpose="service_mails",
         kind=MessageKind.SERVICE,
         actor=actor,
-        idempotency_key=f"boxoffice.tickets.{order.pk}",
+        idempotency_key=f"boxoffice.tickets.{order.pk}" + (f".again.{again}" if again else ""),
         to_person=order.person,
         to_address=order.buyer_email,
         language=language or get_language(),
@@ -67,7 +70,18 @@ def tickets_mail_later(*, order: Order) -> None:
     send_tickets.enqueue(order.pk, get_language() or settings.LANGUAGE_CODE)
 
 
-def tickets_mail_send(*, order_id: int, language: str) -> bool:
+def tickets_resend(*, order: Order, actor: Actor) -> None:
+    """Have the worker mail a paid order's tickets once more (the box office's "opnieuw sturen")."""
+    audit_log(
+        actor=actor,
+        action="order.tickets_resent",
+        **({"subject": order.person} if order.person_id else {"subject": order}),
+        details={"order": order.pk},
+    )
+    send_tickets_again.enqueue(order.pk, get_language() or settings.LANGUAGE_CODE, secrets.token_hex(8))
+
+
+def tickets_mail_send(*, order_id: int, language: str, again: str = "") -> bool:
     """The worker's half: queue the mail if the order is still paid and has an address; once per order."""
     order = (
         Order.objects.select_related("show__hall__venue", "show__film", "show__production", "person")
@@ -78,7 +92,7 @@ def tickets_mail_send(*, order_id: int, language: str) -> bool:
     if order is None:  # cancelled, refunded or anonymised since it was paid: no tickets to send
         return False
     with translation.override(language):
-        tickets_mail(order=order, actor=None, language=language)
+        tickets_mail(order=order, actor=None, language=language, again=again)
     return True
 
 
@@ -86,3 +100,9 @@ def tickets_mail_send(*, order_id: int, language: str) -> bool:
 def send_tickets(order_id: int, language: str) -> bool:
     """Draw the QR codes of a paid order and queue its ticket mail (T02)."""
     return tickets_mail_send(order_id=order_id, language=language)
+
+
+@task()
+def send_tickets_again(order_id: int, language: str, again: str) -> bool:
+    """Queue a paid order's ticket mail once more, as the box office asked (once per request)."""
+    return tickets_mail_send(order_id=order_id, language=language, again=again)

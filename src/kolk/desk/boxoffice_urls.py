@@ -1,4 +1,4 @@
-"""Box-office staff pages: programme, halls and seat maps, a show's sales, check-in."""
+"""Box-office staff pages: programme, halls and seat maps, the till of a show, orders, check-in."""
 
 from django.urls import path
 
@@ -10,5 +10,8 @@ urlpatterns = [
     path("programma/", views.programme_new, name="boxoffice_programme"),
     path("show/<int:show_id>/", views.show_page, name="boxoffice_show"),
     path("show/<int:show_id>/scannen/", views.checkin, name="boxoffice_checkin"),
+    path("bestellingen/", views.orders_find_view, name="boxoffice_orders"),
+    path("bestelling/<int:order_id>/", views.order_page, name="boxoffice_order"),
+    path("bestelling/<int:order_id>/opnieuw-sturen/", views.order_resend, name="boxoffice_resend"),
     path("bestelling/<str:token>/annuleren/", views.order_cancel_view, name="boxoffice_cancel"),
 ]

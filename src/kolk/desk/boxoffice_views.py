@@ -4,6 +4,9 @@ counter, cancel and refund, and scan tickets at the door."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django import forms
@@ -17,9 +20,9 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from kolk.boxoffice import selectors
-from kolk.boxoffice.models import Order, Show
+from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.services.checkin import ticket_check_in
-from kolk.boxoffice.services.payments import box_office_sale
+from kolk.boxoffice.services.payments import till_sale
 from kolk.boxoffice.services.programme import (
     film_create,
     hall_create,
@@ -27,8 +30,11 @@ from kolk.boxoffice.services.programme import (
     programme_create,
     venue_create,
 )
-from kolk.boxoffice.services.selling import order_cancel
-from kolk.core.errors import KolkError
+from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel
+from kolk.boxoffice.tickets import qr_svg, tickets_resend
+from kolk.core.errors import Invalid, KolkError, invalid_from
+from kolk.core.money import euros
+from kolk.privacy.audit import audit_log
 from kolk.privacy.permits import allow
 
 
@@ -158,42 +164,163 @@ def _show(show_id: int) -> Show:
         raise Http404 from exc
 
 
-class SaleForm(forms.Form):
-    quantity = forms.IntegerField(label=_l("Aantal (beste plaatsen)"), min_value=1, max_value=10)
-    method = forms.ChoiceField(
-        label=_l("Betaling"), choices=[(Order.Method.CARD, _l("pin")), (Order.Method.CASH, _l("contant"))]
-    )
+AMOUNT = re.compile(r"^(?:€\s*)?(\d{1,6})(?:[,.](\d{1,2}))?$")
+
+
+def _cents(text: str) -> int:
+    """An amount as staff type it (`50`, `50,00`, `€ 20,5`) in cents; Invalid for anything else."""
+    text = text.strip()
+    if not text:
+        return 0
+    match = AMOUNT.match(text)
+    if match is None:
+        raise Invalid(
+            _("Ontvangen bedrag: typ een bedrag, bijvoorbeeld 50 of 42,50."),
+            fields={"given": [_("Typ een bedrag, bijvoorbeeld 50 of 42,50.")]},
+        )
+    return int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))
+
+
+@dataclass
+class TillInput:
+    """The till's POST: chosen seats with a price kind each, or a number of best seats; how it is paid."""
+
+    seat_ids: list[int] = dc_field(default_factory=list)
+    prices: dict[int, str] = dc_field(default_factory=dict)
+    quantity: int = 0
+    method: str = Order.Method.CASH
+    given: str = ""
+
+
+def _till_input(request: HttpRequest, show: Show) -> TillInput:
+    data = request.POST
+    kinds = {p.kind for p in show.prices.all()}
+    got = TillInput(method=data.get("method", Order.Method.CASH), given=data.get("given", "")[:20])
+    for raw in data.getlist("seat")[:50]:
+        if not raw.isdigit() or len(raw) > 10:
+            raise Invalid(_("Kies stoelen op het stoelenplan."), fields={"seat": [_("Onbekende stoel.")]})
+        seat_id = int(raw)
+        got.seat_ids.append(seat_id)
+        kind = data.get(f"price_{seat_id}", PriceKind.REGULAR)
+        if kind not in kinds:
+            raise Invalid(_("Dit tarief is er niet voor deze voorstelling."), fields={"seat": [_("Onbekend tarief.")]})
+        got.prices[seat_id] = kind
+    if not got.seat_ids:
+        raw = data.get("quantity", "").strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_TICKETS:
+            raise Invalid(
+                _("Kies stoelen op het stoelenplan of een aantal beste plaatsen."),
+                fields={"seat": [_("Nog geen stoel gekozen.")]},
+            )
+        got.quantity = int(raw)
+    if got.method not in (Order.Method.CASH, Order.Method.CARD):
+        raise Invalid(_("Kies contant of pin."), fields={"method": [_("Kies contant of pin.")]})
+    return got
+
+
+def _price_options(show: Show) -> list[dict[str, Any]]:
+    """The show's prices for the till's tickets, regular first, then by amount, highest first."""
+    ordered = sorted(show.prices.all(), key=lambda p: (p.kind != PriceKind.REGULAR, -p.amount_cents))
+    return [{"kind": p.kind, "label": str(p.get_kind_display()), "cents": p.amount_cents} for p in ordered]
+
+
+CHANGE_KEY = "kolk.till.change"
 
 
 @allow(purpose="ticket_sales")
 def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
+    """The till of one show: seats picked on the map, a price per ticket, cash (change due) or pin."""
     show = _show(show_id)
-    form = SaleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    error: KolkError | None = None
+    chosen: TillInput = TillInput()
+    if request.method == "POST":
         try:
-            order = box_office_sale(
+            chosen = _till_input(request, show)
+            sale = till_sale(
                 show=show,
-                quantity=form.cleaned_data["quantity"],
-                method=form.cleaned_data["method"],
+                seat_ids=chosen.seat_ids,
+                quantity=chosen.quantity,
+                prices=chosen.prices,
+                method=chosen.method,
+                given_cents=_cents(chosen.given) if chosen.method == Order.Method.CASH else 0,
                 actor=request.user,
             )
-        except (ValidationError, KolkError) as exc:
-            _errors(form, exc)
+        except ValidationError as exc:
+            error = invalid_from(exc)
+        except KolkError as exc:
+            error = exc
         else:
-            messages.success(request, _("Verkocht: bestelling %(id)s.") % {"id": order.pk})
-            return redirect("desk:boxoffice_show", show_id=show.pk)
+            request.session[CHANGE_KEY] = {"order": sale.order.pk, "given": sale.given_cents}
+            return redirect("desk:boxoffice_order", order_id=sale.order.pk)
+    rows = selectors.seat_map(show) if show.hall.is_seated else []
     return render(
         request,
-        "desk/boxoffice/show.html",
+        "desk/boxoffice/till.html",
         {
             "show": show,
-            "rows": selectors.seat_map(show) if show.hall.is_seated else [],
+            "rows": rows,
             "available": selectors.seats_available(show),
             "stats": selectors.show_stats(show),
-            "orders": selectors.orders_for_show(show)[:200],
-            "form": form,
+            "prices": _price_options(show),
+            "error": error,
+            "chosen": chosen,
+            "max_tickets": MAX_TICKETS,
+        },
+        status=error.status if error is not None else 200,
+    )
+
+
+def _order(order_id: int) -> Order:
+    try:
+        return selectors.order_for_till(order_id)
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@allow(purpose="ticket_sales")
+def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
+    """An order at the till: its seats and tickets (with their QR codes), the receipt, and what can be done."""
+    order = _order(order_id)
+    tickets = selectors.order_tickets(order)
+    change = request.session.get(CHANGE_KEY) or {}
+    given = int(change.get("given", 0)) if change.get("order") == order.pk else 0
+    return render(
+        request,
+        "desk/boxoffice/order.html",
+        {
+            "order": order,
+            "show": order.show,
+            "tickets": [(t, qr_svg(t.code, scale=4)) for t in tickets],
+            "given": given,
+            "change": max(0, given - order.total_cents) if given else 0,
+            "paid": order.status == Order.Status.PAID,
         },
     )
+
+
+@allow(purpose="ticket_sales")
+def orders_find_view(request: HttpRequest) -> HttpResponse:
+    """Find an order by number, email or name: POSTed, so no buyer's name or address is in a URL."""
+    query = request.POST.get("q", "")[:200] if request.method == "POST" else ""
+    found = selectors.orders_find(query) if query else None
+    if found is not None:
+        audit_log(actor=request.user, action="order.searched", details={"found": [o.pk for o in found]})
+    if found is not None and len(found) == 1 and query.strip().lstrip("#").isdigit():
+        return redirect("desk:boxoffice_order", order_id=found[0].pk)
+    return render(request, "desk/boxoffice/orders.html", {"query": query, "found": found})
+
+
+@allow(purpose="ticket_sales")
+@require_POST
+def order_resend(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Mail a paid order's tickets again, to the address it was bought with."""
+    order = _order(order_id)
+    if order.status != Order.Status.PAID or not order.buyer_email:
+        messages.error(request, _("Deze bestelling heeft geen e-mailadres of is niet betaald: print de kaartjes."))
+    else:
+        tickets_resend(order=order, actor=request.user)
+        messages.success(request, _("De kaartjes gaan opnieuw naar %(email)s.") % {"email": order.buyer_email})
+    return redirect("desk:boxoffice_order", order_id=order.pk)
 
 
 @allow(purpose="ticket_sales")
@@ -208,14 +335,29 @@ def checkin(request: HttpRequest, show_id: int) -> HttpResponse:
 @allow(purpose="ticket_sales")
 @require_POST
 def order_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Cancel (and refund) an order: the first POST asks once what will happen, the confirmed one does it."""
     try:
         order = selectors.order_by_token(token[:32])
     except Order.DoesNotExist as exc:
         raise Http404 from exc
+    refund = order.status == Order.Status.PAID
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "desk/boxoffice/cancel.html",
+            {"order": order, "show": order.show, "refund": refund, "tickets": selectors.order_tickets(order)},
+        )
     try:
-        order_cancel(order=order, refund=request.POST.get("refund") == "1", actor=request.user)
+        order_cancel(order=order, refund=refund, actor=request.user)
     except KolkError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Bestelling %(id)s geannuleerd.") % {"id": order.pk})
-    return redirect("desk:boxoffice_show", show_id=order.show_id)
+        if refund:
+            messages.success(
+                request,
+                _("Bestelling %(id)s geannuleerd; %(amount)s terugbetalen (%(method)s).")
+                % {"id": order.pk, "amount": euros(order.total_cents), "method": order.get_method_display()},
+            )
+        else:
+            messages.success(request, _("Bestelling %(id)s geannuleerd.") % {"id": order.pk})
+    return redirect("desk:boxoffice_order", order_id=order.pk)

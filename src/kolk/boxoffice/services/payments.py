@@ -12,6 +12,7 @@ both take the money.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,10 +27,11 @@ from mollie.api.objects.payment import Payment as MolliePayment
 
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
-from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold
+from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold, tickets_price
 from kolk.core.actors import Actor
 from kolk.core.clock import now
-from kolk.core.errors import KolkError, NotAllowed
+from kolk.core.errors import Invalid, KolkError, NotAllowed
+from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
 from kolk.privacy.audit import audit_log
 
@@ -227,12 +229,49 @@ def mollie_webhook(*, payment_id: str) -> str:
         return str(payment.status)
 
 
+@dataclass(frozen=True)
+class TillSale:
+    """What the till hands the buyer: the paid order, and for cash the change due."""
+
+    order: Order
+    given_cents: int = 0
+
+    @property
+    def change_cents(self) -> int:
+        return max(0, self.given_cents - self.order.total_cents) if self.given_cents else 0
+
+
 def box_office_sale(
-    *, show: Show, method: str, actor: Actor, seat_ids: list[int] | None = None, quantity: int = 0
+    *,
+    show: Show,
+    method: str,
+    actor: Actor,
+    seat_ids: list[int] | None = None,
+    quantity: int = 0,
+    prices: Mapping[int, str] | None = None,
 ) -> Order:
     """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked.
 
-    The payment goes through the provider registry, the way every payment goes.
+    `prices` maps a chosen seat to its price kind (the rest pay the regular
+    price). The payment goes through the provider registry, the way every payment goes.
+    """
+    return till_sale(show=show, method=method, actor=actor, seat_ids=seat_ids, quantity=quantity, prices=prices).order
+
+
+def till_sale(
+    *,
+    show: Show,
+    method: str,
+    actor: Actor,
+    seat_ids: list[int] | None = None,
+    quantity: int = 0,
+    prices: Mapping[int, str] | None = None,
+    given_cents: int = 0,
+) -> TillSale:
+    """The till's sale: chosen seats at a price each, paid by card or in cash.
+
+    For cash, `given_cents` is what the buyer handed over (0: the exact amount);
+    less than the total is refused and nothing is sold.
     """
     if method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
@@ -240,7 +279,15 @@ def box_office_sale(
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
     with transaction.atomic():
         order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
-        return payment_start(order=order, method=method, actor=actor).order
+        order = tickets_price(order=order, prices=prices or {})
+        if method == Order.Method.CASH and given_cents and given_cents < order.total_cents:
+            raise Invalid(
+                _("Ontvangen %(given)s is minder dan het totaal %(total)s.")
+                % {"given": euros(given_cents), "total": euros(order.total_cents)},
+                fields={"given": [_("Minder dan het totaal %(total)s.") % {"total": euros(order.total_cents)}]},
+            )
+        order = payment_start(order=order, method=method, actor=actor).order
+    return TillSale(order=order, given_cents=given_cents if method == Order.Method.CASH else 0)
 
 
 def mollie_refund(*, payment: Payment, actor: Actor) -> Payment:

@@ -256,6 +256,35 @@ def seats_hold(
     return order
 
 
+def tickets_price(*, order: Order, prices: Mapping[int, str]) -> Order:
+    """Set the price of the held order's tickets by seat (`prices`: seat id to price kind; the rest keep theirs).
+
+    For the till, in the caller's transaction right after `seats_hold`: the order
+    is the hold's own (its tickets not yet paid), its show's prices fetched with it.
+    Two queries (the tickets, one update), whatever the kinds.
+    """
+    if not prices:
+        return order
+    categories = {p.kind: p for p in order.show.prices.all()}
+    tickets = list(order.tickets.order_by("pk"))
+    seats = {t.seat_id for t in tickets}
+    if set(prices) - seats:
+        raise ValidationError({"prices": [_("Deze stoel hoort niet bij de bestelling.")]})
+    for ticket in tickets:
+        kind = prices.get(ticket.seat_id or 0)
+        if kind is None:
+            continue
+        if kind not in categories:
+            raise ValidationError(
+                {"prices": [_("Het tarief %(kind)s is er niet voor deze voorstelling.") % {"kind": kind}]}
+            )
+        ticket.price, ticket.amount_cents = categories[kind], categories[kind].amount_cents
+    Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
+    order.total_cents = sum(t.amount_cents for t in tickets)
+    order.save(update_fields=["total_cents"])
+    return order
+
+
 def _release(order: Order) -> None:
     """Give an order's places back to the show (the order row is locked by the caller)."""
     if order.show.hall.is_seated:
