@@ -60,13 +60,15 @@ def test_staff_put_a_run_of_performances_in_the_programme(client, box_office):
             "starts": f"{day} 20:00\n{day + dt.timedelta(days=1)} 20:00",
             "regular": "24.50",
             "youth": "12.00",
+            "cjp": "15.00",
+            "stadspas": "8.50",
             "on_sale": "on",
         },
     )
     assert response.status_code == 302
     shows = Show.objects.filter(production__title="De Gebroeders Leeuwenhart")
     assert shows.count() == 2
-    assert sorted(shows.first().prices.values_list("amount_cents", flat=True)) == [1200, 2450]
+    assert sorted(shows.first().prices.values_list("amount_cents", flat=True)) == [850, 1200, 1500, 2450]
 
 
 def test_a_walk_in_sale_refund_and_scan_at_the_door(client, box_office):

@@ -104,6 +104,8 @@ class ProgrammeForm(forms.Form):
     youth = forms.DecimalField(label=_l("Jeugd (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
     senior = forms.DecimalField(label=_l("65+ (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
     member = forms.DecimalField(label=_l("Lid (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
+    cjp = forms.DecimalField(label=_l("CJP (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
+    stadspas = forms.DecimalField(label=_l("Stadspas (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
     on_sale = forms.BooleanField(label=_l("Meteen in de verkoop"), required=False, initial=True)
 
     def clean_starts(self) -> list[dt.datetime]:
@@ -126,7 +128,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        prices = {k: int(data[k] * 100) for k in ("regular", "youth", "senior", "member") if data[k] is not None}
+        prices = {k: int(data[k] * 100) for k in PriceKind.values if data.get(k) is not None}
         try:
             work: dict[str, Any] = (
                 {
