@@ -60,12 +60,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20.0, help="seconds per closed-loop throughput run")
     p.add_argument("--loan-clients", type=int, default=16)
     p.add_argument("--loan-rate", type=float, default=50.0, help="loans/s of the open-loop p99 run")
+    p.add_argument("--kiosks", type=int, default=40, help="SIP2 kiosks of the kiosk scenario (kolk sip2)")
+    p.add_argument("--kiosk-seconds", type=float, default=30.0, help="seconds of each phase of the kiosk scenario")
+    p.add_argument(
+        "--kiosk-rate", type=float, default=10.0, help="loans/s of all kiosks in the paced phase (40: one each 4 s)"
+    )
     p.add_argument("--paced-seconds", type=float, default=30.0)
     p.add_argument("--buyers", type=int, default=32)
     p.add_argument("--seat-map", default="20x40", help="the ticket race's hall (rows x seats)")
     p.add_argument("--access-requests", type=int, default=200)
     p.add_argument("--gate-repeat", type=int, default=3)
-    p.add_argument("--only", default="", help="comma-separated: baseline,loans,tickets,access,retention,marketing")
+    p.add_argument(
+        "--only", default="", help="comma-separated: baseline,loans,kiosks,tickets,access,retention,marketing"
+    )
     p.add_argument("--soak", action="store_true", default=os.environ.get("SOAK", "") not in ("", "0"))
     p.add_argument("--soak-seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", "600")))
     p.add_argument("--soak-load", type=float, default=0.5, help="share of the measured capacity in the soak")
@@ -461,6 +468,126 @@ def scenario_loans(servers: Servers, args: argparse.Namespace) -> dict[str, Any]
     return {"closed": closed, "paced": paced, "copies": len(pairs), "cookies": cookies, "pairs": pairs}
 
 
+KIOSK_PIN = "2580"
+
+
+def kiosk_logins(n: int) -> list[dict[str, Any]]:
+    """n kiosk accounts (made, or given a new password) at the first branch, each with a member of its own
+    (a pass, a PIN, a running subscription) and copies of its own to lend."""
+    from django.db.models import Count, Q
+
+    from kolk.library.kiosks import kiosk_named
+    from kolk.library.models import Block, Branch, Loan, Subscription
+    from kolk.library.services.kiosks import kiosk_create, kiosk_enable, kiosk_rotate, pin_set
+    from kolk.people.models import Person
+
+    branch = Branch.objects.order_by("pk").first()
+    if branch is None:
+        raise SystemExit("no branch in the database: seed it first")
+    blocked = Block.objects.filter(lifted_at__isnull=True).values("person_id")
+    busy = (
+        Loan.objects.filter(returned_at__isnull=True)
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=2)
+        .values("person_id")
+    )
+    members = list(
+        Person.objects.filter(
+            pass_number__isnull=False,
+            pk__in=Subscription.objects.filter(Q(status=Subscription.Status.ACTIVE), type__max_loans__gte=5).values(
+                "person_id"
+            ),
+        )
+        .exclude(pk__in=blocked)
+        .exclude(pk__in=busy)
+        .order_by("pk")[:n]
+    )
+    if len(members) < n:
+        raise SystemExit(f"only {len(members)} members can borrow at a kiosk; the scenario needs {n}")
+    barcodes = [barcode for barcode, _person in loan_pairs(8 * n)]
+    hands = [barcodes[i::n] for i in range(n)]
+    logins = []
+    for i, person in enumerate(members):
+        kiosk = kiosk_named(f"bench-zuil-{i}")
+        if kiosk is None:
+            kiosk, password = kiosk_create(name=f"bench-zuil-{i}", branch=branch, actor=None)
+        else:
+            password = kiosk_rotate(kiosk=kiosk, actor=None)
+            kiosk_enable(kiosk=kiosk, actor=None)
+        pin_set(person=person, pin=KIOSK_PIN, actor=None)
+        logins.append(
+            {
+                "name": kiosk.name,
+                "password": password,
+                "pass": person.pass_number,
+                "pin": KIOSK_PIN,
+                "barcodes": hands[i],
+            }
+        )
+    return logins
+
+
+def scenario_kiosks(args: argparse.Namespace) -> dict[str, Any]:
+    """N kiosks on `kolk sip2` (its own process, as in production), each lending and taking back in a loop."""
+    from django.db import connection
+
+    sys.path.insert(0, str(HERE))
+    import sip as sipgen
+
+    logins = kiosk_logins(args.kiosks)
+    connection.close()
+    port = free_port()
+    logs = Path(os.environ["KOLK_VAR_DIR"])
+    proc = subprocess.Popen(
+        [str(BIN / "kolk"), "sip2", "--port", str(port), "--max-connections", str(args.kiosks + 10)],
+        stdout=open(logs / "sip2.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    samples: list[float] = []
+    stop = threading.Event()
+    try:
+        deadline = time.time() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"kolk sip2 stopped; see {logs / 'sip2.log'}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("kolk sip2 did not come up within 60 s") from None
+                time.sleep(0.2)
+
+        def sample() -> None:
+            while not stop.wait(1.0):
+                samples.append(rss_mb(proc.pid))
+
+        threading.Thread(target=sample, daemon=True).start()
+        phases = [
+            {"name": "closed", "duration": args.kiosk_seconds},
+            {"name": "paced", "duration": args.kiosk_seconds, "rate": args.kiosk_rate},
+        ]
+        result = in_process(sipgen.run_kiosks, {"port": port, "phases": phases, "kiosks": logins})
+    finally:
+        stop.set()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    tenth = max(1, len(samples) // 10)
+    result["sip2_rss_mb"] = {
+        "samples": len(samples),
+        "first_tenth_max": round(max(samples[:tenth]), 1) if samples else 0.0,
+        "last_tenth_max": round(max(samples[-tenth:]), 1) if samples else 0.0,
+        "max": round(max(samples), 1) if samples else 0.0,
+    }
+    result["stopped_cleanly"] = proc.returncode == 0
+    return {"result": result, "kiosks": args.kiosks}
+
+
 def scenario_tickets(servers: Servers, args: argparse.Namespace) -> dict[str, Any]:
     """The named sale (hold, checkout, pay: three requests) on one show, then the till's walk-in sale on another."""
     from kolk.core.roles import Role
@@ -734,6 +861,37 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"{p['units_per_s']} loans/s done, {p['errors']} errors)",
             p99(p) <= 50 and p["errors"] == 0,
         )
+    if "kiosks" in r:
+        k = r["kiosks"]["result"]
+        closed, paced, mem = k["closed"], k["paced"], k["sip2_rss_mb"]
+        n = r["kiosks"]["kiosks"]
+        row(
+            f"kiosks over SIP2 (kolk sip2), {n} kiosks as fast as answered: patron information, checkout, check-in",
+            "loans/s (capacity)",
+            f"{closed['units_per_s']} loans/s ({closed['requests_per_s']} messages/s, {closed['errors']} errors); "
+            f"p99 checkout {p99(closed, 'checkout')} ms",
+            None,
+        )
+        row(
+            f"kiosks over SIP2, {n} kiosks paced at {paced.get('rate_target', 0):g} loans/s",
+            "checkout p99 ≤ 50 ms",
+            f"p99 checkout {p99(paced, 'checkout')} ms, check-in {p99(paced, 'checkin')} ms, patron information "
+            f"{p99(paced, 'patron-info')} ms; {paced['units_per_s']} loans/s done, {paced['errors']} errors",
+            p99(paced, "checkout") <= 50 and paced["errors"] == 0 and closed["errors"] == 0,
+        )
+        row(
+            f"kiosks: the PIN hashed (Argon2) at the first patron information, {n} members at once",
+            "n/a",
+            f"p50 {k['pin_hashed_ms']['p50']} ms, max {k['pin_hashed_ms']['max']} ms",
+            None,
+        )
+        row(
+            "memory: kolk sip2 flat over the kiosk run",
+            "no growth",
+            f"first tenth {mem['first_tenth_max']} MB, last tenth {mem['last_tenth_max']} MB; "
+            f"stopped on SIGTERM: {'yes' if k.get('stopped_cleanly') else 'no'}",
+            mem["last_tenth_max"] - mem["first_tenth_max"] < 15 and bool(k.get("stopped_cleanly")),
+        )
     if "tickets" in r:
         sales = [("ticket sale over HTTP (hold, checkout, pay)", r["tickets"])]
         if "walkin" in r["tickets"]:
@@ -995,6 +1153,10 @@ def main(argv: list[str] | None = None) -> int:
             if loans:
                 capacity["loans_per_s"] = loans["closed"]["units_per_s"]
             worker_quiet(r, "loans")
+        if wanted("kiosks"):
+            print(f"scenario: {args.kiosks} kiosks over SIP2", flush=True)
+            guarded(r, "kiosks", lambda: scenario_kiosks(args))
+            worker_quiet(r, "kiosks")
         if wanted("tickets"):
             print("scenario: ticket sale", flush=True)
             tickets = guarded(r, "tickets", lambda: scenario_tickets(servers, args))

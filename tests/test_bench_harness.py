@@ -80,3 +80,28 @@ def test_verdicts_and_the_markdown_table():
     assert "**no**" in table
     assert "simple-update 1000.0 tps" in table
     assert "queue is left to empty (ticket mails, notices): after loans 0.5 s, after tickets 12 s." in table
+
+
+def test_the_kiosk_scenario_writes_sip2_and_its_verdicts():
+    sys.path.insert(0, str(BENCH))
+    sip = _module("sip")
+    from kolk.kiosk.codec import Message, parse
+
+    parsed = parse(sip.message("63", "000" + sip.DATE + "  Y       ", [("AA", "1234"), ("AD", "2580")], 3))
+    assert isinstance(parsed, Message)
+    assert (parsed.code, parsed.sequence, parsed.get("AA")) == ("63", 3, "1234")
+    args = run.parse_args([])
+    assert (args.kiosks, args.kiosk_seconds) == (40, 30.0)
+    phase = {"units_per_s": 80.0, "requests_per_s": 240.0, "errors": 0}
+    kiosks = {
+        "closed": {**phase, "latency_ms": {"checkout": {"p99": 400.0}}},
+        "paced": {**phase, "rate_target": 10.0, "latency_ms": {"checkout": {"p99": 40.0}, "checkin": {"p99": 30.0}}},
+        "pin_hashed_ms": {"count": 40, "p50": 300.0, "max": 900.0},
+        "sip2_rss_mb": {"first_tenth_max": 60.0, "last_tenth_max": 61.0, "max": 61.0},
+        "stopped_cleanly": True,
+    }
+    rows = run.verdicts({"kiosks": {"result": kiosks, "kiosks": 40}})
+    assert [row["met"] for row in rows] == [None, True, None, True]
+    assert "80.0 loans/s (240.0 messages/s, 0 errors)" in rows[0]["measured"]
+    assert "paced at 10 loans/s" in rows[1]["scenario"]
+    assert args.kiosk_rate == 10.0
