@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 
 from kolk.core.roles import Role
 from kolk.library.models import Loan
@@ -31,6 +34,7 @@ def test_checkout_renew_checkin_through_the_api(desk, member, copy):
     )
     assert r.status_code == 409
     assert "al uitgeleend" in r.json()["message"]
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     assert desk.post(f"{API}/loans/{loan_id}/renew").json()["renewals"] == 1
     r = desk.get(f"{API}/loans", {"person_id": member.pk})
     assert [loan["id"] for loan in r.json()] == [loan_id]
@@ -146,6 +150,7 @@ def test_a_member_renews_and_reserves_for_themself(client, member, copy, staff):
     from kolk.library.services.loans import loan_checkout
 
     loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=staff)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     client.force_login(UserFactory(roles=[Role.MEMBER], is_staff=False, person=member))
     r = client.post(f"{API}/loans/{loan.pk}/renew")
     assert r.status_code == 200

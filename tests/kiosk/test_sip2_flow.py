@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
 from django.urls import reverse
 
 from kolk.core.roles import Role
@@ -64,6 +65,7 @@ def test_a_kiosk_signs_in_reads_a_member_lends_and_takes_back(sip_server, live_l
     assert info["fixed"]["ChargedItemsCount"] == "0001"
     assert info["variable"]["AU"] == [copy.barcode]
 
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     renewed = kiosk.sip_renew_response(kiosk.get_response(kiosk.sip_renew_request(copy.barcode)))
     assert renewed["fixed"]["Ok"] == "1", renewed
     loan.refresh_from_db()
@@ -176,6 +178,7 @@ def test_blocking_a_card_and_renew_all(sip_server, live_library, tmp_path):
     kiosk.patron, kiosk.patronpwd = member.pass_number, PIN
     for copy in live_library.copies[:2]:
         kiosk.get_response(kiosk.sip_checkout_request(copy.barcode))
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     renewed = kiosk.sip_renew_all_response(kiosk.get_response(kiosk.sip_renew_all_request()))
     assert renewed["fixed"]["Ok"] == "1", renewed
     assert renewed["fixed"]["RenewedItems"] == "0002"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import F
 
 from kolk.core.errors import KolkError
 from kolk.library.models import Fee, Loan, LoanCount, MemberProfile
@@ -85,7 +86,9 @@ def test_late_return_fines_adults_not_youth(member, staff, rules):
 
 def test_renew_within_the_rule(member, copy, staff):
     loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=staff)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     loan_renew(loan=loan, actor=staff)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     loan = loan_renew(loan=loan, actor=staff)
     assert loan.renewals == 2
     with pytest.raises(KolkError, match="niet vaker"):
@@ -120,6 +123,7 @@ def test_checkout_checkin_renew_take_a_bounded_number_of_queries(long_history, s
     loan_checkout(copy_barcode=copies[0].barcode, person=member, actor=staff)  # warm caches (content types)
     with django_assert_max_num_queries(12) as checkout:
         loan = loan_checkout(copy_barcode=copies[1].barcode, person=member, actor=staff)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     with django_assert_max_num_queries(9) as renew:
         loan_renew(loan=loan, actor=staff)
     with django_assert_max_num_queries(10) as checkin:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -95,6 +97,7 @@ def test_every_section_is_in_the_portal_menu(client, lid):
 def test_loans_are_listed_with_due_date_and_renewed(client, lid):
     copy = CopyFactory(title=TitleFactory(title="Oorlogswinter"))
     loan = loan_checkout(copy_barcode=copy.barcode, person=lid.person, actor=None)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
     page = client.get(reverse("web:portal_loans")).content.decode()
     assert "Oorlogswinter" in page
     assert reverse("web:portal_loan_renew", kwargs={"loan_id": loan.pk}) in page

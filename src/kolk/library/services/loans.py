@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor
@@ -222,8 +223,16 @@ def loan_renew(*, loan: Loan, actor: Actor) -> Loan:
         raise KolkError(_("Deze uitlening kan niet vaker worden verlengd."), code="max_renewals")
     if Reservation.objects.filter(title_id=loan.copy.title_id, status=Reservation.Status.WAITING).exists():
         raise KolkError(_("Iemand wacht op deze titel: verlengen kan niet."), code="reserved")
+    due_on = on + dt.timedelta(days=rule.loan_days)
+    if due_on <= loan.due_on:
+        # A renewal that moves nothing would use one up for nothing: refuse it, and say from when it helps.
+        first = loan.due_on - dt.timedelta(days=rule.loan_days - 1)
+        raise KolkError(
+            _("Verlengen heeft nu nog geen zin: het kan vanaf %(date)s.") % {"date": date_format(first, "j F Y")},
+            code="too_early",
+        )
     loan.renewals += 1
-    loan.due_on = max(loan.due_on, on + dt.timedelta(days=rule.loan_days))
+    loan.due_on = due_on
     loan.save(update_fields=["renewals", "due_on"])
     if loan.person_id is not None:
         activity_touch(person_id=loan.person_id, on=on)

@@ -1,0 +1,69 @@
+"""The portal opens on today (UX.md): what is due and overdue, what is ready to collect and
+where, what is owed, the next tickets; one button renews all. Renewing counts only when it
+moves the due date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from kolk.boxoffice.services.selling import order_pay
+from kolk.core.clock import today
+from kolk.core.errors import KolkError
+from kolk.library.models import Loan
+from kolk.library.services.loans import loan_checkout, loan_renew
+from kolk.library.services.members import subscription_start
+from kolk.library.services.reservations import reservation_place
+from tests.billing.factories import make_invoice
+from tests.boxoffice.factories import checked_out, show
+from tests.library.factories import BranchFactory, CopyFactory, LoanRuleFactory, SubscriptionTypeFactory, TitleFactory
+from tests.web.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def lid(client):
+    LoanRuleFactory(media_type="book", loan_days=21, renewals=2, max_loans=10, fine_per_day_cents=25)
+    user = member()
+    subscription_start(person=user.person, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    client.force_login(user)
+    return user
+
+
+def _loan(person, title: str, *, due_in: int | None = None) -> Loan:
+    loan = loan_checkout(copy_barcode=CopyFactory(title=TitleFactory(title=title)).barcode, person=person, actor=None)
+    if due_in is not None:
+        Loan.objects.filter(pk=loan.pk).update(due_on=today() + dt.timedelta(days=due_in))
+    return Loan.objects.get(pk=loan.pk)
+
+
+def test_renewing_that_would_not_move_the_due_date_is_refused_and_uses_no_renewal(lid):
+    # Due in 30 days (a longer loan, or renewed before): today + 21 days gains nothing.
+    loan = _loan(lid.person, "Oorlogswinter", due_in=30)
+    with pytest.raises(KolkError) as refused:
+        loan_renew(loan=loan, actor=None)
+    assert refused.value.code == "too_early"
+    again = Loan.objects.get(pk=loan.pk)
+    assert (again.renewals, again.due_on) == (0, loan.due_on)
+
+
+def test_renewing_on_the_day_of_checkout_gains_nothing_and_is_refused(lid):
+    loan = _loan(lid.person, "Oorlogswinter")
+    with pytest.raises(KolkError):
+        loan_renew(loan=loan, actor=None)
+    assert Loan.objects.get(pk=loan.pk).renewals == 0
+
+
+def test_renewing_eleven_days_early_moves_the_due_date(lid):
+    loan = _loan(lid.person, "Oorlogswinter", due_in=11)
+    renewed = loan_renew(loan=loan, actor=None)
+    assert renewed.renewals == 1
+    assert renewed.due_on == today() + dt.timedelta(days=21)
