@@ -27,11 +27,19 @@ def scan(page, barcode: str) -> None:
     """A keyboard-wedge scanner: it types into the focused field and presses Enter.
 
     Like a person who waits for the cursor, it waits until the page has put focus
-    in a text field (autofocus), so no keystroke of the barcode is lost.
+    in the scan field, so no keystroke of the barcode is lost; then it waits for
+    the answer to replace the feedback beside the field (htmx, no new page).
     """
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'INPUT'")
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-scan')")
+    page.evaluate("document.querySelector('#feedback').dataset.old = '1'")
     page.keyboard.type(barcode)
-    submit(page, lambda: page.keyboard.press("Enter"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#feedback:not([data-old])", state="attached")
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-scan')")
+
+
+def feedback(page) -> str:
+    return page.locator("#feedback").inner_text()
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -76,8 +84,8 @@ def test_a_desk_day(live_server, page):
     # The scanner types the barcode into the focused field and presses Enter.
     for barcode in (first.barcode, second.barcode):
         scan(page, barcode)
-        assert "Uitgeleend" in page.locator(".messages").inner_text()
-    assert page.locator("#loans tr").count() == 2
+        assert "Uitgeleend" in feedback(page)
+    assert page.locator("#loans tbody tr").count() == 2
 
     # Cas reserves the title that Anna has out.
     member_url = page.url
@@ -88,19 +96,21 @@ def test_a_desk_day(live_server, page):
     page.fill("#zoek", "oorlogswinter")
     submit(page, lambda: page.keyboard.press("Enter"))
     submit(page, page.locator("#titles").get_by_role("button", name="Reserveren").click)
-    assert "in de wachtrij" in page.locator(".messages").inner_text()
+    assert "in de wachtrij" in feedback(page)
     cas_url = page.url
 
     submit(page, page.get_by_role("link", name="Innemen").click)
     scan(page, first.barcode)
-    assert "Houd apart voor Cas Jansen" in page.locator("#hold-for").inner_text()
+    assert "Leg klaar voor Cas Jansen" in feedback(page)
     scan(page, second.barcode)
-    assert "Terugzetten" in page.locator("#checkin-result").inner_text()
+    assert "Terugzetten" in feedback(page)
+    assert page.locator("#checked-in tbody tr").count() == 2
 
     # Cas picks the reservation up.
     page.goto(cas_url)
     scan(page, first.barcode)
-    assert "Uitgeleend" in page.locator(".messages").inner_text()
+    assert "Uitgeleend" in feedback(page)
+    page.reload()
     assert "Geen reserveringen" in page.locator("#reservations").inner_text()
 
     # Block Anna: the next checkout is refused and says why; unblock and it works.
@@ -108,16 +118,14 @@ def test_a_desk_day(live_server, page):
     page.select_option("#block-reason", "manual")
     submit(page, page.locator("#blocks").get_by_role("button", name="Blokkeren").click)
     assert "handmatig" in page.locator("#blocked").inner_text()
-    page.locator("#barcode").fill(second.barcode)
-    submit(page, lambda: page.keyboard.press("Enter"))
-    assert "Geblokkeerd" in page.locator(".messages li.error").inner_text()
+    scan(page, second.barcode)
+    assert "Geblokkeerd" in page.locator("#feedback li.error").inner_text()
     submit(page, page.locator("#blocks").get_by_role("button", name="Opheffen").click)
-    page.locator("#barcode").fill(second.barcode)
-    submit(page, lambda: page.keyboard.press("Enter"))
-    assert "Uitgeleend" in page.locator(".messages").inner_text()
+    scan(page, second.barcode)
+    assert "Uitgeleend" in feedback(page)
     assert Loan.objects.filter(returned_at__isnull=True).count() == 2
 
     # The family fee becomes an invoice the desk can see.
     submit(page, page.get_by_role("button", name="Factureren").click)
-    assert "Gefactureerd" in page.locator(".messages").inner_text()
+    assert "Gefactureerd" in feedback(page)
     assert "abonnement bibliotheek" in page.locator("#invoices").inner_text()

@@ -169,6 +169,9 @@ PAGES: dict[str, Row] = {
     "desk:kiosk_switch": Row(DECLARED, {"pk": "kiosk"}, post=True),
     "desk:library_member_pin": Row(DECLARED, {"pk": "person"}),
     "web:portal_kiosk_pin": Row(DECLARED),
+    # The staff workplace (issue 15): the workstation; circulation's renew all.
+    "desk:workstation": Row(DECLARED, post=True, form={"branch": "nergens"}),
+    "desk:library_renew_all": Row(DECLARED, {"pk": "person"}, post=True),
     # Issue 14 (a): the desk records an objection or a consent for a person (a form with no method
     # is refused as 422, so nothing is written); a parent's consent for their child (the child in the
     # form: "x" is a 400 for the member, after the guard).

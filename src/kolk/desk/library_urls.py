@@ -2,20 +2,24 @@
 
 from django.urls import path
 
+from kolk.desk import circulation_views as circulation
 from kolk.desk import library_views as views
+from kolk.desk import workplace
 
 urlpatterns = [
-    path("bieb/", views.member_find, name="library_find"),
+    path("werkplek/", workplace.workstation_set, name="workstation"),
+    path("bieb/", circulation.member_find, name="library_find"),
     path("bieb/inschrijven/", views.register, name="library_register"),
-    path("bieb/innemen/", views.checkin, name="library_checkin"),
-    path("bieb/leden/<int:pk>/", views.member_page, name="library_member"),
-    path("bieb/leden/<int:pk>/uitlenen/", views.checkout, name="library_checkout"),
+    path("bieb/innemen/", circulation.checkin, name="library_checkin"),
+    path("bieb/leden/<int:pk>/", circulation.member_page, name="library_member"),
+    path("bieb/leden/<int:pk>/uitlenen/", circulation.checkout, name="library_checkout"),
     path("bieb/leden/<int:pk>/blokkeren/", views.block, name="library_block"),
     path("bieb/leden/<int:pk>/reserveren/", views.reserve, name="library_reserve"),
     path("bieb/leden/<int:pk>/opzeggen/", views.cancel, name="library_cancel"),
     path("bieb/leden/<int:pk>/abonnement/", views.subscribe, name="library_subscribe"),
     path("bieb/leden/<int:pk>/factureren/", views.invoice, name="library_invoice"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
-    path("bieb/uitleningen/<int:pk>/verlengen/", views.renew, name="library_renew"),
+    path("bieb/leden/<int:pk>/alles-verlengen/", circulation.renew_all, name="library_renew_all"),
+    path("bieb/uitleningen/<int:pk>/verlengen/", circulation.renew, name="library_renew"),
     path("bieb/reserveringen/<int:pk>/annuleren/", views.reservation_cancel_view, name="library_reservation_cancel"),
 ]

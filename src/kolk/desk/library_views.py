@@ -22,20 +22,15 @@ from django.views.decorators.http import require_POST
 
 from kolk.core.errors import KolkError, NotFound
 from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionType, Title
-from kolk.library.models.members import EndReason
-from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
 from kolk.library.services.invoicing import fees_invoice
-from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
 from kolk.library.services.registration import NewPerson, members_register
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
-from kolk.people.selectors import person_detail, person_search
-from kolk.privacy.ledger import choices_of
+from kolk.people.selectors import person_detail
 from kolk.privacy.permits import allow
-from kolk.privacy.register import get_register
 
 CHILDREN = 3
 
@@ -147,89 +142,6 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ingeschreven: %(n)d personen.") % {"n": len(people)})
             return redirect("desk:library_member", pk=people[0].pk)
     return render(request, "desk/library/register.html", {"form": form})
-
-
-@allow(purpose="lending")
-def member_find(request: HttpRequest) -> HttpResponse:
-    """Find a member; the search is POSTed, so no name or pass number lands in a log."""
-    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
-    people = list(person_search(query)) if query else []
-    return render(request, "desk/library/member_find.html", {"query": query, "people": people})
-
-
-@allow(purpose="lending")
-def member_page(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request, pk, viewed=True)
-    register_ = get_register()
-    state = choices_of(person)
-    query = request.GET.get("zoek", "").strip()[:100]
-    return render(
-        request,
-        "desk/library/member.html",
-        {
-            "person": person,
-            "consents": [(register_.purposes[p].label, state["consents"].get(p)) for p in register_.consent_purposes()],
-            "objections": [
-                (register_.purposes[p].label, channel, decision)
-                for (p, channel), decision in sorted(state["objections"].items())
-            ],
-            "restricted": state["restricted"],
-            "lib": member_overview(person),
-            "query": query,
-            "titles": list(catalogue_search(query, limit=10)) if query else [],
-            "branches": list(Branch.objects.order_by("name")),
-            "block_reasons": Block.Reason.choices,
-            "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
-            "end_reasons": EndReason.choices,
-        },
-    )
-
-
-@require_POST
-@allow(purpose="lending")
-def checkout(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request, pk)
-    barcode = request.POST.get("barcode", "").strip()[:20]
-    try:
-        loan = loan_checkout(copy_barcode=barcode, person=person, actor=request.user)
-    except KolkError as exc:
-        _refusal(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Uitgeleend: %(title)s, terug op %(due)s.")
-            % {"title": loan.copy.title.title, "due": loan.due_on.strftime("%d-%m-%Y")},
-        )
-    return redirect("desk:library_member", pk=pk)
-
-
-@allow(purpose="lending")
-def checkin(request: HttpRequest) -> HttpResponse:
-    """The return desk: scan copy after copy; a held copy says for whom."""
-    result = None
-    if request.method == "POST":
-        barcode = request.POST.get("barcode", "").strip()[:20]
-        try:
-            result = loan_checkin(copy_barcode=barcode, actor=request.user)
-        except KolkError as exc:
-            _refusal(request, exc)
-    return render(request, "desk/library/checkin.html", {"result": result})
-
-
-@require_POST
-@allow(purpose="lending")
-def renew(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = Loan.objects.filter(pk=pk, person__isnull=False).first()
-    if loan is None:
-        raise NotFound()
-    _owner(request, loan)
-    try:
-        loan = loan_renew(loan=loan, actor=request.user)
-    except KolkError as exc:
-        _refusal(request, exc)
-    else:
-        messages.success(request, _("Verlengd tot %(due)s.") % {"due": loan.due_on.strftime("%d-%m-%Y")})
-    return redirect("desk:library_member", pk=loan.person_id)
 
 
 @require_POST

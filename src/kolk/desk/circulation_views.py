@@ -1,0 +1,251 @@
+"""Circulation at the desk: find a member by scanning the pass, lend, take in, renew.
+
+Scan first: every page has one scan field the cursor returns to (desk.js), and
+the result of a scan appears beside it in colour (green done, orange attention,
+red refused) with a sound. A scanned pass number that matches one member opens
+that member at once. The desk keeps running lists of this visit in the session:
+the loans made for the member at the desk, the copies taken in (ids only: the
+names are read again from the database when shown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kolk.core.clock import today
+from kolk.core.errors import KolkError, NotFound
+from kolk.core.money import euros
+from kolk.desk.workplace import workstation_of
+from kolk.library.models import Block, Branch, Copy, Loan, Reservation, SubscriptionType
+from kolk.library.models.members import EndReason
+from kolk.library.search import catalogue_search
+from kolk.library.selectors import loans_open, member_overview
+from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
+from kolk.people.models import Person
+from kolk.people.reach import person_reach
+from kolk.people.selectors import person_detail, person_search
+from kolk.privacy.permits import allow
+
+VISIT = "desk_visit"  # {"person": pk, "out": [loan pk, ...]}: this member's visit at the desk
+CHECKINS = "desk_checkins"  # [[loan pk, fine cents, reservation pk or None], ...], newest first
+KEEP = 20
+
+# What to do next, for a refusal the desk meets often.
+NEXT_STEP = {
+    "blocked": gettext_lazy("Bekijk de blokkering hieronder; hef die op als het is opgelost."),
+    "on_hold": gettext_lazy("Leg het terug in de afhaalkast."),
+    "no_subscription": gettext_lazy("Start eerst een abonnement (hieronder)."),
+    "unknown_copy": gettext_lazy("Scan opnieuw, of typ het nummer onder de streepjescode."),
+    "reserved": gettext_lazy("Vraag het lid het terug te brengen; er wacht iemand op."),
+}
+
+
+def said(day: dt.date) -> str:
+    """A date in a sentence: 11 december 2026."""
+    return date_format(day, "j F Y")
+
+
+def refuse(request: HttpRequest, exc: KolkError) -> None:
+    hint = NEXT_STEP.get(exc.code or "")
+    messages.error(request, f"{exc.message} {hint}" if hint else str(exc.message))
+
+
+def _person(request: HttpRequest, pk: int, *, viewed: bool = False) -> Person:
+    return person_reach(actor=request.user, person_id=pk, purpose="lending", load=person_detail, viewed=viewed)
+
+
+@allow(purpose="lending")
+def member_find(request: HttpRequest) -> HttpResponse:
+    """Find a member; the search is POSTed, so no name or pass number lands in a log.
+
+    A scanned pass (or customer) number that matches one member opens that member.
+    """
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
+    people = list(person_search(query)) if query else []
+    if len(people) == 1 and query.isdigit() and query in (people[0].pass_number, people[0].customer_number):
+        return redirect("desk:library_member", pk=people[0].pk)
+    return render(request, "desk/library/member_find.html", {"query": query, "people": people})
+
+
+def flags(lib: dict[str, object], open_cents: int) -> list[tuple[str, str]]:
+    """What the desk must see at a glance beside the scan field: (kind, words)."""
+    out: list[tuple[str, str]] = []
+    if lib["blocks"]:
+        out.append(("error", _("Geblokkeerd")))
+    if lib["subscription"] is None:
+        out.append(("error", _("Geen lopend abonnement")))
+    overdue = [loan for loan in lib["loans"] if loan.due_on < lib["today"]]  # type: ignore[attr-defined]
+    if overdue:
+        out.append(("warn", _("%(n)d te laat") % {"n": len(overdue)}))
+    if open_cents:
+        out.append(("warn", _("Openstaand bedrag %(amount)s") % {"amount": euros(open_cents)}))
+    ready = [r for r in lib["reservations"] if r.status == Reservation.Status.READY]  # type: ignore[attr-defined]
+    if ready:
+        out.append(("ok", _("%(n)d ligt klaar") % {"n": len(ready)}))
+    return out
+
+
+@allow(purpose="lending")
+def member_page(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk, viewed=True)
+    visit = request.session.get(VISIT) or {}
+    if visit.get("person") != person.pk:
+        visit = {"person": person.pk, "out": []}
+        request.session[VISIT] = visit
+    lib = member_overview(person)
+    out_now = {loan.pk: loan for loan in lib["loans"]}  # type: ignore[attr-defined]
+    visit_out = [out_now[pk] for pk in visit["out"] if pk in out_now]
+    open_cents = sum(fee.amount_cents for fee in lib["fees"])  # type: ignore[attr-defined]
+    query = request.GET.get("zoek", "").strip()[:100]
+    here = workstation_of(request)
+    return render(
+        request,
+        "desk/library/member.html",
+        {
+            "person": person,
+            "lib": lib,
+            "visit_out": visit_out,
+            "flags": flags(lib, open_cents),
+            "open_cents": open_cents,
+            "query": query,
+            "titles": list(catalogue_search(query, limit=10)) if query else [],
+            "branches": list(Branch.objects.order_by("name")),
+            "pickup": here.code if here else "",
+            "block_reasons": Block.Reason.choices,
+            "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
+            "end_reasons": EndReason.choices,
+            "here": here,
+        },
+    )
+
+
+@require_POST
+@allow(purpose="lending")
+def checkout(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    barcode = request.POST.get("barcode", "").strip()[:20]
+    try:
+        loan = loan_checkout(copy_barcode=barcode, person=person, actor=request.user)
+    except KolkError as exc:
+        refuse(request, exc)
+    else:
+        visit = request.session.get(VISIT) or {}
+        if visit.get("person") != person.pk:
+            visit = {"person": person.pk, "out": []}
+        visit["out"] = [loan.pk, *visit["out"]][:KEEP]
+        request.session[VISIT] = visit
+        messages.success(
+            request,
+            _("Uitgeleend: %(title)s, terug op %(due)s.") % {"title": loan.copy.title.title, "due": said(loan.due_on)},
+        )
+        late = Loan.objects.filter(person=person, returned_at__isnull=True, due_on__lt=today()).count()
+        if late:
+            messages.warning(
+                request,
+                _("Let op: %(n)d uitlening(en) te laat. Vraag ze terug te brengen; het te-laat-geld loopt op.")
+                % {"n": late},
+            )
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@allow(purpose="lending")
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = Loan.objects.filter(pk=pk, person__isnull=False).first()
+    if loan is None or loan.person_id is None:
+        raise NotFound()
+    person_reach(actor=request.user, person_id=loan.person_id, purpose="lending", record=loan, viewed=False)
+    try:
+        loan = loan_renew(loan=loan, actor=request.user)
+    except KolkError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("Verlengd tot %(due)s.") % {"due": said(loan.due_on)})
+    return redirect("desk:library_member", pk=loan.person_id)
+
+
+@require_POST
+@allow(purpose="lending")
+def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew every loan that can be; say which could not, and why."""
+    person = _person(request, pk)
+    renewed, refused = 0, []
+    for loan in loans_open(person).order_by("due_on", "pk"):
+        try:
+            loan_renew(loan=loan, actor=request.user)
+        except KolkError as exc:
+            refused.append(f"{loan.copy.title.title}: {exc.message}")
+        else:
+            renewed += 1
+    if renewed:
+        messages.success(request, _("Verlengd: %(n)d uitlening(en).") % {"n": renewed})
+    for line in refused:
+        messages.warning(request, _("Niet verlengd: %(why)s") % {"why": line})
+    if not renewed and not refused:
+        messages.warning(request, _("Niets om te verlengen."))
+    return redirect("desk:library_member", pk=pk)
+
+
+def destination(copy: Copy, hold: Reservation | None, here: Branch | None) -> tuple[str, str]:
+    """Where a copy taken in goes next: (kind, words)."""
+    if hold is not None:
+        who = hold.person.full_name if hold.person else ""
+        if here is None or hold.pickup_branch_id == here.pk:
+            return "warn", _("Leg klaar voor %(name)s in de afhaalkast (%(branch)s).") % {
+                "name": who,
+                "branch": hold.pickup_branch.name,
+            }
+        return "warn", _("Naar vestiging %(branch)s: reservering van %(name)s.") % {
+            "branch": hold.pickup_branch.name,
+            "name": who,
+        }
+    if here is not None and copy.branch_id != here.pk:
+        return "warn", _("Terug naar vestiging %(branch)s.") % {"branch": copy.branch.name}
+    return "ok", _("Terugzetten in de kast.")
+
+
+@allow(purpose="lending")
+def checkin(request: HttpRequest) -> HttpResponse:
+    """The return desk: scan copy after copy; each says whose it was and where it goes."""
+    here = workstation_of(request)
+    if request.method == "POST":
+        barcode = request.POST.get("barcode", "").strip()[:20]
+        try:
+            result = loan_checkin(copy_barcode=barcode, actor=request.user)
+        except KolkError as exc:
+            refuse(request, exc)
+        else:
+            hold = result.hold_for
+            done = [result.loan.pk, result.fine_cents, hold.pk if hold else None]
+            request.session[CHECKINS] = [done, *(request.session.get(CHECKINS) or [])][:KEEP]
+            messages.success(request, _("Ingenomen: %(title)s.") % {"title": result.loan.copy.title.title})
+            if result.fine_cents:
+                messages.warning(request, _("Te laat: te-laat-geld %(amount)s.") % {"amount": euros(result.fine_cents)})
+            kind, words = destination(result.loan.copy, hold, here)
+            (messages.warning if kind == "warn" else messages.success)(request, words)
+        return redirect("desk:library_checkin")
+    return render(request, "desk/library/checkin.html", {"rows": checkins_of(request, here), "here": here})
+
+
+def checkins_of(request: HttpRequest, here: Branch | None) -> list[dict[str, object]]:
+    """This visit's copies taken in, newest first, read again (a name is never kept in the session)."""
+    done = request.session.get(CHECKINS) or []
+    loans = Loan.objects.select_related("copy__title", "copy__branch", "person").in_bulk([d[0] for d in done])
+    holds = Reservation.objects.select_related("person", "pickup_branch").in_bulk([d[2] for d in done if d[2]])
+    rows = []
+    for loan_pk, fine, hold_pk in done:
+        loan = loans.get(loan_pk)
+        if loan is None:
+            continue
+        hold = holds.get(hold_pk) if hold_pk else None
+        kind, words = destination(loan.copy, hold, here)
+        rows.append({"loan": loan, "fine_cents": fine, "hold": hold, "kind": kind, "where": words})
+    return rows

@@ -1,0 +1,101 @@
+/* The staff workplace: scan first, feedback with sound, shortcuts. No inline script (CSP). */
+(function () {
+  "use strict";
+  var MUTE = "kolk.desk.mute";
+
+  function muted() {
+    try { return window.localStorage.getItem(MUTE) === "1"; } catch (e) { return false; }
+  }
+
+  function showMute() {
+    var button = document.getElementById("desk-mute");
+    if (!button) { return; }
+    button.setAttribute("aria-pressed", muted() ? "true" : "false");
+  }
+
+  /* The cursor goes to the scan field, without scrolling the page to it. */
+  function focusScan() {
+    var dialog = document.getElementById("desk-help");
+    if (dialog && dialog.open) { return; }
+    var field = document.querySelector("[data-scan]");
+    if (field) {
+      field.focus({ preventScroll: true });
+      field.select();
+    }
+  }
+
+  /* One short sound for the worst kind of feedback shown: error, warn or ok. */
+  function sound(root) {
+    var box = (root || document).querySelector("[data-feedback]") || document.querySelector("[data-feedback]");
+    if (!box || muted()) { return; }
+    var kind = box.querySelector(".error") ? "error" : box.querySelector(".warn") ? "warn" : box.querySelector(".ok") ? "ok" : "";
+    var audio = kind && document.getElementById("sound-" + kind);
+    if (audio) {
+      audio.currentTime = 0;
+      var playing = audio.play();
+      if (playing && playing.catch) { playing.catch(function () {}); }
+    }
+  }
+
+  function help() {
+    var dialog = document.getElementById("desk-help");
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showMute();
+    focusScan();
+    sound(document);
+    var mute = document.getElementById("desk-mute");
+    if (mute) {
+      mute.addEventListener("click", function () {
+        try { window.localStorage.setItem(MUTE, muted() ? "0" : "1"); } catch (e) { /* private mode */ }
+        showMute();
+        focusScan();
+      });
+    }
+    var open = document.getElementById("desk-help-open");
+    if (open) { open.addEventListener("click", help); }
+    var dialog = document.getElementById("desk-help");
+    if (dialog) { dialog.addEventListener("close", focusScan); }
+  });
+
+  /* After a partial update (htmx), the cursor returns to the scan field and the result sounds. */
+  document.addEventListener("htmx:afterSettle", function (event) {
+    focusScan();
+    sound(event.target);
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]") && select.value) { select.form.submit(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var print = event.target.closest && event.target.closest("[data-print]");
+    if (print) {
+      event.preventDefault();
+      window.print();
+      focusScan();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && !target.hasAttribute("data-scan")) || target.isContentEditable);
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.key && event.key.length === 1) {
+      var tool = document.querySelector('.desk-menu a[data-key="' + event.key.toLowerCase() + '"]');
+      if (tool) {
+        event.preventDefault();
+        window.location.assign(tool.href);
+        return;
+      }
+    }
+    if (event.key === "?" && !typing && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      help();
+    } else if (event.key === "Escape" && !(document.getElementById("desk-help") || {}).open) {
+      focusScan();
+    }
+  });
+})();

@@ -1,0 +1,118 @@
+"""Circulation at the desk: a scanned pass opens the member, running lists, renew all, where a copy goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models import F
+from django.urls import reverse
+
+from kolk.library.models import Loan
+from kolk.library.services.loans import loan_checkout
+from kolk.library.services.members import subscription_start
+from tests.factories import PersonFactory
+from tests.library.conftest import copy, member, rules
+from tests.library.factories import BranchFactory, CopyFactory, SubscriptionTypeFactory
+
+__all__ = ["copy", "member", "rules"]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_a_scanned_pass_opens_the_member_at_once(desk, member):
+    response = desk.post(reverse("desk:library_find"), {"q": member.pass_number})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:library_member", args=[member.pk])
+    # A name still lists, even when one person matches: a name is not a pass.
+    listed = desk.post(reverse("desk:library_find"), {"q": member.surname})
+    assert listed.status_code == 200
+    assert member.full_name in listed.content.decode()
+
+
+def test_the_visit_lists_what_went_out_and_forgets_it_for_the_next_member(desk, member):
+    first, second = CopyFactory(), CopyFactory()
+    desk.get(reverse("desk:library_member", args=[member.pk]))
+    for c in (first, second):
+        desk.post(reverse("desk:library_checkout", args=[member.pk]), {"barcode": c.barcode})
+    page = desk.get(reverse("desk:library_member", args=[member.pk]))
+    assert [loan.copy_id for loan in page.context["visit_out"]] == [second.pk, first.pk]
+    assert 'id="visit-out"' in page.content.decode()
+    other = PersonFactory()
+    assert desk.get(reverse("desk:library_member", args=[other.pk])).context["visit_out"] == []
+    assert desk.get(reverse("desk:library_member", args=[member.pk])).context["visit_out"] == []
+
+
+def test_feedback_sits_beside_the_field_in_its_colour(desk, member, copy):
+    html = desk.post(
+        reverse("desk:library_checkout", args=[member.pk]), {"barcode": "9999999999"}, follow=True
+    ).content.decode()
+    feedback = html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
+    assert 'class="error"' in feedback
+    assert "Onbekende barcode" in feedback
+    assert "Scan opnieuw" in feedback
+    # The field comes first, the feedback right after it, before any list.
+    assert html.index('id="barcode"') < html.index('id="feedback"') < html.index('id="loans"')
+    html = desk.post(
+        reverse("desk:library_checkout", args=[member.pk]), {"barcode": copy.barcode}, follow=True
+    ).content.decode()
+    assert 'class="ok">Uitgeleend' in html.split('id="feedback"', 1)[1]
+
+
+def test_overdue_and_blocked_show_beside_the_scan_field(desk, member, copy):
+    loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=None)
+    Loan.objects.filter(pk=loan.pk).update(due_on=dt.date(2020, 1, 1))
+    desk.post(reverse("desk:library_block", args=[member.pk]), {"reason": "manual"})
+    page = desk.get(reverse("desk:library_member", args=[member.pk]))
+    assert ("warn", "1 te laat") in page.context["flags"]
+    assert ("error", "Geblokkeerd") in page.context["flags"]
+    assert 'class="overdue"' in page.content.decode()
+
+
+def test_renew_all_renews_what_can_be_and_says_what_cannot(desk, member, staff):
+    free, wanted = CopyFactory(), CopyFactory()
+    for c in (free, wanted):
+        loan_checkout(copy_barcode=c.barcode, person=member, actor=None)
+    Loan.objects.update(due_on=F("due_on") - dt.timedelta(days=10))  # ten days on: renewing moves the due date
+    waiting = PersonFactory()
+    subscription_start(person=waiting, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    desk.post(reverse("desk:library_reserve", args=[waiting.pk]), {"title": wanted.title_id, "branch": "assen"})
+    html = desk.post(reverse("desk:library_renew_all", args=[member.pk]), follow=True).content.decode()
+    assert "Verlengd: 1 uitlening(en)." in html
+    assert f"Niet verlengd: {wanted.title.title}" in html
+    assert Loan.objects.get(copy=free).renewals == 1
+    assert Loan.objects.get(copy=wanted).renewals == 0
+
+
+def test_check_in_lists_the_borrower_and_sends_a_hold_to_its_branch(desk, member, staff):
+    assen = BranchFactory(code="assen", name="DNK Assen")
+    BranchFactory(code="emmen", name="DNK Emmen")
+    copy = CopyFactory(branch=assen)
+    borrower = PersonFactory()
+    subscription_start(person=borrower, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    loan_checkout(copy_barcode=copy.barcode, person=borrower, actor=None)
+    desk.post(reverse("desk:library_reserve", args=[member.pk]), {"title": copy.title_id, "branch": "emmen"})
+    desk.post(reverse("desk:workstation"), {"branch": "assen"})
+    html = desk.post(reverse("desk:library_checkin"), {"barcode": copy.barcode}, follow=True).content.decode()
+    feedback = html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
+    assert f"Naar vestiging DNK Emmen: reservering van {member.full_name}" in feedback
+    table = html.split('id="checked-in"', 1)[1]
+    assert borrower.full_name in table
+    assert copy.title.title in table
+    slip = html.split('id="checkin-slip"', 1)[1].split("</section>", 1)[0]
+    assert member.full_name in slip
+    assert "DNK Emmen" in slip
+
+
+def test_a_copy_of_another_branch_goes_back_there(desk, member):
+    BranchFactory(code="emmen", name="DNK Emmen")
+    copy = CopyFactory(branch=BranchFactory(code="assen", name="DNK Assen"))
+    loan_checkout(copy_barcode=copy.barcode, person=member, actor=None)
+    desk.post(reverse("desk:workstation"), {"branch": "emmen"})
+    html = desk.post(reverse("desk:library_checkin"), {"barcode": copy.barcode}, follow=True).content.decode()
+    assert "Terug naar vestiging DNK Assen." in html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
