@@ -84,3 +84,18 @@ def test_a_pin_is_four_to_eight_digits_not_all_alike(library, bad):
     with pytest.raises(Invalid) as refused:
         pin_set(person=library.member, pin=bad, actor=None)
     assert "pin" in refused.value.fields
+
+
+def test_a_member_without_a_pin_is_told_how_to_get_one(library):
+    from kolk.kiosk.acs import Session
+    from kolk.kiosk.codec import format_message, parse
+    from tests.factories import PersonFactory
+
+    newcomer = PersonFactory(with_pass=True)
+    session = Session()
+    session.answer(parse(format_message("93", ["0", "0"], [("CN", "zuil-1"), ("CO", library.password)])))
+    fields = [("AO", "DNK"), ("AA", newcomer.pass_number), ("AD", "1234")]
+    answer = session.answer(parse(format_message("63", ["000", "20261205    101500", " " * 10], fields)))
+    assert answer is not None
+    assert b"|CQN|" in answer
+    assert "nog geen pincode" in answer.decode()

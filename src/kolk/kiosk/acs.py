@@ -34,7 +34,7 @@ from kolk.kiosk.codec import Message, Refusal, amount, cents_of, flag, format_me
 from kolk.library.kiosks import copy_state, holds_open, kiosk_still_valid, open_loan_of_copy, person_id_by_pass
 from kolk.library.models import Copy, Kiosk, Loan, Reservation
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
-from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, owed_cents, pin_check
+from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, owed_cents, pin_check, pin_is_set
 from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_set
 from kolk.people.models import Person
@@ -205,6 +205,12 @@ class Session:
             return Patron(person, pin_ok=False, message=str(exc.message))
         if not ok:
             self._proved = None
+            if not pin_is_set(person):
+                return Patron(
+                    person,
+                    pin_ok=False,
+                    message=_("Je hebt nog geen pincode. Stel er een in op Mijn DNK of aan de balie."),
+                )
             return Patron(person, pin_ok=False, message=_("Deze pincode klopt niet."))
         self._proved = (person.pk, self._digest(pin))
         return Patron(person, pin_ok=True)

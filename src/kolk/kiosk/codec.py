@@ -206,7 +206,7 @@ def _variable(text: str) -> dict[str, tuple[str, ...]] | str:
             continue
         code = part[:2]
         if not FIELD_CODE.match(code):
-            return f"'{part[:8]}' does not start with a field code"
+            return "a field without a two-letter code"  # its text is not repeated: it may hold a PIN
         fields.setdefault(code, []).append(part[2:])
     return {code: tuple(values) for code, values in fields.items()}
 
