@@ -57,3 +57,35 @@ def test_an_overdue_invoice_blocks_until_paid(member, staff):
     )
     assert unpaid_blocks_refresh(on=TODAY, actor=None) == {"blocked": 0, "lifted": 1}
     assert not Block.objects.filter(lifted_at__isnull=True).exists()
+
+
+def test_a_fee_already_billed_on_an_invoice_is_not_billed_again(member, staff):
+    """The desk's 'Factureren' billed a subscription fee a second time when an invoice for it existed."""
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    fee = Fee.objects.get(kind="subscription")
+    made_elsewhere = invoice_create(
+        person=member,
+        lines=[InvoiceLineIn(description="Abonnement (jaar)", unit_amount_cents=fee.amount_cents, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    assert fees_invoice(person=member, actor=staff) == []
+    assert Invoice.objects.filter(person=member).count() == 1
+    fee.refresh_from_db()
+    assert (fee.status, fee.invoice_id) == ("invoiced", made_elsewhere.pk)
+    # A fine is not a subscription: that invoice does not cover it; a later fee is billed on its own.
+    copy = CopyFactory()
+    loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=staff)
+    Loan.objects.filter(pk=loan.pk).update(due_on=TODAY - dt.timedelta(days=2))
+    loan_checkin(copy_barcode=copy.barcode, actor=staff)
+    (fine_invoice,) = fees_invoice(person=member, actor=staff)
+    assert fine_invoice.source == "library.fine"
+    assert fees_invoice(person=member, actor=staff) == []
+
+
+def test_a_fee_on_an_invoice_is_never_invoiced_even_if_marked_open(member, staff):
+    assert len(fees_invoice(person=member, actor=staff)) == 1
+    Fee.objects.update(status="open")  # e.g. a status set back by hand: the invoice link still stands
+    assert fees_invoice(person=member, actor=staff) == []
+    assert Invoice.objects.filter(person=member).count() == 1

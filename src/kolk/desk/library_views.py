@@ -243,9 +243,12 @@ def invoice(request: HttpRequest, pk: int) -> HttpResponse:
     except (KolkError, ValidationError) as exc:
         _refusal(request, exc)
     else:
-        messages.success(
-            request, _("Gefactureerd: %(numbers)s.") % {"numbers": ", ".join(i.number for i in invoices) or "-"}
-        )
+        if invoices:
+            messages.success(
+                request, _("Gefactureerd: %(numbers)s.") % {"numbers": ", ".join(i.number for i in invoices)}
+            )
+        else:
+            messages.warning(request, _("Niets nieuw gefactureerd: deze bedragen staan al op een factuur."))
     return redirect("desk:library_member", pk=pk)
 
 

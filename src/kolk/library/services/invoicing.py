@@ -36,17 +36,48 @@ DESCRIPTION = {
 }
 
 
+def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
+    """The fees already billed on an invoice made outside this path; they are linked to it, not billed again.
+
+    An invoice of the fee's kind (billing's source), not cancelled, issued on or
+    after the fee, that no fee points to yet, is that fee's bill: one made by hand,
+    imported, or seeded. Billing the fee again would ask the member to pay twice.
+    """
+    bill = (
+        Invoice.objects.filter(person=person, source=SOURCE[Fee.Kind(kind)], library_fees__isnull=True)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .filter(issued_on__gte=fees[0].created_on)
+        .order_by("issued_on", "pk")
+        .first()
+    )
+    if bill is None:
+        return []
+    covered = [fee for fee in fees if fee.created_on <= bill.issued_on]
+    Fee.objects.filter(pk__in=[f.pk for f in covered]).update(
+        status=Fee.Status.PAID if bill.status == Invoice.Status.PAID else Fee.Status.INVOICED, invoice=bill
+    )
+    return covered
+
+
 @transaction.atomic
 def fees_invoice(*, person: Person, actor: Actor) -> list[Invoice]:
-    """Invoice a person's open fees, one invoice per kind; returns the new invoices."""
+    """Invoice a person's open fees, one invoice per kind; returns the new invoices.
+
+    A fee is billed once: only open fees that are on no invoice, and none that an
+    invoice of its kind made elsewhere already bills (_billed_elsewhere).
+    """
     fees = list(
         Fee.objects.select_for_update()
-        .filter(person=person, status=Fee.Status.OPEN, amount_cents__gt=0)
+        .filter(person=person, status=Fee.Status.OPEN, invoice__isnull=True, amount_cents__gt=0)
         .order_by("kind", "created_on", "pk")
     )
     invoices = []
     for kind, group in groupby(fees, key=lambda f: f.kind):
         items = list(group)
+        covered = {f.pk for f in _billed_elsewhere(person, kind, items)}
+        items = [f for f in items if f.pk not in covered]
+        if not items:
+            continue
         lines = [
             InvoiceLineIn(
                 description=f"{DESCRIPTION[Fee.Kind(kind)]} {fee.created_on:%d-%m-%Y}",
