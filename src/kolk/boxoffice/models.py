@@ -321,6 +321,12 @@ class Ticket(models.Model):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A reduced price (65+, jeugd, lid, CJP, Stadspas): that staff saw the proof, who and when; never
+    # the document, its number or the birth date on it (like the ID check of a privacy request, D07).
+    proof_seen_at = models.DateTimeField(null=True, blank=True)
+    proof_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     privacy = PrivacyMap(
         subject="order__person",
@@ -332,8 +338,9 @@ class Ticket(models.Model):
             "amount_cents": "tickets",
             "checked_in_at": "tickets",
             "checked_in_by": "log_data",
+            "proof_seen_at": "tickets",
         },
-        not_personal=["code"],
+        not_personal=["code", "proof_seen_by"],
     )
 
     class Meta:

@@ -25,8 +25,15 @@ from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_h
 from kolk.boxoffice.tickets import qr_svg
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters
+from kolk.library.selectors import subscription_current
 from kolk.web.cookies import cookie_consent
 from kolk.web.security import content_security_policy
+
+
+def member_pass_current(person: Any) -> bool:
+    """Whether a member's library pass is current (their own or their family's subscription runs): yes or no,
+    read by the library for the member price (purpose ticket_sales, register row T06)."""
+    return subscription_current(person) is not None
 
 
 def _member(request: HttpRequest) -> Any:
@@ -125,6 +132,8 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
         form = CheckoutForm(request.POST or None, tickets=list(tickets), prices=prices)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            member = _member(request)
+            wants_member_price = any(data[f"price_{t.pk}"] == PriceKind.MEMBER for t in tickets)
             try:
                 order_checkout(
                     order=order,
@@ -132,7 +141,9 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
                     buyer_email=data["buyer_email"],
                     buyer_phone=data["buyer_phone"],
                     prices={t.pk: data[f"price_{t.pk}"] for t in tickets},
-                    person=_member(request),
+                    person=member,
+                    # The member price: the pass checked against the library, yes or no (row T06).
+                    member_pass_valid=member_pass_current(member) if wants_member_price and member else None,
                     actor=request.user,
                 )
             except ValidationError as exc:

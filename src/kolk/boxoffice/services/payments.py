@@ -279,7 +279,7 @@ def till_sale(
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
     with transaction.atomic():
         order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
-        order = tickets_price(order=order, prices=prices or {})
+        order = tickets_price(order=order, prices=prices or {}, actor=actor)
         if method == Order.Method.CASH and given_cents and given_cents < order.total_cents:
             raise Invalid(
                 _("Ontvangen %(given)s is minder dan het totaal %(total)s.")

@@ -24,9 +24,20 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kolk.boxoffice.codes import order_token, ticket_code
-from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Show, ShowSeat, ShowStats, Ticket
+from kolk.boxoffice.models import (
+    PROOF_KINDS,
+    Order,
+    Payment,
+    PriceCategory,
+    PriceKind,
+    Seat,
+    Show,
+    ShowSeat,
+    ShowStats,
+    Ticket,
+)
 from kolk.boxoffice.tickets import tickets_mail_later
-from kolk.core.actors import Actor
+from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters, normalize_phone
@@ -256,16 +267,19 @@ def seats_hold(
     return order
 
 
-def tickets_price(*, order: Order, prices: Mapping[int, str]) -> Order:
+def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = None) -> Order:
     """Set the price of the held order's tickets by seat (`prices`: seat id to price kind; the rest keep theirs).
 
     For the till, in the caller's transaction right after `seats_hold`: the order
     is the hold's own (its tickets not yet paid), its show's prices fetched with it.
-    Two queries (the tickets, one update), whatever the kinds.
+    A reduced price is chosen at the till only for a proof staff saw (65+, jeugd,
+    lid, CJP, Stadspas): each such ticket records who saw it and when, nothing of
+    the proof itself. Two queries (the tickets, one update), whatever the kinds.
     """
     if not prices:
         return order
     categories = {p.kind: p for p in order.show.prices.all()}
+    at = now()
     tickets = list(order.tickets.order_by("pk"))
     seats = {t.seat_id for t in tickets}
     if set(prices) - seats:
@@ -279,7 +293,10 @@ def tickets_price(*, order: Order, prices: Mapping[int, str]) -> Order:
                 {"prices": [_("Het tarief %(kind)s is er niet voor deze voorstelling.") % {"kind": kind}]}
             )
         ticket.price, ticket.amount_cents = categories[kind], categories[kind].amount_cents
-    Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
+        seen = kind in PROOF_KINDS
+        ticket.proof_seen_at = at if seen else None
+        ticket.proof_seen_by_id = user_id(actor) if seen else None
+    Ticket.objects.bulk_update(tickets, ["price", "amount_cents", "proof_seen_at", "proof_seen_by"])
     order.total_cents = sum(t.amount_cents for t in tickets)
     order.save(update_fields=["total_cents"])
     return order
@@ -336,11 +353,15 @@ def order_checkout(
     buyer_phone: str = "",
     prices: Mapping[int, str] | None = None,
     person: Any = None,
+    member_pass_valid: bool | None = None,
 ) -> Order:
     """Fill in the buyer (B01/B02, T01/T02: name, email, phone) and a price per ticket.
 
     `prices` maps ticket id to a price kind (default regular); the member price
-    needs a logged-in member with a pass. The order then waits PAY_MINUTES for payment.
+    needs a logged-in member with a pass, and where the caller checked the pass
+    against the library (`member_pass_valid`, the shop does), a current one.
+    Online, other reduced prices are checked at the door. The order then waits
+    PAY_MINUTES for payment.
     """
     name, email, phone = _clean_buyer(buyer_name, buyer_email, buyer_phone)
     order = _lock_order(order)
@@ -361,6 +382,10 @@ def order_checkout(
             raise ValidationError({"prices": [_("Dit tarief is er niet voor deze show.")]})
         if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
             raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
+        if kind == PriceKind.MEMBER and member_pass_valid is False:
+            raise ValidationError(
+                {"prices": [_("Het ledentarief is er voor leden met een lopend abonnement van de bibliotheek.")]}
+            )
         if not current:
             ticket.price = categories[kind]
             ticket.amount_cents = categories[kind].amount_cents
