@@ -124,3 +124,10 @@ def test_any_bytes_give_a_parse_or_a_refusal(raw):
 @given(st.text(max_size=300))
 def test_any_text_gives_a_parse_or_a_refusal(text):
     assert isinstance(parse(text.encode("utf-8", "surrogatepass")), Message | Refusal)
+
+
+def test_a_checksum_of_more_than_four_digits_is_a_bad_checksum():
+    body = b"9900802.00AY6AZ"
+    refused = parse(body + checksum(body).encode() + b"00")
+    assert isinstance(refused, Refusal)
+    assert refused.kind == "checksum"

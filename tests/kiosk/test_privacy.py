@@ -72,3 +72,18 @@ def test_each_look_is_a_staff_read_for_the_kiosk_purpose_by_the_kiosk(library):
     assert viewed is not None
     assert viewed.details["purpose"] == "kiosk"
     assert viewed.actor == actor_ref(library.kiosk.user)
+
+
+def test_dates_are_the_centres_local_time(library, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    session = Session()
+    session.answer(parse(format_message("93", ["0", "0"], [("CN", "zuil-1"), ("CO", library.password)])))
+    answer = session.answer(parse(format_message("99", ["0", "080", "2.00"])))
+    assert answer is not None
+    stamp = answer[14:32].decode()
+    local = timezone.localtime(timezone.now())
+    sent = dt.datetime.strptime(stamp, "%Y%m%d    %H%M%S")
+    assert abs((local.replace(tzinfo=None) - sent).total_seconds()) < 120

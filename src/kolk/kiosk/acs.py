@@ -17,6 +17,7 @@ the alert types of a check-in: 01 hold here, 02 hold at another branch).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kolk.core.clock import now, today
@@ -72,6 +73,11 @@ CIRCULATION = {
     Copy.Status.WITHDRAWN: "01",
 }
 PAYMENT_METHODS = {"00": "cash", "01": "card", "02": "card"}
+
+
+def _now() -> dt.datetime:
+    """Now in the centre's own time zone: SIP2 dates are local time (blanks where the zone would be)."""
+    return timezone.localtime(now())
 
 
 def institution() -> str:
@@ -162,7 +168,7 @@ class Session:
             self._proved = None
         if self.kiosk is None:
             if message.code == "99":
-                return self._out(message, "98", ["N", "N", "N", "N", "N", "N", "100", "003", sip_date(now()), "2.00"],
+                return self._out(message, "98", ["N", "N", "N", "N", "N", "N", "100", "003", sip_date(_now()), "2.00"],
                                  [("AO", institution()), ("AF", _("Meld de zuil eerst aan."))])  # fmt: skip
             return self.negative(message, _("Meld de zuil eerst aan."))
         with translation.override("en" if message.fixed.get("language") == "001" else "nl"):
@@ -219,7 +225,7 @@ class Session:
 
     def negative(self, message: Message | Refusal, text: str) -> bytes:
         """The command's answer meaning 'not done', with `text` on the kiosk's screen."""
-        code, date, ao = message.code, sip_date(now()), ("AO", institution())
+        code, date, ao = message.code, sip_date(_now()), ("AO", institution())
         aa, ab = ("AA", message.get("AA") or ""), ("AB", message.get("AB") or "")
         screen = ("AF", text)
         shapes: dict[str | None, tuple[str, list[str], list[tuple[str, str]]]] = {
@@ -261,7 +267,7 @@ class Session:
 
     def sc_status(self, message: Message) -> bytes:
         assert self.kiosk is not None
-        fixed = ["Y", "Y", "Y", "Y", "N", "N", "100", "003", sip_date(now()), "2.00"]
+        fixed = ["Y", "Y", "Y", "Y", "N", "N", "100", "003", sip_date(_now()), "2.00"]
         fields = [("AO", institution()), ("AM", "DNK"), ("BX", SUPPORTED), ("AN", self.kiosk.name),
                   ("AQ", self.kiosk.branch.code)]  # fmt: skip
         return self._out(message, "98", fixed, fields)
@@ -304,11 +310,11 @@ class Session:
         if "BV" in allowed:
             fields += [("BH", "EUR"), ("BV", amount(owed_cents(patron.person)))]
         fields.append(("AF", text or patron.message))
-        return self._out(message, "24", [status if "status" in allowed else " " * 14, "000", sip_date(now())], fields)
+        return self._out(message, "24", [status if "status" in allowed else " " * 14, "000", sip_date(_now())], fields)
 
     def _patron_refused(self, message: Message, code: str, patron: Patron) -> bytes:
         """A patron answer without any data about them: the pass is unknown or the PIN not proven."""
-        date = sip_date(now())
+        date = sip_date(_now())
         fixed = ["Y" * 4 + " " * 10, "000", date] + (["0000" * 6] if code == "64" else [])
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AE", ""),
                   ("BL", flag(patron.person is not None))]  # fmt: skip
@@ -333,7 +339,7 @@ class Session:
         owed = owed_cents(person)
         counts = [len(ready), len(overdue), len(loans), 1 if owed else 0, 0, len(waiting)]
         counts = [c if "AU" in allowed else 0 for c in counts]
-        fixed = [status if "status" in allowed else " " * 14, "000", sip_date(now()),
+        fixed = [status if "status" in allowed else " " * 14, "000", sip_date(_now()),
                  "".join(f"{min(c, 9999):04d}" for c in counts)]  # fmt: skip
         fields = self._who(message, patron, allowed)
         if "CB" in allowed and info["limit"]:
@@ -373,7 +379,7 @@ class Session:
             fields.append(("AH", sip_date(item.due_on)))
         if item.hold_until is not None:
             fields.append(("CM", sip_date(item.hold_until)))
-        fixed = [CIRCULATION.get(Copy.Status(copy.status), "01"), "00", "01", sip_date(now())]
+        fixed = [CIRCULATION.get(Copy.Status(copy.status), "01"), "00", "01", sip_date(_now())]
         return self._out(message, "18", fixed, fields)
 
     def checkout(self, message: Message) -> bytes:
@@ -390,14 +396,14 @@ class Session:
                   ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
                   ("CK", MEDIA.get(loan.copy.title.media_type, "000")),
                   ("AF", _("Geleend tot %(date)s.") % {"date": loan.due_on.strftime("%d-%m-%Y")})]  # fmt: skip
-        return self._out(message, "12", ["1", "Y", "U", "Y", sip_date(now())], fields)
+        return self._out(message, "12", ["1", "Y", "U", "Y", sip_date(_now())], fields)
 
     def _not_lent(self, message: Message, code: str, text: str, patron: Patron) -> bytes:
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", message.get("AB") or ""),
                   ("AJ", ""), ("AH", ""), ("AF", text), ("BL", flag(patron.person is not None))]  # fmt: skip
         if patron.person is not None and message.get("AD") is not None:
             fields.append(("CQ", flag(patron.pin_ok)))
-        return self._out(message, code, ["0", "N", "U", "N", sip_date(now())], fields)
+        return self._out(message, code, ["0", "N", "U", "N", sip_date(_now())], fields)
 
     def checkin(self, message: Message) -> bytes:
         """Take a copy back; a copy someone reserved goes to the hold shelf here (01) or to its pickup branch (02)."""
@@ -425,7 +431,7 @@ class Session:
             euros = f"€ {result.fine_cents // 100},{result.fine_cents % 100:02d}"
             texts.append(_("Te laat ingeleverd: %(amount)s te-laat-geld.") % {"amount": euros})
         fields.append(("AF", " ".join(texts)))
-        return self._out(message, "10", ["1", "Y", "U", flag(alert), sip_date(now())], fields)
+        return self._out(message, "10", ["1", "Y", "U", flag(alert), sip_date(_now())], fields)
 
     def renew(self, message: Message) -> bytes:
         assert self.kiosk is not None
@@ -445,7 +451,7 @@ class Session:
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", loan.copy.barcode),
                   ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
                   ("AF", _("Verlengd tot %(date)s.") % {"date": loan.due_on.strftime("%d-%m-%Y")})]  # fmt: skip
-        return self._out(message, "30", ["1", "Y", "U", "N", sip_date(now())], fields)
+        return self._out(message, "30", ["1", "Y", "U", "N", sip_date(_now())], fields)
 
     def renew_all(self, message: Message) -> bytes:
         assert self.kiosk is not None
@@ -460,7 +466,7 @@ class Session:
                 unrenewed.append(loan.copy.barcode)
             else:
                 renewed.append(loan.copy.barcode)
-        fixed = ["1", f"{len(renewed):04d}", f"{len(unrenewed):04d}", sip_date(now())]
+        fixed = ["1", f"{len(renewed):04d}", f"{len(unrenewed):04d}", sip_date(_now())]
         fields = [("AO", institution())] + [("BM", b) for b in renewed] + [("BN", b) for b in unrenewed]
         fields.append(("AF", _("Verlengd: %(n)d, niet verlengd: %(m)d.") % {"n": len(renewed), "m": len(unrenewed)}))
         return self._out(message, "66", fixed, fields)
@@ -482,7 +488,7 @@ class Session:
         euros = f"€ {left // 100},{left % 100:02d}"
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("BK", transaction_id),
                   ("AF", _("Betaald. Nog open: %(amount)s.") % {"amount": euros})]  # fmt: skip
-        return self._out(message, "38", ["Y", sip_date(now())], fields)
+        return self._out(message, "38", ["Y", sip_date(_now())], fields)
 
     def block_patron(self, message: Message) -> bytes:
         """The kiosk blocks a card (kept in the machine, or tampering): a manual block, no PIN needed."""
@@ -497,12 +503,12 @@ class Session:
         text = _("Deze pas is geblokkeerd. Ga naar de balie.")
         # Nothing about the member goes back: they did not give their PIN for this.
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AE", ""), ("BL", "Y"), ("AF", text)]
-        return self._out(message, "24", ["YYYY" + " " * 10, "000", sip_date(now())], fields)
+        return self._out(message, "24", ["YYYY" + " " * 10, "000", sip_date(_now())], fields)
 
     def end_session(self, message: Message) -> bytes:
         self._proved = None
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AF", _("Tot ziens!"))]
-        return self._out(message, "36", ["Y", sip_date(now())], fields)
+        return self._out(message, "36", ["Y", sip_date(_now())], fields)
 
 
 def _range(message: Message) -> tuple[int, int]:

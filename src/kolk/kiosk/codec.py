@@ -24,7 +24,7 @@ SEPARATOR = "|"
 DATE = re.compile(r"^\d{8}[ 0-9A-Z]{4}\d{6}$")
 BLANK_DATE = " " * 18
 FIELD_CODE = re.compile(r"^[A-Z]{2}$")
-TRAILER = re.compile(r"(?:AY(?P<seq>\d))?AZ(?P<sum>[0-9A-Fa-f]{1,4})$")
+TRAILER = re.compile(r"(?:AY(?P<seq>\d))?AZ(?P<sum>[0-9A-Fa-f]*)$")
 SEQUENCE_ONLY = re.compile(r"AY(?P<seq>\d)$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -226,7 +226,7 @@ def parse(raw: bytes) -> Message | Refusal:
     checksummed = given is not None
     if given is not None:
         signed = text[: len(text) - len(given)].encode("utf-8")
-        if not checksum_ok(signed, given):
+        if not 1 <= len(given) <= 4 or not checksum_ok(signed, given):
             return Refusal("checksum", "the checksum does not match", code=body[:2] or None, sequence=sequence,
                            checksummed=True)  # fmt: skip
     code = body[:2]
