@@ -101,6 +101,7 @@ PAGES: dict[str, Row] = {
     "web:portal_subscription": Row(DECLARED),
     "web:portal_loans": Row(DECLARED),
     "web:portal_loan_renew": Row(DECLARED, {"loan_id": "loan"}, post=True),
+    "web:portal_renew_all": Row(DECLARED, post=True),
     "web:portal_reservations": Row(DECLARED),
     "web:portal_reservation_place": Row(DECLARED, post=True, form={"title": "@title", "branch": "@branch_pk"}),
     "web:portal_reservation_cancel": Row(DECLARED, {"reservation_id": "reservation"}, post=True),
@@ -160,6 +161,7 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_orders": Row(DECLARED, post=True, form={"q": "niemand"}),
     "desk:boxoffice_order": Row(DECLARED, {"order_id": "order"}),
     "desk:boxoffice_resend": Row(DECLARED, {"order_id": "order"}, post=True),
+    "desk:boxoffice_tickets_pdf": Row(DECLARED, {"order_id": "order", "paper": "=a4"}),
     # API keys of machine clients (the administrator's); revoking a client that does not exist.
     "desk:apikeys": Row(DECLARED),
     "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),
@@ -181,6 +183,10 @@ PAGES: dict[str, Row] = {
     "web:portal_child_consent": Row(
         DECLARED, post=True, form={"child": "x", "purpose": "notices_advice", "value": "1"}
     ),
+    # Money at the library desk (issue 15): pay (a bad amount is a refusal), the receipt (none yet), write off.
+    "desk:library_pay": Row(DECLARED, {"pk": "person"}, post=True, form={"amount": "x", "method": "cash"}),
+    "desk:library_receipt": Row(DECLARED, {"pk": "person"}),
+    "desk:library_write_off": Row(DECLARED, {"pk": "person"}, post=True),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

@@ -329,7 +329,8 @@ def test_other_apps_add_portal_sections(client, lid):
 @pytest.mark.parametrize("name", PAGES)
 def test_portal_pages_use_a_bounded_number_of_queries(client, lid, name, django_assert_max_num_queries):
     """Each page is served whole within the bound: a refusal or an error page is cheap and proves nothing."""
-    with django_assert_max_num_queries(12):
+    # The first page reads today's loans, reservations, open amount and tickets: a few more, still a bound.
+    with django_assert_max_num_queries(16 if name == "web:portal" else 12):
         response = client.get(reverse(name))
     assert response.status_code == 200
     assert reverse("web:portal_details") in response.content.decode()  # the member's menu of sections

@@ -67,3 +67,50 @@ def test_renewing_eleven_days_early_moves_the_due_date(lid):
     renewed = loan_renew(loan=loan, actor=None)
     assert renewed.renewals == 1
     assert renewed.due_on == today() + dt.timedelta(days=21)
+
+
+def test_the_first_page_shows_overdue_due_soon_ready_owed_and_next_tickets(client, lid):
+    person = lid.person
+    _loan(person, "Oorlogswinter", due_in=-2)
+    _loan(person, "Het Achterhuis", due_in=2)
+    _loan(person, "Kaas", due_in=15)
+    emmen = BranchFactory(code="emmen", name="DNK Emmen")
+    copy = CopyFactory(title=TitleFactory(title="Kruistocht in spijkerbroek"), branch=emmen)
+    reservation_place(title=copy.title, person=person, pickup_branch=emmen, actor=None)
+    make_invoice(person, cents=4950)
+    order = checked_out(show(), quantity=2, email="lid@example.nl")
+    order.person = person
+    order.save(update_fields=["person"])
+    order_pay(order=order, method="cash", actor=None)
+
+    page = client.get(reverse("web:portal")).content.decode()
+    overdue, soon, later = page.index("Oorlogswinter"), page.index("Het Achterhuis"), page.index("Kaas")
+    assert overdue < soon < later  # the most urgent first
+    assert page.count('class="flag overdue"') == 1
+    assert page.count('class="flag soon"') == 1
+    assert "1 uitlening is te laat" in page
+    assert "Kruistocht in spijkerbroek" in page
+    assert "ophalen in DNK Emmen" in page
+    assert "Je moet nog €\xa049,50 betalen." in page  # the template filter keeps € and amount together
+    assert "De Aanslag" in page
+    assert "2 kaartjes" in page
+    assert reverse("web:portal_renew_all") in page
+
+
+def test_renew_all_renews_what_moves_and_says_why_the_rest_cannot(client, lid):
+    early = _loan(lid.person, "Oorlogswinter", due_in=5)
+    fresh = _loan(lid.person, "Het Achterhuis")  # checked out today: renewing gains nothing
+    response = client.post(reverse("web:portal_renew_all"), follow=True)
+    page = response.content.decode()
+    assert "1 uitlening verlengd." in page
+    assert "Het Achterhuis: Verlengen heeft nu nog geen zin" in page
+    assert Loan.objects.get(pk=early.pk).renewals == 1
+    assert Loan.objects.get(pk=early.pk).due_on == today() + dt.timedelta(days=21)
+    assert Loan.objects.get(pk=fresh.pk).renewals == 0
+
+
+def test_renew_all_is_a_post_for_members_only(client, lid):
+    assert client.get(reverse("web:portal_renew_all")).status_code == 405
+    client.logout()
+    response = client.post(reverse("web:portal_renew_all"))
+    assert response.status_code in (302, 401, 403)

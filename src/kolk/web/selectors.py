@@ -100,3 +100,40 @@ def catalogue_availability(title_ids: list[int]) -> dict[int, tuple[int, int]]:
         .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
     )
     return {row["title_id"]: (row["on_shelf"], row["total"]) for row in rows}
+
+
+def portal_today(person: Any, *, soon_days: int = 3) -> dict[str, Any]:
+    """What matters to a member today (UX.md): open loans flagged overdue or due soon, reservations
+    ready to collect (where and until when), what is owed, and the next tickets."""
+    import datetime as dt
+
+    from kolk.billing.selectors import open_amount_cents
+    from kolk.boxoffice.models import Order
+    from kolk.core.clock import now, today
+    from kolk.library.models import Reservation
+    from kolk.library.selectors import loans_open
+
+    on = today()
+    soon = on + dt.timedelta(days=soon_days)
+    loans = [
+        {"loan": loan, "overdue": loan.due_on < on, "soon": on <= loan.due_on <= soon}
+        for loan in loans_open(person).order_by("due_on", "pk")
+    ]
+    ready = list(
+        Reservation.objects.filter(person=person, status=Reservation.Status.READY)
+        .select_related("title", "pickup_branch")
+        .order_by("expires_on", "pk")
+    )
+    orders = list(
+        Order.objects.filter(person=person, status=Order.Status.PAID, show__starts_at__gte=now())
+        .select_related("show__hall__venue", "show__film", "show__production")
+        .annotate(ticket_count=Count("tickets"))
+        .order_by("show__starts_at", "pk")[:3]
+    )
+    return {
+        "loans": loans,
+        "overdue_count": sum(1 for row in loans if row["overdue"]),
+        "ready": ready,
+        "owed_cents": open_amount_cents(person),
+        "next_orders": orders,
+    }

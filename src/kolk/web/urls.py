@@ -28,6 +28,7 @@ urlpatterns = [
     path("mijn/download/<int:person_id>.json", portal.download, name="portal_download"),
     path("mijn/abonnement", portal_sections.subscription, name="portal_subscription"),
     path("mijn/leningen", portal_sections.loans, name="portal_loans"),
+    path("mijn/leningen/verlengen", portal.renew_all, name="portal_renew_all"),
     path("mijn/leningen/<int:loan_id>/verlengen", portal_sections.loan_renew_view, name="portal_loan_renew"),
     path("mijn/reserveringen", portal_sections.reservations, name="portal_reservations"),
     path("mijn/reserveringen/plaatsen", portal_sections.reservation_place_view, name="portal_reservation_place"),

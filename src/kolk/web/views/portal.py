@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
+from kolk.library.selectors import loans_open
+from kolk.library.services.loans import loan_renew
 from kolk.privacy.access import access_package
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import CHANNELS, get_register
@@ -32,7 +34,7 @@ from kolk.web.portal import (
     register_section,
     sections,
 )
-from kolk.web.selectors import one_click_objections, portal_activity, portal_choices
+from kolk.web.selectors import one_click_objections, portal_activity, portal_choices, portal_today
 from kolk.web.services import portal_consent_set, portal_details_change, portal_event_record, portal_objection_set
 
 register_section("details", gettext_lazy("Mijn gegevens"), "web:portal_details", order=10)
@@ -44,9 +46,45 @@ def _lang() -> str:
     return (get_language() or "nl")[:2]
 
 
+SOON_DAYS = 3  # a loan due within this many days is "due soon" on the first page
+
+
 @member_required
 def home(request: HttpRequest, person: Any) -> HttpResponse:
-    return render(request, "web/portal/home.html", {"person": person, "sections": sections()})
+    """The portal opens on today (UX.md): due and overdue, ready to collect, owed, the next tickets."""
+    context = {"person": person, "sections": sections(), **portal_today(person, soon_days=SOON_DAYS)}
+    return render(request, "web/portal/home.html", context)
+
+
+@require_POST
+@member_required
+def renew_all(request: HttpRequest, person: Any) -> HttpResponse:
+    """One button renews every open loan that can be renewed; the rest say why not."""
+    renewed, refused = 0, []
+    for loan in loans_open(person).order_by("due_on", "pk"):
+        try:
+            loan_renew(loan=loan, actor=request.user)
+        except KolkError as exc:
+            refused.append(f"{loan.copy.title.title}: {exc.message}")
+        else:
+            renewed += 1
+    if renewed:
+        portal_event_record(
+            person=person,
+            action="loan_renewed",
+            ip_address=client_ip(request),
+            actor=request.user,
+            details={"count": renewed},
+        )
+        messages.success(
+            request,
+            ngettext("%(count)d uitlening verlengd.", "%(count)d uitleningen verlengd.", renewed) % {"count": renewed},
+        )
+    for line in refused:
+        messages.error(request, line)
+    if not renewed and not refused:
+        messages.info(request, _("Je hebt nu niets geleend."))
+    return redirect("web:portal_loans" if request.POST.get("next") == "loans" else "web:portal")
 
 
 @member_required_before_consent

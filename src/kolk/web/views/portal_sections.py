@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from kolk.billing.selectors import invoices_for, open_amount_cents
 from kolk.boxoffice.models import Order
 from kolk.boxoffice.tickets import qr_svg
 from kolk.comms.selectors import messages_for_person
-from kolk.core.clock import now
+from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
@@ -42,7 +43,7 @@ from kolk.web.selectors import catalogue_availability
 from kolk.web.services import portal_event_record
 
 register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
-register_section("loans", gettext_lazy("Mijn leningen"), "web:portal_loans", order=40)
+register_section("loans", gettext_lazy("Wat je hebt geleend"), "web:portal_loans", order=40)
 register_section("reservations", gettext_lazy("Mijn reserveringen"), "web:portal_reservations", order=45)
 register_section("tickets", gettext_lazy("Mijn kaartjes"), "web:portal_tickets", order=50)
 register_section("invoices", gettext_lazy("Mijn facturen"), "web:portal_invoices", order=60)
@@ -87,7 +88,7 @@ def subscription(request: HttpRequest, person: Any) -> HttpResponse:
 def loans(request: HttpRequest, person: Any) -> HttpResponse:
     """My open loans with their due date; each can be renewed here."""
     rows = list(loans_open(person).order_by("due_on", "pk"))
-    return render(request, "web/portal/loans.html", {"person": person, "loans": rows})
+    return render(request, "web/portal/loans.html", {"person": person, "loans": rows, "today": today()})
 
 
 @require_POST
@@ -100,7 +101,7 @@ def loan_renew_view(request: HttpRequest, person: Any, loan_id: int) -> HttpResp
         messages.error(request, str(exc.message))
     else:
         _event(request, person, "loan_renewed", loan=loan.pk)
-        messages.success(request, _("Verlengd tot %(date)s.") % {"date": renewed.due_on.strftime("%d-%m-%Y")})
+        messages.success(request, _("Verlengd tot %(date)s.") % {"date": date_format(renewed.due_on, "j F Y")})
     return redirect("web:portal_loans")
 
 
@@ -238,7 +239,7 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
             messages.success(
                 request,
                 _("Je verzoek is ontvangen. We antwoorden uiterlijk op %(date)s.")
-                % {"date": made.due_on.strftime("%d-%m-%Y")},
+                % {"date": date_format(made.due_on, "j F Y")},
             )
             return redirect("web:portal_rights")
     made_requests = list(RightsRequest.objects.filter(subject_id=person.pk).order_by("-received_at", "-pk")[:50])
