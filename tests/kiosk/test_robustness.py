@@ -150,3 +150,11 @@ def test_every_line_end(sip_server, live_library, line_end):
     message = format_message("93", ["0", "0"], [("CN", "zuil-1"), ("CO", live_library.password)])
     assert raw.ask(message[:-1] + line_end) == b"941"
     raw.close()
+
+
+def test_a_failed_login_signs_the_session_out(sip_server, live_library):
+    raw = Raw(sip_server.server_address[1])
+    login(raw, live_library)
+    assert raw.ask(format_message("93", ["0", "0"], [("CN", "zuil-1"), ("CO", "fout")])) == b"940"
+    assert raw.ask(format_message("99", ["0", "080", "2.00"])).startswith(b"98N")
+    raw.close()

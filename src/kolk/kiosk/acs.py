@@ -174,8 +174,6 @@ class Session:
         with translation.override("en" if message.fixed.get("language") == "001" else "nl"):
             try:
                 return self.handlers[message.code](message)
-            except TooMany as exc:
-                return self.negative(message, str(exc.message))
             except KolkError as exc:
                 return self.negative(message, str(exc.message))
             except Exception:
@@ -256,6 +254,7 @@ class Session:
         except TooMany:
             kiosk = None
         if kiosk is None:
+            self.kiosk, self._proved = None, None  # a failed login signs out whoever was signed in
             self.failed_logins += 1
             log.warning("sip2 login refused (try %d on this connection)", self.failed_logins)
             if self.failed_logins >= LOGIN_TRIES:
