@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -23,7 +24,9 @@ from kolk.library.models import Reservation
 from kolk.people import api_keys
 from kolk.people.api_clients import ApiClient
 from kolk.people.api_keys import api_client_create, api_client_revoke
+from kolk.people.models import User
 from kolk.privacy.models import AuditEntry
+from tests.factories import UserFactory
 from tests.library.factories import CopyFactory, ensure_role_groups
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +200,30 @@ def test_a_key_needs_no_csrf_token_and_a_session_still_does(member, copy, staff)
     r = reserve(session, {}, member, other)
     assert r.status_code == 403
     assert Reservation.objects.count() == 1
+
+
+def test_a_write_with_neither_key_nor_session_is_told_to_sign_in(member, copy):
+    """No session cookie: nothing for a forged request to ride on, so no CSRF refusal, but a 401."""
+    r = reserve(Client(enforce_csrf_checks=True), {}, member, copy)
+    assert (r.status_code, r.json()["code"]) == (401, "not_signed_in")
+
+
+def test_a_name_taken_by_a_login_at_the_same_moment_is_refused_at_the_name(monkeypatch):
+    """Two administrators make the same client at once: the check passes for both, the second is told."""
+    ensure_role_groups()
+    UserFactory(username="api-partner")  # the other one's login, committed after this one's check
+
+    class UsersAsAtTheCheck:
+        objects = SimpleNamespace(filter=lambda **kwargs: User.objects.none())
+
+        def __new__(cls, **kwargs):
+            return User(**kwargs)
+
+    monkeypatch.setattr(api_keys, "get_user_model", lambda: UsersAsAtTheCheck)
+    with pytest.raises(Invalid) as refused:
+        issue(Role.DESK)
+    assert list(refused.value.fields) == ["name"]
+    assert not ApiClient.objects.exists()
 
 
 def test_a_key_outranks_a_session_cookie_sent_with_it(member, copy, staff):

@@ -153,7 +153,11 @@ def api_client_create(
         raise Invalid(taken, fields={"name": [taken]})
     user = users(username=USERNAME_PREFIX + name, is_active=True, is_staff=True)
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same name, made at the same moment by another administrator
+        raise Invalid(taken, fields={"name": [taken]}) from None
     user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in roles])
     ends = dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time.min)
     at = now()
