@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +25,7 @@ from kolk.web.services import portal_event_record
 register_section("kiosk_pin", gettext_lazy("Pincode zelfbediening"), "web:portal_kiosk_pin", order=47)
 
 
-def _pin_field(label: str | Promise) -> forms.CharField:
+def _pin_field(label: Any) -> forms.CharField:  # a lazy text, as web.forms._line takes
     return forms.CharField(
         label=label,
         min_length=4,
