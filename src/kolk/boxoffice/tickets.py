@@ -46,6 +46,8 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, aga
     """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order
     (and once per `again`: a resend the box office asked for)."""
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
+    from kolk.boxoffice.pdf import tickets_pdf  # the PDF module draws with this module's QR codes
+
     message_queue(
         template="tickets",
         context={"order": order, "show": order.show, "tickets": tickets, "order_url": order_url(order)},
@@ -56,7 +58,10 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, aga
         to_person=order.person,
         to_address=order.buyer_email,
         language=language or get_language(),
-        attachments=[(f"kaart-{i}.png", qr_png(t.code), "image/png") for i, t in enumerate(tickets, start=1)],
+        attachments=[
+            ("kaartjes.pdf", tickets_pdf(order, tickets, paper="a4", lang=language or "nl"), "application/pdf"),
+            *[(f"kaart-{i}.png", qr_png(t.code), "image/png") for i, t in enumerate(tickets, start=1)],
+        ],
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("show/<int:show_id>/scannen/", views.checkin, name="boxoffice_checkin"),
     path("bestellingen/", views.orders_find_view, name="boxoffice_orders"),
     path("bestelling/<int:order_id>/", views.order_page, name="boxoffice_order"),
+    path("bestelling/<int:order_id>/kaartjes-<str:paper>.pdf", views.order_tickets_pdf, name="boxoffice_tickets_pdf"),
     path("bestelling/<int:order_id>/opnieuw-sturen/", views.order_resend, name="boxoffice_resend"),
     path("bestelling/<str:token>/annuleren/", views.order_cancel_view, name="boxoffice_cancel"),
 ]

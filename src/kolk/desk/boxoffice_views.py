@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
+from kolk.boxoffice.pdf import PAPERS, tickets_pdf
 from kolk.boxoffice.services.checkin import ticket_check_in
 from kolk.boxoffice.services.payments import till_sale
 from kolk.boxoffice.services.programme import (
@@ -298,6 +299,20 @@ def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
             "paid": order.status == Order.Status.PAID,
         },
     )
+
+
+@allow(purpose="ticket_sales")
+def order_tickets_pdf(request: HttpRequest, order_id: int, paper: str) -> HttpResponse:
+    """A paid order's tickets to print at the till: A4, or strips for the 80 mm receipt printer."""
+    order = _order(order_id)
+    if paper not in PAPERS:
+        raise Http404
+    if order.status != Order.Status.PAID:
+        raise KolkError(_("Alleen een betaalde bestelling heeft kaartjes."), code="not_paid")
+    pdf = tickets_pdf(order, list(selectors.order_tickets(order)), paper=paper)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="kaartjes-{order.pk}-{paper}.pdf"'
+    return response
 
 
 @allow(purpose="ticket_sales")
