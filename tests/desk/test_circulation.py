@@ -30,7 +30,7 @@ def test_a_scanned_pass_opens_the_member_at_once(desk, member):
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:library_member", args=[member.pk])
     # A name still lists, even when one person matches: a name is not a pass.
-    listed = desk.post(reverse("desk:library_find"), {"q": member.surname})
+    listed = desk.post(reverse("desk:library_find"), {"q": member.given_name})
     assert listed.status_code == 200
     assert member.full_name in listed.content.decode()
 
@@ -116,3 +116,46 @@ def test_a_copy_of_another_branch_goes_back_there(desk, member):
     desk.post(reverse("desk:workstation"), {"branch": "emmen"})
     html = desk.post(reverse("desk:library_checkin"), {"barcode": copy.barcode}, follow=True).content.decode()
     assert "Terug naar vestiging DNK Assen." in html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_take_the_open_amount_in_cash_and_print_a_receipt(desk, member):
+    page = desk.get(reverse("desk:library_member", args=[member.pk]))
+    html = page.content.decode().replace("\xa0", " ").replace("&nbsp;", " ")
+    assert "€ 49,50" in html
+    assert " cent" not in html
+    key = page.context["pay_key"]
+    response = desk.post(
+        reverse("desk:library_pay", args=[member.pk]), {"amount": "49,50", "method": "cash", "key": key}, follow=True
+    )
+    receipt = response.content.decode().replace("\xa0", " ").replace("&nbsp;", " ")
+    assert "Betaald: € 49,50. Nog open: € 0,00." in receipt
+    slip = receipt.split('id="receipt-slip"', 1)[1]
+    assert "€ 49,50" in slip
+    assert member.full_name in slip
+    # The same form sent again records nothing twice.
+    again = desk.post(
+        reverse("desk:library_pay", args=[member.pk]), {"amount": "49,50", "method": "cash", "key": key}, follow=True
+    )
+    assert "al geboekt" in again.content.decode()
+
+
+def test_a_bad_amount_is_refused_beside_the_field(desk, member):
+    response = desk.post(
+        reverse("desk:library_pay", args=[member.pk]),
+        {"amount": "veel", "method": "cash", "key": "0" * 32},
+        follow=True,
+    )
+    assert "Vul een bedrag in euro" in response.content.decode().split('id="feedback"', 1)[1]
+
+
+def test_only_library_staff_write_off(client, member):
+    from kolk.core.roles import Role
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=[Role.DESK]))
+    assert 'id="write-off-form"' not in client.get(reverse("desk:library_member", args=[member.pk])).content.decode()
+    assert client.post(reverse("desk:library_write_off", args=[member.pk]), {"reason": "coulance"}).status_code == 403
+    client.force_login(UserFactory(roles=[Role.LIBRARY_STAFF]))
+    assert 'id="write-off-form"' in client.get(reverse("desk:library_member", args=[member.pk])).content.decode()
+    response = client.post(reverse("desk:library_write_off", args=[member.pk]), {"reason": "coulance"}, follow=True)
+    assert "Kwijtgescholden: € 49,50." in response.content.decode()

@@ -93,6 +93,17 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     )
     page.screenshot(path=str(SHOTS / "desk-circulation.png"))
 
+    # The open amount (the € 49,50 subscription fee) in cash, with a receipt to print.
+    member_url = page.url
+    page.focus("#pay-amount")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Betaald: € 49,50" in feedback(page)
+    assert in_viewport(page, "#feedback li.ok")
+    assert page.locator("#print-receipt").is_visible()
+    page.goto(member_url)
+    page.screenshot(path=str(SHOTS / "desk-member.png"), full_page=True)
+
     # Mute is kept across pages.
     page.locator("#desk-mute").press("Enter")
     page.reload()

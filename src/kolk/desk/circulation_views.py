@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from kolk.core.clock import today
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.money import euros
+from kolk.desk.money_views import pay, pay_context, write_off
 from kolk.desk.workplace import workstation_of
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, SubscriptionType
 from kolk.library.models.members import EndReason
@@ -32,7 +33,7 @@ from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.people.selectors import person_detail, person_search
-from kolk.privacy.permits import allow
+from kolk.privacy.permits import allow, permit_of
 
 VISIT = "desk_visit"  # {"person": pk, "out": [loan pk, ...]}: this member's visit at the desk
 CHECKINS = "desk_checkins"  # [[loan pk, fine cents, reservation pk or None], ...], newest first
@@ -103,7 +104,8 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
     lib = member_overview(person)
     out_now = {loan.pk: loan for loan in lib["loans"]}  # type: ignore[attr-defined]
     visit_out = [out_now[pk] for pk in visit["out"] if pk in out_now]
-    open_cents = sum(fee.amount_cents for fee in lib["fees"])  # type: ignore[attr-defined]
+    money = pay_context(person)
+    open_cents = int(money["owed_cents"])  # type: ignore[call-overload]
     query = request.GET.get("zoek", "").strip()[:100]
     here = workstation_of(request)
     return render(
@@ -123,6 +125,10 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
             "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
             "end_reasons": EndReason.choices,
             "here": here,
+            "pay_key": money["pay_key"],
+            "pay_amount": f"{open_cents // 100},{open_cents % 100:02d}",
+            "may_pay": permit_of(pay).admits(request.user),  # type: ignore[union-attr]
+            "may_write_off": permit_of(write_off).admits(request.user),  # type: ignore[union-attr]
         },
     )
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from kolk.desk import circulation_views as circulation
 from kolk.desk import library_views as views
+from kolk.desk import money_views as money
 from kolk.desk import workplace
 
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("bieb/leden/<int:pk>/opzeggen/", views.cancel, name="library_cancel"),
     path("bieb/leden/<int:pk>/abonnement/", views.subscribe, name="library_subscribe"),
     path("bieb/leden/<int:pk>/factureren/", views.invoice, name="library_invoice"),
+    path("bieb/leden/<int:pk>/afrekenen/", money.pay, name="library_pay"),
+    path("bieb/leden/<int:pk>/kwitantie/", money.receipt, name="library_receipt"),
+    path("bieb/leden/<int:pk>/kwijtschelden/", money.write_off, name="library_write_off"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
     path("bieb/leden/<int:pk>/alles-verlengen/", circulation.renew_all, name="library_renew_all"),
     path("bieb/uitleningen/<int:pk>/verlengen/", circulation.renew, name="library_renew"),

@@ -1,0 +1,91 @@
+"""Money at the library desk: take what is open in cash or by PIN (all or part), a receipt, a write-off."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kolk.core.errors import Invalid, KolkError
+from kolk.core.money import euros
+from kolk.core.roles import Role
+from kolk.library.services.payments import desk_payment, library_owed, library_write_off, receipt_of
+from kolk.people.models import Person
+from kolk.people.reach import person_reach
+from kolk.people.selectors import person_detail
+from kolk.privacy.permits import allow
+
+RECEIPT = "desk_receipt"  # {"person": pk, "reference": "KAS-…"}: the last receipt of this desk
+AMOUNT = re.compile(r"^\d{1,6}([.,]\d{1,2})?$")
+
+
+def cents_of(text: str) -> int:
+    """'12,50', '12.50', '€ 12,50' or '12' as cents; a clear refusal otherwise."""
+    text = text.replace("€", "").replace(" ", "").strip()
+    if not AMOUNT.match(text):
+        raise Invalid(_("Vul een bedrag in euro's in, zoals 12,50."), fields={"amount": [_("Ongeldig bedrag.")]})
+    try:
+        return int(Decimal(text.replace(",", ".")) * 100)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise Invalid(_("Ongeldig bedrag."), fields={"amount": [_("Ongeldig bedrag.")]}) from None
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    return person_reach(actor=request.user, person_id=pk, purpose="invoicing", load=person_detail, viewed=False)
+
+
+def pay_context(person: Person) -> dict[str, object]:
+    """What the member page's payment box needs: the amount open and a one-time key for a cash payment."""
+    return {"owed_cents": library_owed(person), "pay_key": uuid.uuid4().hex}
+
+
+@require_POST
+@allow(purpose="invoicing")
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    method = request.POST.get("method", "")
+    key = request.POST.get("reference", "") if method == "card" else request.POST.get("key", "")
+    try:
+        receipt = desk_payment(
+            person=person, amount_cents=cents_of(request.POST.get("amount", "")), method=method, key=key[:40],
+            actor=request.user,
+        )  # fmt: skip
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("desk:library_member", pk=pk)
+    request.session[RECEIPT] = {"person": person.pk, "reference": receipt.reference}
+    messages.success(
+        request,
+        _("Betaald: %(amount)s. Nog open: %(left)s.")
+        % {"amount": euros(receipt.amount_cents), "left": euros(receipt.owed_after_cents)},
+    )
+    return redirect("desk:library_receipt", pk=pk)
+
+
+@allow(purpose="invoicing")
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The last receipt taken at this desk for this member, to print."""
+    person = _person(request, pk)
+    last = request.session.get(RECEIPT) or {}
+    found = receipt_of(person, last["reference"]) if last.get("person") == person.pk else None
+    return render(request, "desk/library/receipt.html", {"person": person, "receipt": found})
+
+
+@require_POST
+@allow(purpose="invoicing", roles=(Role.LIBRARY_STAFF,))
+def write_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write off what is open (library staff only): a reason is required and logged."""
+    person = _person(request, pk)
+    try:
+        total = library_write_off(person=person, reason=request.POST.get("reason", ""), actor=request.user)
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Kwijtgescholden: %(amount)s.") % {"amount": euros(total)})
+    return redirect("desk:library_member", pk=pk)
