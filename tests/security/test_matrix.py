@@ -187,6 +187,7 @@ PAGES: dict[str, Row] = {
     "desk:library_pay": Row(DECLARED, {"pk": "person"}, post=True, form={"amount": "x", "method": "cash"}),
     "desk:library_receipt": Row(DECLARED, {"pk": "person"}),
     "desk:library_write_off": Row(DECLARED, {"pk": "person"}, post=True),
+    "desk:library_mandate": Row(DECLARED, {"pk": "person"}, post=True),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

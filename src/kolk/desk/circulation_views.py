@@ -126,6 +126,7 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
             "end_reasons": EndReason.choices,
             "here": here,
             "pay_key": money["pay_key"],
+            "mandate": money["mandate"],
             "pay_amount": f"{open_cents // 100},{open_cents % 100:02d}",
             "may_pay": permit_of(pay).admits(request.user),  # type: ignore[union-attr]
             "may_write_off": permit_of(write_off).admits(request.user),  # type: ignore[union-attr]

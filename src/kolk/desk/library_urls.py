@@ -21,6 +21,7 @@ urlpatterns = [
     path("bieb/leden/<int:pk>/factureren/", views.invoice, name="library_invoice"),
     path("bieb/leden/<int:pk>/afrekenen/", money.pay, name="library_pay"),
     path("bieb/leden/<int:pk>/kwitantie/", money.receipt, name="library_receipt"),
+    path("bieb/leden/<int:pk>/machtiging/", money.mandate_paper, name="library_mandate"),
     path("bieb/leden/<int:pk>/kwijtschelden/", money.write_off, name="library_write_off"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
     path("bieb/leden/<int:pk>/alles-verlengen/", circulation.renew_all, name="library_renew_all"),

@@ -7,11 +7,15 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kolk.billing.models import Mandate
+from kolk.billing.services import bank_account_set, mandate_sign
 from kolk.core.errors import Invalid, KolkError
 from kolk.core.money import euros
 from kolk.core.roles import Role
@@ -41,8 +45,13 @@ def _person(request: HttpRequest, pk: int) -> Person:
 
 
 def pay_context(person: Person) -> dict[str, object]:
-    """What the member page's payment box needs: the amount open and a one-time key for a cash payment."""
-    return {"owed_cents": library_owed(person), "pay_key": uuid.uuid4().hex}
+    """What the member page's money box needs: the amount open, a one-time key for cash, the mandate."""
+    mandate = (
+        Mandate.objects.filter(bank_account__person=person, revoked_at__isnull=True)
+        .select_related("bank_account")
+        .first()
+    )
+    return {"owed_cents": library_owed(person), "pay_key": uuid.uuid4().hex, "mandate": mandate}
 
 
 @require_POST
@@ -88,4 +97,34 @@ def write_off(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Kwijtgescholden: %(amount)s.") % {"amount": euros(total)})
+    return redirect("desk:library_member", pk=pk)
+
+
+@require_POST
+@allow(purpose="invoicing")
+def mandate_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the account and the SEPA mandate the member signed on paper at this desk (the staff member is the actor)."""
+    person = _person(request, pk)
+    if request.POST.get("signed") != "on":
+        messages.error(request, _("Laat het lid het machtigingsformulier eerst tekenen, en vink dat aan."))
+        return redirect("desk:library_member", pk=pk)
+    try:
+        with transaction.atomic():
+            bank_account_set(
+                person=person,
+                iban=request.POST.get("iban", "")[:40],
+                holder_name=request.POST.get("holder", "")[:70] or person.full_name,
+                actor=request.user,
+            )
+            mandate = mandate_sign(person=person, method="paper", actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    except KolkError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Machtiging %(reference)s vastgelegd. Bewaar het getekende formulier.")
+            % {"reference": mandate.reference},
+        )
     return redirect("desk:library_member", pk=pk)

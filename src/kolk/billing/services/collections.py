@@ -106,6 +106,7 @@ def collection_create(
         return None
     # The next collection under these mandates is a recurring one.
     Mandate.objects.filter(pk__in=first_mandates).update(sequence=Mandate.Sequence.RECURRING)
+    prenotifications_queue(collection=collection, actor=actor)
     audit_log(
         actor=actor,
         action="collection.created",
@@ -123,3 +124,49 @@ def collection_mark_exported(*, collection: Collection, actor: Actor) -> Collect
         collection.save(update_fields=["exported_at"])
         audit_log(actor=actor, action="collection.exported", details={"collection": collection.pk})
     return collection
+
+
+def prenotifications_queue(*, collection: Collection, actor: Actor) -> int:
+    """Tell every debtor, before the collection, what will be debited when, from which account (SEPA pre-notification).
+
+    One mail per person and collection (idempotent), queued in the collection's
+    transaction: no collection, no mail. A person without an email address gets
+    none; their invoice says it.
+    """
+    from django.db.models import Sum
+
+    from kolk.comms.models import MessageKind
+    from kolk.comms.outbox import message_queue
+    from kolk.people.models import Person
+
+    rows = (
+        CollectionItem.objects.filter(collection=collection)
+        .values("invoice__person_id", "mandate_id")
+        .annotate(total=Sum("amount_cents"))
+        .order_by("invoice__person_id")
+    )
+    mandates = Mandate.objects.select_related("bank_account").in_bulk([r["mandate_id"] for r in rows])
+    people = Person.objects.in_bulk([r["invoice__person_id"] for r in rows])
+    queued = 0
+    for row in rows:
+        mandate, person = mandates[row["mandate_id"]], people[row["invoice__person_id"]]
+        try:
+            with transaction.atomic():
+                message_queue(
+                    template="billing_prenotification",
+                    context={
+                        "amount_cents": row["total"],
+                        "collection_date": collection.collection_date,
+                        "mandate_reference": mandate.reference,
+                        "account": mandate.bank_account.masked_iban,
+                    },
+                    purpose="invoicing",
+                    kind=MessageKind.SERVICE,
+                    actor=actor,
+                    idempotency_key=f"billing:prenotification:{collection.pk}:{person.pk}",
+                    to_person=person,
+                )
+        except ValidationError:  # no email address
+            continue
+        queued += 1
+    return queued
