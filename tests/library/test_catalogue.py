@@ -186,3 +186,16 @@ def test_copy_barcodes_are_unique():
         copy_add(title=title, barcode="3123456789", branch=branch, actor=None)
     with pytest.raises(ValidationError):
         copy_add(title=title, barcode="12 34", branch=branch, actor=None)
+
+
+def test_an_exact_title_comes_first_and_nothing_stops_at_fifty():
+    from kolk.library.search import catalogue_matches
+    from tests.library.factories import TitleFactory
+
+    for n in range(55):
+        TitleFactory(title=f"Aan het einde van de oorlog, deel {n}", authors="Lev Tolstoj")  # sorts before "Oorlog"
+    TitleFactory(title="Oorlog", authors="Anna Zee")
+    found = catalogue_matches("oorlog")
+    assert found.count() == 56
+    assert found[0].title == "Oorlog"
+    assert len(catalogue_search("oorlog", limit=10)) == 10

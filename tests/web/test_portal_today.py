@@ -114,3 +114,17 @@ def test_renew_all_is_a_post_for_members_only(client, lid):
     client.logout()
     response = client.post(reverse("web:portal_renew_all"))
     assert response.status_code in (302, 401, 403)
+
+
+def test_the_catalogue_counts_and_pages_with_an_exact_title_first(client):
+    for n in range(25):
+        TitleFactory(title=f"Aan het einde van de oorlog, deel {n}")
+    TitleFactory(title="Oorlog")
+    page = client.get(reverse("web:catalogue"), {"q": "oorlog"}).content.decode()
+    assert "26 titels gevonden" in page
+    assert "pagina 1 van 2" in page
+    assert page.index("<h2>Oorlog</h2>") < page.index("deel")
+    second = client.get(reverse("web:catalogue"), {"q": "oorlog", "pagina": "2"}).content.decode()
+    assert "pagina 2 van 2" in second
+    assert second.count("<h2>") == 6
+    assert client.get(reverse("web:catalogue"), {"q": "oorlog", "pagina": "x\u00e9"}).status_code == 200

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +33,7 @@ from kolk.core.errors import KolkError
 from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
-from kolk.library.search import catalogue_search
+from kolk.library.search import catalogue_matches
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
@@ -49,6 +50,8 @@ register_section("tickets", gettext_lazy("Mijn kaartjes"), "web:portal_tickets",
 register_section("invoices", gettext_lazy("Mijn facturen"), "web:portal_invoices", order=60)
 register_section("messages", gettext_lazy("Mijn berichten"), "web:portal_messages", order=70)
 register_section("rights", gettext_lazy("Privacyverzoek"), "web:portal_rights", order=80)
+
+CATALOGUE_PAGE = 20  # results per page of the public catalogue
 
 PORTAL_REQUEST_KINDS = (
     RightsRequest.Kind.EXPLANATION,
@@ -251,7 +254,9 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Role: public. Search the library's catalogue; each result with its availability and share links."""
     query = request.GET.get("q", "").strip()[:200]
-    titles = list(catalogue_search(query, limit=50)) if query else []
+    found = Paginator(catalogue_matches(query) if query else Title.objects.none(), CATALOGUE_PAGE)
+    page = found.get_page(request.GET.get("pagina"))
+    titles = list(page.object_list)
     counts = catalogue_availability([t.pk for t in titles])
     base = reverse("web:catalogue")
     results = [
@@ -266,5 +271,5 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     user = request.user
     can_reserve = bool(results) and getattr(user, "person", None) is not None and has_role(user, Role.MEMBER)
     branches = list(Branch.objects.order_by("name")) if can_reserve else []
-    context = {"query": query, "results": results, "branches": branches}
+    context = {"query": query, "results": results, "branches": branches, "page": page, "count": found.count}
     return render(request, "web/catalogue.html", context)
