@@ -51,7 +51,7 @@ class ErrorOut(Schema):
 
 ERROR_DESCRIPTIONS = {
     400: "The request cannot be read (bad bytes, a broken body, a number too large)",
-    401: "Not signed in",
+    401: "Not signed in, or an API key that is unknown, expired or revoked",
     403: "Not allowed for the caller's role",
     404: "Not found, or not the caller's to see",
     409: "Refused by a rule of the business (the copy is on loan, the seat is taken)",

@@ -10,8 +10,8 @@ register = template.Library()
 
 
 @register.filter
-def euros(cents: int | None) -> str:
-    """Cents as euros in Dutch notation; an empty value stays empty."""
+def euros(cents: int | str | None) -> str:
+    """Cents as euros in Dutch notation; an empty value (a missing variable) stays empty."""
     if cents is None or cents == "":
         return ""
     return format_euros(int(cents), nbsp=True)
