@@ -81,8 +81,8 @@ def test_a_guest_holds_checks_out_and_pays_and_gets_tickets_by_mail(client, monk
     assert mail.to_address == "gea@example.nl"
     assert "Hamlet" in mail.subject
     assert tickets[1].code in mail.text_body
-    assert mail.attachments.count() == 2
-    assert mail.attachments.first().content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert mail.attachments.count() == 3  # the tickets as a PDF, and a QR code per ticket
+    assert bytes(mail.attachments.get(filename="kaart-1.png").content[:8]) == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_taken_seat_gives_a_message_not_an_order(client):

@@ -45,7 +45,8 @@ def test_paying_draws_no_qr_code_and_the_worker_mails_the_tickets_once(drawn):
     mail = OutboxMessage.objects.get()
     assert mail.to_address == "gast@example.nl"
     assert sorted(drawn) == sorted(order.tickets.values_list("code", flat=True))
-    assert [a.content[:8] for a in mail.attachments.all()] == [b"\x89PNG\r\n\x1a\n"] * 2
+    # The tickets as a PDF, and each QR code as a picture.
+    assert sorted(bytes(a.content[:8]) for a in mail.attachments.all()) == [b"%PDF-1.7"] + [b"\x89PNG\r\n\x1a\n"] * 2
 
     tickets.tickets_mail_send(order_id=order.pk, language="nl")  # a task run twice queues nothing more
     assert OutboxMessage.objects.count() == 1
