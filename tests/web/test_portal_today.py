@@ -5,6 +5,7 @@ moves the due date."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -95,6 +96,8 @@ def test_the_first_page_shows_overdue_due_soon_ready_owed_and_next_tickets(clien
     assert "De Aanslag" in page
     assert "2 kaartjes" in page
     assert reverse("web:portal_renew_all") in page
+    months = r"\b(Jan|Feb|Mrt|Mar|Apr|Mei|Jun|Jul|Aug|Sep|Okt|Nov|Dec|Januari|Februari|Maart|April|Juni|Juli|Augustus|September|Oktober|November|December)\b"
+    assert re.search(months, page) is None  # UX.md: month names in lower case
 
 
 def test_renew_all_renews_what_moves_and_says_why_the_rest_cannot(client, lid):
