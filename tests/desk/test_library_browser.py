@@ -75,10 +75,18 @@ def test_a_desk_day(live_server, page):
     }
     for selector, value in form.items():
         page.fill(selector, value)
+    # The new card is scanned into its field (a scanner types and presses Enter: Enter here sends the form).
+    from kolk.people.services import new_pass_number
+
+    card = new_pass_number()
+    page.fill("#id_adult1_pass", card)
     page.select_option("#id_type", "gezin")
     page.check("#id_id_seen")
+    page.check("#id_reading_advice")
+    assert page.locator("#id_adult1_born").get_attribute("type") == "date"
     submit(page, page.get_by_role("button", name="Inschrijven").click)
     assert page.locator("h1").inner_text() == "Anna Jansen"
+    assert card in page.locator(".member-head").inner_text()
     assert "Gezin" in page.locator("#subscription").inner_text()
 
     # The scanner types the barcode into the focused field and presses Enter.

@@ -159,3 +159,58 @@ def test_start_a_subscription_for_a_known_child_with_a_guardians_pass(desk, staf
     subscription = Subscription.objects.get()
     assert (subscription.person, subscription.fee_cents) == (child, 0)
     assert FamilyRelation.objects.filter(person=child, relative=parent, kind="guardian").exists()
+
+
+def test_registration_asks_before_a_second_record_of_someone_known(desk):
+    SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True)
+    desk.post(reverse("desk:library_register"), FAMILY)
+    count = Person.objects.count()
+    # The same family again: the desk sees who it may be, nothing is made.
+    again = desk.post(reverse("desk:library_register"), FAMILY)
+    html = again.content.decode()
+    assert again.status_code == 200
+    assert 'id="duplicates"' in html
+    assert "Anna Jansen" in html
+    assert Person.objects.count() == count
+    # The same email under another name is a match too.
+    other = {**FAMILY, "surname": "Smit", "adult2_given": ""}
+    assert 'id="duplicates"' in desk.post(reverse("desk:library_register"), other).content.decode()
+    # Confirmed after looking: a new record.
+    response = desk.post(reverse("desk:library_register"), {**other, "confirm_new": "on"})
+    assert response.status_code == 302
+    assert Person.objects.count() == count + 2  # Anna and Cas Smit
+
+
+def test_registration_takes_the_scanned_card_the_phone_and_the_consent_answer(desk, staff):
+    from kolk.people.services import new_pass_number
+    from kolk.privacy.ledger import has_consent
+    from kolk.privacy.models import PrivacyChoice
+
+    SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True)
+    card, kid_card = new_pass_number(), new_pass_number()
+    data = {
+        **FAMILY,
+        "adult1_pass": card,
+        "child1_pass": kid_card,
+        "adult1_phone": "0592 123456",
+        "reading_advice": "on",
+    }
+    assert desk.post(reverse("desk:library_register"), data).status_code == 302
+    anna = Person.objects.get(given_name="Anna")
+    assert anna.pass_number == card
+    assert Person.objects.get(given_name="Cas").pass_number == kid_card
+    assert anna.phones.count() == 1
+    assert has_consent(anna, "notices_advice")
+    choice = PrivacyChoice.objects.filter(purpose="notices_advice").latest("pk")
+    assert choice.method == "desk"
+    # A card that is not a pass, or one already in use, is refused next to its field; nothing is made.
+    count = Person.objects.count()
+    bad = desk.post(
+        reverse("desk:library_register"), {**FAMILY, "surname": "Visser", "adult1_email": "", "adult1_pass": "12345"}
+    )
+    assert "geen pasnummer" in bad.content.decode()
+    taken = desk.post(
+        reverse("desk:library_register"), {**FAMILY, "surname": "Visser", "adult1_email": "", "adult1_pass": card}
+    )
+    assert "al bij iemand anders" in taken.content.decode()
+    assert Person.objects.count() == count

@@ -25,7 +25,7 @@ from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionTy
 from kolk.library.selectors import member_overview
 from kolk.library.services.invoicing import fees_invoice
 from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
-from kolk.library.services.registration import NewPerson, members_register
+from kolk.library.services.registration import NewPerson, members_register, pass_number_check, possible_duplicates
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
@@ -52,20 +52,37 @@ def _owner(request: HttpRequest, record: Loan | Block | Reservation, purpose: st
     person_reach(actor=request.user, person_id=record.person_id, purpose=purpose, record=record, viewed=False)
 
 
+def _date(label: str | Any, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
 class RegisterForm(forms.Form):
+    """First names first, date fields, phone, the new card scanned, the consent questions asked."""
+
+    adult1_given = forms.CharField(label=gettext_lazy("Voornaam"), max_length=80)
     surname_prefix = forms.CharField(label=gettext_lazy("Tussenvoegsel"), max_length=20, required=False)
     surname = forms.CharField(label=gettext_lazy("Achternaam"), max_length=120)
+    adult1_born = _date(gettext_lazy("Geboortedatum"))
+    adult1_email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    adult1_phone = forms.CharField(label=gettext_lazy("Telefoon"), max_length=20, required=False)
+    adult1_pass = forms.CharField(
+        label=gettext_lazy("Pasnummer (scan de nieuwe pas)"),
+        max_length=14,
+        required=False,
+        help_text=gettext_lazy("Leeg laten: kolk maakt een pasnummer."),
+    )
     street = forms.CharField(label=gettext_lazy("Straat"), max_length=120)
     house_number = forms.IntegerField(label=gettext_lazy("Huisnummer"), min_value=1)
     house_number_suffix = forms.CharField(label=gettext_lazy("Toevoeging"), max_length=10, required=False)
     postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=7)
     town = forms.CharField(label=gettext_lazy("Woonplaats"), max_length=80)
-    adult1_given = forms.CharField(label=gettext_lazy("Voornaam volwassene"), max_length=80)
-    adult1_born = forms.DateField(label=gettext_lazy("Geboortedatum"))
-    adult1_email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
     adult2_given = forms.CharField(label=gettext_lazy("Voornaam partner"), max_length=80, required=False)
-    adult2_born = forms.DateField(label=gettext_lazy("Geboortedatum partner"), required=False)
+    adult2_born = _date(gettext_lazy("Geboortedatum partner"), required=False)
     adult2_email = forms.EmailField(label=gettext_lazy("E-mail partner"), required=False)
+    adult2_phone = forms.CharField(label=gettext_lazy("Telefoon partner"), max_length=20, required=False)
+    adult2_pass = forms.CharField(label=gettext_lazy("Pasnummer partner"), max_length=14, required=False)
     type = forms.ModelChoiceField(
         label=gettext_lazy("Abonnement"),
         queryset=SubscriptionType.objects.filter(active=True, is_school=False).order_by("name"),
@@ -77,6 +94,16 @@ class RegisterForm(forms.Form):
         help_text=gettext_lazy("Nieuwe leden krijgen de nieuwsbrief op hun e-mailadres. Vraag of dat goed is."),
         required=False,
     )
+    reading_advice = forms.BooleanField(
+        label=gettext_lazy("Ja, herinneringen en leesadvies"),
+        help_text=gettext_lazy(
+            "Vraag: wil je herinneringen en leesadvies op basis van wat je leent? Alleen aanvinken als het lid ja zegt."
+        ),
+        required=False,
+    )
+    confirm_new = forms.BooleanField(
+        label=gettext_lazy("Geen van deze: toch nieuw inschrijven"), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,12 +111,26 @@ class RegisterForm(forms.Form):
             self.fields[f"child{i}_given"] = forms.CharField(
                 label=_("Voornaam kind %(n)d") % {"n": i}, max_length=80, required=False
             )
-            self.fields[f"child{i}_born"] = forms.DateField(
-                label=_("Geboortedatum kind %(n)d") % {"n": i}, required=False
+            self.fields[f"child{i}_born"] = _date(_("Geboortedatum kind %(n)d") % {"n": i}, required=False)
+            self.fields[f"child{i}_pass"] = forms.CharField(
+                label=_("Pasnummer kind %(n)d") % {"n": i}, max_length=14, required=False
             )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        scanned: set[str] = set()
+        for name in [n for n in self.fields if n.endswith("_pass")]:
+            number = (data.get(name) or "").strip()
+            if not number:
+                continue
+            try:
+                data[name] = pass_number_check(number)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+                continue
+            if number in scanned:
+                self.add_error(name, _("Deze pas is hierboven al gescand."))
+            scanned.add(number)
         if data.get("adult2_given") and not data.get("adult2_born"):
             self.add_error("adult2_born", _("Vul de geboortedatum in."))
         for i in range(1, CHILDREN + 1):
@@ -99,11 +140,21 @@ class RegisterForm(forms.Form):
 
     def people(self) -> tuple[list[NewPerson], list[NewPerson]]:
         d = self.cleaned_data
-        adults = [NewPerson(d["adult1_given"], d["adult1_born"], d.get("adult1_email") or "")]
+        adults = [
+            NewPerson(
+                d["adult1_given"], d["adult1_born"], d.get("adult1_email") or "", d.get("adult1_phone") or "",
+                d.get("adult1_pass") or "",
+            )
+        ]  # fmt: skip
         if d.get("adult2_given"):
-            adults.append(NewPerson(d["adult2_given"], d["adult2_born"], d.get("adult2_email") or ""))
+            adults.append(
+                NewPerson(
+                    d["adult2_given"], d["adult2_born"], d.get("adult2_email") or "", d.get("adult2_phone") or "",
+                    d.get("adult2_pass") or "",
+                )
+            )  # fmt: skip
         children = [
-            NewPerson(d[f"child{i}_given"], d[f"child{i}_born"])
+            NewPerson(d[f"child{i}_given"], d[f"child{i}_born"], pass_number=d.get(f"child{i}_pass") or "")
             for i in range(1, CHILDREN + 1)
             if d.get(f"child{i}_given")
         ]
@@ -113,9 +164,18 @@ class RegisterForm(forms.Form):
 @allow(purpose="lending")
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
+    duplicates: list[Person] = []
     if request.method == "POST" and form.is_valid():
         adults, children = form.people()
         d = form.cleaned_data
+        if not d["confirm_new"]:
+            duplicates = possible_duplicates(surname=d["surname"], people=[*adults, *children])
+        if duplicates:
+            data = request.POST.copy()
+            data["confirm_new"] = "on"  # the next send, after looking, makes the new record
+            form = RegisterForm(data)
+            form.is_valid()
+            return render(request, "desk/library/register.html", {"form": form, "duplicates": duplicates})
         try:
             people = members_register(
                 adults=adults,
@@ -132,6 +192,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 type=d["type"],
                 id_seen=d["id_seen"],
                 newsletter=not d["no_newsletter"],
+                reading_advice=d["reading_advice"],
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -141,7 +202,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Ingeschreven: %(n)d personen.") % {"n": len(people)})
             return redirect("desk:library_member", pk=people[0].pk)
-    return render(request, "desk/library/register.html", {"form": form})
+    return render(request, "desk/library/register.html", {"form": form, "duplicates": duplicates})
 
 
 @require_POST

@@ -12,7 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from stdnum import luhn
 
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.core.actors import Actor
@@ -20,7 +24,7 @@ from kolk.library.models import SubscriptionType
 from kolk.library.services.members import subscription_start
 from kolk.people.models import FamilyRelation, Person
 from kolk.people.services import family_relation_add, household_create, person_create
-from kolk.privacy.ledger import objection_record
+from kolk.privacy.ledger import consent_record, objection_record
 
 
 @dataclass
@@ -28,6 +32,33 @@ class NewPerson:
     given_name: str
     date_of_birth: dt.date | None
     email: str = ""
+    phone: str = ""
+    pass_number: str = ""  # the new card the desk scanned; empty: kolk makes one
+
+
+def pass_number_check(number: str) -> str:
+    """A scanned library card: 14 digits with a Luhn check digit, on nobody's record yet."""
+    number = number.strip()
+    if not (len(number) == 14 and number.isdigit() and luhn.is_valid(number)):
+        raise ValidationError(_("Dit is geen pasnummer: scan de nieuwe pas opnieuw (14 cijfers)."), code="pass")
+    if Person.objects.filter(pass_number=number).exists():
+        raise ValidationError(_("Deze pas hoort al bij iemand anders: neem een nieuwe pas."), code="pass_taken")
+    return number
+
+
+def possible_duplicates(*, surname: str, people: list[NewPerson]) -> list[Person]:
+    """People kolk already knows who may be one of these: the same name and birth date, or the same email address."""
+    match = Q(pk__in=[])
+    for new in people:
+        if new.date_of_birth is not None:
+            match |= Q(
+                given_name__iexact=new.given_name.strip(),
+                surname__iexact=surname.strip(),
+                date_of_birth=new.date_of_birth,
+            )
+        if new.email:
+            match |= Q(emails__address__iexact=new.email.strip())
+    return list(Person.objects.filter(match).distinct().order_by("surname", "given_name", "pk")[:10])
 
 
 @transaction.atomic
@@ -42,12 +73,15 @@ def members_register(
     actor: Actor,
     surname_prefix: str = "",
     newsletter: bool = True,
+    reading_advice: bool = False,
 ) -> list[Person]:
     """Create the people, their family relations and subscription(s); returns adults first.
 
     The adults' email addresses go on the newsletter list, as the statement says
     (N01); the desk offers the opt-out at that moment, and saying no
-    (`newsletter=False`) is recorded as an objection.
+    (`newsletter=False`) is recorded as an objection. An adult who says yes to
+    reminders and reading advice gives that consent at the desk (method "desk",
+    the staff member as actor). A scanned new card becomes the pass number.
     """
     if not adults:
         raise ValueError("at least one adult")
@@ -60,11 +94,16 @@ def members_register(
                 surname=surname,
                 date_of_birth=new.date_of_birth,
                 emails=[new.email] if new.email else [],
+                phones=[new.phone] if new.phone else [],
                 with_pass=True,
                 actor=actor,
                 **address,
             )
         )
+    for person, new in zip(people, (*adults, *children), strict=True):
+        if new.pass_number:
+            person.pass_number = pass_number_check(new.pass_number)
+            person.save(update_fields=["pass_number"])
     grown, kids = people[: len(adults)], people[len(adults) :]
     if len(people) > 1:
         household = household_create(name=f"Familie {people[0].surname}", members=people, actor=actor)
@@ -77,6 +116,8 @@ def members_register(
     holders = [grown[0]] if type.is_family else people
     for person in holders:
         subscription_start(person=person, type=type, id_seen=id_seen, actor=actor)
+    for person in grown if reading_advice else []:
+        consent_record(subject=person, purpose="notices_advice", given=True, method="desk", actor=actor)
     for person, new in zip(grown, adults, strict=True):
         if not new.email:
             continue
