@@ -20,9 +20,11 @@ from django.views.decorators.http import require_POST
 
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
+from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
+from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters
 from kolk.library.selectors import subscription_current
@@ -195,3 +197,33 @@ def order_pay_view(request: HttpRequest, token: str) -> HttpResponse:
     if started.redirect_url:
         return HttpResponseRedirect(started.redirect_url)
     return redirect("web:shop:order", token=order.token)
+
+
+def _paid_order(token: str) -> Order:
+    order = _order(token)
+    if order.status != Order.Status.PAID:
+        raise KolkError(_("Deze bestelling is (nog) niet betaald: er zijn nog geen kaartjes."), code="not_paid")
+    return order
+
+
+def tickets_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A paid order's tickets as a PDF on A4, for whoever holds the order's secret."""
+    order = _paid_order(token)
+    pdf = tickets_pdf(order, list(selectors.order_tickets(order)), paper="a4")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="kaartjes.pdf"'
+    return response
+
+
+def ticket_wallet(request: HttpRequest, token: str, code: str) -> HttpResponse:
+    """One ticket as an Apple Wallet pass; refused with a clear message while kolk has no pass certificate."""
+    order = _paid_order(token)
+    ticket = next((t for t in selectors.order_tickets(order) if t.code == code[:24]), None)
+    if ticket is None:
+        raise Http404
+    built = wallet_pass(order, ticket)
+    if not built.signed:
+        raise KolkError(built.message, code="wallet_unsigned")
+    response = HttpResponse(built.content, content_type="application/vnd.apple.pkpass")
+    response["Content-Disposition"] = f'attachment; filename="kaartje-{ticket.code}.pkpass"'
+    return response
