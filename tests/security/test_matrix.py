@@ -88,10 +88,10 @@ PAGES: dict[str, Row] = {
     "web:shop:programme": Row(ALL),
     "web:shop:show": Row(ALL, {"show_id": "show"}),
     "web:shop:order": Row(ALL, {"token": "held_token"}),
-    # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
     # Issue 16: a paid order's tickets as a PDF and as a Wallet pass (a held order has none: 409 for all).
     "web:shop:tickets_pdf": Row(ALL, {"token": "held_token"}),
     "web:shop:ticket_wallet": Row(ALL, {"token": "held_token", "code": "=abc"}),
+    # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
     "web:shop:pay": Row(ALL, {"token": "held_token"}, post=True, form={"method": "cash"}),
     # The member portal.
     "web:portal": Row(DECLARED),
