@@ -12,8 +12,10 @@ from django.urls import reverse
 from kolk.boxoffice.marketing import mosaic_export
 from kolk.core.clock import today
 from kolk.core.roles import Role
-from kolk.people.models import FamilyRelation
+from kolk.people.models import FamilyRelation, Person
 from kolk.people.services import family_relation_add
+from kolk.privacy.compliance import selections
+from kolk.privacy.gate import purpose_read
 from kolk.privacy.ledger import is_objecting, is_restricted
 from kolk.privacy.models import AuditEntry, DisclosureItem, PrivacyChoice, RightsRequest
 from kolk.privacy.rights import request_receive
@@ -23,6 +25,25 @@ from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 YESTERDAY = today() - dt.timedelta(days=1)
+
+
+def taken_by(selection, person) -> bool:
+    taken = selection.subjects()
+    column = taken.query.values_select[0] if taken.query.values_select else "pk"
+    return taken.filter(**{column: person.pk}).exists()
+
+
+MARKETING_READS = [("offers", "phone"), ("offers", "email"), ("newsletter", ""), ("marketing_analysis", "")]
+
+
+def marketing_reads(person) -> list[tuple[str, str]]:
+    """The call lists, mailings and analyses (purpose, channel) that would take the person now."""
+    taken = []
+    for purpose, channel in MARKETING_READS:
+        read = purpose_read(purpose=purpose, model=Person, fields=["id"], actor=None, channel=channel)
+        if person.pk in {row["id"] for row in read}:
+            taken.append((purpose, channel))
+    return taken
 
 
 def in_next_mosaic(person) -> bool:
@@ -140,6 +161,8 @@ def test_apply_a_restriction_from_the_request_and_close_it(client, staff):
     member = PersonFactory()
     buy(f.show(), member)
     request = request_receive(subject=member, kind="restriction", channel="portal", actor=None)
+    assert len(marketing_reads(member)) == len(MARKETING_READS)
+    assert [s.name for s in selections() if taken_by(s, member)] == ["R07 Mosaic file"]
     client.force_login(staff)
     url = reverse("desk:privacy_request", args=[request.pk])
     page = client.get(url).content.decode()
@@ -154,6 +177,9 @@ def test_apply_a_restriction_from_the_request_and_close_it(client, staff):
     client.post(url, {"action": "restrict", "reason": "juistheid betwist", "until": until.isoformat()})
     assert is_restricted(member)
     assert not in_next_mosaic(member)
+    # Gone from every selection the apps register, and from every call list and mailing.
+    assert all(not taken_by(selection, member) for selection in selections())
+    assert marketing_reads(member) == []
     page = client.get(url).content.decode()
     assert "juistheid betwist" in page
     assert f"tot en met {until.day}" in page
