@@ -78,6 +78,7 @@ PAGES: dict[str, Row] = {
     "web:contact": Row(ALL),
     "web:newsletter": Row(ALL),
     "web:catalogue": Row(ALL),
+    "web:catalogue_title": Row(ALL, {"title_id": "title"}),
     "web:login": Row(ALL),
     "web:logout": Row(ALL, post=True),
     "web:password_reset": Row(ALL),

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from kolk.boxoffice.services.selling import order_pay
 from kolk.core.clock import today
-from kolk.library.models import Loan
+from kolk.library.models import Loan, Title
 from kolk.library.services.loans import loan_checkout
 from kolk.library.services.members import subscription_start
 from kolk.library.services.reservations import reservation_place
@@ -115,6 +115,8 @@ def test_every_public_and_portal_page_fits_a_phone_and_passes_axe(live_server, p
     for name in PORTAL:
         problems += _check(phone, live_server.url + reverse(name))
     problems += _check(phone, live_server.url + reverse("web:catalogue") + "?q=kruistocht")
+    title = Title.objects.get(title="Kruistocht in spijkerbroek")
+    problems += _check(phone, live_server.url + reverse("web:catalogue_title", kwargs={"title_id": title.pk}))
     if shots := os.environ.get("KOLK_SCREENSHOTS"):  # a folder to look at the pages as a member sees them
         for name in ("web:portal", "web:portal_loans", "web:portal_invoices"):
             phone.goto(live_server.url + reverse(name))

@@ -126,8 +126,42 @@ def test_the_catalogue_counts_and_pages_with_an_exact_title_first(client):
     page = client.get(reverse("web:catalogue"), {"q": "oorlog"}).content.decode()
     assert "26 titels gevonden" in page
     assert "pagina 1 van 2" in page
-    assert page.index("<h2>Oorlog</h2>") < page.index("deel")
+    assert page.index(">Oorlog</a></h2>") < page.index("deel")
     second = client.get(reverse("web:catalogue"), {"q": "oorlog", "pagina": "2"}).content.decode()
     assert "pagina 2 van 2" in second
     assert second.count("<h2>") == 6
     assert client.get(reverse("web:catalogue"), {"q": "oorlog", "pagina": "x\u00e9"}).status_code == 200
+
+
+def test_the_title_page_shows_copies_per_branch_and_the_queue_and_reserves_for_the_usual_branch(client, lid):
+    assen, emmen = BranchFactory(), BranchFactory(code="emmen", name="DNK Emmen")
+    title = TitleFactory(title="Kruistocht in spijkerbroek")
+    here, there = CopyFactory(title=title, branch=assen), CopyFactory(title=title, branch=emmen)
+    CopyFactory(title=title, branch=emmen)
+    _loan(lid.person, "Oorlogswinter")  # borrowed at DNK Assen: the pickup branch offered first
+    other = member(username="ander")
+    subscription_start(person=other.person, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    for copy in (here, there):
+        loan_checkout(copy_barcode=copy.barcode, person=other.person, actor=None)
+    url = reverse("web:catalogue_title", kwargs={"title_id": title.pk})
+    page = client.get(url).content.decode()
+    assert "<strong>DNK Assen</strong>:\n  alles uitgeleend" in page
+    assert "<strong>DNK Emmen</strong>:\n  1 exemplaar aanwezig" in page
+    assert "Niemand wacht op deze titel." in page
+    assert f'<option value="{assen.pk}" selected>' in page
+
+    third = member(username="derde")
+    subscription_start(person=third.person, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    reservation_place(title=title, person=third.person, pickup_branch=assen, actor=None)  # takes the free copy
+    client.post(reverse("web:portal_reservation_place"), {"title": title.pk, "branch": assen.pk})
+    page = client.get(url).content.decode()
+    assert "1 persoon wacht op deze titel." in page
+    assert "je bent nummer 1 in de rij" in page
+
+
+def test_the_title_page_is_public_and_asks_a_visitor_to_log_in(client):
+    title = TitleFactory(title="Oorlogswinter")
+    CopyFactory(title=title)
+    page = client.get(reverse("web:catalogue_title", kwargs={"title_id": title.pk})).content.decode()
+    assert "Log in om te reserveren" in page
+    assert client.get(reverse("web:catalogue_title", kwargs={"title_id": title.pk + 999})).status_code == 404

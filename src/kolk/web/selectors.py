@@ -137,3 +137,43 @@ def portal_today(person: Any, *, soon_days: int = 3) -> dict[str, Any]:
         "owed_cents": open_amount_cents(person),
         "next_orders": orders,
     }
+
+
+def title_availability(title: Any) -> list[dict[str, Any]]:
+    """Per branch that has the title: copies on the shelf and copies in circulation (lost and withdrawn not)."""
+    from kolk.library.models import Branch
+
+    rows = (
+        Copy.objects.filter(title=title)
+        .exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        .values("branch_id")
+        .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
+    )
+    counts = {row["branch_id"]: row for row in rows}
+    branches = Branch.objects.filter(pk__in=counts).order_by("name")
+    return [{"branch": b, "on_shelf": counts[b.pk]["on_shelf"], "total": counts[b.pk]["total"]} for b in branches]
+
+
+def title_queue(title: Any, person: Any | None) -> dict[str, Any]:
+    """How many wait for the title, and where this member stands in the queue (1 is next), if they wait."""
+    from kolk.library.models import Reservation
+
+    waiting = Reservation.objects.filter(title=title, status=Reservation.Status.WAITING)
+    mine = (
+        Reservation.objects.filter(title=title, person=person, status__in=["waiting", "ready"]).first()
+        if person is not None
+        else None
+    )
+    position = None
+    if mine is not None and mine.status == Reservation.Status.WAITING:
+        position = (
+            waiting.filter(Q(placed_at__lt=mine.placed_at) | Q(placed_at=mine.placed_at, pk__lt=mine.pk)).count() + 1
+        )
+    return {"waiting": waiting.count(), "mine": mine, "position": position}
+
+
+def usual_branch_id(person: Any) -> int | None:
+    """The branch a member last borrowed at: the pickup branch offered first."""
+    from kolk.library.models import Loan
+
+    return Loan.objects.filter(person=person).order_by("-pk").values_list("copy__branch_id", flat=True).first()

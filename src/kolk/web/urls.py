@@ -47,5 +47,6 @@ urlpatterns = [
     path("mijn/kinderen/toestemming", portal_children.child_consent, name="portal_child_consent"),
     path("mijn/pincode", kiosk_pin.kiosk_pin, name="portal_kiosk_pin"),
     path("catalogus", portal_sections.catalogue, name="catalogue"),
+    path("catalogus/<int:title_id>", portal_sections.catalogue_title, name="catalogue_title"),
     path("kaarten/", include("kolk.web.shop_urls")),
 ]

@@ -40,7 +40,7 @@ from kolk.library.services.reservations import reservation_cancel, reservation_p
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.rights import request_receive
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
-from kolk.web.selectors import catalogue_availability
+from kolk.web.selectors import catalogue_availability, title_availability, title_queue, usual_branch_id
 from kolk.web.services import portal_event_record
 
 register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
@@ -273,3 +273,25 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     branches = list(Branch.objects.order_by("name")) if can_reserve else []
     context = {"query": query, "results": results, "branches": branches, "page": page, "count": found.count}
     return render(request, "web/catalogue.html", context)
+
+
+def _member_person(request: HttpRequest) -> Any:
+    user = request.user
+    person = getattr(user, "person", None)
+    return person if person is not None and has_role(user, Role.MEMBER) else None
+
+
+def catalogue_title(request: HttpRequest, title_id: int) -> HttpResponse:
+    """Role: public. One title: its copies per branch, the queue, and (for a member) reserve for a branch."""
+    title = get_object_or_404(Title, pk=title_id)
+    person = _member_person(request)
+    branches = list(Branch.objects.order_by("name")) if person is not None else []
+    context = {
+        "title": title,
+        "availability": title_availability(title),
+        "queue": title_queue(title, person),
+        "branches": branches,
+        "usual_branch": usual_branch_id(person) if person is not None else None,
+        "query": request.GET.get("q", "").strip()[:200],
+    }
+    return render(request, "web/catalogue_title.html", context)
