@@ -6,7 +6,7 @@ recorded by the staff member who took it (the ledger stores who, how and when).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,8 @@ class ObjectionForm(forms.Form):
     channel = forms.ChoiceField(label=_("Kanaal"), choices=CHANNEL_CHOICES, required=False)
 
     def __init__(self, *args: Any, purpose: str, objects: bool, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"objection-{purpose}", initial={"objects": "1" if objects else "0"}, **kwargs)
+        kwargs.update(prefix=f"objection-{purpose}", initial={"objects": "1" if objects else "0"})
+        super().__init__(*args, **kwargs)
         self.purpose = purpose
         if not channels_of(purpose):
             del self.fields["channel"]
@@ -72,17 +73,20 @@ class ConsentForm(forms.Form):
     lang = forms.ChoiceField(label=_("Tekst die de persoon las"), choices=LANGUAGES, initial="nl", required=False)
     given_by = forms.TypedChoiceField(label=_("Gegeven door"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args: Any, purpose: str, given: bool, person: Any, guardians: list[Any], **kwargs: Any):
-        super().__init__(*args, prefix=f"consent-{purpose}", initial={"given": "0" if given else "1"}, **kwargs)
+    def __init__(self, *args: Any, purpose: str, given: bool, person: Any, guardians: list[Any], **kwargs: Any) -> None:
+        kwargs.update(prefix=f"consent-{purpose}", initial={"given": "0" if given else "1"})
+        super().__init__(*args, **kwargs)
         self.purpose = purpose
         text = get_register().consent_texts[purpose]
         self.text = text
-        self.fields["lang"].choices = [(code, f"{label} ({_('versie')} {text.version})") for code, label in LANGUAGES]
+        lang = cast(forms.ChoiceField, self.fields["lang"])
+        lang.choices = [(code, f"{label} ({_('versie')} {text.version})") for code, label in LANGUAGES]
         if guardians:
-            self.fields["given_by"].choices = [(person.pk, _("%(name)s zelf") % {"name": person.full_name})] + [
+            given_by = cast(forms.ChoiceField, self.fields["given_by"])
+            given_by.choices = [(person.pk, _("%(name)s zelf") % {"name": person.full_name})] + [
                 (g.pk, _("%(name)s (ouder of voogd)") % {"name": g.full_name}) for g in guardians
             ]
-            self.fields["given_by"].initial = guardians[0].pk if _young(person) else person.pk
+            given_by.initial = guardians[0].pk if _young(person) else person.pk
         else:
             del self.fields["given_by"]
 

@@ -84,7 +84,7 @@ def _choice_forms(person: Person, state: dict[str, Any], bound: forms.Form | Non
     objection_rows = []
     for purpose in register.objection_purposes():
         standing = any(on for (p, _channel), on in state["objections"].items() if p == purpose)
-        form = bound if isinstance(bound, ObjectionForm) and bound.purpose == purpose else None
+        sent = bound if isinstance(bound, ObjectionForm) and bound.purpose == purpose else None
         objection_rows.append(
             {
                 "purpose": purpose,
@@ -92,19 +92,19 @@ def _choice_forms(person: Person, state: dict[str, Any], bound: forms.Form | Non
                 "objects": standing,
                 "channels": [c for (p, c), on in state["objections"].items() if p == purpose and on and c],
                 "also": [str(register.purposes[q].label) for q in _kept_out_of(purpose)],
-                "form": form or ObjectionForm(purpose=purpose, objects=not standing),
+                "form": sent or ObjectionForm(purpose=purpose, objects=not standing),
             }
         )
     consent_rows = []
     for purpose in register.consent_purposes():
         given = bool(state["consents"].get(purpose))
-        form = bound if isinstance(bound, ConsentForm) and bound.purpose == purpose else None
+        sent_consent = bound if isinstance(bound, ConsentForm) and bound.purpose == purpose else None
         consent_rows.append(
             {
                 "purpose": purpose,
                 "label": register.purposes[purpose].label,
                 "given": given,
-                "form": form or ConsentForm(purpose=purpose, given=given, person=person, guardians=guardians),
+                "form": sent_consent or ConsentForm(purpose=purpose, given=given, person=person, guardians=guardians),
             }
         )
     age = person.privacy_age(today())
