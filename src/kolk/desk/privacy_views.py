@@ -19,7 +19,7 @@ from kolk.core.roles import Role
 from kolk.desk.choice_forms import LiftForm, RestrictForm
 from kolk.desk.privacy_forms import BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
 from kolk.people.reach import person_reach
-from kolk.privacy.access import access_package
+from kolk.privacy.access import access_package, readable
 from kolk.privacy.ledger import choices_of, restriction_apply, restriction_lift
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.office import breach_record, office_overview
@@ -178,7 +178,7 @@ def access_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         response = HttpResponse(json.dumps(package, ensure_ascii=False), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response
-    context = {"package": package, "person": rights_request.subject, "req": rights_request}
+    context = {"package": package, "read": readable(package), "person": rights_request.subject, "req": rights_request}
     if fmt == "pdf":
         from weasyprint import HTML
 

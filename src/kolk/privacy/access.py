@@ -22,10 +22,12 @@ from django.apps import apps
 from django.db import connection, models
 from django.db.models import Func
 from django.utils import translation
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor
 from kolk.core.clock import now, today
+from kolk.core.money import euros
 from kolk.privacy.audit import audit_log
 from kolk.privacy.disclosure import recipients_of
 from kolk.privacy.fieldmap import personal_models
@@ -110,7 +112,10 @@ def access_package(*, subject: models.Model, actor: Actor, lang: str = "nl") -> 
                 held[held_as].append(
                     {
                         "source": source.label,
+                        "title": _in(lang, source.title),
                         "fields": ["record", *(source.names[i - 1] for i in indexes)],
+                        "headings": [_in(lang, source.headings[i - 1]) for i in indexes],
+                        "hidden": [position for position, i in enumerate(indexes, start=1) if i in source.hidden],
                         "rows": records,
                     }
                 )
@@ -258,10 +263,14 @@ class _Source:
     """One model's part of the package: its statement and how its columns map to categories."""
 
     label: str
+    title: Any  # the records' name, lazily translated ("uitleningen")
     names: list[str]
+    headings: list[Any]  # the fields' own names, lazily translated ("uitgeleend op"), for the readable package
     by_category: dict[str, list[int]]  # category -> positions in a row (0 is the record's id)
     plain: frozenset[int]
     statement: Statement
+    # ids of related rows and hashes: in the portable package, not the readable one
+    hidden: frozenset[int] = frozenset()
 
 
 _parts: dict[tuple[Any, ...], _Source | None] = {}
@@ -277,6 +286,10 @@ def _source(model: type[models.Model], pmap: Any) -> _Source | None:
 
 def _new_source(model: type[models.Model], pmap: Any) -> _Source | None:
     columns = _columns(model, pmap.personal)
+    categories = dict(pmap.personal)
+    for lookup, category in pmap.shows.items():  # joined into the same query: still one per source
+        columns[lookup] = lookup
+        categories[lookup] = category
     if not columns:
         return None
     query = model._default_manager.filter(**{pmap.subject_lookup("pk"): _SUBJECT}).order_by("pk")
@@ -284,14 +297,40 @@ def _new_source(model: type[models.Model], pmap: Any) -> _Source | None:
         query = query.distinct()
     by_category: dict[str, list[int]] = defaultdict(list)
     for index, name in enumerate(columns, start=1):
-        by_category[pmap.personal[name]].append(index)
+        by_category[categories[name]].append(index)
     return _Source(
         label=model._meta.label,
+        title=model._meta.verbose_name_plural,
         names=list(columns),
+        headings=[_heading(model, name) for name in columns],
         by_category=dict(by_category),
-        plain=frozenset(i for i, name in enumerate(columns, start=1) if _needs_plain(model._meta.get_field(name))),
+        plain=frozenset(i for i, name in enumerate(columns, start=1) if _needs_plain(_field(model, name))),
         statement=Statement(query.values_list("pk", *columns.values())),
+        hidden=frozenset(i for i, name in enumerate(columns, start=1) if _unreadable(_field(model, name))),
     )
+
+
+def _unreadable(field: Any) -> bool:
+    """A value that means nothing to a person: the id of a related row, a hash, a token."""
+    return bool(field.is_relation) or field.name.endswith(("_hash", "_token", "_digest"))
+
+
+def _in(lang: str, text: Any) -> str:
+    with translation.override(lang):
+        return str(text)
+
+
+def _field(model: type[models.Model], lookup: str) -> Any:
+    """The field a lookup ends on ("copy__title__title": the title's title)."""
+    *path, last = lookup.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model  # type: ignore[assignment]
+    return model._meta.get_field(last)
+
+
+def _heading(model: type[models.Model], lookup: str) -> Any:
+    """A field's name as people read it: its verbose name (lazy: read in the package's language)."""
+    return getattr(_field(model, lookup), "verbose_name", lookup)
 
 
 def _records(table: list[Any], indexes: list[int], plain: frozenset[int]) -> list[tuple[Any, ...]]:
@@ -363,3 +402,106 @@ def _category_disclosed(disclosure: Disclosure, category: str) -> bool:
         return False
     model = apps.get_model(disclosure.model)
     return any(lookup_category(model, lookup) == category for lookup in disclosure.fields)
+
+
+LATEST = 5  # entries per kind of data in the readable package; the portable one holds them all
+
+
+def readable(package: Mapping[str, Any]) -> dict[str, Any]:
+    """The package as a person reads it (the page and the PDF).
+
+    Per purpose: what we hold for it, why, on which basis, until when and who else
+    received it, and when. Per kind of data: how many entries and the latest few, with
+    the fields' own names. Ids, hashes and empty values stay out; everything is in the
+    portable (JSON) package.
+    """
+    register = get_register()
+    lang = str(package["language"])
+    held = {str(c["category"]): c for c in package["categories"]}
+    order = list(register.categories)
+    purposes = []
+    with translation.override(lang):
+        for key, purpose in register.purposes.items():
+            lines = [r for r in register.rows.values() if key in r.purposes and held.keys() & set(r.categories)]
+            if not lines:
+                continue
+            kinds = sorted({c for r in lines for c in r.categories if c in held}, key=order.index)
+            titles = {register.sections[r.section].title.get(lang) for r in lines}
+            purposes.append(
+                {
+                    "key": key,
+                    "label": purpose.label.get(lang),
+                    "what": sorted({r.data.get(lang) for r in lines}),
+                    "held": [held[c]["label"] for c in kinds],
+                    "bases": sorted({register.legal_bases[r.basis].label.get(lang) for r in lines}),
+                    "objection": "legitimate_interest" in {r.basis for r in lines},
+                    "retention": _unique(
+                        {"text": r["text"], "until": _when(r["until"])}
+                        for c in kinds
+                        for r in held[c]["retention"]
+                        if r["section"] in titles
+                    ),
+                    "recipients": [
+                        {
+                            "name": register.recipients[d["recipient"]].name
+                            if d["recipient"] in register.recipients
+                            else d["recipient"],
+                            "when": _when(d["when"]),
+                        }
+                        for d in package["disclosures"]
+                        if d["purpose"] == key
+                    ],
+                }
+            )
+        kinds_held = []
+        for c in package["categories"]:
+            tables = [t for t in (_latest(table) for table in c["data"]) if t["count"]]
+            if tables:
+                kinds_held.append({"label": c["label"], "count": sum(t["count"] for t in tables), "tables": tables})
+    return {"purposes": purposes, "held": kinds_held}
+
+
+def _latest(table: Mapping[str, Any]) -> dict[str, Any]:
+    """One table as read: its entries that say something (not only nought), the latest few first."""
+    hidden = set(table.get("hidden", ()))
+    keep = [p for p in range(1, len(table["fields"])) if p not in hidden]
+    money = {p for p in keep if str(table["fields"][p]).endswith("_cents")}
+    meaningful = [row for row in table["rows"] if any(row[p] not in (None, "", 0, False) for p in keep)]
+    return {
+        "title": table.get("title") or table["source"],
+        "count": len(meaningful),
+        "headings": [table["headings"][p - 1] for p in keep],
+        "rows": [[_shown(row[p], p in money) for p in keep] for row in reversed(meaningful[-LATEST:])],
+    }
+
+
+def _unique(items: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for item in items:
+        if item not in found:
+            found.append(item)
+    return found
+
+
+def _when(value: Any) -> str:
+    """An ISO date or timestamp as '11 december 2026' (UX.md: dates in sentences)."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return date_format(moment, "j F Y")
+
+
+def _shown(value: Any, money: bool = False) -> str:
+    """A value as a person reads it: dates in words, amounts in euros, yes/no, nothing for empty."""
+    if value is None or value == "":
+        return ""
+    if money and isinstance(value, int):
+        return euros(value)
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        return _when(value)
+    return str(value)

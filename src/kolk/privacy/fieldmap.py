@@ -37,10 +37,14 @@ class PrivacyMap:
     personal: Mapping[str, str] = field(default_factory=dict)
     not_personal: Iterable[str] = ()
     model_label: str = ""
+    # What a record shows of a related row that is not personal by itself, as lookup -> category:
+    # the title of a borrowed copy is part of the person's loan history (the access package reads it).
+    shows: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.personal = dict(self.personal)
         self.not_personal = frozenset(self.not_personal)
+        self.shows = dict(self.shows)
 
     def contribute_to_class(self, cls: type[models.Model], name: str) -> None:
         """Called by Django's model metaclass: register the map for this model."""

@@ -75,6 +75,11 @@ class Loan(models.Model):
             "reminded_on": "reading_advice",
         },
         not_personal=["copy"],
+        shows={
+            "copy__title__title": "loan_history",
+            "copy__title__authors": "loan_history",
+            "copy__barcode": "loan_history",
+        },
     )
 
     class Meta:
