@@ -192,6 +192,12 @@ PAGES: dict[str, Row] = {
     "desk:library_receipt": Row(DECLARED, {"pk": "person"}),
     "desk:library_write_off": Row(DECLARED, {"pk": "person"}, post=True),
     "desk:library_mandate": Row(DECLARED, {"pk": "person"}, post=True),
+    # The collection at the desk (issue 15, library staff): catalogue, MARC, a title, a copy's status and label.
+    "desk:library_catalogue": Row(DECLARED),
+    "desk:library_marc": Row(DECLARED),
+    "desk:library_title": Row(DECLARED, {"pk": "title"}),
+    "desk:library_copy_status": Row(DECLARED, {"pk": "copy"}, post=True, form={"status": "lost"}),
+    "desk:library_label": Row(DECLARED, {"pk": "copy"}),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

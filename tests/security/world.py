@@ -117,6 +117,7 @@ def build_world() -> World:
         **records[lid.pk],
         "title": free.title_id,
         "copy_barcode": free.barcode,
+        "copy": free.pk,
         "branch": branch.code,
         "branch_pk": branch.pk,
         "subscription_type": kind.code,

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kolk.desk import circulation_views as circulation
+from kolk.desk import collection_views as collection
 from kolk.desk import library_views as views
 from kolk.desk import money_views as money
 from kolk.desk import workplace
@@ -23,6 +24,11 @@ urlpatterns = [
     path("bieb/leden/<int:pk>/kwitantie/", money.receipt, name="library_receipt"),
     path("bieb/leden/<int:pk>/machtiging/", money.mandate_paper, name="library_mandate"),
     path("bieb/leden/<int:pk>/kwijtschelden/", money.write_off, name="library_write_off"),
+    path("bieb/catalogus/", collection.catalogue, name="library_catalogue"),
+    path("bieb/catalogus/marc/", collection.marc_upload, name="library_marc"),
+    path("bieb/titels/<int:pk>/", collection.title_page, name="library_title"),
+    path("bieb/exemplaren/<int:pk>/status/", collection.copy_status, name="library_copy_status"),
+    path("bieb/exemplaren/<int:pk>/etiket/", collection.copy_label, name="library_label"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
     path("bieb/leden/<int:pk>/alles-verlengen/", circulation.renew_all, name="library_renew_all"),
     path("bieb/uitleningen/<int:pk>/verlengen/", circulation.renew, name="library_renew"),

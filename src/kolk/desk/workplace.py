@@ -40,6 +40,7 @@ TOOLS = (
     Tool("desk:library_find", _("Bibliotheek"), "b"),
     Tool("desk:library_checkin", _("Innemen"), "i"),
     Tool("desk:library_register", _("Inschrijven"), "n"),
+    Tool("desk:library_catalogue", _("Catalogus"), "t"),
     Tool("desk:boxoffice", _("Kassa"), "k"),
     Tool("desk:boxoffice_door", _("Deur"), "d"),
     Tool("desk:comms_cases", _("Contact"), "c"),

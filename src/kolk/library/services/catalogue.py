@@ -292,3 +292,47 @@ def marc_import(*, stream: BinaryIO, actor: Actor, branch_code: str = "", progre
         },
     )
     return result
+
+
+# At the desk: a title with its copies in one go, a copy's status.
+
+
+@transaction.atomic
+def title_with_copies_create(
+    *, values: dict[str, Any], barcodes: list[str], branch: Branch, actor: Actor
+) -> tuple[Title, list[Copy]]:
+    """Catalogue a title and its copies together: all or nothing (a bad barcode adds no title)."""
+    title = title_create(**values, actor=actor)
+    seen: set[str] = set()
+    copies = []
+    for barcode in barcodes:
+        if barcode in seen:
+            raise ValidationError({"barcodes": [_("Barcode %(code)s staat er twee keer.") % {"code": barcode}]})
+        seen.add(barcode)
+        try:
+            copies.append(copy_add(title=title, barcode=barcode, branch=branch, actor=actor))
+        except ValidationError as exc:
+            raise ValidationError({"barcodes": exc.messages}) from exc
+    return title, copies
+
+
+# What the desk may set by hand; on loan and on hold follow from lending.
+STATUS_BY_HAND = (Copy.Status.AVAILABLE, Copy.Status.LOST, Copy.Status.WITHDRAWN)
+
+
+@transaction.atomic
+def copy_status_set(*, copy: Copy, status: str, actor: Actor) -> Copy:
+    """Mark a copy lost or withdrawn (afgeschreven), or back on the shelf; not while it is lent or held."""
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    if status not in STATUS_BY_HAND:
+        raise ValidationError({"status": [_("Kies aanwezig, vermist of afgeschreven.")]})
+    if copy.status in (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD):
+        raise KolkError(
+            _("Dit exemplaar is uitgeleend of ligt klaar: neem het eerst in of annuleer de reservering."),
+            code="in_use",
+        )
+    before = copy.status
+    copy.status = status
+    copy.save(update_fields=["status"])
+    audit_log(actor=actor, action="copy.status_set", details={"copy": copy.pk, "from": before, "to": status})
+    return copy
