@@ -6,9 +6,11 @@ recorded by the staff member who took it (the ledger stores who, how and when).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kolk.core.clock import today
@@ -80,7 +82,9 @@ class ConsentForm(forms.Form):
         text = get_register().consent_texts[purpose]
         self.text = text
         lang = cast(forms.ChoiceField, self.fields["lang"])
-        lang.choices = [(code, f"{label} ({_('versie')} {text.version})") for code, label in LANGUAGES]
+        lang.choices = [
+            (code, f"{label} ({_('tekst van')} {_version_date(text.version)})") for code, label in LANGUAGES
+        ]
         if guardians:
             given_by = cast(forms.ChoiceField, self.fields["given_by"])
             given_by.choices = [(person.pk, _("%(name)s zelf") % {"name": person.full_name})] + [
@@ -89,6 +93,14 @@ class ConsentForm(forms.Form):
             given_by.initial = guardians[0].pk if _young(person) else person.pk
         else:
             del self.fields["given_by"]
+
+
+def _version_date(version: str) -> str:
+    """A consent text's version is the day it was written: '23 juli 2018', never ISO in prose."""
+    try:
+        return date_format(dt.date.fromisoformat(version), "j F Y")
+    except ValueError:
+        return version
 
 
 def _young(person: Any) -> bool:
