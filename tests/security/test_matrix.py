@@ -198,6 +198,9 @@ PAGES: dict[str, Row] = {
     "desk:library_title": Row(DECLARED, {"pk": "title"}),
     "desk:library_copy_status": Row(DECLARED, {"pk": "copy"}, post=True, form={"status": "lost"}),
     "desk:library_label": Row(DECLARED, {"pk": "copy"}),
+    # Issue 14 (b): the member's readable access package, on screen and as PDF (own data, no id).
+    "web:portal_my_data": Row(DECLARED),
+    "web:portal_my_data_pdf": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

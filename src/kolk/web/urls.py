@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from kolk.web.views import account, contact, cookies, kiosk_pin, portal, portal_children, portal_sections, public
+from kolk.web.views import (
+    account,
+    contact,
+    cookies,
+    kiosk_pin,
+    portal,
+    portal_children,
+    portal_package,
+    portal_sections,
+    public,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -46,6 +56,8 @@ urlpatterns = [
     path("mijn/kinderen", portal_children.children, name="portal_children"),
     path("mijn/kinderen/toestemming", portal_children.child_consent, name="portal_child_consent"),
     path("mijn/pincode", kiosk_pin.kiosk_pin, name="portal_kiosk_pin"),
+    path("mijn/wat-wij-weten", portal_package.my_data, name="portal_my_data"),
+    path("mijn/wat-wij-weten.pdf", portal_package.my_data_pdf, name="portal_my_data_pdf"),
     path("catalogus", portal_sections.catalogue, name="catalogue"),
     path("catalogus/<int:title_id>", portal_sections.catalogue_title, name="catalogue_title"),
     path("kaarten/", include("kolk.web.shop_urls")),
