@@ -165,3 +165,26 @@ def test_the_title_page_is_public_and_asks_a_visitor_to_log_in(client):
     page = client.get(reverse("web:catalogue_title", kwargs={"title_id": title.pk})).content.decode()
     assert "Log in om te reserveren" in page
     assert client.get(reverse("web:catalogue_title", kwargs={"title_id": title.pk + 999})).status_code == 404
+
+
+def test_the_catalogue_narrows_by_media_type_branch_and_on_the_shelf_now(client):
+    emmen = BranchFactory(code="emmen", name="DNK Emmen")
+    book = TitleFactory(title="Oorlogswinter")
+    dvd = TitleFactory(title="Oorlogswinter, de film", media_type="dvd")
+    lent = TitleFactory(title="Oorlogswinter, luisterboek", media_type="audiobook")
+    CopyFactory(title=book)
+    CopyFactory(title=dvd, branch=emmen)
+    CopyFactory(title=lent, branch=emmen, status="on_loan")
+    url = reverse("web:catalogue")
+    page = client.get(url, {"q": "oorlogswinter"}).content.decode()
+    assert "3 titels gevonden" in page
+    assert ">dvd (1)</option>" in page
+    assert ">DNK Emmen (2)</option>" in page
+    page = client.get(url, {"q": "oorlogswinter", "soort": "dvd"}).content.decode()
+    assert "1 titel gevonden" in page
+    assert "de film" in page
+    page = client.get(url, {"q": "oorlogswinter", "vestiging": emmen.pk, "aanwezig": "1"}).content.decode()
+    assert "1 titel gevonden" in page
+    assert "de film" in page
+    assert "luisterboek</a>" not in page
+    assert client.get(url, {"q": "oorlogswinter", "vestiging": "9" * 40, "soort": "x"}).status_code == 200

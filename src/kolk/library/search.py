@@ -12,13 +12,26 @@ An exact title comes first (people type the title they know), then the engine's 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, IntegerField, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from stdnum import isbn as stdnum_isbn
 
-from kolk.library.models import Title
+from kolk.library.models import Copy, Title
+from kolk.library.models.catalogue import MediaType
 
 MAX_TERMS = 8
 
@@ -58,3 +71,39 @@ def catalogue_matches(query: str) -> QuerySet[Title]:
         BooleanField(),
     )
     return Title.objects.filter(match).annotate(exact=_exact_first(query)).order_by("exact", "title", "pk")
+
+
+def catalogue_narrow(
+    found: QuerySet[Title], *, media_type: str = "", branch_id: int | None = None, available: bool = False
+) -> QuerySet[Title]:
+    """The matches narrowed by the facets: a media type, a branch that has a copy, a copy on the shelf now."""
+    if media_type:
+        found = found.filter(media_type=media_type)
+    if branch_id is not None or available:
+        copies = Copy.objects.filter(title=OuterRef("pk")).exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        if branch_id is not None:
+            copies = copies.filter(branch_id=branch_id)
+        if available:
+            copies = copies.filter(status=Copy.Status.AVAILABLE)
+        found = found.filter(Exists(copies))
+    return found
+
+
+def catalogue_facets(found: QuerySet[Title]) -> dict[str, list[tuple[Any, str, int]]]:
+    """How many of the matches per media type and per branch (with a copy there): two grouped queries."""
+    # Grouped on the matches' own query: the engines' match refers to library_title by name.
+    kinds = dict(MediaType.choices)
+    per_kind = found.order_by().values("media_type").annotate(n=Count("pk")).order_by("media_type")
+    per_branch = (
+        found.order_by()
+        .filter(copies__status__in=[Copy.Status.AVAILABLE, Copy.Status.ON_LOAN, Copy.Status.ON_HOLD])
+        .values("copies__branch_id", "copies__branch__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("copies__branch__name")
+    )
+    return {
+        "media_type": [
+            (row["media_type"], str(kinds.get(row["media_type"], row["media_type"])), row["n"]) for row in per_kind
+        ],
+        "branch": [(row["copies__branch_id"], row["copies__branch__name"], row["n"]) for row in per_branch],
+    }

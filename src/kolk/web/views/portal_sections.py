@@ -33,7 +33,8 @@ from kolk.core.errors import KolkError
 from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
-from kolk.library.search import catalogue_matches
+from kolk.library.models.catalogue import MediaType
+from kolk.library.search import catalogue_facets, catalogue_matches, catalogue_narrow
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
@@ -254,7 +255,15 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Role: public. Search the library's catalogue; each result with its availability and share links."""
     query = request.GET.get("q", "").strip()[:200]
-    found = Paginator(catalogue_matches(query) if query else Title.objects.none(), CATALOGUE_PAGE)
+    matches = catalogue_matches(query) if query else Title.objects.none()
+    facets = catalogue_facets(matches) if query else {"media_type": [], "branch": []}
+    kind = request.GET.get("soort", "")
+    kind = kind if kind in MediaType.values else ""
+    branch_param = request.GET.get("vestiging", "")
+    branch_id = int(branch_param) if branch_param.isdigit() and len(branch_param) < 10 else None
+    available = request.GET.get("aanwezig") == "1"
+    narrowed = catalogue_narrow(matches, media_type=kind, branch_id=branch_id, available=available)
+    found = Paginator(narrowed, CATALOGUE_PAGE)
     page = found.get_page(request.GET.get("pagina"))
     titles = list(page.object_list)
     counts = catalogue_availability([t.pk for t in titles])
@@ -271,7 +280,15 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     user = request.user
     can_reserve = bool(results) and getattr(user, "person", None) is not None and has_role(user, Role.MEMBER)
     branches = list(Branch.objects.order_by("name")) if can_reserve else []
-    context = {"query": query, "results": results, "branches": branches, "page": page, "count": found.count}
+    context = {
+        "query": query,
+        "results": results,
+        "branches": branches,
+        "page": page,
+        "count": found.count,
+        "facets": facets,
+        "chosen": {"soort": kind, "vestiging": branch_id, "aanwezig": available},
+    }
     return render(request, "web/catalogue.html", context)
 
 
