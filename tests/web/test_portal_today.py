@@ -188,3 +188,14 @@ def test_the_catalogue_narrows_by_media_type_branch_and_on_the_shelf_now(client)
     assert "de film" in page
     assert "luisterboek</a>" not in page
     assert client.get(url, {"q": "oorlogswinter", "vestiging": "9" * 40, "soort": "x"}).status_code == 200
+
+
+def test_a_typo_still_finds_the_title_and_the_page_says_it_is_close(client):
+    TitleFactory(title="Oorlogswinter", authors="Jan Terlouw")
+    TitleFactory(title="Kruistocht in spijkerbroek", authors="Thea Beckman")
+    page = client.get(reverse("web:catalogue"), {"q": "oorlogswintr"}).content.decode()
+    assert "Bedoel je een van deze?" in page
+    assert ">Oorlogswinter</a></h2>" in page
+    assert "Kruistocht" not in page
+    page = client.get(reverse("web:catalogue"), {"q": "qqqxyz"}).content.decode()
+    assert "0 titels gevonden" in page

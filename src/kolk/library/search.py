@@ -12,6 +12,7 @@ An exact title comes first (people type the title they know), then the engine's 
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.db import connection
@@ -71,6 +72,45 @@ def catalogue_matches(query: str) -> QuerySet[Title]:
         BooleanField(),
     )
     return Title.objects.filter(match).annotate(exact=_exact_first(query)).order_by("exact", "title", "pk")
+
+
+SIMILAR = 0.5  # how alike a misspelt word must be to a word of the catalogue (0..1)
+CANDIDATES = 500  # at most this many titles are compared in Python on SQLite
+
+
+def catalogue_similar(query: str) -> QuerySet[Title]:
+    """Titles whose words are close to the query's (a typo, a missing letter), most alike first.
+
+    PostgreSQL: pg_trgm's word similarity over search_text, with its trigram index.
+    SQLite: the titles sharing the first three letters of a word, compared with difflib.
+    """
+    terms = _terms(" ".join(query.split())[:200])
+    if not terms:
+        return Title.objects.none()
+    phrase = " ".join(terms)
+    if connection.vendor == "postgresql":
+        close = RawSQL("%s <%% library_title.search_text", [phrase], BooleanField())
+        alike = RawSQL("word_similarity(%s, library_title.search_text)", [phrase], FloatField())
+        return Title.objects.filter(close).annotate(alike=alike).order_by("-alike", "title", "pk")
+    starts = " OR ".join(f'"{t[:3]}"*' for t in terms if len(t) >= 3)
+    if not starts:
+        return Title.objects.none()
+    match = RawSQL(
+        "library_title.id IN (SELECT rowid FROM library_title_fts WHERE library_title_fts MATCH %s)",
+        [starts],
+        BooleanField(),
+    )
+    scored = []
+    for pk, text in Title.objects.filter(match).values_list("pk", "search_text")[:CANDIDATES]:
+        words = re.findall(r"\w+", text.lower())
+        score = sum(max((SequenceMatcher(None, t, w).ratio() for w in words), default=0.0) for t in terms) / len(terms)
+        if score >= SIMILAR + 0.2:  # difflib's ratio is kinder than trigrams: ask more of it
+            scored.append((score, pk))
+    order = [pk for _, pk in sorted(scored, key=lambda s: (-s[0], s[1]))]
+    if not order:
+        return Title.objects.none()
+    rank = Case(*[When(pk=pk, then=Value(n)) for n, pk in enumerate(order)], output_field=IntegerField())
+    return Title.objects.filter(pk__in=order).annotate(alike=rank).order_by("alike")
 
 
 def catalogue_narrow(

@@ -34,7 +34,7 @@ from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
 from kolk.library.models.catalogue import MediaType
-from kolk.library.search import catalogue_facets, catalogue_matches, catalogue_narrow
+from kolk.library.search import catalogue_facets, catalogue_matches, catalogue_narrow, catalogue_similar
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
@@ -256,6 +256,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """Role: public. Search the library's catalogue; each result with its availability and share links."""
     query = request.GET.get("q", "").strip()[:200]
     matches = catalogue_matches(query) if query else Title.objects.none()
+    similar = bool(query) and not matches.exists()
+    if similar:  # nothing matches every word: a typo? show what is close, and say so
+        matches = catalogue_similar(query)
     facets = catalogue_facets(matches) if query else {"media_type": [], "branch": []}
     kind = request.GET.get("soort", "")
     kind = kind if kind in MediaType.values else ""
@@ -287,6 +290,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "count": found.count,
         "facets": facets,
+        "similar": similar,
         "chosen": {"soort": kind, "vestiging": branch_id, "aanwezig": available},
     }
     return render(request, "web/catalogue.html", context)
