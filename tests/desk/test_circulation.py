@@ -159,3 +159,25 @@ def test_only_library_staff_write_off(client, member):
     assert 'id="write-off-form"' in client.get(reverse("desk:library_member", args=[member.pk])).content.decode()
     response = client.post(reverse("desk:library_write_off", args=[member.pk]), {"reason": "coulance"}, follow=True)
     assert "Kwijtgescholden: € 49,50." in response.content.decode()
+
+
+def test_holds_between_branches_pickup_default_copy_choice_and_the_pull_list(desk, member, staff):
+    assen = BranchFactory(code="assen", name="DNK Assen")
+    emmen = BranchFactory(code="emmen", name="DNK Emmen")
+    there, here = CopyFactory(branch=assen), None
+    here = CopyFactory(branch=emmen, title=there.title)
+    # The member's own branch (where they last picked up) is the default pickup.
+    loan_checkout(copy_barcode=CopyFactory(branch=emmen).barcode, person=member, actor=None)
+    assert desk.get(reverse("desk:library_member", args=[member.pk])).context["pickup"] == "emmen"
+    # Reserved for pickup in Emmen: the copy in Emmen is set aside, not the one in Assen.
+    desk.post(reverse("desk:library_reserve", args=[member.pk]), {"title": there.title_id, "branch": "emmen"})
+    from kolk.library.models import Reservation
+
+    assert Reservation.objects.get(person=member).copy_id == here.pk
+    # It is on Emmen's pull list, not on Assen's.
+    desk.post(reverse("desk:workstation"), {"branch": "emmen"})
+    html = desk.get(reverse("desk:library_pulls")).content.decode()
+    assert here.barcode in html.split('id="pulls"', 1)[1]
+    assert "afhaalkast" in html
+    desk.post(reverse("desk:workstation"), {"branch": "assen"})
+    assert here.barcode not in desk.get(reverse("desk:library_pulls")).content.decode()

@@ -166,6 +166,9 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_order": Row(DECLARED, {"order_id": "order"}),
     "desk:boxoffice_resend": Row(DECLARED, {"order_id": "order"}, post=True),
     "desk:boxoffice_tickets_pdf": Row(DECLARED, {"order_id": "order", "paper": "=a4"}),
+    "desk:boxoffice_door_count": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_door_codes": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_door_sync": Row(DECLARED, {"show_id": "show"}, post=True),
     # API keys of machine clients (the administrator's); revoking a client that does not exist.
     "desk:apikeys": Row(DECLARED),
     "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),
@@ -201,6 +204,7 @@ PAGES: dict[str, Row] = {
     # Issue 14 (b): the member's readable access package, on screen and as PDF (own data, no id).
     "web:portal_my_data": Row(DECLARED),
     "web:portal_my_data_pdf": Row(DECLARED),
+    "desk:library_pulls": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

@@ -28,7 +28,7 @@ from kolk.desk.workplace import workstation_of
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, SubscriptionType
 from kolk.library.models.members import EndReason
 from kolk.library.search import catalogue_search
-from kolk.library.selectors import loans_open, member_overview
+from kolk.library.selectors import home_branch_of, loans_open, member_overview, pull_list
 from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
@@ -120,7 +120,7 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
             "query": query,
             "titles": list(catalogue_search(query, limit=10)) if query else [],
             "branches": list(Branch.objects.order_by("name")),
-            "pickup": here.code if here else "",
+            "pickup": (home_branch_of(person) or here or Branch()).code or "",
             "block_reasons": Block.Reason.choices,
             "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
             "end_reasons": EndReason.choices,
@@ -256,3 +256,10 @@ def checkins_of(request: HttpRequest, here: Branch | None) -> list[dict[str, obj
         kind, words = destination(loan.copy, hold, here)
         rows.append({"loan": loan, "fine_cents": fine, "hold": hold, "kind": kind, "where": words})
     return rows
+
+
+@allow(purpose="lending")
+def pulls(request: HttpRequest) -> HttpResponse:
+    """The pull list of this workstation's branch: copies on the shelf set aside for reservations."""
+    here = workstation_of(request)
+    return render(request, "desk/library/pulls.html", {"here": here, "rows": list(pull_list(here)) if here else []})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("bieb/", circulation.member_find, name="library_find"),
     path("bieb/inschrijven/", views.register, name="library_register"),
     path("bieb/innemen/", circulation.checkin, name="library_checkin"),
+    path("bieb/klaarleggen/", circulation.pulls, name="library_pulls"),
     path("bieb/leden/<int:pk>/", circulation.member_page, name="library_member"),
     path("bieb/leden/<int:pk>/uitlenen/", circulation.checkout, name="library_checkout"),
     path("bieb/leden/<int:pk>/blokkeren/", views.block, name="library_block"),

@@ -39,6 +39,7 @@ class Tool:
 TOOLS = (
     Tool("desk:library_find", _("Bibliotheek"), "b"),
     Tool("desk:library_checkin", _("Innemen"), "i"),
+    Tool("desk:library_pulls", _("Klaarleggen"), "l"),
     Tool("desk:library_register", _("Inschrijven"), "n"),
     Tool("desk:library_catalogue", _("Catalogus"), "t"),
     Tool("desk:boxoffice", _("Kassa"), "k"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kolk.billing.selectors import invoices_for
 from kolk.core.clock import today
-from kolk.library.models import Block, Fee, Loan, Reservation, Subscription
+from kolk.library.models import Block, Branch, Copy, Fee, Loan, Reservation, Subscription
 from kolk.people.models import Person
 
 
@@ -62,3 +62,34 @@ def member_overview(person: Person, *, on: dt.date | None = None) -> dict[str, o
 
 def loans_open(person: Person) -> QuerySet[Loan]:
     return Loan.objects.filter(person=person, returned_at__isnull=True).select_related("copy__title")
+
+
+def home_branch_of(person: Person) -> Branch | None:
+    """The branch a member uses: where they last picked up a reservation, else where their last loan lives."""
+    last_pickup = (
+        Reservation.objects.filter(person=person).select_related("pickup_branch").order_by("-placed_at", "-pk").first()
+    )
+    if last_pickup is not None:
+        return last_pickup.pickup_branch
+    last_loan = (
+        Loan.objects.filter(person=person).select_related("copy__branch").order_by("-checked_out_at", "-pk").first()
+    )
+    return last_loan.copy.branch if last_loan is not None else None
+
+
+def pull_list(branch: Branch) -> QuerySet[Reservation]:
+    """What to take from this branch's shelves for reservations: copies set aside that still stand on the shelf here.
+
+    A copy found on the shelf when a reservation was placed is set aside for it
+    (ready) but still stands in the stacks: someone takes it out and puts it in
+    the afhaalkast, or sends it to the pickup branch.
+    """
+    return (
+        Reservation.objects.filter(
+            status=Reservation.Status.READY, copy__branch=branch, copy__status=Copy.Status.ON_HOLD
+        )
+        # Set aside at a check-in: that copy came over the desk, it is not on the shelf.
+        .exclude(Exists(Loan.objects.filter(copy_id=OuterRef("copy_id"), returned_at__date=OuterRef("ready_on"))))
+        .select_related("title", "copy", "pickup_branch", "person")
+        .order_by("ready_on", "pk")
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor
@@ -45,7 +46,8 @@ def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, ac
     free = (
         Copy.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(title=title, status=Copy.Status.AVAILABLE)
-        .order_by("pk")
+        .annotate(elsewhere=Case(When(branch_id=pickup_branch.pk, then=Value(0)), default=Value(1)))
+        .order_by("elsewhere", "pk")  # a copy at the pickup branch first: nothing to send
         .first()
     )
     if free is not None:
