@@ -139,7 +139,7 @@ ACTION_LABELS = {
     "objection_withdrawn": _("bezwaar ingetrokken"),
     "download": _("gegevens gedownload"),
     "denied": _("geweigerd: gegevens van een ander"),
-    "loan_renewed": _("lening verlengd"),
+    "loan_renewed": _("uitlening verlengd"),
     "reservation_placed": _("reservering geplaatst"),
     "reservation_cancelled": _("reservering geannuleerd"),
     "invoice_downloaded": _("factuur gedownload"),
