@@ -78,12 +78,12 @@ def test_a_walk_in_sale_refund_and_scan_at_the_door(client, box_office):
     assert (order.status, order.method) == (Order.Status.PAID, "card")
     codes = list(order.tickets.values_list("code", flat=True))
     url = reverse("desk:boxoffice_checkin", args=[show.pk])
-    assert 'class="checkin-result ok"' in client.post(url, {"code": codes[0]}).content.decode()
+    assert 'class="door-result ok"' in client.post(url, {"code": codes[0]}).content.decode()
     again = client.post(url, {"code": codes[0]}).content.decode()
     assert "Al gescand om" in again
     other = f.show()
     assert (
-        "andere show"
+        "Dit kaartje is voor Hamlet op"
         in client.post(reverse("desk:boxoffice_checkin", args=[other.pk]), {"code": codes[1]}).content.decode()
     )
     client.post(reverse("desk:boxoffice_cancel", args=[order.token]), {"confirm": "1"})

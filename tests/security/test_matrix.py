@@ -166,6 +166,9 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_order": Row(DECLARED, {"order_id": "order"}),
     "desk:boxoffice_resend": Row(DECLARED, {"order_id": "order"}, post=True),
     "desk:boxoffice_tickets_pdf": Row(DECLARED, {"order_id": "order", "paper": "=a4"}),
+    "desk:boxoffice_door_count": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_door_codes": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_door_sync": Row(DECLARED, {"show_id": "show"}, post=True),
     # API keys of machine clients (the administrator's); revoking a client that does not exist.
     "desk:apikeys": Row(DECLARED),
     "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),

@@ -4,6 +4,7 @@ counter, cancel and refund, and scan tickets at the door."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -12,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import PAPERS, tickets_pdf
-from kolk.boxoffice.services.checkin import ticket_check_in
+from kolk.boxoffice.services.checkin import MAX_SYNC, checkins_sync, door_count, door_list, ticket_check_in
 from kolk.boxoffice.services.payments import till_sale
 from kolk.boxoffice.services.programme import (
     film_create,
@@ -33,7 +34,7 @@ from kolk.boxoffice.services.programme import (
 )
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel
 from kolk.boxoffice.tickets import qr_svg, tickets_resend
-from kolk.core.errors import Invalid, KolkError, invalid_from
+from kolk.core.errors import BadRequest, Invalid, KolkError, invalid_from
 from kolk.core.money import euros
 from kolk.privacy.audit import audit_log
 from kolk.privacy.permits import allow
@@ -342,11 +343,75 @@ def order_resend(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @allow(purpose="ticket_sales")
 def checkin(request: HttpRequest, show_id: int) -> HttpResponse:
+    """The door: one scan (scanner, camera or typed), a result readable from two metres, who is in."""
     show = _show(show_id)
     result = None
     if request.method == "POST":
-        result = ticket_check_in(code=request.POST.get("code", ""), show=show, actor=request.user)
-    return render(request, "desk/boxoffice/checkin.html", {"show": show, "result": result})
+        result = ticket_check_in(code=request.POST.get("code", "")[:64], show=show, actor=request.user)
+    return render(
+        request,
+        "desk/boxoffice/checkin.html",
+        {"show": show, "result": result, "count": door_count(show)},
+    )
+
+
+@allow(purpose="ticket_sales")
+def door_count_view(request: HttpRequest, show_id: int) -> HttpResponse:
+    """The door's counter alone, for polling."""
+    show = _show(show_id)
+    return render(request, "desk/boxoffice/_door_count.html", {"show": show, "count": door_count(show)})
+
+
+@allow(purpose="ticket_sales")
+def door_codes(request: HttpRequest, show_id: int) -> JsonResponse:
+    """The show's valid codes for a door that may lose the network: a hash of each, with its seat."""
+    show = _show(show_id)
+    return JsonResponse({"show": show.pk, "codes": dict(door_list(show))})
+
+
+def _scan_time(raw: Any, show: Show) -> dt.datetime:
+    """When a door scanned offline: an ISO time on the show's day, not in the future."""
+    try:
+        at = dt.datetime.fromisoformat(str(raw)[:40])
+    except ValueError as exc:
+        raise BadRequest(_("Onbekend tijdstip van een scan.")) from exc
+    if timezone.is_naive(at):
+        raise BadRequest(_("Onbekend tijdstip van een scan."))
+    if at > timezone.now() + dt.timedelta(minutes=5) or abs(at - show.starts_at) > dt.timedelta(hours=12):
+        raise BadRequest(_("Deze scan hoort niet bij deze voorstelling."))
+    return at.replace(microsecond=(at.microsecond // 1000) * 1000)
+
+
+@allow(purpose="ticket_sales")
+@require_POST
+def door_sync(request: HttpRequest, show_id: int) -> JsonResponse:
+    """Scans from the door's page as JSON {"scans": [{"code", "at"?}]}: one scan online, the queue when back.
+
+    Each is applied once (a scan sent again is the same check-in); the answer has a result per scan
+    and the counter."""
+    show = _show(show_id)
+    if request.content_type != "application/json":
+        raise BadRequest(_("Deze scans kan de deur niet lezen."))
+    try:
+        body = json.loads(request.body or b"{}")
+        raw = body["scans"]
+        if not isinstance(raw, list) or len(raw) > MAX_SYNC:
+            raise TypeError
+        scans = [(str(s["code"])[:64], _scan_time(s["at"], show) if s.get("at") else timezone.now()) for s in raw]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadRequest(_("Deze scans kan de deur niet lezen.")) from exc
+    results = checkins_sync(show=show, scans=scans, actor=request.user)
+    count = door_count(show)
+    return JsonResponse(
+        {
+            "results": [
+                {"code": code, "result": r.result, "tone": r.tone, "message": r.message, "seat": r.seat}
+                for (code, _at), r in zip(sorted(scans, key=lambda s: s[1]), results, strict=True)
+            ],
+            "inside": count.inside,
+            "sold": count.sold,
+        }
+    )
 
 
 @allow(purpose="ticket_sales")

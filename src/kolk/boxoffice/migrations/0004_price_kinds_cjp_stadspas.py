@@ -4,20 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('boxoffice', '0003_exact_indexes'),
+        ("boxoffice", "0003_exact_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pricecategory',
-            name='kind',
-            field=models.CharField(choices=[('regular', 'normaal'), ('youth', 'jeugd'), ('senior', '65+'), ('member', 'lid'), ('cjp', 'CJP'), ('stadspas', 'Stadspas')], max_length=8, verbose_name='tarief'),
+            model_name="pricecategory",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("regular", "normaal"),
+                    ("youth", "jeugd"),
+                    ("senior", "65+"),
+                    ("member", "lid"),
+                    ("cjp", "CJP"),
+                    ("stadspas", "Stadspas"),
+                ],
+                max_length=8,
+                verbose_name="tarief",
+            ),
         ),
         migrations.AlterField(
-            model_name='showstats',
-            name='kind',
-            field=models.CharField(choices=[('regular', 'normaal'), ('youth', 'jeugd'), ('senior', '65+'), ('member', 'lid'), ('cjp', 'CJP'), ('stadspas', 'Stadspas')], max_length=8),
+            model_name="showstats",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("regular", "normaal"),
+                    ("youth", "jeugd"),
+                    ("senior", "65+"),
+                    ("member", "lid"),
+                    ("cjp", "CJP"),
+                    ("stadspas", "Stadspas"),
+                ],
+                max_length=8,
+            ),
         ),
     ]
