@@ -104,6 +104,14 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     page.goto(member_url)
     page.screenshot(path=str(SHOTS / "desk-member.png"), full_page=True)
 
+    # A SEPA mandate signed on paper, recorded at the desk.
+    page.fill("#mandate-iban", "NL91 ABNA 0417 1643 00")
+    page.check("#mandate-signed")
+    with page.expect_navigation():
+        page.locator("#mandate-iban").press("Enter")
+    assert "Machtiging" in feedback(page)
+    assert page.locator("#mandate").is_visible()
+
     # Mute is kept across pages.
     page.locator("#desk-mute").press("Enter")
     page.reload()
@@ -124,3 +132,77 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     assert page.locator("#checked-in tbody tr").count() == 3
     assert "Noor Bakker" in page.locator("#checked-in").inner_text()
     page.screenshot(path=str(SHOTS / "desk-checkin.png"))
+
+
+def test_register_a_family_with_a_card_and_catalogue_a_title_then_collect(live_server, page, tmp_path):
+    """The rest of the issue's day: a family with a card scan and consent answers, a title with two copies."""
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from kolk.billing.models import CollectionItem
+    from kolk.billing.services import bank_account_set, mandate_sign
+    from kolk.core.clock import today
+    from kolk.library.models import Title
+    from kolk.people.models import Person
+    from kolk.people.services import new_pass_number
+
+    ensure_role_groups()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    SubscriptionTypeFactory(code="gezin", name="Gezin", is_family=True, fee_adult_cents=8900)
+    BranchFactory(code="assen", name="DNK Assen")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{live_server.url}/balie/")
+    page.keyboard.type("bieb")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    with page.expect_navigation():
+        page.keyboard.press("Alt+n")
+    assert page.title().startswith("Inschrijven")
+    card = new_pass_number()
+    for selector, value in {
+        "#id_adult1_given": "Sara",
+        "#id_surname": "de Boer",
+        "#id_adult1_born": "1988-03-14",
+        "#id_adult1_email": "sara@example.nl",
+        "#id_adult1_phone": "0592 654321",
+        "#id_adult1_pass": card,
+        "#id_street": "Brink",
+        "#id_house_number": "3",
+        "#id_postcode": "9401 HS",
+        "#id_town": "Assen",
+        "#id_child1_given": "Tim",
+        "#id_child1_born": "2017-08-09",
+    }.items():
+        page.fill(selector, value)
+    page.select_option("#id_type", "gezin")
+    page.check("#id_id_seen")
+    page.check("#id_reading_advice")
+    with page.expect_navigation():
+        page.locator("#id_town").press("Enter")
+    assert page.locator("h1").inner_text() == "Sara de Boer"
+    sara = Person.objects.get(pass_number=card)
+
+    with page.expect_navigation():
+        page.keyboard.press("Alt+t")
+    page.fill("#id_title", "Het Achterhuis")
+    page.fill("#id_authors", "Anne Frank")
+    page.select_option("#id_branch", "assen")
+    page.fill("#id_barcodes", "3200000001\n3200000002")
+    with page.expect_navigation():
+        page.locator("#id_title").press("Enter")
+    assert page.locator("#copies tbody tr").count() == 2
+    assert Title.objects.get(title="Het Achterhuis").copies.count() == 2
+
+    # The family fee is collected by direct debit under a mandate taken at the desk.
+    bank_account_set(person=sara, iban="NL91ABNA0417164300", holder_name="S. de Boer", actor=None)
+    mandate_sign(person=sara, actor=None, method="paper")
+    from kolk.library.services.invoicing import fees_invoice
+
+    fees_invoice(person=sara, actor=None)
+    out = tmp_path / "incasso.xml"
+    call_command("billing", "collect", "--date", (today() + dt.timedelta(days=5)).isoformat(), "--out", str(out))
+    assert CollectionItem.objects.filter(invoice__person=sara).exists()
