@@ -204,6 +204,10 @@ PAGES: dict[str, Row] = {
     # Issue 14 (b): the member's readable access package, on screen and as PDF (own data, no id).
     "web:portal_my_data": Row(DECLARED),
     "web:portal_my_data_pdf": Row(DECLARED),
+    # Issue 14 (b): who read a record - the Privacy Officer's office page, the member's portal section.
+    "desk:office_reads_find": Row(DECLARED),
+    "desk:office_reads": Row(DECLARED, {"pk": "person"}),
+    "web:portal_reads": Row(DECLARED),
     "desk:library_pulls": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.

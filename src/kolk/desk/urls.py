@@ -12,6 +12,7 @@ urlpatterns = [
     path("personen/", views.person_find, name="person_find"),
     path("personen/<int:pk>/", views.person_page, name="person"),
     path("", include("kolk.desk.privacy_urls")),
+    path("", include("kolk.desk.office_urls")),
     path("", include("kolk.desk.comms_urls")),
     path("", include("kolk.desk.library_urls")),
     path("", include("kolk.desk.kiosk_urls")),

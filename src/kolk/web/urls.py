@@ -8,6 +8,7 @@ from kolk.web.views import (
     portal,
     portal_children,
     portal_package,
+    portal_reads,
     portal_sections,
     public,
 )
@@ -58,6 +59,7 @@ urlpatterns = [
     path("mijn/pincode", kiosk_pin.kiosk_pin, name="portal_kiosk_pin"),
     path("mijn/wat-wij-weten", portal_package.my_data, name="portal_my_data"),
     path("mijn/wat-wij-weten.pdf", portal_package.my_data_pdf, name="portal_my_data_pdf"),
+    path("mijn/bekeken", portal_reads.reads, name="portal_reads"),
     path("catalogus", portal_sections.catalogue, name="catalogue"),
     path("catalogus/<int:title_id>", portal_sections.catalogue_title, name="catalogue_title"),
     path("kaarten/", include("kolk.web.shop_urls")),

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from kolk.desk import office_views as views
+
+urlpatterns = [
+    path("privacy/gelezen/", views.reads_find, name="office_reads_find"),
+    path("privacy/gelezen/<int:pk>/", views.reads, name="office_reads"),
+]
