@@ -30,7 +30,7 @@ def show(*, seat_map: str = "", capacity: int = 0, theatre: bool = False, in_day
     work: dict[str, Any] = (
         {"production": production_create(title="Hamlet", company="Toneelgroep Drenthe", actor=None)}
         if theatre
-        else {"film": film_create(title="De Aanslag", age_rating="12", actor=None)}
+        else {"film": film_create(title="De Aanslag", age_rating=kwargs.pop("age_rating", "12"), actor=None)}
     )
     return show_create(
         hall=where,

@@ -106,3 +106,16 @@ def test_only_the_pay_page_lets_its_form_go_to_mollie(client):
     assert "script-src 'self';" in policy
     programme = client.get(reverse("web:shop:programme"))["Content-Security-Policy"]
     assert "form-action 'self';" in programme
+
+
+def test_the_programme_shows_the_kijkwijzer_rating_and_what_is_sold_out(client, django_assert_max_num_queries):
+    film = f.show(seat_map="1x2", age_rating="16")
+    full = f.show(seat_map="1x2", theatre=True)
+    f.held(full, quantity=2)
+    with django_assert_max_num_queries(4):
+        page = client.get(reverse("web:shop:programme")).content.decode()
+    assert "Kijkwijzer: 16+" in page
+    assert "Uitverkocht" in page
+    assert reverse("web:shop:show", args=[film.pk]) in page
+    assert reverse("web:shop:show", args=[full.pk]) not in page
+    assert "Kijkwijzer: 16+" in client.get(reverse("web:shop:show", args=[film.pk])).content.decode()

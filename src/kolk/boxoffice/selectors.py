@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from kolk.boxoffice.codes import is_order_token
 from kolk.boxoffice.models import Hall, Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket, Venue
@@ -19,6 +19,8 @@ def programme(*, days: int = 60, kind: str = "", on_sale_only: bool = True) -> Q
     start = now()
     qs = (
         Show.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=days))
+        # Free seats per seated show, counted in the same query: the programme says "uitverkocht".
+        .annotate(seats_free=Count("show_seats", filter=Q(show_seats__status=ShowSeat.Status.AVAILABLE)))
         .select_related("film", "production", "hall__venue")
         .prefetch_related(Prefetch("prices", queryset=PriceCategory.objects.order_by("-amount_cents")))
         .order_by("starts_at", "pk")
