@@ -5,4 +5,5 @@ from kolk.desk import office_views as views
 urlpatterns = [
     path("privacy/gelezen/", views.reads_find, name="office_reads_find"),
     path("privacy/gelezen/<int:pk>/", views.reads, name="office_reads"),
+    path("privacy/verstrekkingen/", views.exports, name="office_exports"),
 ]

@@ -1,4 +1,4 @@
-"""The Privacy Officer's office pages beyond the overview: who read a person's record.
+"""The Privacy Officer's office pages beyond the overview: who read a record, the partner exports.
 
 Role: Privacy Officer only (allow(purpose="rights", roles=(PRIVACY_OFFICER,))). A
 person is found by customer number, POSTed (personal data never in a URL); their
@@ -7,6 +7,12 @@ page goes through person_reach, so the officer's own look is logged too.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,10 +20,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kolk.core.roles import Role
+from kolk.library import partners
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
+from kolk.privacy.models import Disclosure
 from kolk.privacy.permits import allow
 from kolk.privacy.reads import releases, staff_reads
+from kolk.privacy.register import get_register
 
 
 class FindForm(forms.Form):
@@ -52,3 +61,80 @@ def reads(request: HttpRequest, pk: int) -> HttpResponse:
         "releases": releases(person, lang=_lang()),
     }
     return render(request, "desk/privacy/office_reads.html", context)
+
+
+class ExportForm(forms.Form):
+    recipient = forms.ChoiceField(
+        label=_("Verstrekking"),
+        choices=[
+            ("R01", _("R01 Biblionet Drenthe: uitleningen")),
+            ("R02", _("R02 Bibliotheken in Drenthe: uitleningen van hun exemplaren")),
+            ("R03", _("R03 Koninklijke Bibliotheek: tellingen (geen personen)")),
+        ],
+    )
+    start = forms.DateField(label=_("Van (eerste dag)"))
+    end = forms.DateField(label=_("Tot (dag na de laatste)"))
+    branches = forms.CharField(
+        label=_("Vestigingscodes van de partnerbibliotheken (alleen R02, met komma's)"), required=False, max_length=200
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", _("De einddatum ligt na de begindatum."))
+        codes = [c.strip() for c in str(data.get("branches") or "").split(",") if c.strip()]
+        if data.get("recipient") == "R02" and not codes:
+            self.add_error("branches", _("Noem de vestigingen van de partnerbibliotheken."))
+        data["branch_codes"] = codes
+        return data
+
+
+def _run_export(data: dict[str, Any], actor: Any) -> tuple[Disclosure, list[dict[str, Any]] | None]:
+    start, end = data["start"], data["end"]
+    if data["recipient"] == "R01":
+        return partners.loans_export_biblionet(start=start, end=end, actor=actor)
+    if data["recipient"] == "R02":
+        return partners.interlibrary_loans_export(branch_codes=data["branch_codes"], start=start, end=end, actor=actor)
+    return partners.kb_statistics_send(start=start, end=end, actor=actor), None
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    fields = list(rows[0]) if rows else []
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for k, v in row.items()})
+    return out.getvalue()
+
+
+@allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
+def exports(request: HttpRequest) -> HttpResponse:
+    """Run a partner export (the file is the answer) and see what went to whom, with the number of people."""
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        disclosure, rows = _run_export(data, request.user)
+        name = f"{data['recipient']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+        if rows is None:
+            body, kind, name = json.dumps(disclosure.aggregate, ensure_ascii=False), "application/json", name + ".json"
+        else:
+            body, kind, name = _csv(rows), "text/csv; charset=utf-8", name + ".csv"
+        response = HttpResponse(body, content_type=kind)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    register = get_register()
+    log = [
+        {
+            "when": d.disclosed_at,
+            "recipient": register.recipients[d.recipient].name if d.recipient in register.recipients else d.recipient,
+            "code": d.recipient,
+            "purpose": register.purposes[d.purpose].label.get(_lang()) if d.purpose in register.purposes else d.purpose,
+            "people": d.person_count,
+            "aggregate": d.aggregate is not None,
+            "by": d.disclosed_by,
+        }
+        for d in Disclosure.objects.select_related("disclosed_by").order_by("-disclosed_at")[:100]
+    ]
+    return render(request, "desk/privacy/office_exports.html", {"form": form, "log": log})
