@@ -144,3 +144,19 @@ def test_the_profiling_rule_starts_on_the_day_a_person_was_last_in_a_profile(sta
     mosaic_export(actor=staff, since=YESTERDAY)
     assert list(profile_updated()) == [{"subject_id": buyer.pk, "event_date": today()}]
     assert "profile_updated" in registry.registered_events()
+
+
+def test_a_selection_for_a_consent_purpose_that_takes_people_without_consent_is_found(monkeypatch):
+    consenting, other = PersonFactory(), PersonFactory()
+    consent_record(subject=consenting, purpose="notices_advice", given=True, method="desk", actor=None)
+    by_hand = compliance.Selection("reading advice by hand", "notices_advice", lambda: Person.objects.values("pk"))
+    monkeypatch.setitem(compliance._selections, by_hand.name, by_hand)
+    one(broken(), "L13 reading advice by hand (notices_advice)", "would take 1 people without their consent")
+    gated = compliance.Selection(
+        by_hand.name,
+        "notices_advice",
+        lambda: purpose_read(purpose="notices_advice", model=Person, fields=["pk"], actor=None).narrowed.values("pk"),
+    )
+    monkeypatch.setitem(compliance._selections, by_hand.name, gated)
+    assert broken() == []
+    assert other.pk not in set(gated.subjects().values_list("pk", flat=True))
