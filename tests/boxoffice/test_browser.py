@@ -72,7 +72,7 @@ def test_a_guest_buys_two_theatre_seats_and_the_box_office_checks_them_in(live_s
     text = Inbox.text(mail)
     assert "Hamlet" in mail["Subject"]
     assert all(code in text for code in codes)
-    assert [p.get_content_type() for p in mail.iter_attachments()] == ["image/png", "image/png"]
+    assert [p.get_content_type() for p in mail.iter_attachments()] == ["application/pdf", "image/png", "image/png"]
 
     UserFactory(username="kassa1", roles=[Role.BOX_OFFICE])
     page.goto(f"{live_server.url}/balie/inloggen/")
@@ -81,10 +81,11 @@ def test_a_guest_buys_two_theatre_seats_and_the_box_office_checks_them_in(live_s
     page.get_by_role("button", name="Inloggen").click()
     page.goto(f"{live_server.url}/balie/kassa/show/{show.pk}/scannen/")
     for number, code in zip((3, 4), codes, strict=True):
-        page.get_by_label("Code van de kaart").fill(code)
+        page.get_by_label("Code van het kaartje").fill(code)
         page.get_by_role("button", name="Controleren").click()
-        expect(page.locator("#checkin-result")).to_contain_text(f"Welkom! · rij 3, stoel {number}")
-    page.get_by_label("Code van de kaart").fill(codes[0])
+        expect(page.locator("#checkin-result")).to_contain_text(f"Welkom!rij 3 stoel {number}")
+    expect(page.locator("#door-count")).to_contain_text("2 van 2 binnen")
+    page.get_by_label("Code van het kaartje").fill(codes[0])
     page.get_by_role("button", name="Controleren").click()
     expect(page.locator("#checkin-result")).to_contain_text("Al gescand om")
     assert Order.objects.get().status == Order.Status.PAID

@@ -214,3 +214,12 @@ def test_mollie_is_not_started_for_an_order_the_till_paid_meanwhile(monkeypatch,
     order.refresh_from_db()
     assert (order.method, order.payment_ref) == (Order.Method.CARD, "")
     assert list(Payment.objects.filter(order=order).values_list("method", flat=True)) == ["card"]
+
+
+def test_the_mollie_client_gives_up_after_one_short_connect_timeout():
+    """iDEAL without network: the buyer waits one connect timeout, not three retries of it."""
+    from kolk.boxoffice.services.payments import mollie_client
+
+    client = mollie_client()
+    assert client.timeout == (2, 10)
+    assert client.retry == 0

@@ -110,8 +110,13 @@ def http_session() -> requests.Session | None:
     return None
 
 
+# Without network the buyer waits at most the connect timeout, once: no retries on top of it (the
+# client's default retried three times, six seconds with the button seemingly dead).
+MOLLIE_TIMEOUT = (2, 10)  # seconds to connect, to read
+
+
 def mollie_client() -> Client:
-    client = Client()
+    client = Client(timeout=MOLLIE_TIMEOUT, retry=0)
     client.set_api_key(settings.KOLK_MOLLIE_API_KEY)
     session = http_session()
     if session is not None:

@@ -10,3 +10,25 @@
   }
   tick();
 })();
+
+/* A form that goes to the payment provider says it is busy and cannot be sent twice: its buttons are
+   disabled while the page waits (iDEAL without network answers after the connect timeout). */
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[method=post]")) { return; }
+    if (form.dataset.busy === "1") { event.preventDefault(); return; }
+    form.dataset.busy = "1";
+    form.setAttribute("aria-busy", "true");
+    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit], button:not([type])"), function (b) {
+      window.setTimeout(function () { b.disabled = true; }, 0);  /* after the browser took the button's value */
+    });
+  });
+  window.addEventListener("pageshow", function () {  /* back from the provider: usable again */
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-busy]"), function (form) {
+      delete form.dataset.busy;
+      form.removeAttribute("aria-busy");
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = false; });
+    });
+  });
+})();
