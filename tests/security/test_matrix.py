@@ -209,6 +209,7 @@ PAGES: dict[str, Row] = {
     "desk:office_reads": Row(DECLARED, {"pk": "person"}),
     "web:portal_reads": Row(DECLARED),
     "desk:office_exports": Row(DECLARED),
+    "desk:office_demand": Row(DECLARED),
     "desk:library_pulls": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.

@@ -6,4 +6,5 @@ urlpatterns = [
     path("privacy/gelezen/", views.reads_find, name="office_reads_find"),
     path("privacy/gelezen/<int:pk>/", views.reads, name="office_reads"),
     path("privacy/verstrekkingen/", views.exports, name="office_exports"),
+    path("privacy/vordering/", views.legal_demand, name="office_demand"),
 ]

@@ -23,6 +23,7 @@ from kolk.core.roles import Role
 from kolk.library import partners
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
+from kolk.privacy.disclosure import legal_demand_release
 from kolk.privacy.models import Disclosure
 from kolk.privacy.permits import allow
 from kolk.privacy.reads import releases, staff_reads
@@ -138,3 +139,72 @@ def exports(request: HttpRequest) -> HttpResponse:
         for d in Disclosure.objects.select_related("disclosed_by").order_by("-disclosed_at")[:100]
     ]
     return render(request, "desk/privacy/office_exports.html", {"form": form, "log": log})
+
+
+def _person_fields() -> dict[str, list[str]]:
+    """The person's own fields per category of the field map (what a demand can ask for)."""
+    by_category: dict[str, list[str]] = {}
+    for name, category in Person.privacy.personal.items():
+        field = Person._meta.get_field(name)
+        if getattr(field, "concrete", False) and not field.is_relation:
+            by_category.setdefault(category, []).append(name)
+    return by_category
+
+
+class DemandForm(forms.Form):
+    authority = forms.CharField(label=_("Wie vordert (instantie)"), max_length=120)
+    legal_ground = forms.CharField(label=_("Wettelijke grondslag"), max_length=200)
+    officer_reference = forms.CharField(label=_("Kenmerk van de ambtenaar"), max_length=120)
+    customer_number = forms.CharField(label=_("Klantnummer van de persoon"), max_length=12)
+    categories = forms.MultipleChoiceField(label=_("Welke gegevens"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        register = get_register()
+        choice = self.fields["categories"]
+        assert isinstance(choice, forms.MultipleChoiceField)
+        choice.choices = [(c, register.categories[c].label.get(_lang())) for c in _person_fields()]
+
+    def clean_customer_number(self) -> int:
+        found = list(
+            Person.objects.filter(customer_number=self.cleaned_data["customer_number"].strip()).values_list(
+                "pk", flat=True
+            )[:1]
+        )
+        if not found:
+            raise forms.ValidationError(_("Geen persoon met dit klantnummer."))
+        return found[0]
+
+
+@allow(purpose="legal_demand", roles=(Role.PRIVACY_OFFICER,))
+def legal_demand(request: HttpRequest) -> HttpResponse:
+    """Record a legal demand (who, on which ground, which person, which data) and hand over the file."""
+    form = DemandForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = person_reach(actor=request.user, person_id=data["customer_number"], purpose="legal_demand")
+        by_category = _person_fields()
+        fields = [name for category in data["categories"] for name in by_category[category]]
+        disclosure, rows = legal_demand_release(
+            authority=data["authority"],
+            legal_ground=data["legal_ground"],
+            officer_reference=data["officer_reference"],
+            model=Person,
+            fields=fields,
+            queryset=Person.objects.filter(pk=person.pk),
+            actor=request.user,
+        )
+        handed = {
+            "demand": {
+                "authority": data["authority"],
+                "legal_ground": data["legal_ground"],
+                "officer_reference": data["officer_reference"],
+                "recorded_at": disclosure.disclosed_at.isoformat(),
+            },
+            "data": [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()} for row in rows],
+        }
+        response = HttpResponse(json.dumps(handed, ensure_ascii=False), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="vordering-{disclosure.pk}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "desk/privacy/office_demand.html", {"form": form})
