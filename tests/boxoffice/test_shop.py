@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kolk.boxoffice.models import Order
+from kolk.boxoffice.models import Order, ShowSeat
 from kolk.boxoffice.services import payments
 from kolk.comms.models import OutboxMessage
 from tests.boxoffice import factories as f
@@ -119,3 +119,19 @@ def test_the_programme_shows_the_kijkwijzer_rating_and_what_is_sold_out(client, 
     assert reverse("web:shop:show", args=[film.pk]) in page
     assert reverse("web:shop:show", args=[full.pk]) not in page
     assert "Kijkwijzer: 16+" in client.get(reverse("web:shop:show", args=[film.pk])).content.decode()
+
+
+def test_a_buyer_who_goes_back_releases_the_held_seats_at_once(client):
+    show = f.show(seat_map="1x4", theatre=True)
+    seats = [s.pk for s in show.hall.seats.filter(number__in=[1, 2])]
+    held = client.post(reverse("web:shop:show", args=[show.pk]), {"seat": seats})
+    order = Order.objects.get()
+    assert ShowSeat.objects.filter(show=show, status="held").count() == 2
+    back = client.post(reverse("web:shop:release", args=[order.token]))
+    assert back["Location"] == reverse("web:shop:show", args=[show.pk])
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert ShowSeat.objects.filter(show=show, status="available").count() == 4
+    assert "Je plaatsen zijn vrijgegeven" in client.get(back["Location"]).content.decode()
+    assert client.post(reverse("web:shop:release", args=[order.token])).status_code == 409
+    assert held.status_code == 302

@@ -92,6 +92,7 @@ PAGES: dict[str, Row] = {
     # Issue 16: a paid order's tickets as a PDF and as a Wallet pass (a held order has none: 409 for all).
     "web:shop:tickets_pdf": Row(ALL, {"token": "held_token"}),
     "web:shop:ticket_wallet": Row(ALL, {"token": "held_token", "code": "=abc"}),
+    "web:shop:release": Row(ALL, {"token": "order_token"}, post=True),
     # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
     "web:shop:pay": Row(ALL, {"token": "held_token"}, post=True, form={"method": "cash"}),
     # The member portal.

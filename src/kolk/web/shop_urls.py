@@ -10,6 +10,7 @@ urlpatterns = [
     path("show/<int:show_id>/", shop_views.show_page, name="show"),
     path("bestelling/<str:token>/", shop_views.order_page, name="order"),
     path("bestelling/<str:token>/betalen/", shop_views.order_pay_view, name="pay"),
+    path("bestelling/<str:token>/vrijgeven/", shop_views.order_release, name="release"),
     path("bestelling/<str:token>/kaartjes.pdf", shop_views.tickets_pdf_view, name="tickets_pdf"),
     path("bestelling/<str:token>/kaartje/<str:code>.pkpass", shop_views.ticket_wallet, name="ticket_wallet"),
 ]

@@ -22,7 +22,7 @@ from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services.payments import payment_start
-from kolk.boxoffice.services.selling import MAX_TICKETS, order_checkout, seats_hold
+from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
@@ -227,3 +227,14 @@ def ticket_wallet(request: HttpRequest, token: str, code: str) -> HttpResponse:
     response = HttpResponse(built.content, content_type="application/vnd.apple.pkpass")
     response["Content-Disposition"] = f'attachment; filename="kaartje-{ticket.code}.pkpass"'
     return response
+
+
+@require_POST
+def order_release(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer goes back: the held (or unpaid) seats are given back at once, to choose others."""
+    order = _order(token)
+    if order.status not in (Order.Status.HELD, Order.Status.PENDING_PAYMENT):
+        raise KolkError(_("Deze bestelling kan niet meer worden vrijgegeven."), code="not_releasable")
+    order_cancel(order=order, actor=request.user)
+    messages.success(request, _("Je plaatsen zijn vrijgegeven. Kies opnieuw."))
+    return redirect("web:shop:show", show_id=order.show_id)
