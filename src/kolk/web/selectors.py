@@ -170,10 +170,3 @@ def title_queue(title: Any, person: Any | None) -> dict[str, Any]:
             waiting.filter(Q(placed_at__lt=mine.placed_at) | Q(placed_at=mine.placed_at, pk__lt=mine.pk)).count() + 1
         )
     return {"waiting": waiting.count(), "mine": mine, "position": position}
-
-
-def usual_branch_id(person: Any) -> int | None:
-    """The branch a member last borrowed at: the pickup branch offered first."""
-    from kolk.library.models import Loan
-
-    return Loan.objects.filter(person=person).order_by("-pk").values_list("copy__branch_id", flat=True).first()

@@ -35,13 +35,13 @@ from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
 from kolk.library.models.catalogue import MediaType
 from kolk.library.search import catalogue_facets, catalogue_matches, catalogue_narrow, catalogue_similar
-from kolk.library.selectors import blocks_standing, loans_open, subscription_current
+from kolk.library.selectors import blocks_standing, home_branch_of, loans_open, subscription_current
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.rights import request_receive
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
-from kolk.web.selectors import catalogue_availability, title_availability, title_queue, usual_branch_id
+from kolk.web.selectors import catalogue_availability, title_availability, title_queue
 from kolk.web.services import portal_event_record
 
 register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
@@ -312,7 +312,7 @@ def catalogue_title(request: HttpRequest, title_id: int) -> HttpResponse:
         "availability": title_availability(title),
         "queue": title_queue(title, person),
         "branches": branches,
-        "usual_branch": usual_branch_id(person) if person is not None else None,
+        "usual_branch": getattr(home_branch_of(person), "pk", None) if person is not None else None,
         "query": request.GET.get("q", "").strip()[:200],
     }
     return render(request, "web/catalogue_title.html", context)
