@@ -89,4 +89,4 @@ def test_marc_from_a_page_like_the_command(library):
     html = library.post(
         reverse("desk:library_marc"), {"file": SimpleUploadedFile("x.xml", evil)}, follow=True
     ).content.decode()
-    assert "class=\"error\"" in html
+    assert 'class="error"' in html
