@@ -4,17 +4,25 @@ the office, and 80 mm for the till's receipt printer (one ticket per strip)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any, Literal
 
+import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from kolk.boxoffice.models import Order, Ticket
-from kolk.boxoffice.tickets import qr_svg
 from kolk.privacy.register import get_register
 
 Paper = Literal["a4", "receipt"]
 PAPERS: tuple[Paper, ...] = ("a4", "receipt")
+
+
+def qr_svg(code: str, *, scale: int) -> str:
+    """A ticket's QR code as inline SVG for the PDF (the door scanner reads the code itself)."""
+    out = io.BytesIO()
+    segno.make(code, error="m").save(out, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True)
+    return out.getvalue().decode()
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django_tasks import task
 
 from kolk.boxoffice.models import Order
+from kolk.boxoffice.pdf import tickets_pdf
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
@@ -46,8 +47,6 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, aga
     """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order
     (and once per `again`: a resend the box office asked for)."""
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
-    from kolk.boxoffice.pdf import tickets_pdf  # the PDF module draws with this module's QR codes
-
     message_queue(
         template="tickets",
         context={"order": order, "show": order.show, "tickets": tickets, "order_url": order_url(order)},
