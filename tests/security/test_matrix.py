@@ -211,6 +211,8 @@ PAGES: dict[str, Row] = {
     "web:portal_reads": Row(DECLARED),
     "desk:office_exports": Row(DECLARED),
     "desk:office_demand": Row(DECLARED),
+    "desk:office_breaches": Row(DECLARED),
+    "desk:office_breach": Row(DECLARED, {"pk": "breach"}),
     "desk:library_pulls": Row(DECLARED),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.

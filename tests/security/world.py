@@ -30,9 +30,11 @@ class World:
 
 def _member_records(person: Any, *, copy: Any, title: Any, branch: Any, show: Any, email: str) -> dict[str, Any]:
     from kolk.boxoffice.services.selling import order_checkout, order_pay, seats_hold
+    from kolk.core.clock import now
     from kolk.library.models import Subscription
     from kolk.library.services.loans import loan_checkout
     from kolk.library.services.reservations import reservation_place
+    from kolk.privacy.office import breach_record
     from kolk.privacy.rights import request_receive
     from tests.billing.factories import make_invoice
 
@@ -51,6 +53,7 @@ def _member_records(person: Any, *, copy: Any, title: Any, branch: Any, show: An
         "invoice": make_invoice(person).pk,
         "subscription": Subscription.objects.filter(person=person).order_by("-pk").first().pk,
         "request": request_receive(subject=person, kind="access", channel="portal", actor=None).pk,
+        "breach": breach_record(summary="Lek", discovered_at=now(), people_affected=0, actor=None).pk,
     }
 
 

@@ -7,4 +7,6 @@ urlpatterns = [
     path("privacy/gelezen/<int:pk>/", views.reads, name="office_reads"),
     path("privacy/verstrekkingen/", views.exports, name="office_exports"),
     path("privacy/vordering/", views.legal_demand, name="office_demand"),
+    path("privacy/datalekken/", views.breaches, name="office_breaches"),
+    path("privacy/datalekken/<int:pk>/", views.breach, name="office_breach"),
 ]

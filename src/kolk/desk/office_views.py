@@ -14,17 +14,21 @@ import json
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
 from kolk.library import partners
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
+from kolk.privacy import office
 from kolk.privacy.disclosure import legal_demand_release
-from kolk.privacy.models import Disclosure
+from kolk.privacy.models import Breach, Disclosure
+from kolk.privacy.office import breaches_open
 from kolk.privacy.permits import allow
 from kolk.privacy.reads import releases, staff_reads
 from kolk.privacy.register import get_register
@@ -208,3 +212,81 @@ def legal_demand(request: HttpRequest) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return render(request, "desk/privacy/office_demand.html", {"form": form})
+
+
+class BreachReportForm(forms.Form):
+    reference = forms.CharField(label=_("Kenmerk van de Autoriteit Persoonsgegevens"), max_length=80)
+    at = forms.DateTimeField(label=_("Gemeld op"), required=False)
+
+
+class BreachAssessForm(forms.Form):
+    categories = forms.MultipleChoiceField(label=_("Soorten gegevens"), widget=forms.CheckboxSelectMultiple)
+    people_affected = forms.IntegerField(label=_("Aantal personen"), min_value=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["categories"]
+        assert isinstance(choice, forms.MultipleChoiceField)
+        choice.choices = [(k, c.label.get(_lang())) for k, c in get_register().categories.items()]
+
+
+class BreachReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Waarom niet gemeld (geen risico voor de personen)"), max_length=300)
+
+
+class BreachCloseForm(forms.Form):
+    note = forms.CharField(label=_("Afsluitende notitie"), max_length=500, required=False)
+
+
+_BREACH_FORMS: dict[str, type[forms.Form]] = {
+    "report": BreachReportForm,
+    "assess": BreachAssessForm,
+    "not_reported": BreachReasonForm,
+    "informed": forms.Form,
+    "close": BreachCloseForm,
+}
+
+
+@allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
+def breaches(request: HttpRequest) -> HttpResponse:
+    """The open breaches, overdue (72 hours, not reported) first; the closed ones below."""
+    closed = Breach.objects.filter(closed_at__isnull=False).order_by("-closed_at")[:50]
+    return render(request, "desk/privacy/office_breaches.html", {"open": breaches_open(), "closed": closed})
+
+
+@allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
+def breach(request: HttpRequest, pk: int) -> HttpResponse:
+    """One breach followed through: reported (when, reference), what and how many, people told, closed."""
+    found = Breach.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("Niet gevonden."))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    forms_ = {key: cls(request.POST if key == action else None, prefix=key) for key, cls in _BREACH_FORMS.items()}
+    if action in forms_ and forms_[action].is_valid():
+        data = forms_[action].cleaned_data
+        try:
+            if action == "report":
+                office.breach_reported(breach=found, reference=data["reference"], at=data["at"], actor=request.user)
+            elif action == "assess":
+                office.breach_assessed(
+                    breach=found,
+                    categories=data["categories"],
+                    people_affected=data["people_affected"],
+                    actor=request.user,
+                )
+            elif action == "not_reported":
+                office.breach_not_reported(breach=found, reason=data["reason"], actor=request.user)
+            elif action == "informed":
+                office.breach_people_informed(breach=found, actor=request.user)
+            else:
+                office.breach_close(breach=found, note=data["note"], actor=request.user)
+        except KolkError as exc:
+            forms_[action].add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Vastgelegd."))
+            return redirect("desk:office_breach", pk=found.pk)
+    register = get_register()
+    labels = [register.categories[c].label.get(_lang()) for c in found.categories if c in register.categories]
+    return render(
+        request, "desk/privacy/office_breach.html", {"breach": found, "forms": forms_, "category_labels": labels}
+    )

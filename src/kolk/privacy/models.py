@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kolk.core.clock import now
 from kolk.privacy.fieldmap import PrivacyMap
 
 
@@ -365,6 +366,11 @@ class Breach(models.Model):
     reported_at = models.DateTimeField(null=True, blank=True)
     not_reported_reason = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The follow-through: the AP's reference for the report, when the people were told (art. 34), closed.
+    ap_reference = models.CharField(max_length=80, blank=True)
+    people_informed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.CharField(max_length=500, blank=True)
 
     privacy = PrivacyMap(
         subject=None,
@@ -376,6 +382,10 @@ class Breach(models.Model):
             "reported_at",
             "not_reported_reason",
             "recorded_by",
+            "ap_reference",
+            "people_informed_at",
+            "closed_at",
+            "closing_note",
         ],
     )
 
@@ -385,3 +395,8 @@ class Breach(models.Model):
     @property
     def report_deadline(self) -> dt.datetime:
         return self.discovered_at + dt.timedelta(hours=72)
+
+    @property
+    def overdue(self) -> bool:
+        """Not reported (nor a reason recorded why not) while the 72 hours are past."""
+        return self.reported_at is None and not self.not_reported_reason and self.report_deadline < now()

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
+from kolk.core.errors import Invalid, KolkError
 from kolk.privacy import registry, retention
 from kolk.privacy.audit import audit_log
 from kolk.privacy.ledger import consenter_ids, objector_ids
@@ -113,8 +115,67 @@ def breach_record(*, summary: str, discovered_at: dt.datetime, people_affected: 
 
 
 @transaction.atomic
-def breach_reported(*, breach: Breach, actor: Actor) -> Breach:
-    breach.reported_at = now()
-    breach.save(update_fields=["reported_at"])
-    audit_log(actor=actor, action="breach.reported", details={"breach": breach.pk})
+def breach_reported(*, breach: Breach, actor: Actor, reference: str = "", at: dt.datetime | None = None) -> Breach:
+    """The report to the Autoriteit Persoonsgegevens: when, and the AP's reference."""
+    if breach.closed_at is not None:
+        raise KolkError(_("Dit datalek is al gesloten."))
+    breach.reported_at = at or now()
+    breach.ap_reference = reference.strip()
+    breach.save(update_fields=["reported_at", "ap_reference"])
+    audit_log(actor=actor, action="breach.reported", details={"breach": breach.pk, "reference": breach.ap_reference})
     return breach
+
+
+@transaction.atomic
+def breach_assessed(*, breach: Breach, categories: list[str], people_affected: int, actor: Actor) -> Breach:
+    """Which kinds of data and how many people the breach concerns (the register's categories)."""
+    unknown = [c for c in categories if c not in get_register().categories]
+    if unknown or people_affected < 0:
+        raise Invalid(_("Onbekende soort gegevens."), fields={"categories": [_("Onbekende soort gegevens.")]})
+    breach.categories = list(categories)
+    breach.people_affected = people_affected
+    breach.save(update_fields=["categories", "people_affected"])
+    audit_log(
+        actor=actor,
+        action="breach.assessed",
+        details={"breach": breach.pk, "categories": list(categories), "people": people_affected},
+    )
+    return breach
+
+
+@transaction.atomic
+def breach_not_reported(*, breach: Breach, reason: str, actor: Actor) -> Breach:
+    """Not reported to the AP: no risk to the people (art. 33(1)); the reason is kept (art. 33(5))."""
+    if not reason.strip():
+        raise Invalid(_("Geef de reden."), fields={"reason": [_("Geef de reden.")]})
+    breach.not_reported_reason = reason.strip()
+    breach.save(update_fields=["not_reported_reason"])
+    audit_log(actor=actor, action="breach.not_reported", details={"breach": breach.pk})
+    return breach
+
+
+@transaction.atomic
+def breach_people_informed(*, breach: Breach, actor: Actor, at: dt.datetime | None = None) -> Breach:
+    """The people concerned were told (art. 34)."""
+    breach.people_informed_at = at or now()
+    breach.save(update_fields=["people_informed_at"])
+    audit_log(actor=actor, action="breach.people_informed", details={"breach": breach.pk})
+    return breach
+
+
+@transaction.atomic
+def breach_close(*, breach: Breach, note: str, actor: Actor) -> Breach:
+    """Close a breach: only once it was reported to the AP or the reason not to is recorded."""
+    if breach.reported_at is None and not breach.not_reported_reason:
+        raise KolkError(_("Eerst melden bij de Autoriteit Persoonsgegevens, of vastleggen waarom niet."))
+    breach.closed_at = now()
+    breach.closing_note = note.strip()
+    breach.save(update_fields=["closed_at", "closing_note"])
+    audit_log(actor=actor, action="breach.closed", details={"breach": breach.pk})
+    return breach
+
+
+def breaches_open() -> list[Breach]:
+    """The breaches not closed, the overdue (72 hours past, not reported) first."""
+    found = list(Breach.objects.filter(closed_at__isnull=True).order_by("discovered_at"))
+    return sorted(found, key=lambda b: (not b.overdue, b.discovered_at))
