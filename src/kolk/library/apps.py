@@ -13,3 +13,8 @@ class LibraryConfig(AppConfig):
         from kolk.library.tasks import library_daily
 
         periodic("library.daily", library_daily, every=dt.timedelta(days=1), offset=dt.timedelta(hours=2))
+
+        from kolk.billing.services.collections import collection_created
+        from kolk.library.services.prenotification import on_collection_created
+
+        collection_created.connect(on_collection_created, dispatch_uid="library.prenotification")

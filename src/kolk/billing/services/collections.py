@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from kolk.billing.models import Collection, CollectionItem, Invoice, Mandate
@@ -19,6 +20,8 @@ from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
 
 BATCH = 1000
+# Sent inside collection_create's transaction, with `collection` and `actor`.
+collection_created = Signal()
 
 
 def collectable_invoices() -> QuerySet[Invoice]:
@@ -106,7 +109,9 @@ def collection_create(
         return None
     # The next collection under these mandates is a recurring one.
     Mandate.objects.filter(pk__in=first_mandates).update(sequence=Mandate.Sequence.RECURRING)
-    prenotifications_queue(collection=collection, actor=actor)
+    # Inside this transaction: the pre-notification mail (kolk.library.services.prenotification) is queued
+    # with the collection or not at all. A signal, since billing sits below the outbox's layer.
+    collection_created.send(sender=Collection, collection=collection, actor=actor)
     audit_log(
         actor=actor,
         action="collection.created",
@@ -124,49 +129,3 @@ def collection_mark_exported(*, collection: Collection, actor: Actor) -> Collect
         collection.save(update_fields=["exported_at"])
         audit_log(actor=actor, action="collection.exported", details={"collection": collection.pk})
     return collection
-
-
-def prenotifications_queue(*, collection: Collection, actor: Actor) -> int:
-    """Tell every debtor, before the collection, what will be debited when, from which account (SEPA pre-notification).
-
-    One mail per person and collection (idempotent), queued in the collection's
-    transaction: no collection, no mail. A person without an email address gets
-    none; their invoice says it.
-    """
-    from django.db.models import Sum
-
-    from kolk.comms.models import MessageKind
-    from kolk.comms.outbox import message_queue
-    from kolk.people.models import Person
-
-    rows = (
-        CollectionItem.objects.filter(collection=collection)
-        .values("invoice__person_id", "mandate_id")
-        .annotate(total=Sum("amount_cents"))
-        .order_by("invoice__person_id")
-    )
-    mandates = Mandate.objects.select_related("bank_account").in_bulk([r["mandate_id"] for r in rows])
-    people = Person.objects.in_bulk([r["invoice__person_id"] for r in rows])
-    queued = 0
-    for row in rows:
-        mandate, person = mandates[row["mandate_id"]], people[row["invoice__person_id"]]
-        try:
-            with transaction.atomic():
-                message_queue(
-                    template="billing_prenotification",
-                    context={
-                        "amount_cents": row["total"],
-                        "collection_date": collection.collection_date,
-                        "mandate_reference": mandate.reference,
-                        "account": mandate.bank_account.masked_iban,
-                    },
-                    purpose="invoicing",
-                    kind=MessageKind.SERVICE,
-                    actor=actor,
-                    idempotency_key=f"billing:prenotification:{collection.pk}:{person.pk}",
-                    to_person=person,
-                )
-        except ValidationError:  # no email address
-            continue
-        queued += 1
-    return queued
