@@ -222,6 +222,8 @@ if not DEBUG:
 # The website and portal (kolk.web): cookie notice, analytics, lockout (W01-W04, A01-A03, X01).
 KOLK_COOKIE_NOTICE_VERSION = int(os.environ.get("KOLK_COOKIE_NOTICE_VERSION", "1"))
 KOLK_GA_MEASUREMENT_ID = os.environ.get("KOLK_GA_MEASUREMENT_ID", "")
+# The operator's confirmation that the GA4 property's granular location and device data is off (W04).
+KOLK_GA_LOCATION_OFF = os.environ.get("KOLK_GA_LOCATION_OFF", "").lower() in ("1", "true", "yes")
 KOLK_CLIENT_IP_HEADER = os.environ.get("KOLK_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP behind a proxy
 AXES_CLIENT_IP_CALLABLE = "kolk.web.portal.client_ip"
 KOLK_PORTAL_IDLE_SECONDS = int(os.environ.get("KOLK_PORTAL_IDLE_SECONDS", str(30 * 60)))

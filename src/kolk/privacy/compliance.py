@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 
 from kolk.core.clock import today
@@ -357,6 +358,19 @@ def check_statement_gaps(on: dt.date) -> Iterator[Finding]:
         yield Finding(GAP, "statement", "the statement gives no retention for offers (O01)")
 
 
+def check_analytics(on: dt.date) -> Iterator[Finding]:
+    """W04 ("no location data"): Google Analytics 4 derives a location from the address
+    (anonymize_ip does nothing in GA4) unless the property's granular location data is
+    switched off. With analytics on, the operator confirms that with KOLK_GA_LOCATION_OFF."""
+    if getattr(settings, "KOLK_GA_MEASUREMENT_ID", "") and not getattr(settings, "KOLK_GA_LOCATION_OFF", False):
+        yield Finding(
+            BROKEN,
+            "analytics",
+            "W04: Google Analytics is on (KOLK_GA_MEASUREMENT_ID) but the property's granular location and "
+            "device data collection is not confirmed off (KOLK_GA_LOCATION_OFF=true): GA4 derives a location",
+        )
+
+
 register_check("retention", check_retention)
 register_check("disclosures", check_disclosures)
 register_check("objections", check_objections)
@@ -367,6 +381,7 @@ register_check("restrictions", check_restrictions)
 register_check("field map", check_field_map)
 register_check("audit chain", check_audit)
 register_check("statement gaps", check_statement_gaps)
+register_check("analytics", check_analytics)
 
 
 def run_checks(on: dt.date | None = None) -> list[Finding]:
