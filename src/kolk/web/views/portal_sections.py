@@ -256,10 +256,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """Role: public. Search the library's catalogue; each result with its availability and share links."""
     query = request.GET.get("q", "").strip()[:200]
     matches = catalogue_matches(query) if query else Title.objects.none()
-    similar = bool(query) and not matches.exists()
+    facets = catalogue_facets(matches) if query else {"media_type": [], "branch": []}
+    similar = bool(query) and not facets["media_type"]  # every match has a media type: none means none
     if similar:  # nothing matches every word: a typo? show what is close, and say so
         matches = catalogue_similar(query)
-    facets = catalogue_facets(matches) if query else {"media_type": [], "branch": []}
+        facets = catalogue_facets(matches)
     kind = request.GET.get("soort", "")
     kind = kind if kind in MediaType.values else ""
     branch_param = request.GET.get("vestiging", "")
