@@ -258,3 +258,19 @@ def test_settings_put_the_bad_bytes_guard_before_sessions_and_csrf():
     guard = middleware.index("kolk.core.edge.BadBytesMiddleware")
     assert guard < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
     assert guard < middleware.index("django.middleware.csrf.CsrfViewMiddleware")
+
+
+def test_refusals_follow_the_requests_language(client, db, world):
+    """Dutch first, English when the caller asks for it: the bad-bytes guard, the API's handlers, the reach."""
+    response = client.get(f"{A}/boxoffice/orders/abc%00def", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["message"] == (
+        "The address contains characters that are not allowed, such as a NUL byte or a line break."
+    )
+    assert client.get(f"{A}/library/loans", {"person_id": 1}, HTTP_ACCEPT_LANGUAGE="en").json()["message"] == (
+        "Log in first."
+    )
+    login(client, world, "member")
+    other = client.get(f"{A}/library/members/{world.other['person']}", HTTP_ACCEPT_LANGUAGE="en")
+    assert other.json()["message"] == "Not found."
+    dutch = client.get(f"{A}/library/members/{world.other['person']}", HTTP_ACCEPT_LANGUAGE="nl")
+    assert dutch.json()["message"] == "Niet gevonden."

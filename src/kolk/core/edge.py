@@ -10,7 +10,8 @@ place where a page's refusal (kolk.core.errors) becomes a response.
   other refusal the message with its status. A page that can show the message next
   to the input catches the error itself; this is what's left.
 
-The API renders the same errors with the same codes (kolk.api.api).
+The API renders the same errors with the same codes (kolk.api.api), in the language
+the caller asks for (`ApiLanguageMiddleware`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kolk.core.errors import BadRequest, KolkError, NotSignedIn
@@ -129,14 +131,39 @@ class BadBytesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         where = bad_bytes(request)
         if where is not None:
-            message = {
-                "path": _("Het adres bevat tekens die niet kunnen, zoals een nul-byte of een regeleinde."),
-                "query": _("De zoekvraag bevat tekens die niet kunnen, zoals een nul-byte."),
-                "body": _(
-                    "De inhoud van het verzoek is onleesbaar of bevat tekens die niet kunnen, zoals een nul-byte."
-                ),
-            }[where]
-            return bad_request_response(request, BadRequest(message, code=f"bad_{where}"))
+            # Before the locale middleware: answer in the language the request asks for all the same.
+            with translation.override(translation.get_language_from_request(request, check_path=True)):
+                return self.refuse(request, where)
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(request: HttpRequest, where: str) -> HttpResponse:
+        message = {
+            "path": _("Het adres bevat tekens die niet kunnen, zoals een nul-byte of een regeleinde."),
+            "query": _("De zoekvraag bevat tekens die niet kunnen, zoals een nul-byte."),
+            "body": _("De inhoud van het verzoek is onleesbaar of bevat tekens die niet kunnen, zoals een nul-byte."),
+        }[where]
+        return bad_request_response(request, BadRequest(message, code=f"bad_{where}"))
+
+
+class ApiLanguageMiddleware:
+    """The API speaks the language the caller asks for (Accept-Language), Dutch by default.
+
+    Django's LocaleMiddleware gives every path without a language prefix the default
+    language, since the site's Dutch pages have none; the API has no prefixes at all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", language)
+            return response
         return self.get_response(request)
 
 
