@@ -28,6 +28,7 @@ def described(field: Any) -> Any:
         attrs["aria-describedby"] = " ".join(ids)
     return field.as_widget(attrs=attrs)
 
+
 SHARE_LINKS = (
     ("Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
     ("X (Twitter)", "https://twitter.com/intent/tweet?url={url}&text={title}"),
