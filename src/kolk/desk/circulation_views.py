@@ -28,8 +28,8 @@ from kolk.desk.workplace import workstation_of
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, SubscriptionType
 from kolk.library.models.members import EndReason
 from kolk.library.search import catalogue_search
-from kolk.library.selectors import home_branch_of, loans_open, member_overview, pull_list
-from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
+from kolk.library.selectors import home_branch_of, member_overview, pull_list
+from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew, loans_renew_all
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.people.selectors import person_detail, person_search
@@ -184,14 +184,8 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew every loan that can be; say which could not, and why."""
     person = _person(request, pk)
-    renewed, refused = 0, []
-    for loan in loans_open(person).order_by("due_on", "pk"):
-        try:
-            loan_renew(loan=loan, actor=request.user)
-        except KolkError as exc:
-            refused.append(f"{loan.copy.title.title}: {exc.message}")
-        else:
-            renewed += 1
+    result = loans_renew_all(person=person, actor=request.user)
+    renewed, refused = result.renewed, [f"{loan.copy.title.title}: {why}" for loan, why in result.refused]
     if renewed:
         messages.success(request, _("Verlengd: %(n)d uitlening(en).") % {"n": renewed})
     for line in refused:

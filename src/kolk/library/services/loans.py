@@ -23,7 +23,7 @@ from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.library.models import Copy, Loan, LoanCount, LoanRule, Reservation
 from kolk.library.models.members import FREE_UNDER
-from kolk.library.selectors import blocks_standing, subscription_current
+from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.fees import fee_add
 from kolk.library.services.members import activity_touch, block_message
 from kolk.library.services.notices import notice_reservation_ready
@@ -238,3 +238,28 @@ def loan_renew(*, loan: Loan, actor: Actor) -> Loan:
         activity_touch(person_id=loan.person_id, on=on)
     audit_log(actor=actor, action="loan.renewed", subject=loan.person, details={"loan": loan.pk})
     return loan
+
+
+@dataclass(frozen=True)
+class RenewAll:
+    """What "renew everything" did: how many were renewed, and each loan not renewed with the reason."""
+
+    renewed: int
+    refused: list[tuple[Loan, str]]
+
+
+def loans_renew_all(*, person: Person, actor: Actor) -> RenewAll:
+    """Renew each open loan of `person` that can be, each in its own transaction; say why the rest could not.
+
+    One button at the desk and in the portal does this.
+    """
+
+    renewed, refused = 0, []
+    for loan in loans_open(person).order_by("due_on", "pk"):
+        try:
+            loan_renew(loan=loan, actor=actor)
+        except KolkError as exc:
+            refused.append((loan, str(exc.message)))
+        else:
+            renewed += 1
+    return RenewAll(renewed=renewed, refused=refused)

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
-from kolk.library.selectors import loans_open
-from kolk.library.services.loans import loan_renew
+from kolk.library.services.loans import loans_renew_all
 from kolk.privacy.access import access_package
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import CHANNELS, get_register
@@ -60,14 +59,8 @@ def home(request: HttpRequest, person: Any) -> HttpResponse:
 @member_required
 def renew_all(request: HttpRequest, person: Any) -> HttpResponse:
     """One button renews every open loan that can be renewed; the rest say why not."""
-    renewed, refused = 0, []
-    for loan in loans_open(person).order_by("due_on", "pk"):
-        try:
-            loan_renew(loan=loan, actor=request.user)
-        except KolkError as exc:
-            refused.append(f"{loan.copy.title.title}: {exc.message}")
-        else:
-            renewed += 1
+    result = loans_renew_all(person=person, actor=request.user)
+    renewed, refused = result.renewed, [f"{loan.copy.title.title}: {why}" for loan, why in result.refused]
     if renewed:
         portal_event_record(
             person=person,
