@@ -53,3 +53,13 @@ def test_axe_reports_what_it_finds_under_the_sites_csp(page):
         "<title>t</title></head><body><main><button></button></main></body></html>"
     )
     assert any(f.startswith("button-name") for f in axe_findings(page))
+
+
+def test_every_static_file_a_template_names_is_there():
+    """A page that names a static file kolk does not serve loses its script or style without a word."""
+    named = set()
+    for template in (ROOT / "src" / "kolk").glob("*/templates/**/*.html"):
+        named |= set(re.findall(r"""\{%\s*static\s+['"]([^'"]+)['"]\s*%\}""", template.read_text()))
+    assert "vendor/htmx/htmx.min.js" in named
+    missing = sorted(path for path in named if not finders.find(path))
+    assert not missing, f"templates name static files that are not there: {missing}"
