@@ -74,3 +74,17 @@ def axe_findings(page: Any, *, impacts: tuple[str, ...] = SERIOUS) -> list[str]:
 def scrolls_sideways(page: Any) -> int:
     """How many CSS pixels the page is wider than the viewport (0: nothing scrolls sideways)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def wait_until(page: Any, expression: str, *, seconds: float = 10) -> None:
+    """Wait until `expression` holds in the page.
+
+    Playwright's wait_for_function polls its predicate with eval, which kolk's CSP
+    (no 'unsafe-eval') refuses as soon as the first check fails; page.evaluate is not
+    subject to the page's CSP.
+    """
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(f"() => Boolean({expression})"):
+            return
+        page.wait_for_timeout(100)
+    pytest.fail(f"still not true after {seconds} s: {expression}")

@@ -15,7 +15,7 @@ from kolk.boxoffice.models import Ticket
 from kolk.boxoffice.services.selling import order_pay
 from kolk.core.roles import Role
 from tests.boxoffice import factories as f
-from tests.browser import axe_findings, phone, scrolls_sideways  # noqa: F401  (the phone fixture)
+from tests.browser import axe_findings, phone, scrolls_sideways, wait_until  # noqa: F401  (the phone fixture)
 from tests.factories import UserFactory
 from tests.library.factories import ensure_role_groups
 
@@ -44,7 +44,7 @@ def test_the_door_on_a_phone_scans_counts_and_keeps_scanning_offline(live_server
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator("#door-count")).to_contain_text("0 van 2 binnen")
-    page.wait_for_function(f"window.localStorage.getItem('kolk.door.list.{show.pk}') !== null")
+    wait_until(page, f"window.localStorage.getItem('kolk.door.list.{show.pk}') !== null")
 
     scan(page, first.code)
     result = page.locator("#checkin-result")

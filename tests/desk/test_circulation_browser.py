@@ -14,6 +14,7 @@ import pytest
 from kolk.core.roles import Role
 from kolk.library.models import Loan
 from kolk.library.services.members import subscription_start
+from tests.browser import wait_until
 from tests.desk.test_library_browser import feedback, scan
 from tests.factories import PersonFactory, UserFactory
 from tests.library.factories import (
@@ -62,7 +63,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     assert page.title().startswith("Lid zoeken")
 
     actions = 0
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q'")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'q'")
     page.keyboard.type(member.pass_number)
     with page.expect_navigation():
         page.keyboard.press("Enter")  # one card scan opens the member
@@ -121,7 +122,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     page.keyboard.press("?")
     assert page.locator("#desk-help").is_visible()
     page.keyboard.press("Escape")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'barcode'")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'barcode'")
 
     # Check-in from the menu: one scan per item, the borrower in the running list.
     with page.expect_navigation():

@@ -6,6 +6,7 @@ import pytest
 
 from kolk.core.roles import Role
 from kolk.library.models import Loan
+from tests.browser import wait_until
 from tests.factories import UserFactory
 from tests.library.factories import (
     BranchFactory,
@@ -30,12 +31,12 @@ def scan(page, barcode: str) -> None:
     in the scan field, so no keystroke of the barcode is lost; then it waits for
     the answer to replace the feedback beside the field (htmx, no new page).
     """
-    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-scan')")
+    wait_until(page, "document.activeElement && document.activeElement.hasAttribute('data-scan')")
     page.evaluate("document.querySelector('#feedback').dataset.old = '1'")
     page.keyboard.type(barcode)
     page.keyboard.press("Enter")
     page.wait_for_selector("#feedback:not([data-old])", state="attached")
-    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-scan')")
+    wait_until(page, "document.activeElement && document.activeElement.hasAttribute('data-scan')")
 
 
 def feedback(page) -> str:

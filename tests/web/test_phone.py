@@ -21,7 +21,7 @@ from kolk.library.services.members import subscription_start
 from kolk.library.services.reservations import reservation_place
 from tests.billing.factories import make_invoice
 from tests.boxoffice.factories import checked_out, show
-from tests.browser import axe_findings, scrolls_sideways
+from tests.browser import axe_findings, scrolls_sideways, wait_until
 from tests.library.factories import (
     CopyFactory,
     LoanRuleFactory,
@@ -133,5 +133,5 @@ def test_focus_lands_in_the_updated_part_after_an_htmx_change(live_server, phone
     phone.goto(live_server.url + reverse("web:portal_choices"))
     phone.locator("#choices form button").first.click()
     phone.wait_for_load_state("networkidle")
-    phone.wait_for_function("document.activeElement !== document.body")
+    wait_until(phone, "document.activeElement !== document.body")
     assert phone.evaluate("document.getElementById('choices').contains(document.activeElement)")
