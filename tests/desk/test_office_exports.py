@@ -47,3 +47,41 @@ def test_run_each_export_download_the_file_and_see_the_log(client):
     assert "R01 Biblionet Drenthe" in log
     assert "alleen tellingen" in log
     assert ">fg<" in log
+
+
+def test_the_digital_partners_exports_from_the_office_and_their_log(client, staff):
+    from tests.library.test_partners_digital import _borrow, _member
+
+    member = _member(staff, emails=["luister@example.nl"], date_of_birth=dt.date(1975, 1, 2))
+    _borrow(member, "audiobook", staff)
+    _borrow(member, "cd", staff)
+    officer = UserFactory(roles=[Role.PRIVACY_OFFICER], username="fg")
+    staff_login(client, officer)
+    start, end = (dt.date.today() - dt.timedelta(days=1)).isoformat(), (dt.date.today() + dt.timedelta(1)).isoformat()
+    url = reverse("desk:office_exports")
+
+    r04 = client.post(url, {"recipient": "R04", "start": start, "end": end}).content.decode()
+    assert r04.splitlines()[0].split(",") == [
+        "month",
+        "count",
+        "person__date_of_birth",
+        "person__gender",
+        "person__library_profile__target_group",
+        "person__library_subscriptions__started_on",
+        "person__library_subscriptions__ended_on",
+    ]
+    assert "1975-01-02" in r04
+    assert member.pass_number not in r04
+    assert member.surname not in r04
+    r05 = client.post(url, {"recipient": "R05", "start": start, "end": end}).content.decode()
+    assert "luister@example.nl" in r05
+    assert member.pass_number in r05
+    r06 = client.post(url, {"recipient": "R06", "start": start, "end": end}).content.decode()
+    assert r06.splitlines() == ["pass_number", member.pass_number]
+    assert Disclosure.objects.filter(recipient__in=["R04", "R05", "R06"], person_count=1).count() == 3
+
+    empty = client.post(url, {"recipient": "R06", "start": "2001-01-01", "end": "2001-02-01"}).content.decode()
+    assert empty.splitlines() == ["pass_number"]
+    log = client.get(url).content.decode()
+    assert "R05 Bibliotheek.nl" in log
+    assert "<td>Naam, Mailadres(sen), Lidnummer</td>" in log

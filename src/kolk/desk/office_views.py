@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.privacy import office
 from kolk.privacy.disclosure import legal_demand_release
+from kolk.privacy.gate import lookup_category
 from kolk.privacy.models import Breach, Disclosure
 from kolk.privacy.office import breaches_open
 from kolk.privacy.permits import allow
@@ -75,6 +77,9 @@ class ExportForm(forms.Form):
             ("R01", _("R01 Biblionet Drenthe: uitleningen")),
             ("R02", _("R02 Bibliotheken in Drenthe: uitleningen van hun exemplaren")),
             ("R03", _("R03 Koninklijke Bibliotheek: tellingen (geen personen)")),
+            ("R04", _("R04 Datawarehouse van de KB: uitleningen per lid en maand, zonder naam")),
+            ("R05", _("R05 Bibliotheek.nl: leden die luisterboeken leenden (naam, e-mail, pasnummer)")),
+            ("R06", _("R06 Muziekweb: pasnummers van leden die muziek of film leenden")),
         ],
     )
     start = forms.DateField(label=_("Van (eerste dag)"))
@@ -96,21 +101,32 @@ class ExportForm(forms.Form):
 
 def _run_export(data: dict[str, Any], actor: Any) -> tuple[Disclosure, list[dict[str, Any]] | None]:
     start, end = data["start"], data["end"]
-    if data["recipient"] == "R01":
-        return partners.loans_export_biblionet(start=start, end=end, actor=actor)
     if data["recipient"] == "R02":
         return partners.interlibrary_loans_export(branch_codes=data["branch_codes"], start=start, end=end, actor=actor)
-    return partners.kb_statistics_send(start=start, end=end, actor=actor), None
+    if data["recipient"] == "R03":
+        return partners.kb_statistics_send(start=start, end=end, actor=actor), None
+    return partners.PERIOD_EXPORTS[data["recipient"]](start=start, end=end, actor=actor)
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
     out = io.StringIO()
-    fields = list(rows[0]) if rows else []
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for k, v in row.items()})
     return out.getvalue()
+
+
+def _what_went(d: Disclosure, register: Any) -> str:
+    """The categories a release carried, in the reader's language (from its model and fields)."""
+    if d.aggregate is not None:
+        return str(_("alleen tellingen"))
+    try:
+        model = apps.get_model(d.model)
+        keys = dict.fromkeys(lookup_category(model, f) for f in d.fields)
+    except (LookupError, ValueError, KolkError):
+        return ", ".join(d.fields)
+    return ", ".join(register.categories[k].label.get(_lang()) for k in keys if k in register.categories)
 
 
 @allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
@@ -124,7 +140,11 @@ def exports(request: HttpRequest) -> HttpResponse:
         if rows is None:
             body, kind, name = json.dumps(disclosure.aggregate, ensure_ascii=False), "application/json", name + ".json"
         else:
-            body, kind, name = _csv(rows), "text/csv; charset=utf-8", name + ".csv"
+            body, kind, name = (
+                _csv(rows, partners.EXPORT_FIELDS[data["recipient"]]),
+                "text/csv; charset=utf-8",
+                name + ".csv",
+            )
         response = HttpResponse(body, content_type=kind)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store"
@@ -138,6 +158,7 @@ def exports(request: HttpRequest) -> HttpResponse:
             "purpose": register.purposes[d.purpose].label.get(_lang()) if d.purpose in register.purposes else d.purpose,
             "people": d.person_count,
             "aggregate": d.aggregate is not None,
+            "what": _what_went(d, register),
             "by": d.disclosed_by,
         }
         for d in Disclosure.objects.select_related("disclosed_by").order_by("-disclosed_at")[:100]

@@ -1,5 +1,5 @@
 """`kolk library import-school FILE --school ID`, `kolk library import-marc FILE` and
-`kolk library partners R01|R02|R03 --start DATE --end DATE --out FILE` (the partner exports, logged as disclosures)."""
+`kolk library partners R01..R06 --start DATE --end DATE --out FILE` (the partner exports, logged as disclosures)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ class Command(BaseCommand):
         marc = sub.add_parser("import-marc", help="import titles from a MARC21 file, ISO 2709 or MARC-XML (idempotent)")
         marc.add_argument("file", type=Path)
         marc.add_argument("--branch", default="", help="branch code for copies from 852/949 barcodes")
-        partners = sub.add_parser("partners", help="run a partner export (R01, R02, R03) into a file")
-        partners.add_argument("recipient", choices=["R01", "R02", "R03"])
+        partners = sub.add_parser("partners", help="run a partner export (R01-R06) into a file")
+        partners.add_argument("recipient", choices=["R01", "R02", "R03", "R04", "R05", "R06"])
         partners.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day (YYYY-MM-DD)")
         partners.add_argument("--end", type=dt.date.fromisoformat, required=True, help="the day after the last")
         partners.add_argument("--branches", default="", help="R02: partner libraries' branch codes, comma-separated")
@@ -85,13 +85,13 @@ class Command(BaseCommand):
             out.write_text(json.dumps(disclosure.aggregate, ensure_ascii=False), encoding="utf-8")
             self.stdout.write(f"{recipient}: counts written to {out}")
             return
-        if recipient == "R01":
-            disclosure, rows = partners.loans_export_biblionet(start=start, end=end, actor=None)
-        else:
+        if recipient == "R02":
             disclosure, rows = partners.interlibrary_loans_export(branch_codes=codes, start=start, end=end, actor=None)
+        else:
+            disclosure, rows = partners.PERIOD_EXPORTS[recipient](start=start, end=end, actor=None)
         with out.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(partners.LOAN_FIELDS))
+            writer = csv.DictWriter(handle, fieldnames=list(partners.EXPORT_FIELDS[recipient]))
             writer.writeheader()
             for row in rows:
                 writer.writerow({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()})
-        self.stdout.write(f"{recipient}: {len(rows)} loans of {disclosure.person_count} people written to {out}")
+        self.stdout.write(f"{recipient}: {len(rows)} rows of {disclosure.person_count} people written to {out}")
