@@ -109,7 +109,7 @@ def title_page(request: HttpRequest, pk: int) -> HttpResponse:
         "desk/library/title.html",
         {
             "title_": title,
-            "copies": list(title.copies.select_related("branch").order_by("barcode")),
+            "copies": list(title.copies.select_related("branch", "transit_to").order_by("barcode")),
             "branches": list(Branch.objects.order_by("name")),
             "here": here,
             "statuses": [(s.value, s.label) for s in STATUS_BY_HAND],

@@ -31,8 +31,11 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from stdnum import isbn as stdnum_isbn
 
-from kolk.library.models import Copy, Title
+from kolk.library.models import OUT_OF_CIRCULATION, Copy, Title
 from kolk.library.models.catalogue import MediaType
+
+# A copy in one of these counts for a branch's facet: it belongs to the branch's collection.
+IN_CIRCULATION = [s for s in Copy.Status if s not in OUT_OF_CIRCULATION]
 
 MAX_TERMS = 8
 
@@ -120,7 +123,7 @@ def catalogue_narrow(
     if media_type:
         found = found.filter(media_type=media_type)
     if branch_id is not None or available:
-        copies = Copy.objects.filter(title=OuterRef("pk")).exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        copies = Copy.objects.filter(title=OuterRef("pk")).exclude(status__in=OUT_OF_CIRCULATION)
         if branch_id is not None:
             copies = copies.filter(branch_id=branch_id)
         if available:
@@ -136,7 +139,7 @@ def catalogue_facets(found: QuerySet[Title]) -> dict[str, list[tuple[Any, str, i
     per_kind = found.order_by().values("media_type").annotate(n=Count("pk")).order_by("media_type")
     per_branch = (
         found.order_by()
-        .filter(copies__status__in=[Copy.Status.AVAILABLE, Copy.Status.ON_LOAN, Copy.Status.ON_HOLD])
+        .filter(copies__status__in=IN_CIRCULATION)
         .values("copies__branch_id", "copies__branch__name")
         .annotate(n=Count("pk", distinct=True))
         .order_by("copies__branch__name")

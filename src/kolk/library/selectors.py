@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from kolk.billing.selectors import invoices_for
 from kolk.core.clock import today
@@ -81,15 +81,17 @@ def pull_list(branch: Branch) -> QuerySet[Reservation]:
     """What to take from this branch's shelves for reservations: copies set aside that still stand on the shelf here.
 
     A copy found on the shelf when a reservation was placed is set aside for it
-    (ready) but still stands in the stacks: someone takes it out and puts it in
-    the afhaalkast, or sends it to the pickup branch.
+    (`to_pull`) but still stands in the stacks: someone takes it out and scans it
+    at Innemen, which puts it in the afhaalkast or sends it to the pickup branch.
+    A copy in transit, or one that came over the desk, is not on a shelf.
     """
     return (
         Reservation.objects.filter(
-            status=Reservation.Status.READY, copy__branch=branch, copy__status=Copy.Status.ON_HOLD
+            status__in=[Reservation.Status.READY, Reservation.Status.WAITING],
+            to_pull=True,
+            copy__branch=branch,
+            copy__status=Copy.Status.ON_HOLD,
         )
-        # Set aside at a check-in: that copy came over the desk, it is not on the shelf.
-        .exclude(Exists(Loan.objects.filter(copy_id=OuterRef("copy_id"), returned_at__date=OuterRef("ready_on"))))
         .select_related("title", "copy", "pickup_branch", "person")
-        .order_by("ready_on", "pk")
+        .order_by("ready_on", "placed_at", "pk")
     )

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from kolk.library.models import Copy
+from kolk.library.models import OUT_OF_CIRCULATION, Copy
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import get_register
 from kolk.web.models import PortalEvent
@@ -92,10 +92,10 @@ def portal_activity(person: Any) -> list[PortalEvent]:
 
 
 def catalogue_availability(title_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per title: (copies on the shelf, copies in circulation), in one query; lost and withdrawn don't count."""
+    """Per title: (copies on the shelf, copies in circulation), in one query; damaged, lost and withdrawn don't count."""
     rows = (
         Copy.objects.filter(title_id__in=title_ids)
-        .exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        .exclude(status__in=OUT_OF_CIRCULATION)
         .values("title_id")
         .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
     )
@@ -140,12 +140,12 @@ def portal_today(person: Any, *, soon_days: int = 3) -> dict[str, Any]:
 
 
 def title_availability(title: Any) -> list[dict[str, Any]]:
-    """Per branch that has the title: copies on the shelf and copies in circulation (lost and withdrawn not)."""
+    """Per branch that has the title: copies on the shelf and copies in circulation (damaged, lost and withdrawn not)."""
     from kolk.library.models import Branch
 
     rows = (
         Copy.objects.filter(title=title)
-        .exclude(status__in=[Copy.Status.LOST, Copy.Status.WITHDRAWN])
+        .exclude(status__in=OUT_OF_CIRCULATION)
         .values("branch_id")
         .annotate(on_shelf=Count("pk", filter=Q(status=Copy.Status.AVAILABLE)), total=Count("pk"))
     )

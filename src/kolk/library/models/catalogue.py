@@ -69,13 +69,20 @@ class Copy(models.Model):
         ON_HOLD = "on_hold", _("ligt klaar")
         LOST = "lost", _("vermist")
         WITHDRAWN = "withdrawn", _("afgeschreven")
+        DAMAGED = "damaged", _("beschadigd")
+        IN_TRANSIT = "in_transit", _("onderweg")
 
     title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="copies")
     barcode = models.CharField(_("barcode"), max_length=20, unique=True)
+    # The copy's own branch: where it goes back to when nobody waits for it elsewhere.
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="copies")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    # Where a copy in transit goes: a reservation's pickup branch, or its own branch.
+    transit_to = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("onderweg naar")
+    )
 
-    privacy = PrivacyMap(subject=None, not_personal=["title", "barcode", "branch", "status"])
+    privacy = PrivacyMap(subject=None, not_personal=["title", "barcode", "branch", "status", "transit_to"])
 
     class Meta:
         verbose_name = _("exemplaar")
@@ -83,3 +90,13 @@ class Copy(models.Model):
 
     def __str__(self) -> str:
         return self.barcode
+
+    def status_words(self) -> str:
+        """The status as the desk says it: "onderweg naar Emmen" for a copy in transit."""
+        if self.status == Copy.Status.IN_TRANSIT and self.transit_to is not None:
+            return _("onderweg naar %(branch)s") % {"branch": self.transit_to.name}
+        return str(self.get_status_display())
+
+
+# Copies that are not lent at all: they count nowhere in the catalogue's availability.
+OUT_OF_CIRCULATION = (Copy.Status.LOST, Copy.Status.WITHDRAWN, Copy.Status.DAMAGED)

@@ -26,6 +26,9 @@ class Reservation(models.Model):
     copy = models.ForeignKey(Copy, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds")
     ready_on = models.DateField(_("klaargezet op"), null=True, blank=True)
     expires_on = models.DateField(_("ophalen vóór"), null=True, blank=True)
+    # The copy set aside for it still stands on its branch's shelf: it is on that branch's pull list
+    # until someone scans it at the desk (into the afhaalkast, or on its way to the pickup branch).
+    to_pull = models.BooleanField(_("nog uit de kast halen"), default=False)
 
     privacy = PrivacyMap(
         subject="person",
@@ -38,6 +41,7 @@ class Reservation(models.Model):
             "copy": "loan_history",
             "ready_on": "loan_history",
             "expires_on": "loan_history",
+            "to_pull": "loan_history",
         },
     )
 

@@ -316,19 +316,20 @@ def title_with_copies_create(
     return title, copies
 
 
-# What the desk may set by hand; on loan and on hold follow from lending.
-STATUS_BY_HAND = (Copy.Status.AVAILABLE, Copy.Status.LOST, Copy.Status.WITHDRAWN)
+# What the desk may set by hand; on loan, on hold and in transit follow from lending.
+STATUS_BY_HAND = (Copy.Status.AVAILABLE, Copy.Status.DAMAGED, Copy.Status.LOST, Copy.Status.WITHDRAWN)
 
 
 @transaction.atomic
 def copy_status_set(*, copy: Copy, status: str, actor: Actor) -> Copy:
-    """Mark a copy lost or withdrawn (afgeschreven), or back on the shelf; not while it is lent or held."""
+    """Mark a copy damaged, lost or withdrawn (afgeschreven), or back on the shelf; not while it is lent, held
+    or in transit."""
     copy = Copy.objects.select_for_update().get(pk=copy.pk)
     if status not in STATUS_BY_HAND:
-        raise ValidationError({"status": [_("Kies aanwezig, vermist of afgeschreven.")]})
-    if copy.status in (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD):
+        raise ValidationError({"status": [_("Kies aanwezig, beschadigd, vermist of afgeschreven.")]})
+    if copy.status in (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD, Copy.Status.IN_TRANSIT):
         raise KolkError(
-            _("Dit exemplaar is uitgeleend of ligt klaar: neem het eerst in of annuleer de reservering."),
+            _("Dit exemplaar is uitgeleend, ligt klaar of is onderweg: neem het eerst in of annuleer de reservering."),
             code="in_use",
         )
     before = copy.status

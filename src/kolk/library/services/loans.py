@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
-from kolk.library.models import Copy, Loan, LoanCount, LoanRule, Reservation
+from kolk.library.models import Branch, Copy, Loan, LoanCount, LoanRule, Reservation
 from kolk.library.models.members import FREE_UNDER
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.fees import fee_add
@@ -39,7 +39,8 @@ HOLD_DAYS = 7  # a copy ready for pickup waits this long
 
 
 def _copy_for_update(barcode: str) -> Copy:
-    qs = Copy.objects.select_related("title")
+    # The branches come in the same query: the desk's answer names where the copy goes.
+    qs = Copy.objects.select_related("title", "branch", "transit_to")
     if LOCK_COPY:
         qs = qs.select_for_update(of=("self",))
     try:
@@ -80,10 +81,18 @@ def loan_checkout(*, copy_barcode: str, person: Person, actor: Actor) -> Loan:
     """Lend the copy to the person; refuses with the reason the desk can say out loud."""
     at, on = now(), today()
     copy = _copy_for_update(copy_barcode)
+    if copy.status == Copy.Status.DAMAGED:
+        raise KolkError(_("Dit exemplaar is beschadigd en niet uitleenbaar."), code="damaged")
     if copy.status in (Copy.Status.LOST, Copy.Status.WITHDRAWN):
         raise KolkError(_("Dit exemplaar is niet uitleenbaar (%(status)s).") % {"status": copy.get_status_display()})
     if copy.status == Copy.Status.ON_LOAN:
         raise KolkError(_("Dit exemplaar is al uitgeleend; neem het eerst in."), code="on_loan")
+    if copy.status == Copy.Status.IN_TRANSIT:
+        raise KolkError(
+            _("Dit exemplaar is onderweg naar %(branch)s.")
+            % {"branch": copy.transit_to.name if copy.transit_to else ""},
+            code="in_transit",
+        )
     reasons = blocks_standing(person)
     if reasons:
         raise KolkError(block_message(reasons), code="blocked")
@@ -92,7 +101,10 @@ def loan_checkout(*, copy_barcode: str, person: Person, actor: Actor) -> Loan:
         raise KolkError(_("Geen lopend abonnement: lenen kan niet."), code="no_subscription")
     hold = None
     if copy.status == Copy.Status.ON_HOLD:
-        hold = Reservation.objects.filter(copy=copy, status=Reservation.Status.READY).first()
+        # Ready in the afhaalkast, or set aside on the shelf for a pickup elsewhere (still waiting).
+        hold = Reservation.objects.filter(
+            copy=copy, status__in=[Reservation.Status.READY, Reservation.Status.WAITING]
+        ).first()
         if hold is not None and hold.person_id != person.pk:
             raise KolkError(_("Dit exemplaar ligt klaar voor een ander lid."), code="on_hold")
     media_type = copy.title.media_type
@@ -136,7 +148,8 @@ class Checkin:
 
     loan: Loan
     fine_cents: int
-    hold_for: Reservation | None  # put the copy aside for this reservation
+    hold_for: Reservation | None  # put the copy aside for this reservation (or send it there)
+    transit_to: Branch | None = None  # the copy goes to this branch first: to the hold's pickup, or home
 
 
 def fine_for(loan: Loan, rule: LoanRule, on: dt.date, person: Person | None) -> int:
@@ -151,8 +164,13 @@ def fine_for(loan: Loan, rule: LoanRule, on: dt.date, person: Person | None) -> 
 
 
 @transaction.atomic
-def loan_checkin(*, copy_barcode: str, actor: Actor) -> Checkin:
-    """Take a copy back: close the loan, record a fine, and hand it to the next reservation."""
+def loan_checkin(*, copy_barcode: str, actor: Actor, at_branch: Branch | None = None) -> Checkin:
+    """Take a copy back: close the loan, record a fine, and hand it to the next reservation.
+
+    Taken in `at_branch` (the desk's workstation), a copy that belongs elsewhere, to
+    a pickup branch or its own branch, goes in transit there; without a branch (a
+    kiosk, the API) it stays where it was taken in, as before.
+    """
     at, on = now(), today()
     copy = _copy_for_update(copy_barcode)
     loan = Loan.objects.filter(copy=copy, returned_at__isnull=True).select_related("person", "subscription").first()
@@ -168,28 +186,41 @@ def loan_checkin(*, copy_barcode: str, actor: Actor) -> Checkin:
     loan.save(update_fields=["returned_at", "fine_cents"])
     if fine and loan.person_id is not None:
         fee_add(person_id=loan.person_id, kind="fine", amount_cents=fine, on=on, loan=loan)
-    hold = _hold_for_next(copy, on, actor)
+    hold = _hold_for_next(copy, on, actor, at=at_branch)
     if loan.person_id is not None:
         activity_touch(person_id=loan.person_id, on=on)
     audit_log(
         actor=actor,
         action="loan.checked_in",
         subject=loan.person,
-        details={"loan": loan.pk, "copy": copy.pk, "fine_cents": fine, "reservation": hold.pk if hold else None},
+        details={
+            "loan": loan.pk,
+            "copy": copy.pk,
+            "fine_cents": fine,
+            "reservation": hold.pk if hold else None,
+            "transit_to": copy.transit_to_id,
+        },
     )
-    return Checkin(loan=loan, fine_cents=fine, hold_for=hold)
+    return Checkin(loan=loan, fine_cents=fine, hold_for=hold, transit_to=copy.transit_to)
 
 
-def _hold_for_next(copy: Copy, on: dt.date, actor: Actor) -> Reservation | None:
-    """Give a free copy to the first waiting reservation of its title, or make it available."""
+def _hold_for_next(copy: Copy, on: dt.date, actor: Actor, *, at: Branch | None = None) -> Reservation | None:
+    """Give a free copy, here at branch `at`, to the first reservation of its title still without one.
+
+    At its pickup branch (or where the branch is not known) the reservation is
+    ready and the member hears so; elsewhere the copy goes in transit to the
+    pickup branch and the reservation waits for it. Nobody waiting: the copy goes
+    on the shelf here, or in transit to its own branch.
+    """
     hold = (
         Reservation.objects.select_for_update(of=("self",))
-        .filter(title_id=copy.title_id, status=Reservation.Status.WAITING)
+        .filter(title_id=copy.title_id, status=Reservation.Status.WAITING, copy__isnull=True)
         .select_related("person", "pickup_branch", "title")
         .order_by("placed_at", "pk")
         .first()
     )
-    if hold is not None:
+    copy.transit_to = None
+    if hold is not None and (at is None or hold.pickup_branch_id == at.pk):
         hold.status = Reservation.Status.READY
         hold.copy = copy
         hold.ready_on = on
@@ -197,10 +228,89 @@ def _hold_for_next(copy: Copy, on: dt.date, actor: Actor) -> Reservation | None:
         hold.save(update_fields=["status", "copy", "ready_on", "expires_on"])
         notice_reservation_ready(reservation=hold, actor=actor)
         copy.status = Copy.Status.ON_HOLD
+    elif hold is not None:
+        hold.copy = copy  # on its way: ready when it is taken in at the pickup branch
+        hold.save(update_fields=["copy"])
+        copy.status, copy.transit_to = Copy.Status.IN_TRANSIT, hold.pickup_branch
+    elif at is not None and copy.branch_id != at.pk:
+        copy.status, copy.transit_to = Copy.Status.IN_TRANSIT, copy.branch
     else:
         copy.status = Copy.Status.AVAILABLE
-    copy.save(update_fields=["status"])
+    copy.save(update_fields=["status", "transit_to"])
     return hold
+
+
+@dataclass
+class Arrival:
+    """What the desk needs after scanning a copy that was not on loan: pulled from the shelf, or arrived."""
+
+    copy: Copy
+    hold_for: Reservation | None  # it goes in the afhaalkast for this reservation (or on to its pickup)
+    transit_to: Branch | None  # it (still) goes to this branch
+
+
+def _make_ready_here(hold: Reservation, copy: Copy, on: dt.date, actor: Actor) -> None:
+    """The copy has reached the hold's pickup branch: it goes in the afhaalkast and the member hears so."""
+    was_ready = hold.status == Reservation.Status.READY
+    hold.status, hold.to_pull = Reservation.Status.READY, False
+    if not was_ready:
+        hold.ready_on = on
+        hold.expires_on = on + dt.timedelta(days=HOLD_DAYS)
+    hold.save(update_fields=["status", "to_pull", "ready_on", "expires_on"])
+    if not was_ready:
+        notice_reservation_ready(reservation=hold, actor=actor)
+    copy.status, copy.transit_to = Copy.Status.ON_HOLD, None
+    copy.save(update_fields=["status", "transit_to"])
+
+
+@transaction.atomic
+def copy_receive(*, copy_barcode: str, at_branch: Branch, actor: Actor) -> Arrival:
+    """Take in at `at_branch` a copy that is not on loan: pulled from the shelf for a reservation, or in transit.
+
+    Pulled for a pickup here, it goes in the afhaalkast; for a pickup elsewhere it
+    goes in transit there. A copy in transit that reached where it goes is
+    ready for its reservation, or serves the next one, or goes back on the shelf;
+    one that did not yet is only said to go on.
+    """
+    on = today()
+    copy = _copy_for_update(copy_barcode)
+    hold = None
+    if copy.status in (Copy.Status.ON_HOLD, Copy.Status.IN_TRANSIT):
+        hold = (
+            Reservation.objects.select_for_update(of=("self",))
+            .filter(copy=copy, status__in=[Reservation.Status.WAITING, Reservation.Status.READY])
+            .select_related("person", "pickup_branch", "title")
+            .first()
+        )
+    if copy.status == Copy.Status.ON_HOLD and hold is not None and hold.to_pull:
+        if hold.pickup_branch_id == at_branch.pk:
+            _make_ready_here(hold, copy, on, actor)
+        else:
+            hold.status, hold.to_pull, hold.ready_on, hold.expires_on = Reservation.Status.WAITING, False, None, None
+            hold.save(update_fields=["status", "to_pull", "ready_on", "expires_on"])
+            copy.status, copy.transit_to = Copy.Status.IN_TRANSIT, hold.pickup_branch
+            copy.save(update_fields=["status", "transit_to"])
+    elif copy.status == Copy.Status.IN_TRANSIT:
+        if copy.transit_to_id != at_branch.pk:
+            return Arrival(copy=copy, hold_for=hold, transit_to=copy.transit_to)  # not there yet: send it on
+        if hold is not None and hold.pickup_branch_id == at_branch.pk:
+            _make_ready_here(hold, copy, on, actor)
+        else:  # its reservation was cancelled on the way: the next one, the shelf, or home
+            hold = _hold_for_next(copy, on, actor, at=at_branch)
+    else:
+        raise KolkError(_("Dit exemplaar is niet uitgeleend."), code="not_on_loan")
+    audit_log(
+        actor=actor,
+        action="copy.received",
+        subject=hold.person if hold is not None else None,
+        details={
+            "copy": copy.pk,
+            "branch": at_branch.pk,
+            "reservation": hold.pk if hold else None,
+            "transit_to": copy.transit_to_id,
+        },
+    )
+    return Arrival(copy=copy, hold_for=hold, transit_to=copy.transit_to)
 
 
 @transaction.atomic
@@ -221,7 +331,8 @@ def loan_renew(*, loan: Loan, actor: Actor) -> Loan:
     rule = loan_rule_for(loan.copy.title.media_type, loan.subscription.type_id if loan.subscription else None)
     if loan.renewals >= rule.renewals:
         raise KolkError(_("Deze uitlening kan niet vaker worden verlengd."), code="max_renewals")
-    if Reservation.objects.filter(title_id=loan.copy.title_id, status=Reservation.Status.WAITING).exists():
+    waiting = Reservation.objects.filter(title_id=loan.copy.title_id, status=Reservation.Status.WAITING)
+    if waiting.filter(copy__isnull=True).exists():  # one whose copy is already on its way waits for that one
         raise KolkError(_("Iemand wacht op deze titel: verlengen kan niet."), code="reserved")
     due_on = on + dt.timedelta(days=rule.loan_days)
     if due_on <= loan.due_on:

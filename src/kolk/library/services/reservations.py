@@ -51,8 +51,7 @@ def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, ac
         .first()
     )
     if free is not None:
-        _make_ready(reservation, free, on)
-        notice_reservation_ready(reservation=reservation, actor=actor)
+        _set_aside(reservation, free, on, actor)
     age = person.privacy_age(on)
     fee = subscription.type.reservation_fee_cents if age is None or age >= FREE_UNDER else 0
     if fee:
@@ -67,22 +66,50 @@ def reservation_place(*, title: Title, person: Person, pickup_branch: Branch, ac
     return reservation
 
 
-def _make_ready(reservation: Reservation, copy: Copy, on: dt.date) -> None:
-    reservation.status = Reservation.Status.READY
+def _set_aside(reservation: Reservation, copy: Copy, on: dt.date, actor: Actor) -> None:
+    """Set a copy on the shelf aside for the reservation; it goes on its branch's pull list.
+
+    At the pickup branch the reservation is ready at once; a copy at another
+    branch is sent there first (scanned at the desk when pulled) and the
+    reservation waits for it.
+    """
     reservation.copy = copy
-    reservation.ready_on = on
-    reservation.expires_on = on + dt.timedelta(days=HOLD_DAYS)
-    reservation.save(update_fields=["status", "copy", "ready_on", "expires_on"])
+    reservation.to_pull = True
+    if copy.branch_id == reservation.pickup_branch_id:
+        reservation.status = Reservation.Status.READY
+        reservation.ready_on = on
+        reservation.expires_on = on + dt.timedelta(days=HOLD_DAYS)
+    reservation.save(update_fields=["status", "copy", "to_pull", "ready_on", "expires_on"])
     copy.status = Copy.Status.ON_HOLD
     copy.save(update_fields=["status"])
+    if reservation.status == Reservation.Status.READY:
+        notice_reservation_ready(reservation=reservation, actor=actor)
 
 
 def _release(reservation: Reservation, on: dt.date, actor: Actor) -> Reservation | None:
-    """A ready reservation lets go of its copy: the next in the queue gets it, or the shelf."""
+    """A reservation lets go of its copy: the next in the queue gets it, or the shelf.
+
+    A copy in transit is left to its arrival: taken in where it was going, it
+    serves the next reservation there or goes home.
+    """
     if reservation.copy_id is None:
         return None
     copy = Copy.objects.select_for_update(of=("self",)).get(pk=reservation.copy_id)
     if copy.status != Copy.Status.ON_HOLD:
+        return None
+    if reservation.to_pull:  # still on its own shelf: the next one has it set aside, or it is free again
+        following = (
+            Reservation.objects.select_for_update(of=("self",))
+            .filter(title_id=copy.title_id, status=Reservation.Status.WAITING, copy__isnull=True)
+            .select_related("person", "pickup_branch", "title")
+            .order_by("placed_at", "pk")
+            .first()
+        )
+        if following is not None:
+            _set_aside(following, copy, on, actor)
+            return following
+        copy.status = Copy.Status.AVAILABLE
+        copy.save(update_fields=["status"])
         return None
     return _hold_for_next(copy, on, actor)
 
@@ -91,11 +118,9 @@ def _release(reservation: Reservation, on: dt.date, actor: Actor) -> Reservation
 def reservation_cancel(*, reservation: Reservation, actor: Actor) -> Reservation:
     if reservation.status not in (Reservation.Status.WAITING, Reservation.Status.READY):
         raise KolkError(_("Deze reservering loopt niet meer."), code="not_open")
-    was_ready = reservation.status == Reservation.Status.READY
     reservation.status = Reservation.Status.CANCELLED
     reservation.save(update_fields=["status"])
-    if was_ready:
-        _release(reservation, today(), actor)
+    _release(reservation, today(), actor)  # a copy set aside (ready, or on the shelf for elsewhere)
     audit_log(
         actor=actor, action="reservation.cancelled", subject=reservation.person, details={"reservation": reservation.pk}
     )
