@@ -14,6 +14,7 @@ from kolk.comms.privacy import newsletter_ended
 from kolk.core.clock import today
 from kolk.people.models import Person
 from kolk.privacy.retention import retention_run
+from tests.comms.signup import signed_up_and_confirmed
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_a_newsletter_subscriber_is_kept_until_five_years_after_the_end(staff):
     leaver, stayer = PersonFactory(emails=["l@example.nl"]), PersonFactory(emails=["s@example.nl"])
     for p in (leaver, stayer):
         newsletter_subscribe(person=p, source="member_registration", offered_opt_out=True, actor=None)
-    bare = newsletter_subscribe(email="lezer@example.nl", source="site_signup", actor=None)
+    bare = signed_up_and_confirmed("lezer@example.nl")
     newsletter_unsubscribe(subscription=NewsletterSubscription.objects.get(person=leaver), actor=None)
     NewsletterSubscription.objects.filter(person=leaver).update(ended_at=at(dt.date(2020, 3, 1)))
     assert list(newsletter_ended()) == [{"subject_id": leaver.pk, "event_date": dt.date(2020, 3, 1)}]

@@ -86,6 +86,8 @@ PAGES: dict[str, Row] = {
     "web:password_reset_confirm": Row(ALL, {"uidb64": "=MQ", "token": "=abc-123"}),
     "web:password_reset_complete": Row(ALL),
     "comms:unsubscribe": Row(ALL, {"token": "unsubscribe_token"}),
+    # A link that is not (or no longer) valid: a page that says so, for anyone.
+    "comms:newsletter_confirm": Row(ALL, {"token": "=abc"}),
     "web:shop:programme": Row(ALL),
     "web:shop:show": Row(ALL, {"show_id": "show"}),
     "web:shop:order": Row(ALL, {"token": "held_token"}),
@@ -251,6 +253,7 @@ OPERATIONS: dict[str, Row] = {
     f"GET {A}/billing/invoices/{{invoice_id}}/pdf": Row(DECLARED, {"invoice_id": "invoice"}),
     f"POST {A}/comms/contact": Row(DECLARED, body={"name": "Vera", "email": "vera@example.nl", "question": "Open?"}),
     f"POST {A}/comms/newsletter": Row(DECLARED, body={"email": "nieuws@example.nl"}),
+    f"POST {A}/comms/newsletter/confirm/{{token}}": Row(DECLARED, {"token": "=abc"}),
     f"POST {A}/comms/unsubscribe/{{token}}": Row(DECLARED, {"token": "unsubscribe_token"}),
     f"GET {A}/comms/cases": Row(DECLARED),
     f"GET {A}/comms/cases/{{pk}}": Row(DECLARED, {"pk": "case"}),

@@ -6,7 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from kolk.comms.models import ContactCase, NewsletterSubscription
+from kolk.comms.models import ContactCase, NewsletterSubscription, OutboxMessage
+from tests.comms.signup import signed_up_and_confirmed
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_bad_input_writes_nothing_and_says_why(client):
 
 def test_newsletter_sign_up_and_a_flood_held_off(client):
     assert client.post(reverse("web:newsletter"), {"email": "lezer@example.nl"}).status_code == 302
-    assert NewsletterSubscription.objects.filter(email="lezer@example.nl").exists()
+    assert NewsletterSubscription.objects.filter(email="lezer@example.nl", confirmed_at__isnull=True).exists()
     for i in range(20):
         client.post(reverse("web:newsletter"), {"email": f"bot{i}@example.nl"})
     page = client.post(reverse("web:newsletter"), {"email": "one-more@example.nl"}).content.decode()
@@ -54,3 +55,19 @@ def test_both_pages_are_in_the_menu_in_english_too(client):
     html = client.get("/en/").content.decode()
     assert 'href="/en/contact"' in html
     assert 'href="/en/nieuwsbrief"' in html
+
+
+def test_the_page_says_look_in_your_mail_and_never_whether_the_address_was_known(client):
+    def answer(address: str) -> str:
+        response = client.post(reverse("web:newsletter"), {"email": address}, follow=True)
+        html = response.content.decode()
+        start = html.index('role="status"') if 'role="status"' in html else html.index("Kijk in je mail")
+        return html[start : html.index("</", start)]
+
+    new = answer("lezer@example.nl")
+    assert "Kijk in je mail" in new
+    assert OutboxMessage.objects.filter(to_address="lezer@example.nl", template="newsletter_confirm").count() == 1
+    assert answer("lezer@example.nl") == new  # pending, asked again
+    signed_up_and_confirmed("vaste.lezer@example.nl")
+    assert answer("vaste.lezer@example.nl") == new  # confirmed long ago
+    assert OutboxMessage.objects.filter(to_address="vaste.lezer@example.nl").count() == 1  # only its first mail

@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle, BaseThrottle
 
 from kolk.api.auth import API_AUTH
+from kolk.comms.confirmation import newsletter_confirm as newsletter_confirm_service
 from kolk.comms.contact import case_answer, case_close, case_detail, case_open, cases
 from kolk.comms.models import CaseStatus, ContactCase
 from kolk.comms.newsletter import newsletter_subscribe
@@ -43,6 +44,16 @@ class CreatedOut(Schema):
 
 class SignupIn(Schema):
     email: str
+
+
+class SignupOut(Schema):
+    status: str
+    message: str
+
+
+class ConfirmOut(Schema):
+    # False when the sign-up was confirmed before.
+    changed: bool
 
 
 class UnsubscribeOut(Schema):
@@ -93,15 +104,35 @@ def contact(request: HttpRequest, payload: ContactIn) -> Status[CreatedOut]:
 
 @router.post(
     "/newsletter",
-    response={201: CreatedOut},
+    response={202: SignupOut},
     auth=None,
     throttle=PUBLIC_THROTTLE,
-    summary="Sign up for the newsletter",
+    summary="Sign up for the newsletter (confirmed by a link in a mail)",
+    description=(
+        "Accepted, not yet subscribed: a mail with a confirmation link goes to the address, and nothing else "
+        "is sent to it until the link is used (double opt-in). The answer is the same whether or not the "
+        "address was on the list already."
+    ),
 )
 @allow(public=True)
-def newsletter(request: HttpRequest, payload: SignupIn) -> Status[CreatedOut]:
-    subscription = newsletter_subscribe(email=payload.email, source="site_signup", actor=None)
-    return Status(201, CreatedOut(id=subscription.pk))
+def newsletter(request: HttpRequest, payload: SignupIn) -> Status[SignupOut]:
+    newsletter_subscribe(
+        email=payload.email, source="site_signup", language=getattr(request, "LANGUAGE_CODE", "nl"), actor=None
+    )
+    return Status(202, SignupOut(status="pending", message=_("Kijk in je mail om je aanmelding te bevestigen.")))
+
+
+@router.post(
+    "/newsletter/confirm/{token}",
+    response=ConfirmOut,
+    auth=None,
+    throttle=PUBLIC_THROTTLE,
+    summary="Confirm a newsletter sign-up with the token from its mail",
+)
+@allow(public=True)
+def newsletter_confirm(request: HttpRequest, token: str) -> ConfirmOut:
+    result = newsletter_confirm_service(token=token, actor=None)
+    return ConfirmOut(changed=result.changed)
 
 
 @router.post("/unsubscribe/{token}", response=UnsubscribeOut, auth=None, summary="Apply an unsubscribe link")

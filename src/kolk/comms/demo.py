@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.mail import get_connection
 
+from kolk.comms.confirmation import confirm_token_make, newsletter_confirm
 from kolk.comms.contact import case_answer, case_close, case_open
 from kolk.comms.newsletter import campaign_create, campaign_send, newsletter_subscribe
 from kolk.comms.outbox import outbox_flush
@@ -38,7 +39,9 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
         if i % 3 != 2:  # a third opted out when the offer was made at registration
             newsletter_subscribe(person=person, source="member_registration", offered_opt_out=True, actor=None)
     for address in ("lezer@example.nl", "filmliefhebber@example.nl"):
-        newsletter_subscribe(email=address, source="site_signup", actor=None)
+        # Signed up on the site, then confirmed by the link in the mail (double opt-in).
+        pending = newsletter_subscribe(email=address, source="site_signup", actor=None)
+        newsletter_confirm(token=confirm_token_make(pending), actor=None)
     staff = User.objects.filter(username="marketing").first()
     campaign = campaign_create(subject="Nieuw seizoen in De Nieuwe Kolk", body=NEWSLETTER, actor=staff)
     campaign_send(campaign=campaign, actor=staff)

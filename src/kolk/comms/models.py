@@ -124,6 +124,12 @@ class SubscriptionSource(models.TextChoices):
     MEMBER_REGISTRATION = "member_registration", _("bij inschrijving als lid")
     SITE_SIGNUP = "site_signup", _("aangemeld op de website")
     DESK = "desk", _("aan de balie")
+    PORTAL = "portal", _("aangemeld in Mijn DNK")
+
+
+# Sign-ups that wait for the person to confirm by the link in a mail (double opt-in);
+# a member added at registration or by staff at the desk is on the list at once.
+CONFIRMED_BY_LINK = (SubscriptionSource.SITE_SIGNUP, SubscriptionSource.PORTAL)
 
 
 class NewsletterSubscription(models.Model):
@@ -142,13 +148,19 @@ class NewsletterSubscription(models.Model):
     source = models.CharField(_("bron"), max_length=24, choices=SubscriptionSource.choices)
     # The statement adds members automatically; the opt-out must be offered at that moment.
     offered_opt_out = models.BooleanField(_("afmelden aangeboden"), default=False)
+    # The last sign-up: a pending one asked again gets a new mail and starts its retention anew.
     subscribed_at = models.DateTimeField(_("aangemeld"))
+    # Empty while the sign-up waits for its confirmation link (double opt-in): nobody
+    # sends a newsletter to it, and retention (`newsletter_pending`) removes it.
+    confirmed_at = models.DateTimeField(_("bevestigd"), null=True, blank=True)
+    # The language of the confirmation mail to a bare address (a person's own language otherwise).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     ended_at = models.DateTimeField(_("beëindigd"), null=True, blank=True, db_index=True)
 
     privacy = PrivacyMap(
         subject="person",
         personal={"person": "email", "email": "email"},
-        not_personal=["source", "offered_opt_out", "subscribed_at", "ended_at"],
+        not_personal=["source", "offered_opt_out", "subscribed_at", "confirmed_at", "language", "ended_at"],
     )
 
     class Meta:
@@ -169,9 +181,19 @@ class NewsletterSubscription(models.Model):
                 name="one_active_subscription_per_email",
             ),
         ]
+        indexes = [
+            # Retention (rule `newsletter_pending`) finds unconfirmed sign-ups by this date.
+            models.Index(
+                fields=["subscribed_at"], condition=models.Q(confirmed_at__isnull=True), name="newsletter_pending"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"subscription #{self.pk}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class CampaignStatus(models.TextChoices):

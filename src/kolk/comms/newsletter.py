@@ -1,7 +1,9 @@
 """The newsletter (N01): the subscriber list, and campaigns written by staff.
 
 New members are added automatically, with the opt-out offered at that moment
-(`offered_opt_out`); others sign up on the site or at the desk. Leaving the list
+(`offered_opt_out`); others sign up at the desk, or on the site, in the portal or
+through the API, where the sign-up waits for its confirmation link (double opt-in,
+kolk.comms.confirmation). Leaving the list
 is an objection in the ledger, so the purpose gate drops the person at once.
 A campaign goes to the people `purpose_read(purpose="newsletter")` yields, one
 outbox message each under the key campaign:<id>:<subscription>; a run killed
@@ -21,7 +23,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from kolk.comms.confirmation import confirmation_mail_queue
 from kolk.comms.models import (
+    CONFIRMED_BY_LINK,
     Campaign,
     CampaignPurpose,
     CampaignStatus,
@@ -45,6 +49,7 @@ METHOD_OF_SOURCE: dict[str, str] = {
     SubscriptionSource.MEMBER_REGISTRATION: "desk",
     SubscriptionSource.SITE_SIGNUP: "web",
     SubscriptionSource.DESK: "desk",
+    SubscriptionSource.PORTAL: "web",
 }
 
 
@@ -66,19 +71,34 @@ def newsletter_subscribe(
     person: Any = None,
     email: str = "",
     offered_opt_out: bool = False,
+    language: str | None = None,
 ) -> NewsletterSubscription:
     """Put a person (or, for someone not in kolk, a bare address) on the list.
 
+    A sign-up on the site, in the portal or through the API (CONFIRMED_BY_LINK) is
+    pending: it gets a mail with a confirmation link (kolk.comms.confirmation), and
+    nothing else is sent to it until the link is used. Asking again for a pending
+    sign-up sends the link again (at most once an hour); for an address on the
+    list already nothing is sent, so a stranger's attempts never reach its inbox,
+    and the caller answers the same either way.
+
     A member added at registration must have been offered the opt-out
     (`offered_opt_out=True`); a member who opted out then is not added at all.
-    An explicit sign-up by someone who objected before withdraws that objection.
+    Staff record a sign-up at the desk, and it counts at once: the ledger keeps
+    who recorded it. An explicit sign-up by someone who objected before
+    withdraws that objection when it counts (at the desk now, by link once confirmed).
     """
     if source not in SubscriptionSource.values:
         raise KolkError(_("Onbekende bron van een aanmelding."))
     if source == SubscriptionSource.MEMBER_REGISTRATION and not offered_opt_out:
         raise KolkError(_("Bij inschrijving moet afmelden voor de nieuwsbrief worden aangeboden."))
+    if source == SubscriptionSource.DESK and user_id(actor, staff_only=True) is None:
+        raise KolkError(_("Een aanmelding aan de balie legt een medewerker vast."), code="staff_only")
+    if source == SubscriptionSource.PORTAL and person is None:
+        raise KolkError(_("Een aanmelding in Mijn DNK is van een lid."))
     if person is None and not email.strip():
         raise ValidationError({"email": [_("Vul een e-mailadres in.")]})
+    by_link = source in CONFIRMED_BY_LINK
     active = NewsletterSubscription.objects.filter(ended_at__isnull=True)
     if person is not None:
         existing = active.filter(person=person).first()
@@ -87,16 +107,26 @@ def newsletter_subscribe(
         address = _clean_address(email)
         existing = active.filter(email__iexact=address).first()
         values = {"email": address}
+    lang = "en" if (language or "nl")[:2] == "en" else "nl"
     if existing is not None:
+        if existing.confirmed_at is None:
+            if by_link:
+                _ask_again(existing, language=lang, actor=actor)
+            else:  # staff at the desk, or registration: it counts now
+                _confirm_now(existing, source=source, actor=actor)
         return existing
-    if person is not None and source != SubscriptionSource.MEMBER_REGISTRATION and is_objecting(person, "newsletter"):
-        objection_record(
-            subject=person, purpose="newsletter", objects=False, method=METHOD_OF_SOURCE[source], actor=actor
-        )
+    if person is not None and source == SubscriptionSource.DESK:
+        _no_objection(person, method=METHOD_OF_SOURCE[source], actor=actor, always=True)
+    at = now()
     try:
         with transaction.atomic():
             subscription = NewsletterSubscription.objects.create(
-                **values, source=source, offered_opt_out=offered_opt_out, subscribed_at=now()
+                **values,
+                source=source,
+                offered_opt_out=offered_opt_out,
+                subscribed_at=at,
+                confirmed_at=None if by_link else at,
+                language=lang,
             )
     except IntegrityError:  # signed up twice at the same moment
         return active.get(**values)
@@ -104,9 +134,43 @@ def newsletter_subscribe(
         actor=actor,
         action="newsletter.subscribed",
         subject=person,
-        details={"subscription": subscription.pk, "source": source, "offered_opt_out": offered_opt_out},
+        details={
+            "subscription": subscription.pk,
+            "source": source,
+            "offered_opt_out": offered_opt_out,
+            "pending": by_link,
+        },
     )
+    if by_link:
+        confirmation_mail_queue(subscription=subscription, actor=actor)
     return subscription
+
+
+def _no_objection(person: Any, *, method: str, actor: Actor, always: bool) -> None:
+    """Record that the person wants the newsletter: always (desk), or where they objected before."""
+    if always or is_objecting(person, "newsletter"):
+        objection_record(subject=person, purpose="newsletter", objects=False, method=method, actor=actor)
+
+
+def _ask_again(subscription: NewsletterSubscription, *, language: str, actor: Actor) -> None:
+    """A pending sign-up asked for again: a new link, and its retention starts anew."""
+    subscription.language = language
+    if confirmation_mail_queue(subscription=subscription, actor=actor):
+        NewsletterSubscription.objects.filter(pk=subscription.pk).update(subscribed_at=now(), language=language)
+
+
+def _confirm_now(subscription: NewsletterSubscription, *, source: str, actor: Actor) -> None:
+    at = now()
+    NewsletterSubscription.objects.filter(pk=subscription.pk, confirmed_at__isnull=True).update(confirmed_at=at)
+    subscription.confirmed_at = at
+    if subscription.person is not None and source == SubscriptionSource.DESK:
+        _no_objection(subscription.person, method=METHOD_OF_SOURCE[source], actor=actor, always=True)
+    audit_log(
+        actor=actor,
+        action="newsletter.confirmed",
+        subject=subscription.person,
+        details={"subscription": subscription.pk, "source": source, "method": METHOD_OF_SOURCE[source]},
+    )
 
 
 @transaction.atomic
@@ -162,8 +226,11 @@ def campaign_update(*, campaign: Campaign, subject: str, body: str, actor: Actor
 
 
 def newsletter_recipients(*, actor: Actor) -> Iterator[dict[str, Any]]:
-    """Active subscriptions the gate allows, one row each: id, person, address to send to."""
-    qs = NewsletterSubscription.objects.filter(ended_at__isnull=True).filter(
+    """Confirmed, running subscriptions the gate allows, one row each: id, person, address to send to.
+
+    A pending sign-up (double opt-in) gets nothing but its confirmation mail.
+    """
+    qs = NewsletterSubscription.objects.filter(ended_at__isnull=True, confirmed_at__isnull=False).filter(
         Q(person__isnull=True) | Q(person__emails__is_primary=True)
     )
     rows = purpose_read(

@@ -284,7 +284,7 @@ def withheld(messages: list[OutboxMessage]) -> set[int]:
     Checked right before a batch is sent: service mail always goes; notice and
     marketing mail to a restricted person, an objector (on email or in general)
     or someone without the consent it needs does not; a bare newsletter address
-    must still be on the list.
+    must still be on the list, confirmed.
     """
     register = get_register()
     checked = [m for m in messages if m.kind != MessageKind.SERVICE]
@@ -296,7 +296,10 @@ def withheld(messages: list[OutboxMessage]) -> set[int]:
         listed = {
             a.lower()
             for a in NewsletterSubscription.objects.filter(
-                person__isnull=True, ended_at__isnull=True, email__in=[m.to_address for m in bare]
+                person__isnull=True,
+                ended_at__isnull=True,
+                confirmed_at__isnull=False,
+                email__in=[m.to_address for m in bare],
             ).values_list("email", flat=True)
         }
         out |= {m.pk for m in bare if m.purpose != "newsletter" or m.to_address.lower() not in listed}

@@ -19,8 +19,17 @@ def messages_for_person(person: Any, *, limit: int = 50) -> models.QuerySet[Outb
 
 
 def newsletter_subscription_of(person: Any) -> NewsletterSubscription | None:
-    """The person's running newsletter subscription, if any."""
-    return NewsletterSubscription.objects.filter(person=person, ended_at__isnull=True).first()
+    """The person's running, confirmed newsletter subscription, if any."""
+    return NewsletterSubscription.objects.filter(
+        person=person, ended_at__isnull=True, confirmed_at__isnull=False
+    ).first()
+
+
+def newsletter_pending_of(person: Any) -> NewsletterSubscription | None:
+    """The person's sign-up that waits for its confirmation link, if any."""
+    return NewsletterSubscription.objects.filter(
+        person=person, ended_at__isnull=True, confirmed_at__isnull=True
+    ).first()
 
 
 def cases_for_person(person: Any) -> models.QuerySet[ContactCase]:

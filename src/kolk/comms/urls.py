@@ -1,4 +1,5 @@
-"""Public URLs of comms: the one-click unsubscribe link of every notice and marketing mail."""
+"""Public URLs of comms: the one-click unsubscribe link of every notice and marketing mail,
+and the newsletter's confirmation link (double opt-in)."""
 
 from django.urls import path
 
@@ -7,4 +8,5 @@ from kolk.comms import views
 app_name = "comms"
 urlpatterns = [
     path("afmelden/<str:token>", views.unsubscribe, name="unsubscribe"),
+    path("nieuwsbrief/bevestigen/<str:token>", views.newsletter_confirm, name="newsletter_confirm"),
 ]

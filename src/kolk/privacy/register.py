@@ -151,6 +151,8 @@ class Section:
     recipients: tuple[str, ...] = ()
     objection: bool = False
     channels: tuple[str, ...] = ()
+    # Rules for part of the section's data, stated beside its own (e.g. unconfirmed sign-ups).
+    retention_also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -551,6 +553,11 @@ class _Reader:
                 recipients=self.keys(v["recipients"], recipients, "recipient", where) if "recipients" in v else (),
                 objection=bool(v.get("objection", False)),
                 channels=channels,
+                retention_also=(
+                    self.keys(v["retention_also"], retention, "retention rule", f"{where}.retention_also")
+                    if "retention_also" in v
+                    else ()
+                ),
             )
         return sections
 

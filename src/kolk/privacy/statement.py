@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kolk.privacy.register import Duration, Register, RetentionRule, Row, Text, get_register
+from kolk.privacy.register import Duration, Register, RetentionRule, Row, Section, Text, get_register
 
 
 def duration_text(duration: Duration) -> str:
@@ -32,6 +32,12 @@ def retention_text(register: Register, rule: RetentionRule, lang: str) -> str:
     return f"{duration_text(rule.duration)} {register.events[rule.event].label.get(lang)}"
 
 
+def section_retention_text(register: Register, section: Section, lang: str) -> str:
+    """The section's retention, with the rules for part of its data: '5 jaar na ..., of tot 14 dagen na ...'."""
+    keys = ([section.retention] if section.retention else []) + list(section.retention_also)
+    return _(", of tot ").join(retention_text(register, register.retention[key], lang) for key in keys)
+
+
 def _lang(lang: str | None) -> str:
     return (lang or translation.get_language() or "nl")[:2]
 
@@ -47,7 +53,6 @@ def statement_context(lang: str | None = None, register: Register | None = None)
     with translation.override(lang):
         sections = []
         for section in register.sections.values():
-            rule = register.retention[section.retention] if section.retention else None
             sections.append(
                 {
                     "key": section.key,
@@ -56,7 +61,7 @@ def statement_context(lang: str | None = None, register: Register | None = None)
                     "text": t(section.text),
                     "source": t(section.source),
                     "includes": t(register.sections[section.includes].title) if section.includes else "",
-                    "retention": retention_text(register, rule, lang) if rule else "",
+                    "retention": section_retention_text(register, section, lang),
                     "retention_reason": t(section.retention_reason),
                     "objection": section.objection,
                     "channels": [channel_label(c) for c in section.channels],
@@ -160,7 +165,6 @@ def article30_rows(lang: str = "nl", register: Register | None = None) -> list[d
     rows = []
     with translation.override(lang):
         for section in register.sections.values():
-            rule = register.retention[section.retention] if section.retention else None
             recipients = [register.recipients[r] for r in section.recipients]
             if section.includes:
                 recipients += [register.recipients[r] for r in register.sections[section.includes].recipients]
@@ -187,7 +191,7 @@ def article30_rows(lang: str = "nl", register: Register | None = None) -> list[d
                             t(role.label) for role in register.roles.values() if set(role.purposes) & set(row.purposes)
                         ),
                         "transfers": transfers if section.key != "school" else "",
-                        "erasure": retention_text(register, rule, lang) if rule else "",
+                        "erasure": section_retention_text(register, section, lang),
                         "security": security,
                     }
                 )

@@ -1,4 +1,4 @@
-"""The contact form (K01, K02) and the newsletter sign-up (N01). Role: anyone.
+"""The contact form (K01, K02) and the newsletter sign-up (N01, confirmed by a link in a mail). Role: anyone.
 
 Both open a record through comms' services; bad input is shown by field and
 writes nothing. Each address may post a limited number of times an hour.
@@ -83,10 +83,19 @@ def newsletter(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Te veel aanmeldingen vanaf dit adres. Probeer het over een uur opnieuw."))
         elif form.is_valid():
             try:
-                newsletter_subscribe(email=form.cleaned_data["email"], source="site_signup", actor=None)
+                newsletter_subscribe(
+                    email=form.cleaned_data["email"], source="site_signup", language=get_language(), actor=None
+                )
             except (ValidationError, KolkError) as exc:
                 _service_errors(form, exc)
             else:
-                messages.success(request, _("Je bent aangemeld. Elke nieuwsbrief heeft een afmeldlink."))
+                # The same answer whether or not the address was on the list already.
+                messages.success(
+                    request,
+                    _(
+                        "Kijk in je mail. Als je nog niet op de lijst stond, vind je daar een link "
+                        "om je aanmelding te bevestigen. Pas daarna sturen we je de nieuwsbrief."
+                    ),
+                )
                 return redirect("web:newsletter")
     return render(request, "web/newsletter.html", {"form": form})
