@@ -85,7 +85,10 @@ def test_holds_and_keeps_stop_erasure(staff):
     for p in (held, kept, gone):
         ended(p, dt.date(2019, 1, 1))
     registry.register_hold(
-        "unpaid", lambda: Person.objects.filter(pk=held.pk).values("pk"), Text("onbetaald", "unpaid")
+        "unpaid",
+        lambda: Person.objects.filter(pk=held.pk).values("pk"),
+        Text("onbetaald", "unpaid"),
+        scope=registry.WHOLE,
     )
     registry.register_keep("active", lambda: Person.objects.filter(pk=kept.pk).values("pk"))
     dry = retention.retention_run(actor=staff, on=TODAY, dry_run=True)

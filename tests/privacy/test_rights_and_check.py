@@ -133,7 +133,10 @@ def test_erasure_is_itemised_and_refused_while_a_hold_stands(staff, monkeypatch)
     other = PersonFactory()
     monkeypatch.setattr(registry.registrations, "holds", dict(registry.registrations.holds))
     registry.register_hold(
-        "unpaid", lambda: Person.objects.filter(pk=other.pk).values("pk"), Text("onbetaalde factuur", "unpaid invoice")
+        "unpaid",
+        lambda: Person.objects.filter(pk=other.pk).values("pk"),
+        Text("onbetaalde factuur", "unpaid invoice"),
+        scope=registry.WHOLE,
     )
     request = request_receive(subject=person, kind="erasure", channel="desk", identity_method="passport", actor=staff)
     plan = erasure_plan(person)

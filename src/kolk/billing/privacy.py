@@ -18,7 +18,13 @@ from django.db.models import F, Max, QuerySet
 from kolk.billing.models import Invoice
 from kolk.billing.selectors import unpaid_person_ids
 from kolk.privacy.register import Text
-from kolk.privacy.registry import register_event, register_hold, retain
+from kolk.privacy.registry import Scope, register_event, register_hold, retain
+
+INVOICES = Scope.of(
+    models=["billing.Invoice", "billing.BankAccount"],
+    categories=["name", "address"],
+    fields=["customer_number"],
+)
 
 
 def invoice_settled_events() -> QuerySet[Any, Any]:
@@ -43,11 +49,13 @@ def legal_hold_unpaid() -> QuerySet[Invoice, int]:
 register_event(
     "invoice_settled",
     lambda: invoice_settled_events().values(subject_id=F("person_id")).annotate(event_date=F("date")),
+    scope=INVOICES,
 )
 register_hold(
     "unpaid",
     legal_hold_unpaid,
     Text(nl="een openstaande factuur (fiscale administratie)", en="an open invoice (financial administration)"),
+    scope=INVOICES,
 )
 # Children before parents: payments and collection items protect their invoice.
 retain("billing.Payment", rule="fiscal", action="delete", date_field="invoice__closed_year_end")

@@ -5,7 +5,9 @@
 - `school_service_ended` (rule `school`, P3M): per pupil, the day the service to
   their school ended.
 A running subscription (one's own, or the household's family subscription)
-keeps a person; an open fee or fine holds them until billing settles it.
+keeps a person; an open fee or fine holds the fee, with the name, address and
+customer number it is owed under, until billing settles it; the rest of a former
+member goes on its own dates.
 Loans point to the person with SET NULL, so erasing a person anonymises their
 loans; their loan counts per month go with them.
 """
@@ -23,7 +25,9 @@ from kolk.library.partners import loan_history_selected
 from kolk.people.models import Person
 from kolk.privacy.compliance import register_selection
 from kolk.privacy.register import Text
-from kolk.privacy.registry import register_event, register_hold, register_keep
+from kolk.privacy.registry import Scope, register_event, register_hold, register_keep
+
+FEES = Scope.of(models=["library.Fee"], categories=["name", "address"], fields=["customer_number"])
 
 
 def subscription_ended() -> QuerySet[Any]:
@@ -67,6 +71,7 @@ register_hold(
     "library_fee_open",
     people_owing,
     Text(nl="Er staat nog een bedrag open bij de bibliotheek.", en="An amount is still owed to the library."),
+    scope=FEES,
 )
 # The marketing selection on loan history (L12), held to the register by `kolk privacy check`.
 register_selection(

@@ -20,13 +20,16 @@ class PrivacyConfig(AppConfig):
 
         periodic("privacy.seal_audit_chain", seal_audit_chain, every=dt.timedelta(minutes=1))
         from kolk.privacy.register import Text
-        from kolk.privacy.registry import register_hold
+        from kolk.privacy.registry import WHOLE, register_hold
         from kolk.privacy.rights import open_request_subjects
 
+        # An open request may concern any of the person's data (to see it all, to keep
+        # it for a claim): it holds them whole, for the month (at most three) it is open.
         register_hold(
             "open_request",
             lambda: open_request_subjects().values("subject_id"),
             Text(nl="een open verzoek van de persoon zelf", en="an open request of the person"),
+            scope=WHOLE,
         )
         from kolk.privacy.erasure import erase_admin_log_lines
         from kolk.privacy.registry import register_erasure_hook

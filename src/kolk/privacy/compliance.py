@@ -30,8 +30,8 @@ from kolk.privacy.gate import birth_date_field, younger_than
 from kolk.privacy.ledger import consenter_ids, objector_ids, restricted_ids
 from kolk.privacy.models import ChoiceKind, Disclosure, DisclosureItem, PrivacyChoice
 from kolk.privacy.register import Duration, get_register
-from kolk.privacy.registry import event_sources, keeps, registered_events, retained_data
-from kolk.privacy.retention import due_rows, due_subjects
+from kolk.privacy.registry import event_scopes, event_sources, holds, keeps, registered_events, retained_data
+from kolk.privacy.retention import due_reductions, due_rows, due_subjects
 from kolk.privacy.rights import restriction_requests_done_without
 from kolk.privacy.subjects import CONSENT_AGE, subject_model
 
@@ -61,6 +61,18 @@ def check_retention(on: dt.date) -> Iterator[Finding]:
     subjects = due_subjects(on).count()
     if subjects:
         yield Finding(BROKEN, "retention", f"{subjects} people are past every retention rule and still held")
+    whole = due_reductions(on).count()
+    if whole:
+        narrow = [h.name for h in holds() if not h.scope.whole]
+        duties = [
+            f"{event} ({rule.key})" for rule in register_rules() for event in event_scopes() if rule.event == event
+        ]
+        yield Finding(
+            BROKEN,
+            "retention",
+            f"retention: {whole} people are kept whole by a narrow hold ({', '.join(narrow + duties)}): past the "
+            "dates of their other rules, they keep more than the hold needs (email, phone, login, loans)",
+        )
     register = get_register()
     by_rows = {item.rule for item in retained_data() if item.date_field}
     for key, rule in register.retention.items():
@@ -85,6 +97,10 @@ def check_retention(on: dt.date) -> Iterator[Finding]:
                 "retention",
                 f"{orphans} people have no start event and no active relationship: no rule will ever erase them",
             )
+
+
+def register_rules() -> list[Any]:
+    return list(get_register().retention.values())
 
 
 def check_disclosures(on: dt.date) -> Iterator[Finding]:

@@ -9,6 +9,13 @@ A person (the subject) is erased when at least one rule has run out for them,
 none is still running, nothing keeps them and nothing holds them. The decision
 is queued in the erasure log first; the erasure itself is
 `kolk.privacy.erasure.subjects_erase`, as for an erasure request.
+
+A hold, or a rule that is a narrow duty (the fiscal seven years), keeps only its
+scope (`kolk.privacy.registry.Scope`). A person past every other date whom only
+such holds and rules keep is reduced to what they need: their other rows go (or
+lose the person, as on erasure), their other fields are cleared, and the erasure
+hooks clean what no key leads to. An invoice under the fiscal duty keeps the
+invoice with the name and address on it, not the email, the loans or the login.
 """
 
 from __future__ import annotations
@@ -29,12 +36,16 @@ from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.privacy.audit import audit_log
 from kolk.privacy.erasure import erasure_log_sync, subjects_erase
-from kolk.privacy.fieldmap import map_for
+from kolk.privacy.fieldmap import NOT_PERSONAL, map_for
+from kolk.privacy.ledger import consenter_ids
 from kolk.privacy.models import ErasureLog
 from kolk.privacy.register import get_register
-from kolk.privacy.registry import RetainedData, registrations
-from kolk.privacy.setdelete import delete_rows, rows
+from kolk.privacy.registry import RetainedData, Scope, registrations
+from kolk.privacy.setdelete import delete_rows, protected_pks, relations_to, rows
 from kolk.privacy.subjects import subject_model
+
+# The category of the privacy core's own records of a person (what they chose and asked).
+CORE_RECORDS = "privacy_choices"
 
 
 def _subject_rules() -> list[str]:
@@ -64,8 +75,9 @@ def _ids(source: models.QuerySet[Any]) -> tuple[str, models.QuerySet[Any]]:
 def held_subject_ids(*, keeps: bool = True, lookup: str = "pk") -> Q:
     """A Q (on `lookup`, the subject's id) for everyone under a legal hold (and, with keeps, kept).
 
-    A hold stops everything; a keep (a running relationship) only stops erasing
-    the person: their rows still go by their own dates.
+    Any hold stops erasing the whole person; a keep (a running relationship) too.
+    Which of their rows a hold keeps from going by their own dates is its scope
+    (`held_for`); a keep keeps none of them.
 
     Holds are few (open invoices, open requests): `IN (hold)`, read once per
     statement. Keeps are most of the members (a running subscription): a
@@ -82,6 +94,26 @@ def held_subject_ids(*, keeps: bool = True, lookup: str = "pk") -> Q:
     return q
 
 
+def covers(scope: Scope, model: type[models.Model]) -> bool:
+    """Whether `scope` keeps `model`'s rows of a person: named, or hanging from a model it names."""
+    if scope.whole or model._meta.label in scope.models:
+        return True
+    pmap = map_for(model)
+    if pmap is None or pmap.subject is None or "__" not in pmap.subject:
+        return False
+    parent = model._meta.get_field(pmap.subject.split("__", 1)[0]).related_model
+    return isinstance(parent, type) and covers(scope, parent)
+
+
+def held_for(model: type[models.Model], *, lookup: str = "pk") -> Q:
+    """A Q (on `lookup`, the subject's id) for everyone whose hold keeps `model`'s rows."""
+    q = Q(**{f"{lookup}__in": []})
+    for hold in registrations.holds.values():
+        if covers(hold.scope, model):
+            q |= Q(**{f"{lookup}__in": _ids(hold.subjects())[1]})
+    return q
+
+
 def _event_cutoffs(on: dt.date) -> dict[str, dt.date]:
     """Per start event, the day on or before which it must lie for every rule it starts to have run out."""
     cutoffs: dict[str, dt.date] = {}
@@ -92,17 +124,17 @@ def _event_cutoffs(on: dt.date) -> dict[str, dt.date]:
     return cutoffs
 
 
-def due_subjects(on: dt.date) -> models.QuerySet[Any]:
-    """Subjects at least one rule has run out for, none still runs for, not kept or held.
+def _per_subject(on: dt.date, having: str) -> RawSQL | None:
+    """The subjects whose event dates, grouped, meet `having` (on `running` and `scoped`); None without events.
 
-    Each start event's dates are read once, in one statement for all of them: per
-    subject, every event date must lie on or before its cutoff (the earliest of the
-    cutoffs of the rules it starts, e.g. `library` and `portal`).
+    Each start event's dates are read once, in one statement for all of them. Per
+    subject and event, `running` is 1 while the event's date lies after its cutoff
+    (the earliest of the cutoffs of the rules it starts, e.g. `library` and
+    `portal`), and `scoped` is 1 for an event whose rules need only a scope.
     """
-    Subject = subject_model()
     cutoffs = _event_cutoffs(on)
     if not cutoffs:
-        return Subject._default_manager.none()
+        return None
     # Compiled querysets of the apps' events and the engine's own SQL: no value is put in the text.
     parts, params = [], []
     for event, cutoff in cutoffs.items():
@@ -110,11 +142,237 @@ def due_subjects(on: dt.date) -> models.QuerySet[Any]:
             registrations.events[event]().values("subject_id", "event_date").order_by().query.sql_with_params()
         )
         running = "CASE WHEN e.event_date > %s THEN 1 ELSE 0 END"
-        parts.append(f"SELECT e.subject_id, {running} AS running FROM ({sql}) e WHERE e.event_date IS NOT NULL")  # noqa: S608
+        scoped = 1 if event in registrations.event_scopes else 0
+        parts.append(
+            f"SELECT e.subject_id, {running} AS running, {scoped} AS scoped "  # noqa: S608
+            f"FROM ({sql}) e WHERE e.event_date IS NOT NULL"
+        )
         params += [cutoff, *event_params]
     union = " UNION ALL ".join(parts)
-    past = RawSQL(f"SELECT d.subject_id FROM ({union}) d GROUP BY d.subject_id HAVING MAX(d.running) = 0", params)  # noqa: S608,S611
+    return RawSQL(f"SELECT d.subject_id FROM ({union}) d GROUP BY d.subject_id HAVING {having}", params)  # noqa: S608,S611
+
+
+def due_subjects(on: dt.date) -> models.QuerySet[Any]:
+    """Subjects at least one rule has run out for, none still runs for, not kept or held.
+
+    Per subject, every event date must lie on or before its cutoff.
+    """
+    Subject = subject_model()
+    past = _per_subject(on, "MAX(d.running) = 0")
+    if past is None:
+        return Subject._default_manager.none()
     return Subject._default_manager.filter(pk__in=past).exclude(held_subject_ids())
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Who a narrow hold or a running scoped rule keeps, and what of them."""
+
+    name: str
+    scope: Scope
+    subjects: models.QuerySet[Any]  # one column of subject ids, without NULL
+    hold: bool  # a hold, rather than a rule still running
+
+
+def _narrow_sources(on: dt.date) -> list[_Source]:
+    """The narrow holds and the scoped rules still running, each with the subjects it keeps today."""
+    found = [
+        _Source(hold.name, hold.scope, _ids(hold.subjects())[1], hold=True)
+        for hold in registrations.holds.values()
+        if not hold.scope.whole
+    ]
+    cutoffs = _event_cutoffs(on)
+    for event, scope in registrations.event_scopes.items():
+        if event in cutoffs:
+            running = registrations.events[event]().filter(event_date__gt=cutoffs[event]).values("subject_id")
+            found.append(_Source(event, scope, _ids(running)[1], hold=False))
+    return found
+
+
+def _keeping(sources: list[_Source], keeps: Callable[[Scope], bool], lookup: str) -> Q:
+    """A Q (on `lookup`) for the subjects one of `sources` keeps something of, where `keeps(scope)`."""
+    q = Q(**{f"{lookup}__in": []})
+    for source in sources:
+        if keeps(source.scope):
+            q |= Q(**{f"{lookup}__in": source.subjects})
+    return q
+
+
+def reducible_subjects(on: dt.date) -> models.QuerySet[Any]:
+    """Subjects whom only narrow holds and scoped rules keep: past every other date.
+
+    At least one rule has run out for them and every rule that keeps a whole
+    person (a contract) has too; a scoped rule still runs for them or a narrow
+    hold holds them. Nothing keeps them (a running subscription) and no hold
+    needs them whole.
+    """
+    Subject = subject_model()
+    # One read of every event: someone past at least one rule, for whom no rule that keeps a whole person runs.
+    candidates = _per_subject(on, "MIN(d.running) = 0 AND MAX(CASE WHEN d.scoped = 0 THEN d.running ELSE 0 END) = 0")
+    sources = _narrow_sources(on)
+    if candidates is None or not sources:
+        return Subject._default_manager.none()
+    whole = Q(pk__in=[])
+    for hold in registrations.holds.values():
+        if hold.scope.whole:
+            whole |= Q(pk__in=_ids(hold.subjects())[1])
+    return (
+        Subject._default_manager.filter(pk__in=candidates)
+        .filter(_keeping(sources, _any, "pk"))
+        .exclude(_kept("pk"))
+        .exclude(whole)
+    )
+
+
+def _any(scope: Scope) -> bool:
+    return True
+
+
+def _covering(model: type[models.Model]) -> Callable[[Scope], bool]:
+    return lambda scope: covers(scope, model)
+
+
+def _kept(lookup: str) -> Q:
+    """A Q (on `lookup`) for the subjects a keep (a running relationship) keeps whole."""
+    q = Q(**{f"{lookup}__in": []})
+    for source in registrations.keeps.values():
+        column, ids = _ids(source())
+        q |= Q(Exists(ids.filter(**{column: OuterRef(lookup)})))
+    return q
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """Rows of another model that name the subject, and how they go when no scope keeps them."""
+
+    model: type[models.Model]
+    key: str  # the foreign key's name
+    on_delete: Any
+    anonymise: dict[str, Any]  # what a rule's anonymising sets (a buyer's order), as on erasure
+
+
+def _relations() -> list[_Relation]:
+    """The models that name the subject by a personal key, which reducing a person may touch.
+
+    The privacy core's own records (consents, objections, restrictions, requests,
+    disclosures) stay with what is left: they govern it. A protected row (an
+    invoice) can only stay, so only a scope keeps it.
+    """
+    anonymised = {item.model_label: item.anonymise for item in registrations.retained if item.action == "anonymise"}
+    found = []
+    for on_delete, model, fk in relations_to(subject_model()):
+        pmap = map_for(model)
+        category = pmap.category_of(fk.name) if pmap is not None else None
+        if category in (None, NOT_PERSONAL, CORE_RECORDS) or on_delete not in (models.CASCADE, models.SET_NULL):
+            continue
+        found.append(_Relation(model, fk.name, on_delete, anonymised.get(model._meta.label, {})))
+    return found
+
+
+def _cleared(field: models.Field[Any, Any]) -> Any:
+    """What a subject field is set to when no scope keeps it: NULL, else empty; a field that can be neither stays."""
+    if field.null:
+        return None
+    if field.blank and not field.unique and isinstance(field, models.CharField | models.TextField):
+        return ""
+    raise ValueError(f"{field.model._meta.label}.{field.name} can be neither NULL nor empty: every scope must keep it")
+
+
+def scope_problems(scope: Scope) -> list[str]:
+    """Why `scope` cannot be applied: a field of the person it leaves that cannot be cleared."""
+    if scope.whole:
+        return []
+    Subject = subject_model()
+    pmap = map_for(Subject)
+    problems = []
+    for name, category in pmap.personal.items() if pmap else ():
+        if category in scope.categories or name in scope.fields:
+            continue
+        try:
+            _cleared(_field_at(Subject, name))
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _field_groups(sources: list[_Source]) -> list[tuple[dict[str, Any], Q]]:
+    """The subject's fields that reducing clears, grouped by who keeps them: (what to set, a Q of who keeps it)."""
+    Subject = subject_model()
+    pmap = map_for(Subject)
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for name, category in pmap.personal.items() if pmap else ():
+        keepers = tuple(
+            s.name for s in sources if s.scope.whole or category in s.scope.categories or name in s.scope.fields
+        )
+        if len(keepers) == len(sources):
+            continue  # every source keeps it: nobody loses it
+        groups.setdefault(keepers, {})[name] = _cleared(_field_at(Subject, name))
+    return [
+        (cleared, _keeping([s for s in sources if s.name in keepers], _any, "pk"))
+        for keepers, cleared in groups.items()
+    ]
+
+
+def _already(cleared: dict[str, Any]) -> Q:
+    """A Q for subjects whose `cleared` fields already hold what clearing sets."""
+    q = Q()
+    for name, value in cleared.items():
+        q &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+    return q
+
+
+def _excess(sources: list[_Source]) -> Q:
+    """A Q on the subject: something of theirs is held that none of the sources keeping them needs."""
+    q = Q(pk__in=[])
+    for rel in _relations():
+        theirs = rel.model._base_manager.filter(**{rel.key: OuterRef("pk")})
+        q |= Q(Exists(theirs)) & ~_keeping(sources, _covering(rel.model), "pk")
+    for cleared, keepers in _field_groups(sources):
+        q |= ~_already(cleared) & ~keepers
+    return q
+
+
+def due_reductions(on: dt.date) -> models.QuerySet[Any]:
+    """Subjects whom only narrow holds and scoped rules keep, and who still have more than those need.
+
+    `kolk privacy check` counts them: a person kept whole by a narrow hold.
+    """
+    sources = _narrow_sources(on)
+    if not sources:
+        return subject_model()._default_manager.none()
+    return reducible_subjects(on).filter(_excess(sources))
+
+
+def subjects_reduce(pks: list[int], *, on: dt.date) -> None:
+    """Reduce these subjects to what the narrow holds and scoped rules keeping them need, in one transaction.
+
+    Rows no scope keeps are deleted (cascading as on erasure), or lose the person
+    (a loan) or are anonymised (an order) as erasure does; fields no scope keeps
+    are cleared; the erasure hooks clean what no key leads to (an emptied
+    household, admin log lines). A fixed number of statements, whatever the number of subjects.
+    """
+    Subject = subject_model()
+    sources = _narrow_sources(on)
+    with transaction.atomic():
+        after = [hook(pks) for hook in registrations.erasure_hooks.values()]
+        for rel in _relations():
+            goes = rel.model._base_manager.filter(**{f"{rel.key}__in_array": pks}).exclude(
+                _keeping(sources, _covering(rel.model), rel.key)
+            )
+            if rel.anonymise:
+                goes.update(**rel.anonymise)
+            elif rel.on_delete is models.SET_NULL:
+                goes.update(**{rel.key: None})
+            else:
+                kept = protected_pks(goes)  # a row another keeps (a collected invoice's mandate) stays
+                delete_rows(goes.exclude(pk__in=kept) if kept else goes)
+        for cleared, keepers in _field_groups(sources):
+            Subject._default_manager.filter(pk__in_array=pks).exclude(keepers).exclude(_already(cleared)).update(
+                **cleared
+            )
+        for then in after:
+            if callable(then):
+                then()
 
 
 def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
@@ -138,8 +396,10 @@ def due_rows(item: RetainedData, on: dt.date) -> models.QuerySet[Any]:
         return model._default_manager.none()
     if item.done is not None:
         qs = qs.exclude(item.done)
+    if item.unless_consent and pmap is not None and pmap.subject is not None:
+        qs = qs.exclude(**{pmap.subject_lookup("pk") + "__in": consenter_ids(item.unless_consent)})
     if pmap is not None and pmap.subject is not None:
-        qs = qs.exclude(held_subject_ids(keeps=False, lookup=pmap.subject_lookup("pk")))
+        qs = qs.exclude(held_for(model, lookup=pmap.subject_lookup("pk")))
     return qs
 
 
@@ -289,6 +549,17 @@ def _run(
             line.done += len(pks)
             if progress:
                 progress(f"{item.model_label} ({item.rule})", len(pks))
+    if _narrow_sources(on):
+        line = RuleReport(name=subject_model()._meta.label, rule="*", action="reduce")
+        report.rules.append(line)
+        if dry_run:
+            line.due = due_reductions(on).count()
+        else:
+            for pks in _batches(due_reductions(on), batch_size):
+                subjects_reduce(pks, on=on)
+                line.done += len(pks)
+                if progress:
+                    progress("subjects reduced", len(pks))
     line = RuleReport(name=subject_model()._meta.label, rule="*", action="erase")
     report.rules.append(line)
     if dry_run:

@@ -99,6 +99,11 @@ def _relations(model: type[models.Model]) -> tuple[Relation, ...]:
     return _relations_of[model]
 
 
+def relations_to(model: type[models.Model]) -> tuple[Relation, ...]:
+    """Each (on_delete, model, foreign key) that points at `model`, as a delete of its rows follows them."""
+    return _relations(model)
+
+
 def _supported(model: type[models.Model], path: tuple[type[models.Model], ...] = ()) -> bool:
     """Whether every model the delete cascades to can be deleted in SQL alone."""
     opts = model._meta
