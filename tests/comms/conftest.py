@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.browser import phone  # noqa: F401  (a reader's phone, for browser tests)
+
 
 class Inbox:
     """What the SMTP server received. `refuse` makes it answer the next DATA with a code."""
