@@ -211,6 +211,7 @@ PAGES: dict[str, Row] = {
     "desk:office_reads_find": Row(DECLARED),
     "desk:office_reads": Row(DECLARED, {"pk": "person"}),
     "web:portal_reads": Row(DECLARED),
+    "web:portal_newsletter": Row(DECLARED),
     "desk:office_exports": Row(DECLARED),
     "desk:office_demand": Row(DECLARED),
     "desk:office_breaches": Row(DECLARED),
