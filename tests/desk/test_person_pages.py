@@ -44,7 +44,7 @@ def test_opening_a_person_is_logged_with_who_whose_and_why(client, staff, django
     entry = AuditEntry.objects.get(action="subject.viewed")
     assert entry.actor == f"user:{staff.pk}"
     assert entry.subject_ref == pseudonym(person)
-    assert entry.details == {"purpose": "lending"}
+    assert entry.details == {"purpose": "lending", "roles": ["desk"]}  # the role read in, as held then
     assert person.surname not in str(entry.details)
 
 

@@ -196,7 +196,7 @@ def test_a_staff_read_through_the_library_api_is_logged_with_its_purpose(client,
         seen = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         assert client.get(url, {"person_id": world.ids["person"]}).status_code == 200
         entry = AuditEntry.objects.get(action="subject.viewed", pk__gt=seen)
-        assert entry.details == {"purpose": "lending"}
+        assert entry.details == {"purpose": "lending", "roles": ["desk"]}
         assert entry.actor == f"user:{world.users['desk'].pk}"
 
 
@@ -204,7 +204,8 @@ def test_the_person_page_logs_the_purpose_the_role_serves(client, db, world):
     login(client, world, "privacy_officer")
     seen = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     assert client.get(f"/balie/personen/{world.ids['person']}/").status_code == 200
-    assert AuditEntry.objects.get(action="subject.viewed", pk__gt=seen).details == {"purpose": "rights"}
+    entry = AuditEntry.objects.get(action="subject.viewed", pk__gt=seen)
+    assert entry.details == {"purpose": "rights", "roles": ["privacy_officer"]}
 
 
 # One error shape, documented on every operation.

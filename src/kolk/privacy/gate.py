@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kolk.core.actors import Actor
 from kolk.core.clock import today
 from kolk.core.errors import KolkError
+from kolk.core.roles import Role, has_role
 from kolk.privacy.audit import audit_log
 from kolk.privacy.fieldmap import NOT_PERSONAL, map_for
 from kolk.privacy.ledger import consenter_ids, objector_ids, restricted_ids
@@ -198,7 +199,14 @@ def younger_than(age: int, on: dt.date | None = None) -> models.QuerySet[Any]:
 
 
 def subject_viewed(*, subject: models.Model, purpose: str, actor: Actor) -> None:
-    """Log that a member of staff opened a person's record (who, whose, why, when)."""
-    if purpose not in get_register().purposes:
+    """Log that a member of staff opened a person's record (who, whose, why, when, in which role).
+
+    The roles are those the reader held at that moment that serve the purpose, so
+    the log still says so after their roles change (kolk.privacy.reads shows them).
+    """
+    register = get_register()
+    if purpose not in register.purposes:
         raise PurposeViolation(f"'{purpose}' is not a purpose of the register")
-    audit_log(actor=actor, action="subject.viewed", subject=subject, details={"purpose": purpose})
+    known = {role.value for role in Role}
+    roles = sorted(key for key in register.roles_serving(purpose) if key in known and has_role(actor, Role(key)))
+    audit_log(actor=actor, action="subject.viewed", subject=subject, details={"purpose": purpose, "roles": roles})

@@ -2,9 +2,9 @@
 
 The audit log names the person by a keyed pseudonym (kolk.privacy.audit.pseudonym), so a
 person's reads are found by one indexed lookup on `subject_ref` (index audit_subject).
-Each read names the purpose it was logged under; the role is the staff member's role
-that serves that purpose. The Privacy Officer sees the staff member; the person sees
-role and purpose only, never a colleague's name.
+Each read names the purpose it was logged under and the roles the staff member read
+it in, as they held them then. The Privacy Officer sees the staff member; the person
+sees role and purpose only, never a colleague's name.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ READS_SHOWN = 200  # the latest reads; the log holds them all
 class StaffRead:
     when: dt.datetime
     staff: Any  # the user, or None when it no longer exists (for the Privacy Officer only)
-    roles: tuple[str, ...]  # labels of the staff member's roles that serve the purpose
+    roles: tuple[str, ...]  # labels of the roles the staff member read it in, then
     purpose: str  # the purpose's key
     purpose_label: str
     objection: str | None  # the purpose to object to, where this rests on legitimate interest
@@ -71,14 +71,22 @@ def staff_reads(subject: models.Model, *, lang: str = "nl", limit: int = READS_S
         .values_list("created_at", "actor", "details")[:limit]
     )
     ids = {int(actor.split(":", 1)[1]) for _w, actor, _d in entries if actor.startswith("user:")}
-    users = {u.pk: u for u in get_user_model()._default_manager.filter(pk__in=ids).prefetch_related("groups")}
+    users = get_user_model()._default_manager.filter(pk__in=ids)
+    if any("roles" not in (details or {}) for _w, _a, details in entries):
+        users = users.prefetch_related("groups")
+    staff = {u.pk: u for u in users}
     reads = []
     for when, actor, details in entries:
         purpose = str((details or {}).get("purpose", ""))
-        user = users.get(int(actor.split(":", 1)[1])) if actor.startswith("user:") else None
-        serving = register.roles_serving(purpose)
-        held = {g.name for g in user.groups.all()} if user is not None else set()
-        roles = tuple(sorted(register.roles[r].label.get(lang) for r in serving & held))
+        user = staff.get(int(actor.split(":", 1)[1])) if actor.startswith("user:") else None
+        if "roles" in (details or {}):  # the roles they read it in, logged with the read
+            acted: set[str] = {str(role) for role in details["roles"]}
+        else:
+            # Reads logged before the log kept the role: the staff member's roles now that
+            # serve the purpose, the best there is (they may have held others then).
+            held = {g.name for g in user.groups.all()} if user is not None else set()
+            acted = set(register.roles_serving(purpose) & held)
+        roles = tuple(sorted(register.roles[r].label.get(lang) for r in acted if r in register.roles))
         label = register.purposes[purpose].label.get(lang) if purpose in register.purposes else purpose
         reads.append(StaffRead(when, user, roles, purpose, label, object_to(register, purpose)))
     return reads
