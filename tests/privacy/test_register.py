@@ -183,6 +183,6 @@ def test_another_organisation_ships_its_own_register(tmp_path):
 
 def test_objection_and_consent_purposes_follow_the_bases():
     register = get_register()
-    assert set(register.consent_purposes()) == {"notices_advice", "website_access"}
+    assert set(register.consent_purposes()) == {"notices_advice", "website_access", "reading_history"}
     assert {"marketing_analysis", "direct_marketing", "newsletter", "offers"} <= set(register.objection_purposes())
     assert "lending" not in register.objection_purposes()

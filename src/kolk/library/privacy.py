@@ -22,10 +22,11 @@ from django.db.models import F, Max, Q, QuerySet
 from kolk.core.clock import today
 from kolk.library.models import Enrolment, Fee, Subscription
 from kolk.library.partners import loan_history_selected
+from kolk.library.reading import READING_HISTORY
 from kolk.people.models import Person
 from kolk.privacy.compliance import register_selection
 from kolk.privacy.register import Text
-from kolk.privacy.registry import Scope, register_event, register_hold, register_keep
+from kolk.privacy.registry import Scope, register_event, register_hold, register_keep, retain
 
 FEES = Scope.of(models=["library.Fee"], categories=["name", "address"], fields=["customer_number"])
 
@@ -78,4 +79,16 @@ register_selection(
     "loan history selection (L12)",
     purpose="marketing_analysis",
     subjects=lambda: loan_history_selected(since=today() - dt.timedelta(days=365)),
+)
+# A returned loan loses its link to the member a year after its return (rule `loans_returned`),
+# as erasing the member would do it (person and subscription NULL); a member who keeps a
+# reading history keeps theirs, and switching it off unlinks them at once.
+retain(
+    "library.Loan",
+    rule="loans_returned",
+    action="anonymise",
+    date_field="returned_at",
+    anonymise={"person": None, "subscription": None},
+    done=Q(person__isnull=True),
+    unless_consent=READING_HISTORY,
 )

@@ -19,8 +19,11 @@ from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
 from kolk.core.errors import Invalid, KolkError
 from kolk.privacy.audit import audit_log
+from kolk.privacy.fieldmap import map_for
 from kolk.privacy.models import ChoiceKind, ChoiceMethod, PrivacyChoice, Restriction, RightsRequest
 from kolk.privacy.register import CHANNELS, get_register
+from kolk.privacy.registry import registrations
+from kolk.privacy.setdelete import delete_rows
 from kolk.privacy.subjects import CONSENT_AGE, PrivacySubject
 
 
@@ -72,6 +75,8 @@ def consent_record(
         recorded_by_id=user_id(actor, staff_only=True),
         recorded_at=now(),
     )
+    # What the consent alone kept goes with it, at once (a reading history switched off).
+    released = 0 if given else _rows_kept_on_consent_release(subject, purpose)
     audit_log(
         actor=actor,
         action="consent.given" if given else "consent.withdrawn",
@@ -81,9 +86,53 @@ def consent_record(
             "method": method,
             "choice": choice.pk,
             "by_guardian": given_by is not None and given_by.pk != subject.pk,
+            **({"released": released} if released else {}),
         },
     )
     return choice
+
+
+def _rows_kept_on_consent_release(subject: PrivacySubject, purpose: str) -> int:
+    """Apply now, to one person, every retention declaration that spares the consenters of `purpose`.
+
+    Only rows that have their start date (a returned loan, not one still out) go:
+    the declaration's own action, as the retention engine would apply it later.
+    """
+    done = 0
+    for item in registrations.retained:
+        if item.unless_consent != purpose or item.date_field is None:
+            continue
+        pmap = map_for(item.model)
+        if pmap is None or pmap.subject is None:
+            continue
+        qs = item.model._default_manager.filter(
+            **{pmap.subject_lookup("pk"): subject.pk, f"{item.date_field}__lte": now()}
+        )
+        if item.done is not None:
+            qs = qs.exclude(item.done)
+        if item.action == "delete":
+            done += delete_rows(qs)
+        else:
+            done += qs.update(**item.anonymise)
+    return done
+
+
+@transaction.atomic
+def consent_rows_clear(*, subject: PrivacySubject, purpose: str, actor: Actor) -> int:
+    """Clear what a standing consent keeps of a person (their reading history), the consent staying given.
+
+    Returns how many records went. One transaction, one audit entry.
+    """
+    if purpose not in get_register().consent_purposes():
+        raise KolkError(_("Voor '%(purpose)s' wordt geen toestemming gevraagd.") % {"purpose": purpose})
+    cleared = _rows_kept_on_consent_release(subject, purpose)
+    audit_log(
+        actor=actor,
+        action="consent.rows_cleared",
+        subject=subject,  # type: ignore[arg-type]
+        details={"purpose": purpose, "cleared": cleared},
+    )
+    return cleared
 
 
 @transaction.atomic

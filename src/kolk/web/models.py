@@ -143,5 +143,7 @@ ACTION_LABELS = {
     "reservation_placed": _("reservering geplaatst"),
     "reservation_cancelled": _("reservering geannuleerd"),
     "invoice_downloaded": _("factuur gedownload"),
+    "reading_history_cleared": _("leesgeschiedenis gewist"),
+    "payment_started": _("betaling gestart"),
     "rights_request": _("privacyverzoek gedaan"),
 }

@@ -9,6 +9,7 @@ from kolk.web.views import (
     portal_children,
     portal_package,
     portal_newsletter,
+    portal_reading,
     portal_reads,
     portal_sections,
     public,
@@ -42,6 +43,9 @@ urlpatterns = [
     path("mijn/leningen", portal_sections.loans, name="portal_loans"),
     path("mijn/leningen/verlengen", portal.renew_all, name="portal_renew_all"),
     path("mijn/leningen/<int:loan_id>/verlengen", portal_sections.loan_renew_view, name="portal_loan_renew"),
+    path("mijn/leesgeschiedenis", portal_reading.reading_history_page, name="portal_reading_history"),
+    path("mijn/leesgeschiedenis/schakelen", portal_reading.reading_history_switch, name="portal_reading_switch"),
+    path("mijn/leesgeschiedenis/wissen", portal_reading.reading_history_clear_view, name="portal_reading_clear"),
     path("mijn/reserveringen", portal_sections.reservations, name="portal_reservations"),
     path("mijn/reserveringen/plaatsen", portal_sections.reservation_place_view, name="portal_reservation_place"),
     path(
