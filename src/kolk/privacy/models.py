@@ -311,6 +311,8 @@ class RightsRequest(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # "Waar gaat het over?": the person's own words (which data is wrong, what the complaint is).
+    text = models.TextField(blank=True, default="")
     received_at = models.DateTimeField()
     due_on = models.DateField(db_index=True)
     extended_to = models.DateField(null=True, blank=True)
@@ -334,6 +336,7 @@ class RightsRequest(models.Model):
             "subject": "privacy_choices",
             "kind": "privacy_choices",
             "channel": "privacy_choices",
+            "text": "correspondence",
             "received_at": "privacy_choices",
             "extension_reason": "privacy_choices",
             "identity_seen_at": "privacy_choices",

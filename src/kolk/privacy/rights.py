@@ -6,6 +6,9 @@ correction and erasure the person proves their identity at the desk (D07):
 staff record who saw it, how and when, never a copy or number of the document.
 A request made in the portal by a logged-in member needs no second check. An
 open request is a legal hold: retention erases nothing of that person meanwhile.
+What the request is about ("Waar gaat het over?") is the person's own text
+(correspondence): a correction, an objection and a complaint can't be handled
+without it; for the others it is optional.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now, today
-from kolk.core.errors import KolkError
+from kolk.core.errors import Invalid, KolkError
+from kolk.core.validators import no_control_characters_in_text
 from kolk.privacy.audit import audit_log
 from kolk.privacy.models import RightsRequest
 from kolk.privacy.register import Duration
@@ -29,6 +35,14 @@ NEEDS_IDENTITY = {
     RightsRequest.Kind.ERASURE,
     RightsRequest.Kind.PORTABILITY,
 }
+# Kinds that can't be handled without their text: which data is wrong, which use, what went wrong. A
+# restriction's ground is recorded by staff when they apply it (its reason), so its text is optional.
+NEEDS_TEXT = {
+    RightsRequest.Kind.CORRECTION,
+    RightsRequest.Kind.OBJECTION,
+    RightsRequest.Kind.COMPLAINT,
+}
+TEXT_MAX = 2000
 ONE_MONTH = Duration(iso="P1M", months=1)
 TWO_MONTHS = Duration(iso="P2M", months=2)
 IDENTITY_METHODS = ("passport", "id_card", "driving_licence", "residence_permit", "known_to_staff")
@@ -43,10 +57,12 @@ def request_receive(
     actor: Actor,
     identity_method: str = "",
     received_on: dt.date | None = None,
+    text: str = "",
 ) -> RightsRequest:
     """Register a request. At the desk, `identity_method` records that ID was seen."""
     if kind not in RightsRequest.Kind.values:
-        raise KolkError(_("Onbekend soort verzoek."), code="kind")
+        raise Invalid(_("Onbekend soort verzoek."), code="kind", fields={"kind": [_("Onbekend soort verzoek.")]})
+    text = request_text_clean(kind=kind, text=text)
     if channel not in RightsRequest.Channel.values:
         raise KolkError(_("Onbekend kanaal."), code="channel")
     if identity_method and identity_method not in IDENTITY_METHODS:
@@ -59,6 +75,7 @@ def request_receive(
         subject_id=subject.pk,
         kind=kind,
         channel=channel,
+        text=text,
         received_at=received,
         due_on=ONE_MONTH.after(start),
         received_by_id=user_id(actor, staff_only=True),
@@ -73,6 +90,24 @@ def request_receive(
         details={"request": request.pk, "kind": kind, "channel": channel, "identity_seen": bool(identity_method)},
     )
     return request
+
+
+def request_text_clean(*, kind: str, text: str) -> str:
+    """The request's text, trimmed; refused (422, on the field `text`) if missing where needed, too long or unseen."""
+    text = text.strip()
+    problem = ""
+    if not text and kind in NEEDS_TEXT:
+        problem = _("Schrijf waar je verzoek over gaat, zodat we het kunnen afhandelen.")
+    elif len(text) > TEXT_MAX:
+        problem = _("Gebruik hoogstens %(max)d tekens.") % {"max": TEXT_MAX}
+    else:
+        try:
+            no_control_characters_in_text(text)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+    if problem:
+        raise Invalid(problem, code="text", fields={"text": [problem]})
+    return text
 
 
 @transaction.atomic
@@ -165,6 +200,17 @@ def requests_due(within_days: int = 7) -> models.QuerySet[RightsRequest]:
         .filter(models.Q(extended_to__lte=limit) | models.Q(extended_to__isnull=True, due_on__lte=limit))
         .order_by("due_on")
     )
+
+
+def requests_of(subject_id: int) -> models.QuerySet[RightsRequest]:
+    """A person's own requests, newest first (the portal and the API show them to the person)."""
+    return RightsRequest.objects.filter(subject_id=subject_id).order_by("-received_at", "-pk")
+
+
+def requests_open() -> models.QuerySet[RightsRequest]:
+    """Every open request, the nearest deadline first (the Privacy Officer's work list)."""
+    deadline = Coalesce("extended_to", "due_on")
+    return RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).order_by(deadline, "pk")
 
 
 def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
