@@ -303,7 +303,7 @@ def test_a_privacy_request_of_an_unknown_kind_is_refused(client, lid):
 def test_the_request_page_shows_only_my_requests(client, lid, ander):
     from kolk.privacy.rights import request_receive
 
-    request_receive(subject=ander.person, kind="complaint", channel="email", actor=None)
+    request_receive(subject=ander.person, kind="complaint", channel="email", actor=None, text="Geen antwoord.")
     page = client.get(reverse("web:portal_rights")).content.decode()
     assert "klacht (D08)" not in page.split("Mijn verzoeken")[1]
 

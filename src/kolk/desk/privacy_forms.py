@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kolk.privacy.models import RightsRequest
+from kolk.privacy.rights import TEXT_MAX
 
 IDENTITY_CHOICES = [
     ("", _("nog niet gezien")),
@@ -20,6 +21,13 @@ IDENTITY_CHOICES = [
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Soort verzoek"), choices=RightsRequest.Kind.choices)
     channel = forms.ChoiceField(label=_("Binnengekomen via"), choices=RightsRequest.Channel.choices, initial="desk")
+    text = forms.CharField(
+        label=_("Waar gaat het over?"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In de woorden van de persoon; nodig bij correctie, bezwaar en een klacht."),
+    )
     identity_method = forms.ChoiceField(
         label=_("Legitimatie gezien aan de balie"),
         choices=IDENTITY_CHOICES,

@@ -57,7 +57,11 @@ def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
         try:
             rights_request = request_receive(subject=person, actor=request.user, **form.cleaned_data)
         except KolkError as exc:
-            form.add_error(None, str(exc.message))
+            for name, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
         else:
             messages.success(
                 request, _("Verzoek vastgelegd; uiterlijk af op %(date)s.") % {"date": rights_request.due_on}

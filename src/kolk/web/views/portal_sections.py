@@ -39,7 +39,7 @@ from kolk.library.selectors import blocks_standing, home_branch_of, loans_open, 
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.privacy.models import RightsRequest
-from kolk.privacy.rights import request_receive
+from kolk.privacy.rights import TEXT_MAX, request_receive, request_text_clean, requests_of
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
 from kolk.web.selectors import catalogue_availability, title_availability, title_queue
 from kolk.web.services import portal_event_record
@@ -227,6 +227,25 @@ class RightsRequestForm(forms.Form):
         choices=[(k.value, k.label) for k in PORTAL_REQUEST_KINDS],
         widget=forms.RadioSelect,
     )
+    text = forms.CharField(
+        label=gettext_lazy("Waar gaat het over?"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "Nodig bij correctie, bezwaar en een klacht: welke gegevens, welk gebruik of wat er misging."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "kind" in data and "text" in data:
+            try:
+                data["text"] = request_text_clean(kind=data["kind"], text=data["text"])
+            except KolkError as exc:
+                for message in exc.fields.get("text", [str(exc.message)]):
+                    self.add_error("text", message)
+        return data
 
 
 @member_required
@@ -235,7 +254,13 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
     form = RightsRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            made = request_receive(subject=person, kind=form.cleaned_data["kind"], channel="portal", actor=request.user)
+            made = request_receive(
+                subject=person,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                channel="portal",
+                actor=request.user,
+            )
         except KolkError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -246,7 +271,7 @@ def rights(request: HttpRequest, person: Any) -> HttpResponse:
                 % {"date": date_format(made.due_on, "j F Y")},
             )
             return redirect("web:portal_rights")
-    made_requests = list(RightsRequest.objects.filter(subject_id=person.pk).order_by("-received_at", "-pk")[:50])
+    made_requests = list(requests_of(person.pk)[:50])
     status = 400 if request.method == "POST" else 200
     context = {"person": person, "form": form, "requests": made_requests}
     return render(request, "web/portal/rights.html", context, status=status)
