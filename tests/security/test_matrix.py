@@ -252,6 +252,10 @@ A = "/api/v1"
 OPERATIONS: dict[str, Row] = {
     f"GET {A}/privacy/register": Row(DECLARED),
     f"GET {A}/privacy/article30": Row(DECLARED),
+    f"POST {A}/privacy/requests": Row(DECLARED, body={"kind": "complaint", "text": "Geen antwoord gekregen."}),
+    f"GET {A}/privacy/requests": Row(DECLARED),
+    f"GET {A}/privacy/requests/open": Row(DECLARED),
+    f"GET {A}/privacy/requests/{{request_id}}": Row(DECLARED, {"request_id": "request"}),
     f"GET {A}/billing/people/{{person_id}}/invoices": Row(DECLARED, {"person_id": "person"}),
     f"GET {A}/billing/invoices/{{invoice_id}}": Row(DECLARED, {"invoice_id": "invoice"}),
     f"GET {A}/billing/invoices/{{invoice_id}}/pdf": Row(DECLARED, {"invoice_id": "invoice"}),

@@ -212,16 +212,21 @@ def reducible_subjects(on: dt.date) -> models.QuerySet[Any]:
     sources = _narrow_sources(on)
     if candidates is None or not sources:
         return Subject._default_manager.none()
-    whole = Q(pk__in=[])
-    for hold in registrations.holds.values():
-        if hold.scope.whole:
-            whole |= Q(pk__in=_ids(hold.subjects())[1])
     return (
         Subject._default_manager.filter(pk__in=candidates)
         .filter(_keeping(sources, _any, "pk"))
         .exclude(_kept("pk"))
-        .exclude(whole)
+        .exclude(_whole_held())
     )
+
+
+def _whole_held() -> Q:
+    """A Q on the subject for everyone a hold that needs the whole person holds."""
+    q = Q(pk__in=[])
+    for hold in registrations.holds.values():
+        if hold.scope.whole:
+            q |= Q(pk__in=_ids(hold.subjects())[1])
+    return q
 
 
 def _any(scope: Scope) -> bool:
@@ -354,6 +359,15 @@ def subjects_reduce(pks: list[int], *, on: dt.date) -> None:
     Subject = subject_model()
     sources = _narrow_sources(on)
     with transaction.atomic():
+        # A keep or a hold on the whole person that arose since they were chosen wins.
+        pks = list(
+            Subject._default_manager.filter(pk__in_array=pks)
+            .exclude(_kept("pk"))
+            .exclude(_whole_held())
+            .values_list("pk", flat=True)
+        )
+        if not pks:
+            return
         after = [hook(pks) for hook in registrations.erasure_hooks.values()]
         for rel in _relations():
             goes = rel.model._base_manager.filter(**{f"{rel.key}__in_array": pks}).exclude(
