@@ -11,6 +11,8 @@ names are read again from the database when shown).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -29,14 +31,17 @@ from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscrip
 from kolk.library.models.members import EndReason
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import home_branch_of, member_overview, pull_list
-from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew, loans_renew_all
+from kolk.library.services.loans import copy_receive, loan_checkin, loan_checkout, loan_renew, loans_renew_all
+from kolk.library.services.notices import notice_loan_slip
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.people.selectors import person_detail, person_search
 from kolk.privacy.permits import allow, permit_of
 
-VISIT = "desk_visit"  # {"person": pk, "out": [loan pk, ...]}: this member's visit at the desk
-CHECKINS = "desk_checkins"  # [[loan pk, fine cents, reservation pk or None], ...], newest first
+VISIT = "desk_visit"  # {"person": pk, "out": [loan pk, ...], "id": token}: this member's visit at the desk
+# [[loan pk or None, fine cents, reservation pk or None, copy pk], ...], newest first; no loan for a copy
+# that was not lent (pulled from the shelf for a reservation, or arriving in transit).
+CHECKINS = "desk_checkins"
 KEEP = 20
 
 # What to do next, for a refusal the desk meets often.
@@ -46,6 +51,8 @@ NEXT_STEP = {
     "no_subscription": gettext_lazy("Start eerst een abonnement (hieronder)."),
     "unknown_copy": gettext_lazy("Scan opnieuw, of typ het nummer onder de streepjescode."),
     "reserved": gettext_lazy("Vraag het lid het terug te brengen; er wacht iemand op."),
+    "damaged": gettext_lazy("Leg het apart voor herstel; zoek een ander exemplaar."),
+    "in_transit": gettext_lazy("Scan het bij Innemen: dan zegt kolk waar het heen gaat."),
 }
 
 
@@ -57,6 +64,15 @@ def said(day: dt.date) -> str:
 def refuse(request: HttpRequest, exc: KolkError) -> None:
     hint = NEXT_STEP.get(exc.code or "")
     messages.error(request, f"{exc.message} {hint}" if hint else str(exc.message))
+
+
+def _visit(request: HttpRequest, person: Person) -> dict[str, Any]:
+    """This member's visit at the desk; a new one (with a new id) when another member comes to the desk."""
+    visit: dict[str, Any] = request.session.get(VISIT) or {}
+    if visit.get("person") != person.pk or "id" not in visit:
+        visit = {"person": person.pk, "out": [], "id": secrets.token_urlsafe(12)}
+        request.session[VISIT] = visit
+    return visit
 
 
 def _person(request: HttpRequest, pk: int, *, viewed: bool = False) -> Person:
@@ -97,10 +113,7 @@ def flags(lib: dict[str, object], open_cents: int) -> list[tuple[str, str]]:
 @allow(purpose="lending")
 def member_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, viewed=True)
-    visit = request.session.get(VISIT) or {}
-    if visit.get("person") != person.pk:
-        visit = {"person": person.pk, "out": []}
-        request.session[VISIT] = visit
+    visit = _visit(request, person)
     lib = member_overview(person)
     out_now = {loan.pk: loan for loan in lib["loans"]}  # type: ignore[attr-defined]
     visit_out = [out_now[pk] for pk in visit["out"] if pk in out_now]
@@ -144,9 +157,7 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     except KolkError as exc:
         refuse(request, exc)
     else:
-        visit = request.session.get(VISIT) or {}
-        if visit.get("person") != person.pk:
-            visit = {"person": person.pk, "out": []}
+        visit = _visit(request, person)
         visit["out"] = [loan.pk, *visit["out"]][:KEEP]
         request.session[VISIT] = visit
         messages.success(
@@ -195,6 +206,23 @@ def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:library_member", pk=pk)
 
 
+@require_POST
+@allow(purpose="lending")
+def slip_mail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mail the loan slip to the member through the outbox; a double click in this visit mails it once."""
+    person = _person(request, pk)
+    try:
+        mailed = notice_loan_slip(person=person, visit=str(_visit(request, person)["id"]), actor=request.user)
+    except KolkError as exc:
+        refuse(request, exc)
+    else:
+        if mailed:
+            messages.success(request, _("Uitleenbon gemaild naar het e-mailadres van het lid."))
+        else:
+            messages.error(request, _("Dit lid heeft geen e-mailadres: druk de bon af, of vul een e-mailadres in."))
+    return redirect("desk:library_member", pk=pk)
+
+
 def destination(copy: Copy, hold: Reservation | None, here: Branch | None) -> tuple[str, str]:
     """Where a copy taken in goes next: (kind, words)."""
     if hold is not None:
@@ -208,6 +236,8 @@ def destination(copy: Copy, hold: Reservation | None, here: Branch | None) -> tu
             "branch": hold.pickup_branch.name,
             "name": who,
         }
+    if copy.status == Copy.Status.IN_TRANSIT and copy.transit_to is not None and copy.transit_to_id != copy.branch_id:
+        return "warn", _("Naar vestiging %(branch)s.") % {"branch": copy.transit_to.name}
     if here is not None and copy.branch_id != here.pk:
         return "warn", _("Terug naar vestiging %(branch)s.") % {"branch": copy.branch.name}
     return "ok", _("Terugzetten in de kast.")
@@ -215,40 +245,71 @@ def destination(copy: Copy, hold: Reservation | None, here: Branch | None) -> tu
 
 @allow(purpose="lending")
 def checkin(request: HttpRequest) -> HttpResponse:
-    """The return desk: scan copy after copy; each says whose it was and where it goes."""
+    """The return desk: scan copy after copy; each says whose it was and where it goes.
+
+    A copy that was not lent is taken in too when the desk knows its branch: one
+    pulled from the shelf for a reservation, or one arriving in transit.
+    """
     here = workstation_of(request)
     if request.method == "POST":
         barcode = request.POST.get("barcode", "").strip()[:20]
         try:
-            result = loan_checkin(copy_barcode=barcode, actor=request.user)
+            result = loan_checkin(copy_barcode=barcode, actor=request.user, at_branch=here)
         except KolkError as exc:
-            refuse(request, exc)
+            if exc.code == "not_on_loan" and here is not None:
+                _receive(request, barcode, here)
+            else:
+                refuse(request, exc)
         else:
             hold = result.hold_for
-            done = [result.loan.pk, result.fine_cents, hold.pk if hold else None]
-            request.session[CHECKINS] = [done, *(request.session.get(CHECKINS) or [])][:KEEP]
-            messages.success(request, _("Ingenomen: %(title)s.") % {"title": result.loan.copy.title.title})
+            copy = result.loan.copy
+            _taken_in(request, [result.loan.pk, result.fine_cents, hold.pk if hold else None, copy.pk])
+            messages.success(request, _("Ingenomen: %(title)s.") % {"title": copy.title.title})
             if result.fine_cents:
                 messages.warning(request, _("Te laat: te-laat-geld %(amount)s.") % {"amount": euros(result.fine_cents)})
-            kind, words = destination(result.loan.copy, hold, here)
+            kind, words = destination(copy, hold, here)
             (messages.warning if kind == "warn" else messages.success)(request, words)
         return redirect("desk:library_checkin")
     return render(request, "desk/library/checkin.html", {"rows": checkins_of(request, here), "here": here})
 
 
+def _receive(request: HttpRequest, barcode: str, here: Branch) -> None:
+    """A copy not on loan scanned at Innemen: pulled for a reservation, or arriving in transit."""
+    try:
+        arrival = copy_receive(copy_barcode=barcode, at_branch=here, actor=request.user)
+    except KolkError as exc:
+        refuse(request, exc)
+        return
+    copy, hold = arrival.copy, arrival.hold_for
+    _taken_in(request, [None, 0, hold.pk if hold else None, copy.pk])
+    messages.success(request, _("Gescand: %(title)s.") % {"title": copy.title.title})
+    kind, words = destination(copy, hold, here)
+    (messages.warning if kind == "warn" else messages.success)(request, words)
+
+
+def _taken_in(request: HttpRequest, row: list[int | None]) -> None:
+    request.session[CHECKINS] = [row, *(request.session.get(CHECKINS) or [])][:KEEP]
+
+
 def checkins_of(request: HttpRequest, here: Branch | None) -> list[dict[str, object]]:
     """This visit's copies taken in, newest first, read again (a name is never kept in the session)."""
-    done = request.session.get(CHECKINS) or []
-    loans = Loan.objects.select_related("copy__title", "copy__branch", "person").in_bulk([d[0] for d in done])
+    done = [(*row, None)[:4] for row in request.session.get(CHECKINS) or []]
+    loans = Loan.objects.select_related("copy__title", "copy__branch", "copy__transit_to", "person").in_bulk(
+        [d[0] for d in done if d[0]]
+    )
+    copies = Copy.objects.select_related("title", "branch", "transit_to").in_bulk(
+        [d[3] for d in done if d[3] and not d[0]]
+    )
     holds = Reservation.objects.select_related("person", "pickup_branch").in_bulk([d[2] for d in done if d[2]])
     rows = []
-    for loan_pk, fine, hold_pk in done:
-        loan = loans.get(loan_pk)
-        if loan is None:
+    for loan_pk, fine, hold_pk, copy_pk in done:
+        loan = loans.get(loan_pk) if loan_pk else None
+        copy = loan.copy if loan is not None else copies.get(copy_pk) if copy_pk else None
+        if copy is None:
             continue
         hold = holds.get(hold_pk) if hold_pk else None
-        kind, words = destination(loan.copy, hold, here)
-        rows.append({"loan": loan, "fine_cents": fine, "hold": hold, "kind": kind, "where": words})
+        kind, words = destination(copy, hold, here)
+        rows.append({"loan": loan, "copy": copy, "fine_cents": fine, "hold": hold, "kind": kind, "where": words})
     return rows
 
 

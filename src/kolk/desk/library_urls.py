@@ -32,6 +32,7 @@ urlpatterns = [
     path("bieb/exemplaren/<int:pk>/etiket/", collection.copy_label, name="library_label"),
     path("bieb/blokkeringen/<int:pk>/opheffen/", views.unblock, name="library_unblock"),
     path("bieb/leden/<int:pk>/alles-verlengen/", circulation.renew_all, name="library_renew_all"),
+    path("bieb/leden/<int:pk>/bon-mailen/", circulation.slip_mail, name="library_slip_mail"),
     path("bieb/uitleningen/<int:pk>/verlengen/", circulation.renew, name="library_renew"),
     path("bieb/reserveringen/<int:pk>/annuleren/", views.reservation_cancel_view, name="library_reservation_cancel"),
 ]

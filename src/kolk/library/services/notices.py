@@ -1,20 +1,25 @@
-"""Notices through the comms outbox: reservation ready, overdue (service mail for the loan),
-and the pre-due reminder (L13), which goes only to those who consented, through the
+"""Notices through the comms outbox: reservation ready, overdue (service mail for the loan), the loan
+slip mailed from the desk, and the pre-due reminder (L13), which goes only to those who consented, through the
 purpose gate: non-consenters and children without a guardian's consent drop out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
+from kolk.core.errors import KolkError
 from kolk.library.models import Loan, Reservation
+from kolk.library.selectors import loans_open
+from kolk.people.models import Person
 from kolk.privacy.gate import purpose_read
 
 REMIND_DAYS_BEFORE = 3
@@ -88,3 +93,25 @@ def notices_overdue(*, on: dt.date, actor: Actor, days_late: int = 1) -> int:
             to_person=loan.person,
         )
     return sent
+
+
+def notice_loan_slip(*, person: Person, visit: str, actor: Actor) -> bool:
+    """Mail the loan slip: what the member has at home and when each is due, as the printed slip shows it.
+
+    Once per visit at the desk and slip: a second click (or a second desk) queues
+    nothing new, while a slip that changed in the same visit (one more item lent)
+    is a new mail. False when the member has no email address.
+    """
+    loans = list(loans_open(person).order_by("due_on", "pk"))
+    if not loans:
+        raise KolkError(_("Dit lid heeft niets geleend: er is geen uitleenbon."), code="no_loans")
+    slip = hashlib.sha256(",".join(f"{loan.pk}:{loan.due_on:%Y%m%d}" for loan in loans).encode()).hexdigest()[:16]
+    return _queue(
+        template="library_loan_slip",
+        context={"loans": [{"title": loan.copy.title.title, "due_on": loan.due_on} for loan in loans]},
+        purpose="lending",
+        kind=MessageKind.SERVICE,
+        actor=actor,
+        idempotency_key=f"library:loan-slip:{person.pk}:{visit[:64]}:{slip}",
+        to_person=person,
+    )
