@@ -187,6 +187,11 @@ PAGES: dict[str, Row] = {
     # The staff workplace (issue 15): the workstation; circulation's renew all.
     "desk:workstation": Row(DECLARED, post=True, form={"branch": "nergens"}),
     "desk:library_renew_all": Row(DECLARED, {"pk": "person"}, post=True),
+    # Issue 15: the workstation chosen at sign-in, each staff member's own branch (administrators), the
+    # loan slip mailed.
+    "desk:workstation_pick": Row(DECLARED),
+    "desk:staff_branches": Row(DECLARED),
+    "desk:library_slip_mail": Row(DECLARED, {"pk": "person"}, post=True),
     # Issue 14 (a): the desk records an objection or a consent for a person (a form with no method
     # is refused as 422, so nothing is written); a parent's consent for their child (the child in the
     # form: "x" is a 400 for the member, after the guard).

@@ -10,6 +10,8 @@ from kolk.desk import workplace
 
 urlpatterns = [
     path("werkplek/", workplace.workstation_set, name="workstation"),
+    path("werkplek/kiezen/", workplace.workstation_pick, name="workstation_pick"),
+    path("medewerkers/", workplace.staff_branches, name="staff_branches"),
     path("bieb/", circulation.member_find, name="library_find"),
     path("bieb/inschrijven/", views.register, name="library_register"),
     path("bieb/innemen/", circulation.checkin, name="library_checkin"),

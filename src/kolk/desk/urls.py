@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kolk.desk import views
+from kolk.desk import views, workplace
 
 app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("inloggen/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+    path("inloggen/", workplace.StaffLoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("", include("kolk.desk.otp_urls")),
     path("personen/", views.person_find, name="person_find"),

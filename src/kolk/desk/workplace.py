@@ -3,28 +3,42 @@
 The menu is read from the pages' own declarations (`.permit`, kolk.privacy.permits):
 a tool shows when the signed-in user passes the page's declaration, so the menu
 and what the page lets in cannot drift. The workstation is the branch the staff
-member works at, chosen in the menu and kept in the session.
+member works at: chosen at sign-in or in the menu, kept in the session and
+remembered by the device (a signed cookie), else the staff member's own branch
+(set by an administrator).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.actors import Actor
-from kolk.core.errors import Invalid
+from kolk.core.errors import Invalid, NotFound
+from kolk.core.roles import Role, has_role
 from kolk.desk.views import STAFF
 from kolk.library.models import Branch
+from kolk.people.models import User
+from kolk.people.services import staff_home_branch_set
 from kolk.privacy.permits import allow, permit_of
 
-WORKSTATION = "desk_branch"
+WORKSTATION = "desk_branch"  # the session's choice
+DEVICE_COOKIE = "kolk_werkplek"  # the device's: a signed branch code
+DEVICE_SALT = "kolk.desk.workstation"
+DEVICE_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie
+LENDING_ROLES = (Role.DESK, Role.LIBRARY_STAFF)  # who works at a branch's desk
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ TOOLS = (
     Tool("desk:person_find", _("Personen"), "p"),
     Tool("desk:privacy_office", _("Privacy"), "v"),
     Tool("desk:apikeys", _("API-sleutels"), "s"),
+    Tool("desk:staff_branches", _("Medewerkers"), "w"),
 )
 
 
@@ -78,21 +93,129 @@ def tools_for(user: Actor, path: str = "") -> list[MenuItem]:
     return [MenuItem(i.url, i.label, i.key, i is best) for i in items]
 
 
+def _device_branch(request: HttpRequest) -> str:
+    """The branch code this device remembers (a signed cookie; a branch code is no personal data)."""
+    code = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT, max_age=DEVICE_SECONDS)
+    return str(code or "")
+
+
+def _chosen(request: HttpRequest) -> str:
+    """The workstation chosen in this session, else the one this device remembers."""
+    session = getattr(request, "session", None)
+    return str((session.get(WORKSTATION) if session is not None else "") or _device_branch(request))
+
+
 def workstation_of(request: HttpRequest) -> Branch | None:
-    """The branch this desk works at, if one was chosen."""
-    code = request.session.get(WORKSTATION) if hasattr(request, "session") else None
-    return Branch.objects.filter(code=code).first() if code else None
+    """The branch this desk works at: chosen here, remembered by the device, else the staff member's own branch.
+
+    Read once per request (the page and its menu ask alike).
+    """
+    if hasattr(request, "_kolk_workstation"):
+        return request._kolk_workstation  # type: ignore[no-any-return]
+    code = _chosen(request) or str(getattr(getattr(request, "user", None), "home_branch", "") or "")
+    branch = Branch.objects.filter(code=code).first() if code else None
+    request._kolk_workstation = branch  # type: ignore[attr-defined]
+    return branch
+
+
+def _remember(request: HttpRequest, response: HttpResponse, branch: Branch) -> HttpResponse:
+    """Keep the choice for this session and on this device (the next sign-in here asks no more)."""
+    request.session[WORKSTATION] = branch.code
+    request._kolk_workstation = branch  # type: ignore[attr-defined]
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        branch.code,
+        salt=DEVICE_SALT,
+        max_age=DEVICE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def workstation_to_choose(request: HttpRequest) -> bool:
+    """True when a staff member who lends signs in on a device that remembers no workstation, and there
+    is more than one branch to work at (with one, that one is the workstation)."""
+    user = getattr(request, "user", None)
+    if user is None or not has_role(user, *LENDING_ROLES) or _chosen(request):
+        return False
+    only = list(Branch.objects.order_by("pk")[:2])
+    if len(only) == 1:  # one branch: nothing to ask, it is where this desk works
+        request.session[WORKSTATION] = only[0].code
+    return len(only) > 1
+
+
+def _back(request: HttpRequest) -> str:
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        back = reverse("desk:home")
+    return back
+
+
+def _branch_posted(request: HttpRequest) -> Branch:
+    branch = Branch.objects.filter(code=request.POST.get("branch", "")).first()
+    if branch is None:
+        raise Invalid(_("Kies een vestiging."), fields={"branch": [str(_("Kies een vestiging."))]})
+    return branch
 
 
 @require_POST
 @allow(roles=STAFF)
 def workstation_set(request: HttpRequest) -> HttpResponse:
     """Choose the branch this desk works at; back to the page the choice was made on."""
-    branch = Branch.objects.filter(code=request.POST.get("branch", "")).first()
-    if branch is None:
-        raise Invalid(_("Kies een vestiging."), fields={"branch": [str(_("Kies een vestiging."))]})
-    request.session[WORKSTATION] = branch.code
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
-        back = reverse("desk:home")
-    return redirect(back or reverse("desk:home"))
+    branch = _branch_posted(request)
+    return _remember(request, redirect(_back(request)), branch)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@allow(roles=STAFF)
+def workstation_pick(request: HttpRequest) -> HttpResponse:
+    """Right after signing in: where do you work today? One button per branch, your own branch first and
+    focused (Enter takes it); the device remembers the choice."""
+    if request.method == "POST":
+        return _remember(request, redirect(_back(request)), _branch_posted(request))
+    branches = list(Branch.objects.order_by("name"))
+    own = str(getattr(request.user, "home_branch", "") or "")
+    branches.sort(key=lambda b: b.code != own)  # stable: the rest stays in the order of their names
+    return render(request, "desk/workstation_pick.html", {"branches": branches, "own": own, "next": _back(request)})
+
+
+class StaffLoginView(LoginView):
+    """The staff sign-in; a staff member who lends, on a device that remembers no workstation, chooses it next
+    (after the second factor, for those who need one: the gate sends them there first)."""
+
+    template_name = "desk/login.html"
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        if workstation_to_choose(self.request):
+            return f"{reverse('desk:workstation_pick')}?{urlencode({'next': url})}"
+        return url
+
+
+@allow(roles=(Role.ADMINISTRATOR,))
+def staff_branches(request: HttpRequest) -> HttpResponse:
+    """Administrators give each staff member their own branch: the workstation after sign-in by default."""
+    branches = list(Branch.objects.order_by("name"))
+    if request.method == "POST":
+        user = User.objects.filter(pk=request.POST.get("user", "") or 0, person__isnull=True).first()
+        code = request.POST.get("branch", "")
+        if user is None:
+            raise NotFound(_("Onbekende medewerker."))
+        if code and code not in {b.code for b in branches}:
+            raise Invalid(_("Kies een vestiging."), fields={"branch": [str(_("Kies een vestiging."))]})
+        staff_home_branch_set(user=user, branch_code=code, actor=request.user)
+        names = {b.code: b.name for b in branches}
+        messages.success(
+            request,
+            _("%(user)s werkt in %(branch)s.") % {"user": user.get_username(), "branch": names[code]}
+            if code
+            else _("%(user)s heeft geen eigen vestiging meer.") % {"user": user.get_username()},
+        )
+        return redirect("desk:staff_branches")
+    staff = list(
+        User.objects.filter(person__isnull=True, is_active=True, groups__isnull=False).distinct().order_by("username")
+    )
+    return render(request, "desk/staff_branches.html", {"staff": staff, "branches": branches})

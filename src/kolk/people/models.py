@@ -194,10 +194,15 @@ class User(AbstractUser):
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="user", verbose_name=_("persoon")
     )
+    # A staff member's own branch (a library branch's code): their workstation after sign-in until a
+    # device remembers another. A code, not a key: people sits below the library and knows no branches.
+    home_branch = models.SlugField(_("eigen vestiging"), max_length=20, blank=True, db_index=False)
 
     privacy = PrivacyMap(
         subject="person",
         personal={
+            # Staff data: part of the staff member's account, like their second factor (login data).
+            "home_branch": "login_data",
             "person": "username",
             "username": "username",
             "first_name": "name",

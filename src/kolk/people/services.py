@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from stdnum import luhn
 
 from kolk.core.actors import Actor
+from kolk.core.errors import KolkError
 from kolk.core.roles import Role
 from kolk.core.validators import (
     no_control_characters,
@@ -243,5 +244,21 @@ def user_create(
         action="user.created",
         subject=person,
         details={"user": user.pk, "roles": sorted(r.value for r in roles)},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_home_branch_set(*, user: User, branch_code: str, actor: Actor) -> User:
+    """Set a staff member's own branch (a branch code the caller checked; "" for none): their default workstation."""
+    if user.person_id is not None:  # a member's portal login
+        raise KolkError(_("Alleen een medewerker heeft een eigen vestiging."), code="not_staff")
+    before = user.home_branch
+    user.home_branch = branch_code
+    user.save(update_fields=["home_branch"])
+    audit_log(
+        actor=actor,
+        action="user.home_branch_set",
+        details={"user": user.pk, "from": before, "to": branch_code},
     )
     return user
