@@ -39,6 +39,7 @@ API_REACHES = [
     ("GET", A + "/billing/people/{person}/invoices", None, "people.person"),
     ("GET", A + "/billing/invoices/{invoice}", None, "billing.invoice"),
     ("GET", A + "/billing/invoices/{invoice}/pdf", None, "billing.invoice"),
+    ("GET", A + "/privacy/requests/{request}", None, "privacy.rightsrequest"),
 ]
 # ... and the portal's pages.
 PAGE_REACHES = [
@@ -55,6 +56,7 @@ KEYS = [
     ("library.subscription", "subscription"),
     ("boxoffice.order", "order"),
     ("billing.invoice", "invoice"),
+    ("privacy.rightsrequest", "request"),
 ]
 
 
