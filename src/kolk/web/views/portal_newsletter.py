@@ -1,4 +1,4 @@
-"""The portal's "Nieuwsbrief": a member signs up (confirmed by the link in a mail), sees where it
+"""The portal's "Mijn nieuwsbrief": a member signs up (confirmed by the link in a mail), sees where it
 stands, and leaves. Role: member (kolk.web.portal.member_required), their own subscription only.
 
 Signing up here is double opt-in like on the public page: the mail goes to the member's
@@ -22,7 +22,7 @@ from kolk.comms.selectors import newsletter_pending_of, newsletter_subscription_
 from kolk.core.errors import KolkError
 from kolk.web.portal import member_required, register_section
 
-register_section("newsletter", gettext_lazy("Nieuwsbrief"), "web:portal_newsletter", order=75)
+register_section("newsletter", gettext_lazy("Mijn nieuwsbrief"), "web:portal_newsletter", order=75)
 
 
 def _primary_address(person: Any) -> str:
