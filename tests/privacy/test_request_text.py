@@ -66,7 +66,7 @@ def test_the_member_says_what_it_is_about_in_the_portal_and_reads_it_back(client
     assert refused.status_code == 400
     page = refused.content.decode()
     assert "Schrijf waar je verzoek over gaat" in page
-    assert 'aria-describedby="id_text_error' in page or 'id="id_text_error"' in page
+    assert 'aria-describedby="id_text_error id_text_helptext"' in page
     assert not RightsRequest.objects.exists()
 
     client.post(url, {"kind": "correction", "text": WRONG})
