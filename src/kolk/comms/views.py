@@ -49,7 +49,8 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "comms/newsletter_confirm.html", {"error": exc.message}, status=exc.status)
     if request.method == "POST":
         try:
-            result = newsletter_confirm_service(token=token, actor=request.user)
+            # The link, not a session, says who confirms (as with unsubscribing): recorded as the person.
+            result = newsletter_confirm_service(token=token, actor=None)
         except KolkError as exc:
             return render(request, "comms/newsletter_confirm.html", {"error": exc.message}, status=exc.status)
         return render(request, "comms/newsletter_confirm.html", {"done": True, "changed": result.changed})
