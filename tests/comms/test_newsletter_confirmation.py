@@ -21,6 +21,7 @@ from kolk.comms.selectors import newsletter_pending_of, newsletter_subscription_
 from kolk.core.clock import now, today
 from kolk.core.errors import BadRequest, KolkError
 from kolk.core.roles import Role
+from kolk.privacy.compliance import run_checks
 from kolk.privacy.ledger import is_objecting, objection_record
 from kolk.privacy.models import AuditEntry, ChoiceKind, PrivacyChoice
 from kolk.privacy.register import get_register
@@ -217,6 +218,7 @@ def test_the_privacy_check_finds_a_newsletter_queued_for_an_unconfirmed_address(
     )
     (finding,) = check_newsletter_confirmed(today())
     assert "1 newsletter mails" in finding.message
+    assert finding in run_checks()  # `kolk privacy check` reports it, and fails
     OutboxMessage.objects.filter(idempotency_key="by-hand:1").update(status=MessageStatus.CANCELLED)
     assert list(check_newsletter_confirmed(today())) == []
 
