@@ -271,7 +271,9 @@ def _relations() -> list[_Relation]:
         if category in (None, NOT_PERSONAL, CORE_RECORDS) or on_delete not in (models.CASCADE, models.SET_NULL):
             continue
         found.append(_Relation(model, fk.name, on_delete, anonymised.get(model._meta.label, {})))
-    return found
+    # Rows that lose the person first: a loan then loses its person and subscription in one write,
+    # and the subscriptions' delete finds no loan left to let go of.
+    return sorted(found, key=lambda rel: bool(rel.on_delete is models.CASCADE and not rel.anonymise))
 
 
 def _cleared(field: models.Field[Any, Any]) -> Any:
