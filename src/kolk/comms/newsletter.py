@@ -116,7 +116,7 @@ def newsletter_subscribe(
                 _confirm_now(existing, source=source, actor=actor)
         return existing
     if person is not None and source == SubscriptionSource.DESK:
-        _no_objection(person, method=METHOD_OF_SOURCE[source], actor=actor, always=True)
+        _no_objection(person, method=METHOD_OF_SOURCE[source], actor=actor)
     at = now()
     try:
         with transaction.atomic():
@@ -146,10 +146,9 @@ def newsletter_subscribe(
     return subscription
 
 
-def _no_objection(person: Any, *, method: str, actor: Actor, always: bool) -> None:
-    """Record that the person wants the newsletter: always (desk), or where they objected before."""
-    if always or is_objecting(person, "newsletter"):
-        objection_record(subject=person, purpose="newsletter", objects=False, method=method, actor=actor)
+def _no_objection(person: Any, *, method: str, actor: Actor) -> None:
+    """The person's "yes" on record in the ledger, with who recorded it (an earlier objection ends)."""
+    objection_record(subject=person, purpose="newsletter", objects=False, method=method, actor=actor)
 
 
 def _ask_again(subscription: NewsletterSubscription, *, language: str, actor: Actor) -> None:
@@ -164,7 +163,7 @@ def _confirm_now(subscription: NewsletterSubscription, *, source: str, actor: Ac
     NewsletterSubscription.objects.filter(pk=subscription.pk, confirmed_at__isnull=True).update(confirmed_at=at)
     subscription.confirmed_at = at
     if subscription.person is not None and source == SubscriptionSource.DESK:
-        _no_objection(subscription.person, method=METHOD_OF_SOURCE[source], actor=actor, always=True)
+        _no_objection(subscription.person, method=METHOD_OF_SOURCE[source], actor=actor)
     audit_log(
         actor=actor,
         action="newsletter.confirmed",
