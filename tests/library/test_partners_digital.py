@@ -75,6 +75,11 @@ def test_the_warehouse_gets_loans_per_member_and_month_without_objectors_restric
     objection_record(subject=objector, purpose="marketing_analysis", objects=True, method="desk", actor=staff)
     restriction_record(subject=restricted, restricted=True, reason="Juistheid betwist", actor=staff)
     assert set(warehouse_people(**PERIOD).values_list("person", flat=True)) == {adult.pk}
+    # `kolk privacy check` asks the next file too, and finds it keeps the promises.
+    from kolk.privacy.compliance import check_selections, selections
+
+    assert "data warehouse export (R04)" in {s.name for s in selections()}
+    assert [f for f in check_selections(TODAY) if "R04" in f.message] == []
 
     disclosure, rows = warehouse_export(**PERIOD, actor=staff)
     subscription = Subscription.objects.get(person=adult)

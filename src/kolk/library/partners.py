@@ -140,7 +140,7 @@ def warehouse_people(*, start: dt.date, end: dt.date) -> Any:
     """Whom R04 would release now (subject ids), through the same gate; nothing goes out."""
     return disclosure_preview(
         recipient="R04", purpose="marketing_statistics", model=LoanCount, queryset=_warehouse_rows(start, end)
-    )
+    ).distinct()
 
 
 def _users_of(media: tuple[str, ...], start: dt.date, end: dt.date) -> Any:

@@ -21,7 +21,7 @@ from django.db.models import F, Max, Q, QuerySet
 
 from kolk.core.clock import today
 from kolk.library.models import Enrolment, Fee, Subscription
-from kolk.library.partners import loan_history_selected
+from kolk.library.partners import loan_history_selected, warehouse_people
 from kolk.library.reading import READING_HISTORY
 from kolk.people.models import Person
 from kolk.privacy.compliance import register_selection
@@ -79,6 +79,12 @@ register_selection(
     "loan history selection (L12)",
     purpose="marketing_analysis",
     subjects=lambda: loan_history_selected(since=today() - dt.timedelta(days=365)),
+)
+# The data warehouse file (R04, marketing statistics) of the last twelve months, held to the same rules.
+register_selection(
+    "data warehouse export (R04)",
+    purpose="marketing_statistics",
+    subjects=lambda: warehouse_people(start=today() - dt.timedelta(days=365), end=today() + dt.timedelta(days=1)),
 )
 # A returned loan loses its link to the member a year after its return (rule `loans_returned`),
 # as erasing the member would do it (person and subscription NULL); a member who keeps a
