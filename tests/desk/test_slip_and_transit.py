@@ -137,3 +137,20 @@ def test_check_in_at_another_branch_sends_the_copy_and_the_list_says_where(desk,
 def test_without_a_workstation_a_copy_not_lent_is_refused_as_before(desk, copy):
     said = feedback(desk.post(reverse("desk:library_checkin"), {"barcode": copy.barcode}, follow=True))
     assert "niet uitgeleend" in said
+
+
+def test_pulled_from_the_shelf_and_scanned_the_copy_leaves_the_pull_list(desk, staff):
+    assen, emmen = BranchFactory(code="assen", name="DNK Assen"), BranchFactory(code="emmen", name="DNK Emmen")
+    copy = CopyFactory(branch=assen)
+    waiting = PersonFactory(given_name="Wim", surname="Wachter")
+    subscription_start(person=waiting, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    reservation_place(title=copy.title, person=waiting, pickup_branch=emmen, actor=staff)
+    desk.post(reverse("desk:workstation"), {"branch": "assen"})
+    pulls = desk.get(reverse("desk:library_pulls")).content.decode()
+    assert "scan ze bij Innemen" in pulls
+    row = pulls.split('id="pulls"', 1)[1].split(copy.barcode, 1)[1].split("</tr>", 1)[0]
+    assert "naar DNK Emmen" in row
+    said = feedback(desk.post(reverse("desk:library_checkin"), {"barcode": copy.barcode}, follow=True))
+    assert "Naar vestiging DNK Emmen: reservering van Wim Wachter." in said
+    assert copy.barcode not in desk.get(reverse("desk:library_pulls")).content.decode()
+    assert Copy.objects.get(pk=copy.pk).status_words() == "onderweg naar DNK Emmen"
