@@ -222,3 +222,48 @@ def test_the_check_finds_a_person_kept_whole_by_a_narrow_hold_and_passes_once_re
     retention.retention_run(actor=staff, on=ON)
     assert kept_whole(ON) == []
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_an_erasure_request_with_a_paid_invoice_keeps_the_invoice_with_name_and_address(staff):
+    """On request (art. 17) as by date: the fiscal duty keeps the invoice, everything else goes at once."""
+    from kolk.privacy.rights import erasure_execute, erasure_plan
+
+    person = former_member()
+    invoice = with_invoice(person, paid=True)
+    before = Person.objects.get(pk=person.pk)
+    request = request_receive(
+        subject=person, kind="erasure", channel="desk", identity_method="passport", text="Alles weg", actor=staff
+    )
+    plan = erasure_plan(person)
+    assert "people.EmailAddress" in plan["erase_now"]
+    assert "billing.Invoice" not in plan["erase_now"]
+    assert "people.Person" not in plan["erase_now"]
+    erasure_execute(request=request, actor=staff)
+    assert_reduced_to_the_invoice(person, invoice, before=before)
+    request.refresh_from_db()
+    assert request.status == "done"
+
+
+def test_an_erasure_request_with_an_open_invoice_is_carried_out_from_the_page_as_far_as_the_hold_allows(client, staff):
+    from django.urls import reverse
+
+    from kolk.core.roles import Role
+    from tests.factories import UserFactory, staff_login
+
+    person = former_member()
+    invoice = with_invoice(person, paid=False)
+    before = Person.objects.get(pk=person.pk)
+    request = request_receive(
+        subject=person, kind="erasure", channel="desk", identity_method="passport", text="Alles weg", actor=staff
+    )
+    staff_login(client, UserFactory(roles=[Role.PRIVACY_OFFICER]))
+    url = reverse("desk:privacy_request", args=[request.pk])
+    page = client.get(url).content.decode()
+    assert "billing.BankAccount, billing.Invoice, address, customer_number, name" in page
+    assert "een openstaande factuur (fiscale administratie)" in page
+    assert "people.EmailAddress" in page
+    assert "people.Person," not in page
+    assert "Nu verwijderen" in page
+    assert client.post(url, {"action": "erase"}).status_code == 302
+    assert_reduced_to_the_invoice(person, invoice, before=before)
+    assert "Verwijderd." in client.get(url).content.decode()

@@ -216,18 +216,22 @@ def requests_open() -> models.QuerySet[RightsRequest]:
 def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
     """What an erasure would do now: what goes, what is kept, why, and until when (D04, art. 17).
 
-    Kept are: everything of a person under a legal hold (an unpaid invoice, an
-    open request other than this one, a legal demand), a person an app keeps
-    while a relationship runs (a subscription, an open order), and rows that a
-    rule with its own legal duty keeps (the fiscal seven years).
+    Kept are: everything of a person under a hold that needs all of it (an open
+    request other than this one), a person an app keeps while a relationship
+    runs (a subscription, an open order), what a narrow hold needs (an unpaid
+    invoice: the invoice with name and address), and rows that a rule with its
+    own legal duty keeps (the fiscal seven years). A person with only the last
+    two is reduced to them rather than erased (`erasure_execute`).
     """
     from kolk.privacy.fieldmap import personal_models
     from kolk.privacy.register import get_register
     from kolk.privacy.registry import holds, keeps, retained_data
+    from kolk.privacy.retention import covers
     from kolk.privacy.statement import retention_text
 
     register = get_register()
     kept: list[dict[str, Any]] = []
+    narrow = []
     me = type(subject)._default_manager.filter(pk=subject.pk)
     for hold in holds():
         ids = hold.subjects()
@@ -237,7 +241,11 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             )
             ids = ids.values("subject_id")
         if me.filter(pk__in=ids).exists():
-            kept.append({"what": "*", "why": hold.reason.get(lang), "until": None})
+            scope = hold.scope
+            what = "*" if scope.whole else ", ".join([*sorted(scope.models), *sorted(scope.categories | scope.fields)])
+            kept.append({"what": what, "why": hold.reason.get(lang), "until": None})
+            if not scope.whole:
+                narrow.append(scope)
     for name, source in keeps().items():
         if me.filter(pk__in=source()).exists():
             kept.append({"what": "*", "why": name, "until": None})
@@ -247,6 +255,8 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             continue
         if not model._default_manager.filter(**{pmap.subject_lookup("pk"): subject.pk}).exists():
             continue
+        if any(covers(scope, model) for scope in narrow):
+            continue  # named above, with the hold that keeps it
         duty = next(
             (
                 r
@@ -266,13 +276,30 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             )
         else:
             goes.append(model._meta.label)
+    if kept:  # reduced, not erased: the person stays with what is kept, and what they chose and asked with them
+        goes = [label for label in goes if label not in _staying_with_the_person()]
     return {"erase_now": goes if not any(k["what"] == "*" for k in kept) else [], "kept": kept}
+
+
+def _staying_with_the_person() -> set[str]:
+    """What stays when a person is reduced to what a hold or a duty keeps: the person, and the privacy
+    core's own records of them (kolk.privacy.retention.CORE_RECORDS)."""
+    from kolk.privacy.fieldmap import personal_models
+    from kolk.privacy.retention import CORE_RECORDS
+
+    staying = set()
+    for model, pmap in personal_models():
+        link = (pmap.subject or "").split("__", 1)[0]
+        if pmap.subject == "self" or pmap.personal.get(link) == CORE_RECORDS:
+            staying.add(model._meta.label)
+    return staying
 
 
 @transaction.atomic
 def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
     """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
     from kolk.privacy.erasure import subjects_erase
+    from kolk.privacy.retention import subjects_reduce
 
     if request.kind != RightsRequest.Kind.ERASURE:
         raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")
@@ -286,6 +313,9 @@ def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
             code="held",
         )
     subject_pk = subject.pk
+    # What a narrow hold or a legal duty keeps (an invoice with name and address) stays: the person
+    # is reduced to it, as retention does once their other dates are past; nothing kept, they go.
+    reduced = bool(plan["kept"])
     request_close(
         request=request,
         done=True,
@@ -296,9 +326,12 @@ def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
         actor=actor,
         action="rights.erased",
         subject=subject,
-        details={"request": request.pk, "sources": len(plan["erase_now"])},
+        details={"request": request.pk, "sources": len(plan["erase_now"]), "reduced": reduced},
     )
-    subjects_erase([subject_pk], reason="request")
+    if reduced:
+        subjects_reduce([subject_pk], on=today())
+    else:
+        subjects_erase([subject_pk], reason="request")
     return plan
 
 
