@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kolk.comms.models import OutboxMessage
+from kolk.core.otp import current_code, totp_demo_device
 from kolk.core.roles import Role
 from kolk.library.models import Copy
 from kolk.library.services.catalogue import copy_status_set
@@ -108,3 +109,46 @@ def test_a_day_at_the_desk_keyboard_only(live_server, page):
         page.get_by_role("button", name="Uitloggen").press("Enter")
     sign_in(page, f"{live_server.url}/balie/bieb/klaarleggen/", "bieb")
     assert page.locator("h1").inner_text() == "Klaarleggen · DNK Emmen"
+
+
+def test_an_administrator_gives_a_staff_member_their_branch_and_it_is_asked_after_the_second_factor(live_server, page):
+    ensure_role_groups()
+    BranchFactory(code="assen", name="DNK Assen")
+    BranchFactory(code="emmen", name="DNK Emmen")
+    admin = UserFactory(username="beheer", roles=[Role.ADMINISTRATOR])
+    device = totp_demo_device(admin)
+    staff = UserFactory(username="sanne", roles=[Role.DESK, Role.PRIVACY_OFFICER])
+    officer_device = totp_demo_device(staff)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    sign_in(page, f"{live_server.url}/balie/medewerkers/", "beheer")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'id_code'")
+    page.keyboard.type(current_code(device))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Medewerkers")
+    assert axe_findings(page) == []
+    page.focus(f"#home-{staff.pk}")
+    page.keyboard.press("ArrowDown")  # geen -> DNK Assen
+    page.keyboard.press("ArrowDown")  # -> DNK Emmen
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "sanne werkt in DNK Emmen." in page.locator(".messages").inner_text()
+    page.screenshot(path=str(SHOTS / "desk-staff-branches.png"))
+    staff.refresh_from_db()
+    assert staff.home_branch == "emmen"
+
+    # Sanne signs in on this device (a new session): the second factor, then the workstation, Emmen first.
+    page.context.clear_cookies()
+    sign_in(page, f"{live_server.url}/balie/bieb/klaarleggen/", "sanne")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'id_code'")
+    page.keyboard.type(current_code(officer_device))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Waar werk je?")
+    assert page.evaluate("document.activeElement.value") == "emmen"
+    page.keyboard.press("Tab")  # the next branch: Assen
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Klaarleggen · DNK Assen"
