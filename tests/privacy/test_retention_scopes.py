@@ -5,8 +5,11 @@ go on their own dates. Each hold's scope, and `kolk privacy check` finding a per
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -222,6 +225,20 @@ def test_the_check_finds_a_person_kept_whole_by_a_narrow_hold_and_passes_once_re
     retention.retention_run(actor=staff, on=ON)
     assert kept_whole(ON) == []
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_kolk_privacy_check_fails_on_a_person_kept_whole_and_passes_after_the_retention_run(staff):
+    person = former_member()
+    with_invoice(person, paid=True)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="broken"):
+        call_command("privacy", "check", stdout=out)
+    assert "1 people are kept whole by a narrow hold" in out.getvalue()
+    call_command("retention", "run", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("privacy", "check", stdout=out)
+    assert "every promise of the privacy statement is kept" in out.getvalue()
+    assert not EmailAddress.objects.filter(person=person).exists()
 
 
 def test_an_erasure_request_with_a_paid_invoice_keeps_the_invoice_with_name_and_address(staff):
