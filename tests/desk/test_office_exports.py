@@ -84,4 +84,4 @@ def test_the_digital_partners_exports_from_the_office_and_their_log(client, staf
     assert empty.splitlines() == ["pass_number"]
     log = client.get(url).content.decode()
     assert "R05 Bibliotheek.nl" in log
-    assert "<td>Naam, Mailadres(sen), Lidnummer</td>" in log
+    assert "<td>Naam, Mailadres(sen), Lidnummer, pasnummer of klantnummer</td>" in log

@@ -325,6 +325,9 @@ class _Reader:
         ):
             self.problem(where, "needs a text in nl and en")
             return Text(nl="", en="")
+        # In braces an unquoted comma ends the text: "{nl: Adres, postcode en woonplaats}" is "Adres".
+        for cut in (k for k, v in value.items() if v is None):
+            self.problem(where, f"the text stops before '{cut}': quote a text that holds a comma")
         return Text(nl=" ".join(value["nl"].split()), en=" ".join(value["en"].split()))
 
     def mapping(self, key: str) -> dict[str, Any]:
