@@ -60,7 +60,17 @@ def seed_newsletter(ctx: ScaleContext) -> int:
         pk = first
         for i, start, ended in subscribed:
             at = ctx.at(start, 40000 + i % 20000)
-            yield pk, people.pk(i), "", "member_registration", True, at, at, ctx.at(ended, 50000) if ended else None
+            yield (
+                pk,
+                people.pk(i),
+                "",
+                "member_registration",
+                True,
+                at,
+                at,
+                "nl",
+                ctx.at(ended, 50000) if ended else None,
+            )
             pk += 1
         for n in range(ctx.count(8000, 3)):
             start = ctx.today - dt.timedelta(days=rnd.randint(1, 9 * 365))
@@ -76,13 +86,14 @@ def seed_newsletter(ctx: ScaleContext) -> int:
                 ctx.at(start, 30000 + n % 30000),
                 # Confirmed by their link an hour after signing up (double opt-in).
                 ctx.at(start, 33600 + n % 30000),
+                "nl",
                 ctx.at(ended, 60000) if ended else None,
             )
             pk += 1
 
     count = ctx.copy_rows(
         NewsletterSubscription,
-        ["id", "person", "email", "source", "offered_opt_out", "subscribed_at", "confirmed_at", "ended_at"],
+        ["id", "person", "email", "source", "offered_opt_out", "subscribed_at", "confirmed_at", "language", "ended_at"],
         rows(),
     )
     # The newsletters of the last months, each sent to who was on the list that day.
