@@ -8,6 +8,7 @@ from django.core.management import call_command
 from kolk.library import demo
 from kolk.library.models import Enrolment, Loan, LoanCount, Reservation, Subscription, Title
 from kolk.library.search import catalogue_search
+from kolk.people.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -27,5 +28,10 @@ def test_seed_demo_builds_a_lively_library(monkeypatch, settings):
     )
     assert set(Reservation.objects.values_list("status", flat=True)) >= {"waiting", "ready"}
     assert catalogue_search("drenthe").exists()
+    # The desk's demo logins have an own branch: the first offered at sign-in.
+    assert dict(User.objects.filter(username__in=["balie", "bieb"]).values_list("username", "home_branch")) == {
+        "balie": "assen",
+        "bieb": "assen",
+    }
     call_command("seed", "--demo")  # the second run loads nothing again
     assert Title.objects.count() == 300

@@ -25,7 +25,8 @@ from kolk.library.services.loans import loan_checkout
 from kolk.library.services.members import profile_refresh, subscription_start
 from kolk.library.services.reservations import reservation_place
 from kolk.library.services.schools import pupils_import, school_create
-from kolk.people.models import Person
+from kolk.people.models import Person, User
+from kolk.people.services import staff_home_branch_set
 
 TITLES = 3000
 BRANCHES = [
@@ -148,6 +149,9 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
         return
     rnd = ctx.random
     branches = [Branch.objects.create(code=c, name=n) for c, n in BRANCHES]
+    # The desk's demo logins work in Assen: it comes first when they choose the workstation at sign-in.
+    for staff in User.objects.filter(username__in=("balie", "bieb"), person__isnull=True):
+        staff_home_branch_set(user=staff, branch_code=branches[0].code, actor=None)
     types = {
         code: SubscriptionType.objects.create(
             code=code,
