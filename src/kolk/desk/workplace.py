@@ -136,7 +136,7 @@ def _remember(request: HttpRequest, response: HttpResponse, branch: Branch) -> H
 
 def workstation_to_choose(request: HttpRequest) -> bool:
     """True when a staff member who lends signs in on a device that remembers no workstation, and there
-    is more than one branch to work at (with one, that one is the workstation)."""
+    is more than one branch to work at. With one branch there is nothing to ask: this session works there."""
     user = getattr(request, "user", None)
     if user is None or not has_role(user, *LENDING_ROLES) or _chosen(request):
         return False
