@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
+import requests.adapters
 from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
@@ -76,3 +78,24 @@ def privacy_officer(db):
 
 
 from tests.browser import browser, page  # noqa: E402,F401  (fixtures for @pytest.mark.browser tests)
+
+
+class _Offline(requests.adapters.BaseAdapter):
+    def send(self, request, **kwargs):
+        raise requests.ConnectionError(f"no network in tests: {request.method} {request.url}")
+
+    def close(self) -> None:
+        pass
+
+
+def _offline_session() -> requests.Session:
+    session = requests.Session()
+    session.mount("https://", _Offline())
+    session.mount("http://", _Offline())
+    return session
+
+
+@pytest.fixture(autouse=True)
+def mollie_offline(monkeypatch):
+    """No test reaches Mollie: unless it replays recorded answers, every call fails as without network."""
+    monkeypatch.setattr("kolk.billing.mollie.http_session", _offline_session)

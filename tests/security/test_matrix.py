@@ -119,6 +119,9 @@ PAGES: dict[str, Row] = {
     "web:portal_order": Row(DECLARED, {"order_id": "order"}),
     "web:portal_invoices": Row(DECLARED),
     "web:portal_invoice_pdf": Row(DECLARED, {"invoice_id": "invoice"}),
+    "web:portal_invoice_pay": Row(DECLARED, {"invoice_id": "invoice"}, post=True),
+    "web:portal_invoice_paying": Row(DECLARED, {"invoice_id": "invoice"}),
+    "web:portal_fines_pay": Row(DECLARED, post=True),
     "web:portal_messages": Row(DECLARED),
     "web:portal_rights": Row(DECLARED),
     # Staff: logging in, the second factor (anyone logged in; it sends on who needs none).
@@ -264,6 +267,7 @@ OPERATIONS: dict[str, Row] = {
     f"GET {A}/billing/people/{{person_id}}/invoices": Row(DECLARED, {"person_id": "person"}),
     f"GET {A}/billing/invoices/{{invoice_id}}": Row(DECLARED, {"invoice_id": "invoice"}),
     f"GET {A}/billing/invoices/{{invoice_id}}/pdf": Row(DECLARED, {"invoice_id": "invoice"}),
+    f"POST {A}/billing/payments/mollie/webhook": Row(DECLARED, form={"id": "tr_unknown"}),
     f"POST {A}/comms/contact": Row(DECLARED, body={"name": "Vera", "email": "vera@example.nl", "question": "Open?"}),
     f"POST {A}/comms/newsletter": Row(DECLARED, body={"email": "nieuws@example.nl"}),
     f"POST {A}/comms/newsletter/confirm/{{token}}": Row(DECLARED, {"token": "=abc"}),

@@ -1,9 +1,10 @@
-"""Invoices through the API: a person's invoices, one invoice, its PDF.
+"""Invoices through the API: a person's invoices, one invoice, its PDF; Mollie's webhook for iDEAL.
 
 Who may: the staff roles that serve 'invoicing' in the register see anyone's
 invoices (each look is logged as a staff read for that purpose); a member sees
 only their own, and someone else's is "not found" (kolk.people.reach).
-Authentication: the Django session.
+Authentication: the Django session. Mollie's webhook is open to anyone: it only
+makes kolk ask Mollie about a payment kolk started.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Form, Router, Schema
 
 from kolk.api.auth import API_AUTH
 from kolk.billing.models import Invoice
 from kolk.billing.pdf import invoice_pdf
 from kolk.billing.selectors import invoice_get, invoice_totals, invoices_for
+from kolk.billing.services import online_payment_update
 from kolk.core.errors import NotFound
 from kolk.people.reach import person_reach
 from kolk.privacy.permits import allow
@@ -137,3 +139,14 @@ def invoice_pdf_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="factuur-{invoice.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@router.post(
+    "/payments/mollie/webhook",
+    auth=None,
+    url_name="billing_mollie_webhook",
+    summary="Mollie's webhook for invoices paid by iDEAL: the status is fetched from Mollie, never taken from the call",
+)
+@allow(public=True)
+def mollie_webhook_view(request: HttpRequest, id: Form[str]) -> dict[str, str]:  # Mollie posts `id`
+    return {"result": online_payment_update(payment_id=id)}

@@ -264,3 +264,48 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection_id}:{self.invoice_id}"
+
+
+class OnlinePayment(models.Model):
+    """An iDEAL payment (Mollie) a member started for an invoice: what was asked, and what came of it.
+
+    Mollie's id is the reference the payment is booked with (billing.Payment), once:
+    the webhook only books a payment kolk started, for the amount it asked.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("wacht op de bank")
+        PAID = "paid", _("betaald")
+        FAILED = "failed", _("niet gelukt")
+        REFUND_DUE = "refund_due", _("terug te betalen")
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="online_payments", verbose_name=_("factuur")
+    )
+    provider_ref = models.CharField(_("kenmerk bij Mollie"), max_length=64, unique=True)
+    amount_cents = models.PositiveIntegerField(_("bedrag (centen)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    checkout_url = models.URLField(_("betaalpagina"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("gestart op"))
+    settled_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
+
+    privacy = PrivacyMap(
+        subject="invoice__person",
+        personal={
+            "invoice": BANK,
+            "provider_ref": BANK,
+            "amount_cents": BANK,
+            "status": BANK,
+            "created_at": BANK,
+            "settled_at": BANK,
+        },
+        not_personal=["checkout_url"],
+    )
+
+    class Meta:
+        verbose_name = _("online betaling")
+        verbose_name_plural = _("online betalingen")
+        constraints = [models.CheckConstraint(condition=models.Q(amount_cents__gt=0), name="online_payment_positive")]
+
+    def __str__(self) -> str:
+        return self.provider_ref

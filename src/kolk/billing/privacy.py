@@ -59,5 +59,6 @@ register_hold(
 )
 # Children before parents: payments and collection items protect their invoice.
 retain("billing.Payment", rule="fiscal", action="delete", date_field="invoice__closed_year_end")
+retain("billing.OnlinePayment", rule="fiscal", action="delete", date_field="invoice__closed_year_end")
 retain("billing.CollectionItem", rule="fiscal", action="delete", date_field="invoice__closed_year_end")
 retain("billing.Invoice", rule="fiscal", action="delete", date_field="closed_year_end")

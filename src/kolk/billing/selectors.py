@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kolk.billing.models import BankAccount, Collection, Invoice, Mandate, Payment
+from kolk.billing.models import BankAccount, Collection, Invoice, Mandate, OnlinePayment, Payment
 from kolk.people.models import Person
 
 
@@ -114,3 +114,8 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
 def collections_pending() -> QuerySet[Collection]:
     """Collections whose file was not yet written (a run stopped after recording them)."""
     return Collection.objects.filter(exported_at__isnull=True).order_by("pk")
+
+
+def online_payment_latest(invoice: Invoice) -> OnlinePayment | None:
+    """The iDEAL payment last started for an invoice, if any (the member's return page shows it)."""
+    return OnlinePayment.objects.filter(invoice=invoice).order_by("-created_at", "-pk").first()

@@ -95,3 +95,9 @@ def pull_list(branch: Branch) -> QuerySet[Reservation]:
         .select_related("title", "copy", "pickup_branch", "person")
         .order_by("ready_on", "placed_at", "pk")
     )
+
+
+def fines_uninvoiced_cents(person: Person) -> int:
+    """The member's open fines (te-laat-geld) that are on no invoice yet, in cents."""
+    fines = Fee.objects.filter(person=person, kind=Fee.Kind.FINE, status=Fee.Status.OPEN, invoice__isnull=True)
+    return sum(fines.values_list("amount_cents", flat=True))

@@ -162,14 +162,14 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
         {"order": order, "show": order.show, "tickets": [(t, qr.get(t.pk)) for t in tickets], "form": form},
     )
     if order.status == Order.Status.PENDING_PAYMENT:
-        _allow_mollie_checkout(request, response)
+        allow_mollie_checkout(request, response)
     return response
 
 
 MOLLIE_CHECKOUT = "https://www.mollie.com"
 
 
-def _allow_mollie_checkout(request: HttpRequest, response: HttpResponse) -> None:
+def allow_mollie_checkout(request: HttpRequest, response: HttpResponse) -> None:
     """The pay form is answered with a redirect to Mollie's checkout: let this page's form go there."""
     consent = cookie_consent(request)
     policy = content_security_policy(

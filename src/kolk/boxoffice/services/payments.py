@@ -11,13 +11,11 @@ both take the money.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import requests
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -25,6 +23,7 @@ from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
 from mollie.api.objects.payment import Payment as MolliePayment
 
+from kolk.billing import mollie
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
 from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold, tickets_price
@@ -106,26 +105,17 @@ class InvoiceProvider:
 
 
 def http_session() -> requests.Session | None:
-    """The HTTP session for Mollie; None lets the client make its own. Tests replay recorded responses here."""
+    """The shop's HTTP session for Mollie; None: billing's (kolk.billing.mollie). Tests replay recorded responses here."""
     return None
 
 
-# Without network the buyer waits at most the connect timeout, once: no retries on top of it (the
-# client's default retried three times, six seconds with the button seemingly dead).
-MOLLIE_TIMEOUT = (2, 10)  # seconds to connect, to read
-
-
 def mollie_client() -> Client:
-    client = Client(timeout=MOLLIE_TIMEOUT, retry=0)
-    client.set_api_key(settings.KOLK_MOLLIE_API_KEY)
-    session = http_session()
-    if session is not None:
-        client._client = session  # the client's own seam for its requests.Session
-    return client
+    """billing's Mollie client (the one kolk has), over the shop's session when one is set."""
+    return mollie.mollie_client(session=http_session())
 
 
 def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+    return mollie.mollie_amount(cents)["value"]
 
 
 class MollieProvider:
@@ -188,8 +178,7 @@ def payment_start(
     return provider.start(order=order, method=method, actor=actor, return_url=return_url, webhook_url=webhook_url)
 
 
-# A Mollie payment id: "tr_" and letters and digits (tr_7UhSN1zuXS), as long as our column holds.
-_MOLLIE_ID = re.compile(r"tr_[A-Za-z0-9]{1,61}")
+_MOLLIE_ID = mollie.MOLLIE_ID
 
 
 def mollie_webhook(*, payment_id: str) -> str:

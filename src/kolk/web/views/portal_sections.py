@@ -35,7 +35,13 @@ from kolk.core.roles import Role, has_role
 from kolk.library.models import Block, Branch, Reservation, Title
 from kolk.library.models.catalogue import MediaType
 from kolk.library.search import catalogue_facets, catalogue_matches, catalogue_narrow, catalogue_similar
-from kolk.library.selectors import blocks_standing, home_branch_of, loans_open, subscription_current
+from kolk.library.selectors import (
+    blocks_standing,
+    fines_uninvoiced_cents,
+    home_branch_of,
+    loans_open,
+    subscription_current,
+)
 from kolk.library.services.loans import loan_renew
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.privacy.models import RightsRequest
@@ -43,6 +49,7 @@ from kolk.privacy.rights import TEXT_MAX, request_receive, request_text_clean, r
 from kolk.web.portal import client_ip, member_required, owned_or_404, register_section
 from kolk.web.selectors import catalogue_availability, title_availability, title_queue
 from kolk.web.services import portal_event_record
+from kolk.web.shop_views import allow_mollie_checkout
 
 register_section("subscription", gettext_lazy("Mijn abonnement"), "web:portal_subscription", order=30)
 register_section("loans", gettext_lazy("Wat je hebt geleend"), "web:portal_loans", order=40)
@@ -189,19 +196,21 @@ def order_detail(request: HttpRequest, person: Any, order_id: int) -> HttpRespon
 
 @member_required
 def invoices(request: HttpRequest, person: Any) -> HttpResponse:
-    """My invoices with what is still open on each."""
-    rows = [
-        {
-            "invoice": inv,
-            "open": _euros(max(inv.total_cents - getattr(inv, "paid_cents", 0), 0))
-            if inv.status == inv.Status.OPEN
-            else "",
-            "total": _euros(inv.total_cents),
-        }
-        for inv in invoices_for(person)[:100]
-    ]
-    context = {"person": person, "invoices": rows, "open_total": _euros(open_amount_cents(person))}
-    return render(request, "web/portal/invoices.html", context)
+    """My invoices with what is still open on each, and a button to pay it (and open fines) by iDEAL."""
+    rows = []
+    for inv in invoices_for(person)[:100]:
+        unpaid = max(inv.total_cents - getattr(inv, "paid_cents", 0), 0) if inv.status == inv.Status.OPEN else 0
+        rows.append({"invoice": inv, "open": _euros(unpaid) if unpaid else "", "total": _euros(inv.total_cents)})
+    fines = fines_uninvoiced_cents(person)
+    context = {
+        "person": person,
+        "invoices": rows,
+        "open_total": _euros(open_amount_cents(person) + fines),
+        "fines": _euros(fines) if fines else "",
+    }
+    response = render(request, "web/portal/invoices.html", context)
+    allow_mollie_checkout(request, response)  # "Betalen" is answered with a redirect to Mollie's checkout
+    return response
 
 
 @member_required
