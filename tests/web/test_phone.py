@@ -56,6 +56,7 @@ PORTAL = [
     "web:portal_messages",
     "web:portal_rights",
     "web:portal_kiosk_pin",
+    "web:portal_reading_history",
 ]
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from kolk.library.models import OUT_OF_CIRCULATION, Copy
+from kolk.library.selectors import fines_uninvoiced_cents
 from kolk.privacy.ledger import choices_of
 from kolk.privacy.register import get_register
 from kolk.web.models import PortalEvent
@@ -134,7 +135,7 @@ def portal_today(person: Any, *, soon_days: int = 3) -> dict[str, Any]:
         "loans": loans,
         "overdue_count": sum(1 for row in loans if row["overdue"]),
         "ready": ready,
-        "owed_cents": open_amount_cents(person),
+        "owed_cents": open_amount_cents(person) + fines_uninvoiced_cents(person),  # fines not yet on an invoice too
         "next_orders": orders,
     }
 
