@@ -284,3 +284,20 @@ def test_an_erasure_request_with_an_open_invoice_is_carried_out_from_the_page_as
     assert client.post(url, {"action": "erase"}).status_code == 302
     assert_reduced_to_the_invoice(person, invoice, before=before)
     assert "Verwijderd." in client.get(url).content.decode()
+
+
+def test_the_privacy_office_shows_who_waits_to_be_reduced_and_what_each_hold_keeps(client):
+    from django.urls import reverse
+
+    from kolk.core.roles import Role
+    from tests.factories import UserFactory, staff_login
+
+    with_invoice(former_member(), paid=True)
+    staff_login(client, UserFactory(roles=[Role.PRIVACY_OFFICER]))
+    page = client.get(reverse("desk:privacy_office")).content.decode()
+    assert "<td>people</td><td>* (reduce)</td><td>1</td>" in page
+    assert (
+        "een openstaande factuur (fiscale administratie): 0 (bewaart billing.BankAccount, billing.Invoice, address, name)"
+        in page
+    )
+    assert "een open verzoek van de persoon zelf: 0 (bewaart alles)" in page

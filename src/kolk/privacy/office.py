@@ -76,7 +76,25 @@ def retention_status(on: dt.date | None = None) -> dict[str, Any]:
             "due_soon": retention.due_subjects(soon).count(),
         }
     )
-    held = [{"hold": h.name, "reason": h.reason.get(), "people": h.subjects().count()} for h in registry.holds()]
+    if registry.holds() or registry.event_scopes():
+        rows.append(  # people whom only a narrow hold or duty keeps: reduced to what it needs
+            {
+                "what": "people",
+                "rule": "*",
+                "action": "reduce",
+                "due": retention.due_reductions(on).count(),
+                "due_soon": retention.due_reductions(soon).count(),
+            }
+        )
+    held = [
+        {
+            "hold": h.name,
+            "reason": h.reason.get(),
+            "people": h.subjects().count(),
+            "keeps": "*" if h.scope.whole else ", ".join([*sorted(h.scope.models), *sorted(h.scope.categories)]),
+        }
+        for h in registry.holds()
+    ]
     waiting = sorted({r.event for r in get_register().retention.values()} - registry.registered_events())
     return {"rows": rows, "held": held, "waiting_events": waiting}
 
