@@ -122,6 +122,8 @@ def seed_demo(ctx: DemoContext, *, load: bool) -> None:
     member = people[0]
     user_create(username="lid", password=_password(), roles=[Role.MEMBER], person=member, actor=None)
     consent_record(subject=member, purpose="website_access", given=True, method="web", actor=None)
+    # The demo member keeps a reading history (off for everyone else, as by default): the portal shows it.
+    consent_record(subject=member, purpose="reading_history", given=True, method="web", actor=None)
     ctx.shared["people"] = [p.pk for p in people]
     assert User.objects.filter(username="balie").exists()
 
