@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -64,7 +65,9 @@ def request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
                 form.add_error(None, str(exc.message))
         else:
             messages.success(
-                request, _("Verzoek vastgelegd; uiterlijk af op %(date)s.") % {"date": rights_request.due_on}
+                request,
+                _("Verzoek vastgelegd; uiterlijk af op %(date)s.")
+                % {"date": date_format(rights_request.due_on, "j F Y")},
             )
             return redirect("desk:privacy_request", pk=rights_request.pk)
     return render(request, "desk/privacy/request_new.html", {"person": person, "form": form})
