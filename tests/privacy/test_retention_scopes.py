@@ -48,7 +48,11 @@ def former_member(username: str = "oudlid", *, fee_paid: bool = True) -> Person:
         with_pass=True, gender="f", emails=[f"{username}@example.nl"], phones=["0612345678"], surname="Bakker"
     )
     household_create(name=f"Familie {username}", members=[person], actor=None)
-    family_relation_add(person=PersonFactory(), relative=person, kind=FamilyRelation.Kind.GUARDIAN, actor=None)
+    child = PersonFactory(date_of_birth=dt.date(2015, 3, 1))
+    family_relation_add(person=child, relative=person, kind=FamilyRelation.Kind.GUARDIAN, actor=None)
+    consent_record(
+        subject=child, purpose="notices_advice", given=True, method="paper", given_by=person, actor=None
+    )  # the proof of a child's consent stays with the guardian who gave it
     user_create(username=username, password="kolk-demo-2026", roles=[], person=person, actor=None)
     consent_record(subject=person, purpose="website_access", given=True, method="web", actor=None)
     subscription = subscription_start(
@@ -98,6 +102,7 @@ def assert_reduced_to_the_invoice(person: Person, invoice: Invoice, *, before: P
     assert not Fee.objects.filter(person=person).exists()
     # What they chose stays with what is left: it governs it.
     assert PrivacyChoice.objects.filter(subject=person, purpose="website_access").exists()
+    assert PrivacyChoice.objects.filter(given_by=person, purpose="notices_advice").exists()
     assert not ErasureLog.objects.filter(subject_pk=person.pk).exists()
 
 

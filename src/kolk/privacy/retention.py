@@ -268,7 +268,10 @@ def _relations() -> list[_Relation]:
     for on_delete, model, fk in relations_to(subject_model()):
         pmap = map_for(model)
         category = pmap.category_of(fk.name) if pmap is not None else None
-        if category in (None, NOT_PERSONAL, CORE_RECORDS) or on_delete not in (models.CASCADE, models.SET_NULL):
+        if category in (None, NOT_PERSONAL) or on_delete not in (models.CASCADE, models.SET_NULL):
+            continue
+        own = pmap.personal.get((pmap.subject or "").split("__", 1)[0]) if pmap is not None else None
+        if CORE_RECORDS in (category, own):  # also a child's consent the reduced person gave as guardian
             continue
         found.append(_Relation(model, fk.name, on_delete, anonymised.get(model._meta.label, {})))
     # Rows that lose the person first: a loan then loses its person and subscription in one write,
