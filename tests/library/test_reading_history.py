@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kolk.core.clock import today
 from kolk.library.models import Loan
+from kolk.library.partners import loan_history_for_marketing, loans_export_biblionet
 from kolk.library.reading import READING_HISTORY, reading_history, reading_history_clear, reading_history_on
 from kolk.library.services.loans import loan_checkin, loan_checkout
 from kolk.library.services.members import subscription_start
@@ -129,3 +130,18 @@ def test_clearing_touches_nobody_else(borrower):
     _borrow(borrower, "Oorlogswinter", returned_days_ago=5)
     reading_history_clear(person=borrower, actor=None)
     assert Loan.objects.get(pk=theirs.pk).person_id == other.pk
+
+
+def test_what_only_the_reading_history_keeps_goes_to_no_export_or_selection(borrower, staff):
+    _switch(borrower, True)
+    old = _borrow(borrower, "Oorlogswinter", returned_days_ago=800)
+    recent = _borrow(borrower, "Het Achterhuis", returned_days_ago=60)
+    period = {"start": today() - dt.timedelta(days=6 * 365), "end": today() + dt.timedelta(days=1)}
+    _disclosure, rows = loans_export_biblionet(**period, actor=staff)
+    assert [row["copy__barcode"] for row in rows] == [recent.copy.barcode]
+    marketing = loan_history_for_marketing(actor=staff, since=period["start"])
+    assert [row["checked_out_at"] for row in marketing] == [recent.checked_out_at]
+    assert old.copy.barcode not in {row["copy__barcode"] for row in rows}
+    # Without the consent the engine unlinks the old one; until it runs, the exports read it as before.
+    _switch(borrower, False)
+    assert Loan.objects.get(pk=old.pk).person_id is None

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from kolk.core.actors import Actor
 from kolk.library.models import Loan, LoanCount, MediaType, MemberProfile, Subscription
+from kolk.library.reading import loans_beyond_history
 from kolk.people.models import EmailAddress, Person
 from kolk.privacy.disclosure import disclose, disclose_aggregate, disclosure_preview
 from kolk.privacy.gate import GatedRead, purpose_read
@@ -41,7 +42,9 @@ LOAN_FIELDS = ["copy__barcode", "copy__title__isbn", "person__pass_number", "che
 
 
 def _period(start: dt.date, end: dt.date) -> Any:
-    return Loan.objects.filter(checked_out_at__date__gte=start, checked_out_at__date__lt=end, person__isnull=False)
+    return Loan.objects.filter(
+        loans_beyond_history(), checked_out_at__date__gte=start, checked_out_at__date__lt=end, person__isnull=False
+    )
 
 
 def loans_export_biblionet(*, start: dt.date, end: dt.date, actor: Actor) -> tuple[Disclosure, list[dict[str, Any]]]:
@@ -197,7 +200,7 @@ def loan_history_for_marketing(*, actor: Actor, since: dt.date) -> GatedRead:
         purpose="marketing_analysis",
         model=Loan,
         fields=["person", "checked_out_at", "copy__title__media_type"],
-        queryset=Loan.objects.filter(checked_out_at__date__gte=since, person__isnull=False),
+        queryset=Loan.objects.filter(loans_beyond_history(), checked_out_at__date__gte=since, person__isnull=False),
         actor=actor,
     )
 
@@ -222,7 +225,7 @@ def loan_history_selected(*, since: dt.date) -> Any:
 
 def _loan_history_read(*, actor: Actor, since: dt.date, media_type: str) -> GatedRead:
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    qs = Loan.objects.filter(checked_out_at__gte=start, person__isnull=False)
+    qs = Loan.objects.filter(loans_beyond_history(), checked_out_at__gte=start, person__isnull=False)
     if media_type:
         qs = qs.filter(copy__title__media_type=media_type)
     return purpose_read(
