@@ -152,3 +152,26 @@ def test_muziekweb_gets_only_the_pass_numbers_of_who_borrowed_music_or_film(rule
     assert _released(disclosure) == {listener.pk}
     old = {"start": TODAY - dt.timedelta(days=60), "end": TODAY - dt.timedelta(days=30)}
     assert music_film_export(**old, actor=staff)[1] == []
+
+
+def test_each_export_costs_the_same_queries_for_two_members_as_for_six(rules, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> list[int]:
+        counts = []
+        for export in (warehouse_export, digital_services_export, music_film_export):
+            with CaptureQueriesContext(connection) as queries:
+                export(**PERIOD, actor=staff)
+            counts.append(len(queries))
+        return counts
+
+    people = [_member(staff, emails=[f"lid{i}@example.nl"]) for i in range(6)]
+    for person in people[:2]:
+        _borrow(person, "audiobook", staff)
+        _borrow(person, "cd", staff)
+    two = cost()
+    for person in people[2:]:
+        _borrow(person, "audiobook", staff)
+        _borrow(person, "cd", staff)
+    assert cost() == two
