@@ -147,3 +147,14 @@ def test_on_a_phone_a_member_switches_it_on_sees_the_list_and_turns_it_off(live_
     assert phone.get_by_text("Je leesgeschiedenis staat uit en je lijst is gewist.").is_visible()
     assert phone.get_by_text(long_title).count() == 0
     assert not Loan.objects.filter(person=user.person).exists()
+
+
+@pytest.mark.django_db
+def test_on_the_choices_page_withdrawing_it_goes_to_the_page_that_asks_once(client, reader):
+    client.post(reverse("web:portal_reading_switch"), {"value": "1"})
+    page = client.get(reverse("web:portal_choices")).content.decode()
+    row = page[page.index('id="consent-reading_history"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="{reverse(URL)}"' in row
+    assert "portal_choice_change" not in row
+    assert reverse("web:portal_choice_change") not in row
