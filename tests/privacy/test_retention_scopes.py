@@ -306,3 +306,30 @@ def test_the_privacy_office_shows_who_waits_to_be_reduced_and_what_each_hold_kee
         in page
     )
     assert "een open verzoek van de persoon zelf: 0 (bewaart alles)" in page
+
+
+def test_a_person_reduced_on_request_is_reduced_again_after_a_restore(
+    staff, settings, django_capture_on_commit_callbacks
+):
+    """The erasure log file names them, so `kolk retention replay` reduces them again: their invoice stays."""
+    import json
+    from pathlib import Path
+
+    from kolk.privacy.rights import erasure_execute
+
+    person = former_member()
+    invoice = with_invoice(person, paid=True)
+    request = request_receive(
+        subject=person, kind="erasure", channel="desk", identity_method="passport", text="Alles weg", actor=staff
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(request=request, actor=staff)
+    lines = [json.loads(line) for line in Path(settings.KOLK_ERASURE_LOG).read_text().splitlines()]
+    assert [(line["subject_pk"], line["reason"]) for line in lines] == [(person.pk, "request")]
+
+    # As restored from a backup made before the request: their email is back.
+    EmailAddress.objects.create(person=person, address="terug@example.nl", is_primary=True)
+    with pytest.raises(CommandError, match="1 could not be erased again yet"):
+        call_command("retention", "replay", stdout=io.StringIO())
+    assert not EmailAddress.objects.filter(person=person).exists()
+    assert Invoice.objects.filter(pk=invoice.pk).exists()

@@ -81,6 +81,17 @@ def erasure_record(pks: list[int], *, reason: str) -> None:
     transaction.on_commit(lambda: _file(pks, at, reason))
 
 
+def reduction_record(pks: list[int], *, reason: str) -> None:
+    """Log people reduced on request (what a hold or duty keeps stays) in the file, after commit.
+
+    Only in the file: the table's rows are erasures, which retention queues and
+    finishes. After a restore, `kolk retention replay` finds them in the file,
+    cannot erase them (their invoice protects them) and reduces them again.
+    """
+    at = now()
+    transaction.on_commit(lambda: _append([(pk, at.isoformat(), reason) for pk in pks]))
+
+
 def _file(pks: list[int], at: dt.datetime, reason: str) -> None:
     """Append the erased subjects to the file, then mark their rows as filed."""
     _append([(pk, at.isoformat(), reason) for pk in pks])

@@ -298,7 +298,7 @@ def _staying_with_the_person() -> set[str]:
 @transaction.atomic
 def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
     """Carry out an erasure request as far as the plan allows; close the request with the itemised result."""
-    from kolk.privacy.erasure import subjects_erase
+    from kolk.privacy.erasure import reduction_record, subjects_erase
     from kolk.privacy.retention import subjects_reduce
 
     if request.kind != RightsRequest.Kind.ERASURE:
@@ -330,6 +330,7 @@ def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
     )
     if reduced:
         subjects_reduce([subject_pk], on=today())
+        reduction_record([subject_pk], reason="request")  # so that a restore from backup reduces them again
     else:
         subjects_erase([subject_pk], reason="request")
     return plan

@@ -9,8 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from kolk.core.clock import today
 from kolk.privacy.erasure import erasure_replay
-from kolk.privacy.retention import retention_run
+from kolk.privacy.retention import retention_run, subjects_reduce
 
 
 class Command(BaseCommand):
@@ -29,9 +30,13 @@ class Command(BaseCommand):
             replay = erasure_replay(actor=None)
             self.stdout.write(f"erasure log names {replay.logged}; erased again: {replay.erased}")
             if replay.blocked:
+                # What protects them (an invoice under the fiscal duty) stays; the rest goes again now.
+                for start in range(0, len(replay.blocked), 500):
+                    subjects_reduce(replay.blocked[start : start + 500], on=today())
                 raise CommandError(
                     f"{len(replay.blocked)} could not be erased again yet, rows another rule keeps protect them "
-                    f"(ids {', '.join(map(str, replay.blocked[:20]))}): run `kolk retention run`, then replay again"
+                    f"(ids {', '.join(map(str, replay.blocked[:20]))}); they were reduced to what that rule keeps: "
+                    "run `kolk retention run`, then replay again"
                 )
             return
         on = None
