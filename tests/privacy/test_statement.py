@@ -89,3 +89,14 @@ def test_the_api_publishes_the_register(client):
     assert {r["id"] for r in data["rows"]} == set(get_register().rows)
     assert {r["id"] for r in data["recipients"]} == {f"R0{i}" for i in range(1, 8)}
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_statement_says_how_notices_reach_you_and_who_sends_text_messages(client):
+    html = client.get("/privacy").content.decode()
+    for rid in ("M01", "M02", "M03"):
+        assert f'data-row="{rid}"' in html, rid
+    assert "Berichten per e-mail, sms of post" in html
+    assert "sms-dienst CM.com" in html  # the processor that receives the mobile number
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(run("privacy", "register", "--format", "csv")))}
+    assert rows["M02"]["purposes"] == "Berichten over je uitleningen, reserveringen en kaartjes"

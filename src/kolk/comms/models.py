@@ -317,3 +317,162 @@ class CaseMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.pk}"
+
+
+class NoticeKind(models.TextChoices):
+    """The notices a member chooses a channel for (kolk.comms.notices)."""
+
+    DUE_SOON = "due_soon", _("binnenkort inleveren")
+    OVERDUE = "overdue", _("te laat")
+    HOLD_READY = "hold_ready", _("reservering ligt klaar")
+    TICKETS = "tickets", _("kaartjes")
+
+
+class NoticeChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("sms")
+    POST = "post", _("post")
+    NONE = "none", _("niet")
+
+
+class NoticePreference(models.Model):
+    """How one person wants one kind of notice (M01); no row is e-mail, as before anyone chose."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notice_preferences",
+        verbose_name=_("persoon"),
+    )
+    kind = models.CharField(_("soort bericht"), max_length=12, choices=NoticeKind.choices)
+    channel = models.CharField(_("hoe"), max_length=8, choices=NoticeChannel.choices)
+    updated_at = models.DateTimeField(_("gewijzigd"))
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "notice_choices", "channel": "notice_choices"},
+        not_personal=["kind", "updated_at"],
+    )
+
+    class Meta:
+        verbose_name = _("berichtvoorkeur")
+        verbose_name_plural = _("berichtvoorkeuren")
+        constraints = [models.UniqueConstraint(fields=["person", "kind"], name="one_notice_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.channel}"
+
+
+class SmsMessage(models.Model):
+    """One outgoing text message (M02), delivered like mail (kolk.comms.sms)."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sms_messages",
+        verbose_name=_("persoon"),
+    )
+    # In international form, +316…; as the provider got it.
+    to_number = models.CharField(_("aan"), max_length=20)
+    kind = models.CharField(_("soort"), max_length=10, choices=MessageKind.choices)
+    purpose = models.CharField(_("doel"), max_length=64)
+    template = models.CharField(_("sjabloon"), max_length=100)
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    text = models.TextField(_("tekst"))
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
+    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("opgepakt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True)
+    error = models.CharField(_("fout"), max_length=500, blank=True)
+    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
+    # Our reference with the provider: the same on a resend, so its reports name one message.
+    reference = models.CharField(_("referentie"), max_length=64, unique=True)
+    provider = models.CharField(_("sms-dienst"), max_length=20, blank=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={
+            "person": "correspondence",
+            "to_number": "phone",
+            "text": "correspondence",
+            # A provider's refusal may quote the number.
+            "error": "phone",
+        },
+        not_personal=[
+            "kind",
+            "purpose",
+            "template",
+            "language",
+            "status",
+            "attempts",
+            "queued_at",
+            "next_attempt_at",
+            "claimed_at",
+            "sent_at",
+            "idempotency_key",
+            "reference",
+            "provider",
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("sms-bericht")
+        verbose_name_plural = _("sms-berichten")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="sms_due"),
+            # Retention (rule `outbox`) finds them a year after queuing, as mail.
+            models.Index(fields=["queued_at"], name="sms_queued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} sms #{self.pk} ({self.status})"
+
+
+class Letter(models.Model):
+    """A notice to go by post (M03): on the desk's print list until staff print it."""
+
+    person = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="letters",
+        verbose_name=_("persoon"),
+    )
+    # Name and address as they stood when the letter was queued: the envelope's window.
+    address = models.TextField(_("adres"))
+    purpose = models.CharField(_("doel"), max_length=64)
+    template = models.CharField(_("sjabloon"), max_length=100)
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    subject = models.CharField(_("onderwerp"), max_length=255)
+    text_body = models.TextField(_("tekst"))
+    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
+    printed_at = models.DateTimeField(_("afgedrukt"), null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={
+            "person": "correspondence",
+            "address": "address",
+            "subject": "correspondence",
+            "text_body": "correspondence",
+        },
+        not_personal=["purpose", "template", "language", "queued_at", "printed_at", "printed_by", "idempotency_key"],
+    )
+
+    class Meta:
+        verbose_name = _("brief")
+        verbose_name_plural = _("brieven")
+        indexes = [
+            models.Index(fields=["queued_at"], name="letter_queued"),
+            models.Index(fields=["queued_at"], condition=models.Q(printed_at__isnull=True), name="letter_to_print"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} letter #{self.pk}"

@@ -1,8 +1,9 @@
 """What comms tells the privacy core about retention (auto-imported by the privacy app).
 
 Rows, each by its own date, also when no person is linked:
-- outbox messages, one year after they were queued (rule `outbox`; sending
-  follows queuing within minutes, and a failed or cancelled mail has no other date);
+- outbox messages, text messages and letters, one year after they were queued
+  (rule `outbox`; sending follows queuing within minutes, and a failed or
+  cancelled mail has no other date);
 - contact cases, one year after they were closed (rule `contact`): the contact
   data is the case itself, whoever asked;
 - bare newsletter addresses (no person), five years after they left (rule `newsletter`);
@@ -65,6 +66,9 @@ register_event("newsletter_ended", newsletter_ended)
 register_keep("newsletter_active", newsletter_active)
 register_keep("contact_case_pending", contact_case_pending)
 retain("comms.OutboxMessage", rule="outbox", action="delete", date_field="queued_at")
+# Text messages and letters are kept like mail: a year after they were queued (M02, M03).
+retain("comms.SmsMessage", rule="outbox", action="delete", date_field="queued_at")
+retain("comms.Letter", rule="outbox", action="delete", date_field="queued_at")
 retain("comms.ContactCase", rule="contact", action="delete", date_field="closed_at")
 # A person's subscriptions go with the person (newsletter_ended); `done` leaves them to that.
 retain(
