@@ -333,3 +333,29 @@ def test_a_person_reduced_on_request_is_reduced_again_after_a_restore(
         call_command("retention", "replay", stdout=io.StringIO())
     assert not EmailAddress.objects.filter(person=person).exists()
     assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+def test_the_profiling_rule_keeps_name_and_address_not_the_buyers_email_and_phone(staff):
+    """B01/B02 go two years after the last ticket; P01 (name and address) five years after the profile."""
+    from kolk.boxoffice.marketing import mosaic_export
+    from kolk.boxoffice.models import Order, Show
+    from kolk.privacy.models import Disclosure
+    from tests.boxoffice import factories as f
+    from tests.boxoffice.test_privacy import buy
+
+    buyer = PersonFactory(emails=["koper@example.nl"], phones=["0687654321"], surname="Visser")
+    order = buy(f.show(), buyer)
+    disclosure, _file = mosaic_export(actor=staff, since=dt.date(2000, 1, 1))
+    three_years_ago = dt.datetime(2022, 7, 1, 12, tzinfo=dt.UTC)
+    Order.objects.filter(pk=order.pk).update(paid_at=three_years_ago, created_at=three_years_ago)
+    Disclosure.objects.filter(pk=disclosure.pk).update(disclosed_at=three_years_ago)
+    Show.objects.filter(pk=order.show_id).update(starts_at=three_years_ago)  # seen, not still to come
+    retention.retention_run(actor=staff, on=ON)
+    kept = Person.objects.get(pk=buyer.pk)
+    assert (kept.surname, kept.street, kept.town) == ("Visser", "Weiersstraat", "Assen")
+    assert kept.date_of_birth is None
+    assert not EmailAddress.objects.filter(person=buyer).exists()
+    assert not PhoneNumber.objects.filter(person=buyer).exists()
+    assert Order.objects.get(pk=order.pk).person_id is None
+    retention.retention_run(actor=staff, on=dt.date(2027, 7, 2))
+    assert not Person.objects.filter(pk=buyer.pk).exists()

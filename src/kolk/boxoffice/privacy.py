@@ -1,7 +1,11 @@
 """What the box office tells the privacy core: the `ticket_purchased` start event and the
 two-year rule on orders (B03/T05, rule `tickets`); the `profile_updated` event of the
 Mosaic profile (P01, rule `profiling`); and its marketing selections, for the check.
-Per-show counts (ShowStats) hold no personal data and stay."""
+Per-show counts (ShowStats) hold no personal data and stay.
+
+The profiling rule keeps what P01 names, name and address (the file's record is the
+privacy core's own), not the whole person: two years after their last ticket a
+buyer's email and phone go, their name and address five years after the profile."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from kolk.boxoffice.marketing import MOSAIC_DAYS, mosaic_people, profile_updated
 from kolk.boxoffice.models import Order, Show
 from kolk.core.clock import now, today
 from kolk.privacy.compliance import register_selection
-from kolk.privacy.registry import register_event, register_keep, retain
+from kolk.privacy.registry import Scope, register_event, register_keep, retain
 
 ANONYMISED = {
     "person": None,
@@ -66,7 +70,11 @@ retain(
     anonymise=ANONYMISED,
     done=models.Q(anonymised=True),
 )
-register_event("profile_updated", profile_updated)
+register_event(
+    "profile_updated",
+    profile_updated,
+    scope=Scope.of(categories=["name", "address"], fields=["customer_number"]),
+)
 register_selection(
     "R07 Mosaic file",
     purpose="segmentation",

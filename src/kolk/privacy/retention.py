@@ -551,6 +551,19 @@ def _run(
     if not dry_run:
         erasure_log_sync()
         _queue(due_subjects(on))
+    # Before the rows go, like the queue: a row rule can take the rows a past event is read from
+    # (an order loses its buyer with the date the ticket event ends), and the person with it.
+    reduced = None
+    if _narrow_sources(on):
+        reduced = RuleReport(name=subject_model()._meta.label, rule="*", action="reduce")
+        if dry_run:
+            reduced.due = due_reductions(on).count()
+        else:
+            for pks in _batches(due_reductions(on), batch_size):
+                subjects_reduce(pks, on=on)
+                reduced.done += len(pks)
+                if progress:
+                    progress("subjects reduced", len(pks))
     for item in registrations.retained:
         qs = due_rows(item, on)
         line = RuleReport(name=item.model_label, rule=item.rule, action=item.action)
@@ -568,17 +581,8 @@ def _run(
             line.done += len(pks)
             if progress:
                 progress(f"{item.model_label} ({item.rule})", len(pks))
-    if _narrow_sources(on):
-        line = RuleReport(name=subject_model()._meta.label, rule="*", action="reduce")
-        report.rules.append(line)
-        if dry_run:
-            line.due = due_reductions(on).count()
-        else:
-            for pks in _batches(due_reductions(on), batch_size):
-                subjects_reduce(pks, on=on)
-                line.done += len(pks)
-                if progress:
-                    progress("subjects reduced", len(pks))
+    if reduced is not None:
+        report.rules.append(reduced)
     line = RuleReport(name=subject_model()._meta.label, rule="*", action="erase")
     report.rules.append(line)
     if dry_run:
