@@ -142,3 +142,22 @@ def test_the_webhook_endpoint_answers_mollie(client, mollie):
     assert client.post(url, {"id": "tr_Nothing"}).json() == {"result": "unknown"}
     assert client.post(url, {"id": "tr_\x00"}).status_code == 400
     assert Payment.objects.count() == 1
+
+
+def test_betalen_again_while_mollie_waits_goes_back_to_the_same_checkout(mollie):
+    invoice = make_invoice(cents=4950)
+    first = _started(mollie, invoice, 4950)
+    asked = len(mollie.requests)
+    again = invoice_pay_online(invoice=invoice, return_url=RETURN, webhook_url=HOOK, actor=None)
+    assert again == first
+    assert len(mollie.requests) == asked
+    assert OnlinePayment.objects.count() == 1
+
+
+def test_paid_by_ideal_after_the_desk_took_the_money_is_owed_back_not_booked_twice(mollie):
+    invoice = make_invoice(cents=4950)
+    _started(mollie, invoice, 4950)
+    payment_record(invoice=invoice, amount_cents=4950, method="cash", reference="KAS-3", actor=None)
+    answer_status(mollie, "payment_paid.json", 4950)
+    assert online_payment_update(payment_id=PAYMENT) == "refund_due"
+    assert list(Payment.objects.values_list("reference", flat=True)) == ["KAS-3"]

@@ -7,11 +7,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import connection
 
 from kolk.billing.models import Invoice, OnlinePayment, Payment
 from kolk.billing.services import invoice_pay_online, online_payment_update
-from kolk.billing.services import invoices as invoice_services
 from kolk.billing.services import online as online_services
 from kolk.privacy.models import AuditEntry
 from tests.billing.factories import make_invoice
@@ -63,9 +62,9 @@ def started(monkeypatch):
     return invoice
 
 
-def test_without_the_locks_both_deliveries_go_on_to_book(monkeypatch, started):
-    """The race is real: without the online payment's row lock and the invoice's, both deliveries
-    book, and only the payment reference's unique index, the last line, stops the second with an error."""
+def test_without_the_row_lock_both_deliveries_go_on_to_book(monkeypatch, started):
+    """The race is real: without the online payment's row lock both deliveries go on to book it;
+    the invoice's lock then makes the second take the payment for one owed back, wrongly."""
     manager = OnlinePayment.objects
 
     class Unlocked:
@@ -76,11 +75,8 @@ def test_without_the_locks_both_deliveries_go_on_to_book(monkeypatch, started):
             return manager.all()
 
     monkeypatch.setattr(online_services.OnlinePayment, "objects", Unlocked())
-    monkeypatch.setattr(
-        invoice_services, "_locked", lambda invoice: Invoice.objects.select_related("person").get(pk=invoice.pk)
-    )
     results = _deliver_together(monkeypatch)
-    assert [r for r in results if isinstance(r, IntegrityError)], results
+    assert sorted(map(str, results)) == ["paid", "refund_due"], results
     assert Payment.objects.count() == 1
 
 

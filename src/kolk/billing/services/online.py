@@ -11,6 +11,8 @@ book one payment. The invoice is settled by the booking (billing's payment_recor
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from kolk.core.errors import KolkError
 from kolk.privacy.audit import audit_log
 
 UNKNOWN, MISMATCH = "unknown", "mismatch"
+CHECKOUT_VALID = dt.timedelta(minutes=15)  # how long Mollie's iDEAL checkout stays open
 
 
 def _unpaid(invoice: Invoice) -> int:
@@ -44,6 +47,17 @@ def invoice_pay_online(*, invoice: Invoice, return_url: str, webhook_url: str, a
     amount = _unpaid(invoice)
     if amount <= 0:
         raise KolkError(_("Op deze factuur staat niets meer open."), code="nothing_open")
+    # Betalen again while a payment still waits at Mollie: back to that checkout, never a second payment.
+    waiting = (
+        invoice.online_payments.filter(
+            status=OnlinePayment.Status.OPEN, amount_cents=amount, created_at__gte=now() - CHECKOUT_VALID
+        )
+        .exclude(checkout_url="")
+        .order_by("-pk")
+        .first()
+    )
+    if waiting is not None:
+        return waiting
     attempt = invoice.online_payments.count() + 1
     try:
         remote = mollie_client().payments.create(
@@ -125,7 +139,11 @@ def online_payment_update(*, payment_id: str) -> str:
 
 
 def _book(online: OnlinePayment) -> str:
-    """Book the paid amount on the invoice with Mollie's id; a cancelled invoice is owed it back."""
+    """Book the paid amount on the invoice with Mollie's id; an invoice no longer open is owed it back."""
+    # The invoice's row, locked as payment_record locks it: a desk payment meanwhile is seen here.
+    still_open = Invoice.objects.select_for_update().filter(pk=online.invoice_id, status=Invoice.Status.OPEN)
+    if not list(still_open.values_list("pk", flat=True)):
+        return str(OnlinePayment.Status.REFUND_DUE)  # paid at the desk or cancelled meanwhile
     try:
         with transaction.atomic():
             record_payment(
