@@ -184,6 +184,12 @@ TASKS = {
 # Mollie (iDEAL) for online ticket payments; a test key never moves money.
 KOLK_MOLLIE_API_KEY = os.environ.get("KOLK_MOLLIE_API_KEY", "test_demo0000000000000000000000000")
 
+# Text messages (kolk.comms.sms): "cm" sends through CM.com's Business Messaging API with this
+# product token; without both, kolk sends no text messages and offers no SMS choice.
+KOLK_SMS_PROVIDER = os.environ.get("KOLK_SMS_PROVIDER", "")
+KOLK_SMS_CM_PRODUCT_TOKEN = os.environ.get("KOLK_SMS_CM_PRODUCT_TOKEN", "")
+KOLK_SMS_SENDER = os.environ.get("KOLK_SMS_SENDER", "DNK")
+
 # SMTP. In development (DEBUG on, no KOLK_EMAIL_HOST) no SMTP server listens on the default
 # address, so every mail is printed in the terminal of the process that sends it: under
 # `make run`, the worker's (kolk.core.devmail).

@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from typing import Any
@@ -56,7 +56,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
+from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage, SmsMessage
 from kolk.comms.unsubscribe import email_channel, unsubscribe_url
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -278,10 +278,10 @@ def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
     )
 
 
-def withheld(messages: list[OutboxMessage]) -> set[int]:
+def withheld(messages: Sequence[OutboxMessage | SmsMessage]) -> set[int]:
     """The ids among `messages` the ledger no longer allows: a few queries for a whole batch.
 
-    Checked right before a batch is sent: service mail always goes; notice and
+    Checked right before a batch of mail or text messages is sent: service messages always go; notice and
     marketing mail to a restricted person, an objector (on email or in general)
     or someone without the consent it needs does not; a bare newsletter address
     must still be on the list, confirmed.
@@ -299,10 +299,10 @@ def withheld(messages: list[OutboxMessage]) -> set[int]:
                 person__isnull=True,
                 ended_at__isnull=True,
                 confirmed_at__isnull=False,
-                email__in=[m.to_address for m in bare],
+                email__in=[getattr(m, "to_address", "") for m in bare],
             ).values_list("email", flat=True)
         }
-        out |= {m.pk for m in bare if m.purpose != "newsletter" or m.to_address.lower() not in listed}
+        out |= {m.pk for m in bare if m.purpose != "newsletter" or getattr(m, "to_address", "").lower() not in listed}
     personal = [m for m in checked if m.person_id is not None]
     if not personal:
         return out

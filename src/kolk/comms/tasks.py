@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from kolk.comms.newsletter import send_campaign
 from kolk.comms.outbox import flush_outbox, send_message
+from kolk.comms.sms import flush_sms, send_sms
 
-__all__ = ["flush_outbox", "send_campaign", "send_message"]
+__all__ = ["flush_outbox", "flush_sms", "send_campaign", "send_message", "send_sms"]
