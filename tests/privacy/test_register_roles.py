@@ -62,3 +62,21 @@ def test_the_article30_register_shows_which_roles_reach_each_line():
     assert rows["L12"]["staff_access"] == "Marketing, Beheerder"  # loan history for marketing analysis
     english = {row["id"]: row for row in article30_rows("en")}
     assert english["B01"]["staff_access"] == "Box office, Administrator"
+
+
+def test_a_yes_or_no_purpose_gives_its_roles_the_answer_not_its_categories(tmp_path):
+    register = get_register()
+    assert register.purposes["age_check"].yes_no
+    assert "age_check" in register.roles["box_office"].purposes
+    assert register.categories_for("age_check") == {"birth_date"}  # what kolk reads to answer
+    assert "birth_date" not in register.role_categories("box_office")  # what the box office gets: yes or no
+    assert register.rows["B05"].basis == "legal_obligation"
+
+    def change(raw):
+        raw["purposes"]["age_check"]["yes_no"] = "ja"
+        raw["purposes"]["storage"]["yes_no"] = True
+
+    with pytest.raises(RegisterError) as refused:
+        read_register(_register_with(tmp_path, change))
+    assert "yes_no 'ja' is not true or false" in str(refused.value)
+    assert "purposes.storage: a system purpose serves no row, has no age and is not yes-or-no" in str(refused.value)

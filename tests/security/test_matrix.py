@@ -169,6 +169,7 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_programme": Row(DECLARED),
     "desk:boxoffice_show": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_checkin": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_age": Row(DECLARED, {"show_id": "show"}, post=True, form={"pass": "12345"}),
     "desk:boxoffice_cancel": Row(DECLARED, {"token": "order_token"}, post=True),
     # Issue 16: the till's orders (found by a POSTed search), their page, mailing the tickets again.
     "desk:boxoffice_orders": Row(DECLARED, post=True, form={"q": "niemand"}),

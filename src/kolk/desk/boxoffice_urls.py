@@ -9,6 +9,7 @@ urlpatterns = [
     path("zalen/", views.halls, name="boxoffice_halls"),
     path("programma/", views.programme_new, name="boxoffice_programme"),
     path("show/<int:show_id>/", views.show_page, name="boxoffice_show"),
+    path("show/<int:show_id>/leeftijd/", views.age_view, name="boxoffice_age"),
     path("show/<int:show_id>/scannen/", views.checkin, name="boxoffice_checkin"),
     path("show/<int:show_id>/scannen/binnen/", views.door_count_view, name="boxoffice_door_count"),
     path("show/<int:show_id>/scannen/lijst/", views.door_codes, name="boxoffice_door_codes"),

@@ -23,7 +23,15 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import PAPERS, tickets_pdf
-from kolk.boxoffice.services.checkin import MAX_SYNC, checkins_sync, door_count, door_list, ticket_check_in
+from kolk.boxoffice.services.age import AgeCheck, age_check, age_check_pass, age_to_check
+from kolk.boxoffice.services.checkin import (
+    MAX_SYNC,
+    CheckIn,
+    checkins_sync,
+    door_count,
+    door_list,
+    ticket_check_in,
+)
 from kolk.boxoffice.services.payments import till_sale
 from kolk.boxoffice.services.programme import (
     film_create,
@@ -34,7 +42,8 @@ from kolk.boxoffice.services.programme import (
 )
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel
 from kolk.boxoffice.tickets import qr_svg, tickets_resend
-from kolk.core.errors import BadRequest, Invalid, KolkError, invalid_from
+from kolk.core.actors import Actor
+from kolk.core.errors import BadRequest, Invalid, KolkError, NotFound, invalid_from
 from kolk.core.money import euros
 from kolk.privacy.audit import audit_log
 from kolk.privacy.permits import allow
@@ -269,8 +278,42 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             "error": error,
             "chosen": chosen,
             "max_tickets": MAX_TICKETS,
+            "age": age_to_check(show),
         },
         status=error.status if error is not None else 200,
+    )
+
+
+@allow(purpose="age_check")
+@require_POST
+def age_view(request: HttpRequest, show_id: int) -> HttpResponse:
+    """The till's Kijkwijzer check: a scanned member pass answered "16+: ja / nee / onbekend", never the date."""
+    show = _show(show_id)
+    answer: AgeCheck | None = None
+    problem = ""
+    raw = request.POST.get("pass", "")[:40]
+    try:
+        answer = age_check_pass(pass_number=raw, show=show, actor=request.user)
+    except NotFound:
+        problem = _("Onbekende pas: vraag een legitimatiebewijs.")
+    if answer is None and not problem:
+        problem = _("Voor deze voorstelling is geen leeftijdscontrole nodig.")
+    context = {"show": show, "age_answer": answer, "age_problem": problem}
+    if request.headers.get("HX-Request"):
+        return render(request, "desk/boxoffice/_age.html", context)
+    return render(
+        request,
+        "desk/boxoffice/till.html",
+        {
+            **context,
+            "rows": selectors.seat_map(show) if show.hall.is_seated else [],
+            "available": selectors.seats_available(show),
+            "stats": selectors.show_stats(show),
+            "prices": _price_options(show),
+            "chosen": TillInput(),
+            "max_tickets": MAX_TICKETS,
+            "age": age_to_check(show),
+        },
     )
 
 
@@ -298,6 +341,8 @@ def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
             "given": given,
             "change": max(0, given - order.total_cents) if given else 0,
             "paid": order.status == Order.Status.PAID,
+            # A 16+ film: the buyer's age as yes, no or unknown (a walk-in is unknown: ask for an ID).
+            "age_answer": age_check(person_id=order.person_id, show=order.show, actor=request.user),
         },
     )
 
@@ -346,13 +391,22 @@ def checkin(request: HttpRequest, show_id: int) -> HttpResponse:
     """The door: one scan (scanner, camera or typed), a result readable from two metres, who is in."""
     show = _show(show_id)
     result = None
+    answer = None
     if request.method == "POST":
         result = ticket_check_in(code=request.POST.get("code", "")[:64], show=show, actor=request.user)
+        answer = _door_age(result, show, request.user)
     return render(
         request,
         "desk/boxoffice/checkin.html",
-        {"show": show, "result": result, "count": door_count(show)},
+        {"show": show, "result": result, "count": door_count(show), "age_answer": answer, "age": age_to_check(show)},
     )
+
+
+def _door_age(result: CheckIn, show: Show, actor: Actor) -> AgeCheck | None:
+    """At the door of a 16+ film, a ticket let in (or seen before) says whether its buyer is old enough."""
+    if result.ticket is None or result.result not in ("ok", "already"):
+        return None
+    return age_check(person_id=result.ticket.order.person_id, show=show, actor=actor)
 
 
 @allow(purpose="ticket_sales")
@@ -402,11 +456,21 @@ def door_sync(request: HttpRequest, show_id: int) -> JsonResponse:
         raise BadRequest(_("Deze scans kan de deur niet lezen.")) from exc
     results = checkins_sync(show=show, scans=scans, actor=request.user)
     count = door_count(show)
+    # A scan made now (not one from the offline queue) of a 16+ film carries its buyer's age check.
+    live = len(raw) == 1 and not raw[0].get("at")
+    ages = [_door_age(r, show, request.user) if live else None for r in results]
     return JsonResponse(
         {
             "results": [
-                {"code": code, "result": r.result, "tone": r.tone, "message": r.message, "seat": r.seat}
-                for (code, _at), r in zip(sorted(scans, key=lambda s: s[1]), results, strict=True)
+                {
+                    "code": code,
+                    "result": r.result,
+                    "tone": r.tone,
+                    "message": r.message,
+                    "seat": r.seat,
+                    "age": {"label": a.label, "tone": a.tone, "advice": a.advice} if a is not None else None,
+                }
+                for (code, _at), r, a in zip(sorted(scans, key=lambda s: s[1]), results, ages, strict=True)
             ],
             "inside": count.inside,
             "sold": count.sold,

@@ -47,3 +47,12 @@ def wards_of(guardian: Person) -> QuerySet[Person]:
     return Person.objects.filter(relations__relative=guardian, relations__kind=FamilyRelation.Kind.GUARDIAN).order_by(
         "-date_of_birth", "given_name", "pk"
     )
+
+
+def person_id_by_pass(number: str) -> int | None:
+    """The person a scanned pass number belongs to (exact, on its unique index), or None."""
+    number = "".join(number.split())
+    if not number.isdigit() or len(number) > 14:
+        return None
+    found: int | None = Person.objects.filter(pass_number=number).values_list("pk", flat=True).first()
+    return found

@@ -90,6 +90,9 @@ class Purpose:
     `serves`: the statement rows a purpose that is no row's own (a partner's export)
     is there for; an objection to any of them keeps a person out of it.
     `from_age`: nobody younger goes into it (marketing analysis and profiling).
+    `yes_no`: kolk reads its data and gives staff only a yes or no drawn from it (the
+    Kijkwijzer age check answers "16 or older?" from a birth date), so the roles that
+    serve it do not read its categories.
     """
 
     key: str
@@ -97,6 +100,7 @@ class Purpose:
     system: bool = False
     serves: tuple[str, ...] = ()
     from_age: int | None = None
+    yes_no: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,9 +248,12 @@ class Register:
         return frozenset(key for key, role in self.roles.items() if purpose in role.purposes)
 
     def role_categories(self, role: str) -> set[str]:
-        """The categories of personal data a staff role may read: those of its purposes."""
+        """The categories of personal data a staff role may read: those of its purposes (a yes-or-no
+        purpose's only as its answer, so not those)."""
         staff = self.roles.get(role)
-        return {c for p in staff.purposes for c in self.categories_for(p)} if staff else set()
+        if staff is None:
+            return set()
+        return {c for p in staff.purposes if not self.purposes[p].yes_no for c in self.categories_for(p)}
 
     def section_of(self, row_id: str) -> Section:
         return self.sections[self.rows[row_id].section]
@@ -376,12 +383,17 @@ class _Reader:
         ):
             self.problem(where, f"from_age '{from_age}' is not an age in whole years")
             from_age = None
+        yes_no = value.get("yes_no", False)
+        if not isinstance(yes_no, bool):
+            self.problem(where, f"yes_no '{yes_no}' is not true or false")
+            yes_no = False
         return Purpose(
             key,
             self.text(value, where),
             bool(value.get("system", False)),
             serves=tuple(serves),
             from_age=from_age,
+            yes_no=yes_no,
         )
 
     def read(self) -> Register:
@@ -581,8 +593,8 @@ class _Reader:
             for rid in purpose.serves:
                 if rid not in rows:
                     self.problem(f"purposes.{key}.serves", f"unknown row '{rid}'")
-            if purpose.system and (purpose.serves or purpose.from_age):
-                self.problem(f"purposes.{key}", "a system purpose serves no row and has no age")
+            if purpose.system and (purpose.serves or purpose.from_age or purpose.yes_no):
+                self.problem(f"purposes.{key}", "a system purpose serves no row, has no age and is not yes-or-no")
             # Every processing serves rows of the statement: a partner's purpose says which.
             if not purpose.system and not any(key in r.purposes for r in rows.values()) and not purpose.serves:
                 self.problem(f"purposes.{key}", "is no row's purpose: say which rows it serves (serves: [...])")

@@ -23,7 +23,24 @@
     }
   }
 
-  function show_result(tone, message, seat) {
+  /* A 16+ film: the buyer's age check as the server answered it ({label, tone, advice}), never a date. */
+  function age_badge(age) {
+    var badge = document.createElement("p");
+    badge.className = "age-badge " + age.tone;
+    badge.id = "age-badge";
+    var label = document.createElement("strong");
+    label.textContent = age.label;
+    badge.appendChild(label);
+    if (age.advice) {
+      var advice = document.createElement("span");
+      advice.className = "age-advice";
+      advice.textContent = age.advice;
+      badge.appendChild(advice);
+    }
+    return badge;
+  }
+
+  function show_result(tone, message, seat, age) {
     var box = document.getElementById("door-feedback");
     box.textContent = "";
     var p = document.createElement("p");
@@ -37,7 +54,9 @@
       p.appendChild(s);
     }
     box.appendChild(p);
-    sound(tone);
+    if (age) { box.appendChild(age_badge(age)); }
+    /* Let in, but the age asks attention: the sound says so too. */
+    sound(tone === "ok" && age && age.tone !== "ok" ? age.tone : tone);
   }
 
   function counter(inside, sold) {
@@ -95,7 +114,9 @@
       save(QUEUE, queue);
       var inside = document.querySelector("#door-count [data-inside]");
       if (inside) { counter(parseInt(inside.textContent, 10) + 1); }
-      show_result("ok", "Welkom! (offline)", list.codes[h]);
+      /* Offline there is no answer about age: a 16+ film asks to check it. */
+      var age = door.dataset.age ? { label: door.dataset.age + "+: offline", tone: "warn", advice: "Leeftijd controleren" } : null;
+      show_result("ok", "Welkom! (offline)", list.codes[h], age);
       net("Geen netwerk: " + queue.length + " scan(s) wachten om te worden verstuurd.");
     });
   }
@@ -121,7 +142,7 @@
     return post([{ code: code }]).then(function (answer) {
       var r = answer.results ? answer.results[0] : null;
       if (!r) { show_result("error", answer.message || "Onbekend kaartje.", ""); return; }
-      show_result(r.tone, r.message, r.seat);
+      show_result(r.tone, r.message, r.seat, r.age);
       counter(answer.inside, answer.sold);
       return flush();
     }).catch(function () { return offline(code); });

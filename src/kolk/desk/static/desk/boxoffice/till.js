@@ -114,7 +114,8 @@
       var start = seats.filter(function (s) { return s.checked; })[0] || seats.filter(function (s) { return !s.disabled; })[0];
       if (start) {
         rove(seats, start);
-        if (!document.getElementById("till-error")) { start.focus({ preventScroll: false }); }
+        /* A 16+ film scans the member's pass first (the scan field keeps the cursor). */
+        if (!document.getElementById("till-error") && !document.querySelector("[data-scan]")) { start.focus({ preventScroll: false }); }
       }
       map.addEventListener("keydown", function (event) {
         var seat = event.target;
