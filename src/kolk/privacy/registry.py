@@ -82,10 +82,6 @@ class Hold:
     reason: Text
     scope: Scope = WHOLE
 
-    @property
-    def narrow(self) -> bool:
-        return not self.scope.whole
-
 
 @dataclass
 class Registrations:
