@@ -20,7 +20,8 @@ from django_tasks import task
 
 from kolk.boxoffice.models import Order
 from kolk.boxoffice.pdf import tickets_pdf
-from kolk.comms.models import MessageKind
+from kolk.comms.models import MessageKind, NoticeChannel, NoticeKind
+from kolk.comms.notices import notice_send
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
 from kolk.privacy.audit import audit_log
@@ -43,24 +44,45 @@ def order_url(order: Order) -> str:
     return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:order", args=[order.token])
 
 
-def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, again: str = "") -> None:
-    """Queue the tickets of a paid order as a service mail with one QR code per ticket; once per order
-    (and once per `again`: a resend the box office asked for)."""
+def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, again: str = "") -> str:
+    """Queue the tickets of a paid order, once per order (and once per `again`: a resend the box office
+    asked for); returns the channel.
+
+    By mail with one QR code per ticket, or, when the buyer is a person who chose SMS for
+    tickets, as a text message with the link to the order page that shows the codes.
+    """
     tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
-    message_queue(
+    lang = language or get_language()
+    context = {"order": order, "show": order.show, "tickets": tickets, "order_url": order_url(order)}
+    key = f"boxoffice.tickets.{order.pk}" + (f".again.{again}" if again else "")
+    attachments = [
+        ("kaartjes.pdf", tickets_pdf(order, tickets, paper="a4", lang=language or "nl"), "application/pdf"),
+        *[(f"kaart-{i}.png", qr_png(t.code), "image/png") for i, t in enumerate(tickets, start=1)],
+    ]
+    if order.person_id is None:
+        message_queue(
+            template="tickets",
+            context=context,
+            purpose="service_mails",
+            kind=MessageKind.SERVICE,
+            actor=actor,
+            idempotency_key=key,
+            language=lang,
+            to_address=order.buyer_email,
+            attachments=attachments,
+        )
+        return NoticeChannel.EMAIL
+    return notice_send(
+        person=order.person,
+        notice=NoticeKind.TICKETS,
         template="tickets",
-        context={"order": order, "show": order.show, "tickets": tickets, "order_url": order_url(order)},
+        context=context,
         purpose="service_mails",
         kind=MessageKind.SERVICE,
         actor=actor,
-        idempotency_key=f"boxoffice.tickets.{order.pk}" + (f".again.{again}" if again else ""),
-        to_person=order.person,
-        to_address=order.buyer_email,
-        language=language or get_language(),
-        attachments=[
-            ("kaartjes.pdf", tickets_pdf(order, tickets, paper="a4", lang=language or "nl"), "application/pdf"),
-            *[(f"kaart-{i}.png", qr_png(t.code), "image/png") for i, t in enumerate(tickets, start=1)],
-        ],
+        idempotency_key=key,
+        language=lang,
+        email={"to_address": order.buyer_email, "attachments": attachments},
     )
 
 

@@ -1,6 +1,9 @@
-"""Notices through the comms outbox: reservation ready, overdue (service mail for the loan), the loan
+"""Notices through the comms outbox: reservation ready, overdue (service notice for the loan), the loan
 slip mailed from the desk, and the pre-due reminder (L13), which goes only to those who consented, through the
 purpose gate: non-consenters and children without a guardian's consent drop out.
+
+The first three kinds go by the channel the member chose (email, SMS or post; kolk.comms.notices), decided
+when the notice is queued; the loan slip is a mail the desk sends on request.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kolk.comms.models import MessageKind
+from kolk.comms.models import MessageKind, NoticeKind
+from kolk.comms.notices import notice_send
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
 from kolk.core.errors import KolkError
@@ -35,8 +39,18 @@ def _queue(**kwargs: Any) -> bool:
     return True
 
 
+def _notice(*, notice: str, **kwargs: Any) -> bool:
+    """Queue one notice on the member's channel; False when no channel could carry it (the desk tells them).
+
+    A member who chose no notice of this kind (where allowed) counts as told.
+    """
+    person = kwargs.pop("to_person")
+    return notice_send(person=person, notice=notice, **kwargs) != ""
+
+
 def notice_reservation_ready(*, reservation: Reservation, actor: Actor) -> bool:
-    return _queue(
+    return _notice(
+        notice=NoticeKind.HOLD_READY,
         template="library_reservation_ready",
         context={
             "title": reservation.title.title,
@@ -61,7 +75,8 @@ def reminders_pre_due(*, on: dt.date, actor: Actor) -> int:
     sent = 0
     ids = [row["id"] for row in rows]
     for loan in Loan.objects.filter(pk__in=ids).select_related("person", "copy__title").iterator(chunk_size=500):
-        queued = _queue(
+        queued = _notice(
+            notice=NoticeKind.DUE_SOON,
             template="library_pre_due",
             context={"title": loan.copy.title.title, "due_on": loan.due_on},
             purpose="notices_advice",
@@ -83,7 +98,8 @@ def notices_overdue(*, on: dt.date, actor: Actor, days_late: int = 1) -> int:
     ).select_related("person", "copy__title")
     sent = 0
     for loan in late.iterator(chunk_size=500):
-        sent += _queue(
+        sent += _notice(
+            notice=NoticeKind.OVERDUE,
             template="library_overdue",
             context={"title": loan.copy.title.title, "due_on": loan.due_on},
             purpose="lending",
