@@ -359,3 +359,19 @@ def test_the_profiling_rule_keeps_name_and_address_not_the_buyers_email_and_phon
     assert Order.objects.get(pk=order.pk).person_id is None
     retention.retention_run(actor=staff, on=dt.date(2027, 7, 2))
     assert not Person.objects.filter(pk=buyer.pk).exists()
+
+
+def test_the_desk_still_serves_a_reduced_former_member_who_comes_to_pay(client, staff):
+    """The person page and the invoice PDF work on what is kept: name, address, customer number."""
+    from django.urls import reverse
+
+    from kolk.billing.pdf import invoice_pdf
+
+    person = former_member()
+    invoice = with_invoice(person, paid=False)
+    retention.retention_run(actor=staff, on=ON)
+    client.force_login(staff)
+    page = client.get(reverse("desk:person", args=[person.pk]))
+    assert page.status_code == 200
+    assert "Bakker" in page.content.decode()
+    assert invoice_pdf(Invoice.objects.get(pk=invoice.pk)).startswith(b"%PDF")
