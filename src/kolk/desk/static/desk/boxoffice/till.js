@@ -139,6 +139,15 @@
     lines();
   }
 
+  /* The pass scan of a 16+ film: once answered, the field is empty for the next scan. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var field = event.target && event.target.querySelector && event.target.querySelector("#till-pass");
+    if (field) {
+      field.value = "";
+      field.focus({ preventScroll: true });
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("till");
     if (form) { setup(form); }
