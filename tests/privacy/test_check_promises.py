@@ -1,7 +1,7 @@
 """`kolk privacy check` finds each promise broken in the database, names it with a count, and passes
 once each is mended: an export or selection that takes an objector to a row it serves, a child in a
 marketing export, a consent no guardian gave, a restriction request done without its restriction, a
-retention rule that never runs."""
+retention rule that never runs, a person kept whole by a narrow hold."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from kolk.billing.models import Invoice
+from kolk.billing.services import payment_record
 from kolk.boxoffice.marketing import mosaic_export, profile_updated
 from kolk.core.clock import now, today
+from kolk.library.models import Fee
+from kolk.library.services.members import subscription_end, subscription_start
 from kolk.people.models import FamilyRelation, Person
 from kolk.people.services import family_relation_add
 from kolk.privacy import compliance, registry
@@ -21,10 +25,13 @@ from kolk.privacy.compliance import BROKEN, NOTE, run_checks
 from kolk.privacy.gate import purpose_read
 from kolk.privacy.ledger import consent_record, objection_record, restriction_apply, restriction_record
 from kolk.privacy.models import ChoiceKind, Disclosure, DisclosureItem, PrivacyChoice, RightsRequest
+from kolk.privacy.retention import retention_run
 from kolk.privacy.rights import request_receive
+from tests.billing.factories import make_invoice
 from tests.boxoffice import factories as f
 from tests.boxoffice.test_privacy import buy
 from tests.factories import PersonFactory
+from tests.library.factories import SubscriptionTypeFactory
 
 pytestmark = pytest.mark.django_db
 YESTERDAY = today() - dt.timedelta(days=1)
@@ -82,6 +89,7 @@ def test_the_check_finds_each_broken_promise_and_passes_once_they_are_mended(sta
     )
     events = dict(registry.registrations.events)
     monkeypatch.delitem(registry.registrations.events, "profile_updated")
+    kept_whole = former_member_with_one_invoice()
 
     messages = broken()
     assert "D06" in one(
@@ -96,6 +104,7 @@ def test_the_check_finds_each_broken_promise_and_passes_once_they_are_mended(sta
     one(messages, "art. 18", "1 restriction requests were closed as done with no restriction applied")
     one(messages, "L13 (notices_advice)", "1 people under 16 are processed on a consent no parent or guardian gave")
     one(messages, "rule 'profiling'", "never runs", "profile_updated")
+    one(messages, "retention: 1 people are kept whole by a narrow hold", "invoice_settled (fiscal)")
     with pytest.raises(CommandError, match="broken"):
         call_command("privacy", "check", stdout=io.StringIO())
 
@@ -115,6 +124,8 @@ def test_the_check_finds_each_broken_promise_and_passes_once_they_are_mended(sta
     restriction_apply(subject=adult, reason="verwerking onrechtmatig", request=request, actor=staff)
     consent_record(subject=child, purpose="notices_advice", given=True, method="paper", given_by=guardian, actor=staff)
     monkeypatch.setattr(registry.registrations, "events", events)
+    retention_run(actor=staff)  # the daily run: the former member keeps only the invoice, name and address
+    assert not kept_whole.emails.exists()
     assert broken() == []
     notes = [finding.message for finding in run_checks() if finding.level == NOTE]
     assert any("went out in earlier files while objecting" in m for m in notes)
@@ -122,6 +133,21 @@ def test_the_check_finds_each_broken_promise_and_passes_once_they_are_mended(sta
     out = io.StringIO()
     call_command("privacy", "check", stdout=out)
     assert "every promise of the privacy statement is kept" in out.getvalue()
+
+
+def former_member_with_one_invoice() -> Person:
+    """Kept whole as kolk kept them before holds had a scope: past the five years of the library,
+    with one invoice of four years ago under the fiscal duty, an email and a phone."""
+    person = PersonFactory(emails=["oud@example.nl"], phones=["0612345678"])
+    subscription = subscription_start(
+        person=person, type=SubscriptionTypeFactory(), actor=None, id_seen=True, started_on=dt.date(2012, 1, 1)
+    )
+    subscription_end(subscription=subscription, actor=None, on=today() - dt.timedelta(days=6 * 365))
+    Fee.objects.filter(person=person).update(status=Fee.Status.PAID)
+    invoice = make_invoice(person)
+    payment_record(invoice=invoice, amount_cents=invoice.total_cents, method="cash", reference="OUD", actor=None)
+    Invoice.objects.filter(pk=invoice.pk).update(closed_year_end=dt.date(today().year - 4, 12, 31))
+    return person
 
 
 def test_a_childs_withdrawn_or_guardian_given_consent_is_no_finding(staff):
