@@ -27,10 +27,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kolk.comms.letters import letter_queue
+from kolk.comms.letters import letter_queue, postal_address
 from kolk.comms.models import Letter, NoticeChannel, NoticeKind, NoticePreference, OutboxMessage, SmsMessage
 from kolk.comms.outbox import message_queue
-from kolk.comms.sms import SmsNotConfigured, sms_queue
+from kolk.comms.sms import SmsNotConfigured, mobile_number, sms_queue
 from kolk.comms.sms_provider import sms_available
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -81,6 +81,10 @@ def notice_choices_set(*, person: Any, choices: Mapping[str, str], actor: Actor)
                     "options": ", ".join(str(NoticeChannel(c).label) for c in channels_offered(kind)),
                 }
             ]
+        elif channel == NoticeChannel.SMS and not mobile_number(person):
+            errors[kind] = [_("Voor sms hebben we je mobiele nummer nodig: vul het eerst in bij je gegevens.")]
+        elif channel == NoticeChannel.POST and not postal_address(person):
+            errors[kind] = [_("Voor post hebben we je volledige adres nodig: vul het eerst in bij je gegevens.")]
     if errors:
         raise Invalid(_("Deze keuze kan niet."), fields=errors)
     current = notice_choices_of(person)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from kolk.comms.models import ContactCase, NewsletterSubscription, OutboxMessage
+from kolk.comms.models import ContactCase, Letter, NewsletterSubscription, OutboxMessage, SmsMessage
 
 
 def messages_for_person(person: Any, *, limit: int = 50) -> models.QuerySet[OutboxMessage]:
@@ -34,3 +34,21 @@ def newsletter_pending_of(person: Any) -> NewsletterSubscription | None:
 
 def cases_for_person(person: Any) -> models.QuerySet[ContactCase]:
     return ContactCase.objects.filter(person=person).order_by("-opened_at", "-id")
+
+
+def sms_for_person(person: Any, *, limit: int = 50) -> models.QuerySet[SmsMessage]:
+    """A person's text messages, newest first, for 'my messages'."""
+    return (
+        SmsMessage.objects.filter(person=person)
+        .only("id", "text", "status", "queued_at", "sent_at", "to_number")
+        .order_by("-queued_at", "-id")[:limit]
+    )
+
+
+def letters_for_person(person: Any, *, limit: int = 50) -> models.QuerySet[Letter]:
+    """A person's letters, newest first, for 'my messages'."""
+    return (
+        Letter.objects.filter(person=person)
+        .only("id", "subject", "queued_at", "printed_at")
+        .order_by("-queued_at", "-id")[:limit]
+    )

@@ -6,77 +6,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0005_newsletter_confirmation'),
-        ('people', '0004_staff_home_branch'),
+        ("comms", "0005_newsletter_confirmation"),
+        ("people", "0004_staff_home_branch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Letter',
+            name="Letter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.TextField(verbose_name='adres')),
-                ('purpose', models.CharField(max_length=64, verbose_name='doel')),
-                ('template', models.CharField(max_length=100, verbose_name='sjabloon')),
-                ('language', models.CharField(default='nl', max_length=8, verbose_name='taal')),
-                ('subject', models.CharField(max_length=255, verbose_name='onderwerp')),
-                ('text_body', models.TextField(verbose_name='tekst')),
-                ('queued_at', models.DateTimeField(verbose_name='in de wachtrij gezet')),
-                ('printed_at', models.DateTimeField(blank=True, null=True, verbose_name='afgedrukt')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True, verbose_name='sleutel')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='people.person', verbose_name='persoon')),
-                ('printed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("address", models.TextField(verbose_name="adres")),
+                ("purpose", models.CharField(max_length=64, verbose_name="doel")),
+                ("template", models.CharField(max_length=100, verbose_name="sjabloon")),
+                ("language", models.CharField(default="nl", max_length=8, verbose_name="taal")),
+                ("subject", models.CharField(max_length=255, verbose_name="onderwerp")),
+                ("text_body", models.TextField(verbose_name="tekst")),
+                ("queued_at", models.DateTimeField(verbose_name="in de wachtrij gezet")),
+                ("printed_at", models.DateTimeField(blank=True, null=True, verbose_name="afgedrukt")),
+                ("idempotency_key", models.CharField(max_length=200, unique=True, verbose_name="sleutel")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="letters",
+                        to="people.person",
+                        verbose_name="persoon",
+                    ),
+                ),
+                (
+                    "printed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brief',
-                'verbose_name_plural': 'brieven',
-                'indexes': [models.Index(fields=['queued_at'], name='letter_queued'), models.Index(condition=models.Q(('printed_at__isnull', True)), fields=['queued_at'], name='letter_to_print')],
+                "verbose_name": "brief",
+                "verbose_name_plural": "brieven",
+                "indexes": [
+                    models.Index(fields=["queued_at"], name="letter_queued"),
+                    models.Index(
+                        condition=models.Q(("printed_at__isnull", True)), fields=["queued_at"], name="letter_to_print"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NoticePreference',
+            name="NoticePreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'binnenkort inleveren'), ('overdue', 'te laat'), ('hold_ready', 'reservering ligt klaar'), ('tickets', 'kaartjes')], max_length=12, verbose_name='soort bericht')),
-                ('channel', models.CharField(choices=[('email', 'e-mail'), ('sms', 'sms'), ('post', 'post'), ('none', 'niet')], max_length=8, verbose_name='hoe')),
-                ('updated_at', models.DateTimeField(verbose_name='gewijzigd')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notice_preferences', to='people.person', verbose_name='persoon')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_soon", "binnenkort inleveren"),
+                            ("overdue", "te laat"),
+                            ("hold_ready", "reservering ligt klaar"),
+                            ("tickets", "kaartjes"),
+                        ],
+                        max_length=12,
+                        verbose_name="soort bericht",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "e-mail"), ("sms", "sms"), ("post", "post"), ("none", "niet")],
+                        max_length=8,
+                        verbose_name="hoe",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(verbose_name="gewijzigd")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notice_preferences",
+                        to="people.person",
+                        verbose_name="persoon",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'berichtvoorkeur',
-                'verbose_name_plural': 'berichtvoorkeuren',
-                'constraints': [models.UniqueConstraint(fields=('person', 'kind'), name='one_notice_preference_per_kind')],
+                "verbose_name": "berichtvoorkeur",
+                "verbose_name_plural": "berichtvoorkeuren",
+                "constraints": [
+                    models.UniqueConstraint(fields=("person", "kind"), name="one_notice_preference_per_kind")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SmsMessage',
+            name="SmsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to_number', models.CharField(max_length=20, verbose_name='aan')),
-                ('kind', models.CharField(choices=[('service', 'servicebericht'), ('notice', 'attendering'), ('marketing', 'marketing')], max_length=10, verbose_name='soort')),
-                ('purpose', models.CharField(max_length=64, verbose_name='doel')),
-                ('template', models.CharField(max_length=100, verbose_name='sjabloon')),
-                ('language', models.CharField(default='nl', max_length=8, verbose_name='taal')),
-                ('text', models.TextField(verbose_name='tekst')),
-                ('status', models.CharField(choices=[('queued', 'in de wachtrij'), ('sending', 'wordt verzonden'), ('sent', 'verzonden'), ('failed', 'mislukt'), ('cancelled', 'niet verzonden (bezwaar)')], default='queued', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='pogingen')),
-                ('queued_at', models.DateTimeField(verbose_name='in de wachtrij gezet')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='volgende poging')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='opgepakt')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='verzonden')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='fout')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True, verbose_name='sleutel')),
-                ('reference', models.CharField(max_length=64, unique=True, verbose_name='referentie')),
-                ('provider', models.CharField(blank=True, max_length=20, verbose_name='sms-dienst')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sms_messages', to='people.person', verbose_name='persoon')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("to_number", models.CharField(max_length=20, verbose_name="aan")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("service", "servicebericht"), ("notice", "attendering"), ("marketing", "marketing")],
+                        max_length=10,
+                        verbose_name="soort",
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=64, verbose_name="doel")),
+                ("template", models.CharField(max_length=100, verbose_name="sjabloon")),
+                ("language", models.CharField(default="nl", max_length=8, verbose_name="taal")),
+                ("text", models.TextField(verbose_name="tekst")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "in de wachtrij"),
+                            ("sending", "wordt verzonden"),
+                            ("sent", "verzonden"),
+                            ("failed", "mislukt"),
+                            ("cancelled", "niet verzonden (bezwaar)"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="pogingen")),
+                ("queued_at", models.DateTimeField(verbose_name="in de wachtrij gezet")),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="volgende poging")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="opgepakt")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="verzonden")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="fout")),
+                ("idempotency_key", models.CharField(max_length=200, unique=True, verbose_name="sleutel")),
+                ("reference", models.CharField(max_length=64, unique=True, verbose_name="referentie")),
+                ("provider", models.CharField(blank=True, max_length=20, verbose_name="sms-dienst")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sms_messages",
+                        to="people.person",
+                        verbose_name="persoon",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sms-bericht',
-                'verbose_name_plural': 'sms-berichten',
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='sms_due'), models.Index(fields=['queued_at'], name='sms_queued')],
+                "verbose_name": "sms-bericht",
+                "verbose_name_plural": "sms-berichten",
+                "indexes": [
+                    models.Index(fields=["status", "next_attempt_at"], name="sms_due"),
+                    models.Index(fields=["queued_at"], name="sms_queued"),
+                ],
             },
         ),
     ]

@@ -27,7 +27,6 @@ from kolk.billing.pdf import invoice_pdf
 from kolk.billing.selectors import invoices_for, open_amount_cents
 from kolk.boxoffice.models import Order
 from kolk.boxoffice.tickets import qr_svg
-from kolk.comms.selectors import messages_for_person
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.core.money import euros
@@ -221,13 +220,6 @@ def invoice_download(request: HttpRequest, person: Any, invoice_id: int) -> Http
     response["Content-Disposition"] = f'attachment; filename="dnk-factuur-{invoice.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-@member_required
-def messages_view(request: HttpRequest, person: Any) -> HttpResponse:
-    """The mails we sent or queued to me: subject, date and status (never a body)."""
-    rows = list(messages_for_person(person))
-    return render(request, "web/portal/messages.html", {"person": person, "mails": rows})
 
 
 class RightsRequestForm(forms.Form):
