@@ -95,6 +95,8 @@ PAGES: dict[str, Row] = {
     "web:shop:tickets_pdf": Row(ALL, {"token": "held_token"}),
     "web:shop:ticket_wallet": Row(ALL, {"token": "held_token", "code": "=abc"}),
     "web:shop:release": Row(ALL, {"token": "order_token"}, post=True),
+    "web:shop:payment": Row(ALL, {"token": "held_token"}),
+    "web:shop:payment_status": Row(ALL, {"token": "held_token"}),
     # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
     "web:shop:pay": Row(ALL, {"token": "held_token"}, post=True, form={"method": "cash"}),
     # The member portal.

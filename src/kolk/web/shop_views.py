@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services.payments import payment_start
+from kolk.boxoffice.services.pending import CHECKING, FAILED, PAID, order_payment_state
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
@@ -36,6 +37,21 @@ def member_pass_current(person: Any) -> bool:
     """Whether a member's library pass is current (their own or their family's subscription runs): yes or no,
     read by the library for the member price (purpose ticket_sales, register row T06)."""
     return subscription_current(person) is not None
+
+
+STEPS = (("seats", _("Stoelen")), ("details", _("Gegevens")), ("pay", _("Betalen")), ("done", _("Klaar")))
+
+
+def steps(current: str) -> list[dict[str, Any]]:
+    """The shop's steps for its step indicator: each done, current or still to come."""
+    at = [key for key, _label in STEPS].index(current)
+    return [
+        {"label": label, "number": i + 1, "state": "done" if i < at else "current" if i == at else "todo"}
+        for i, (_key, label) in enumerate(STEPS)
+    ]
+
+
+ORDER_STEP: dict[str, str] = {Order.Status.HELD: "details", Order.Status.PENDING_PAYMENT: "pay", Order.Status.PAID: "done"}
 
 
 def _member(request: HttpRequest) -> Any:
@@ -100,7 +116,14 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     return render(
         request,
         "web/shop/show.html",
-        {"show": show, "rows": rows, "form": form, "available": selectors.seats_available(show), "max": MAX_TICKETS},
+        {
+            "show": show,
+            "rows": rows,
+            "form": form,
+            "available": selectors.seats_available(show),
+            "max": MAX_TICKETS,
+            "steps": steps("seats"),
+        },
     )
 
 
@@ -159,7 +182,13 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     response = render(
         request,
         "web/shop/order.html",
-        {"order": order, "show": order.show, "tickets": [(t, qr.get(t.pk)) for t in tickets], "form": form},
+        {
+            "order": order,
+            "show": order.show,
+            "tickets": [(t, qr.get(t.pk)) for t in tickets],
+            "form": form,
+            "steps": steps(ORDER_STEP[order.status]) if order.status in ORDER_STEP else None,
+        },
     )
     if order.status == Order.Status.PENDING_PAYMENT:
         allow_mollie_checkout(request, response)
@@ -182,7 +211,8 @@ def allow_mollie_checkout(request: HttpRequest, response: HttpResponse) -> None:
 def order_pay_view(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
     method = request.POST.get("method", "ideal")
-    back = request.build_absolute_uri(reverse("web:shop:order", args=[order.token]))
+    # Back from iDEAL (paid, failed or cancelled at the bank), the buyer waits on the payment page.
+    back = request.build_absolute_uri(reverse("web:shop:payment", args=[order.token]))
     try:
         started = payment_start(
             order=order,
@@ -238,3 +268,34 @@ def order_release(request: HttpRequest, token: str) -> HttpResponse:
     order_cancel(order=order, actor=request.user)
     messages.success(request, _("Je plaatsen zijn vrijgegeven. Kies opnieuw."))
     return redirect("web:shop:show", show_id=order.show_id)
+
+
+def payment_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from iDEAL: the payment is being checked (the page asks again by itself, shop.js), then
+    the tickets; failed, the buyer pays again or chooses other seats (the held ones go back)."""
+    order = _order(token)
+    state = order_payment_state(order=order)
+    if state == PAID:
+        return redirect("web:shop:order", token=order.token)
+    response = render(
+        request,
+        "web/shop/payment.html",
+        {
+            "order": order,
+            "show": order.show,
+            "state": state,
+            "tickets": selectors.order_tickets(order),
+            "steps": steps("pay"),
+        },
+    )
+    if state == FAILED:
+        allow_mollie_checkout(request, response)
+    return response
+
+
+def payment_status(request: HttpRequest, token: str) -> JsonResponse:
+    """The payment page's own question, every few seconds: still checking, or where to go now."""
+    order = _order(token)
+    state = order_payment_state(order=order)
+    target = "web:shop:order" if state == PAID else "web:shop:payment"
+    return JsonResponse({"state": state, "checking": state == CHECKING, "next": reverse(target, args=[order.token])})

@@ -32,3 +32,22 @@
     });
   });
 })();
+
+/* The payment page asks every few seconds whether the payment is in (JSON, no eval), and goes on
+   once it is: to the tickets when paid, else back to this page, which then says what to do. */
+(function () {
+  var box = document.querySelector("[data-payment-poll]");
+  if (!box || !window.fetch) { return; }
+  var url = box.dataset.paymentPoll;
+  var every = 2500;
+  function ask() {
+    window.fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (answer.checking) { window.setTimeout(ask, every); return; }
+        window.location.replace(answer.next);
+      })
+      .catch(function () { window.setTimeout(ask, every * 2); });
+  }
+  window.setTimeout(ask, every);
+})();
