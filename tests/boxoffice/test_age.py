@@ -186,3 +186,24 @@ def test_offline_scans_sent_later_carry_no_age_check(client, kassa):
     assert answer.status_code == 200, answer.content
     assert answer.json()["results"][0]["age"] is None
     assert not AuditEntry.objects.filter(pk__gt=seen, action="subject.viewed").exists()
+
+
+def test_the_api_scan_carries_the_buyers_answer(client, kassa):
+    show = f.show(age_rating="16", seat_map="3x5")
+    order = _bought(show, PersonFactory(date_of_birth=dt.date(2001, 8, 9)))
+    answer = client.post(
+        "/api/v1/boxoffice/checkin",
+        json.dumps({"code": order.tickets.first().code, "show_id": show.pk}),
+        content_type="application/json",
+    ).json()
+    assert answer["result"] == "ok"
+    assert answer["age_check"] == {"age": 16, "answer": "yes", "label": "16+: ja"}
+    assert "2001" not in json.dumps(answer)
+    plain = f.show(age_rating="12", seat_map="2x2")
+    other = _bought(plain, PersonFactory())
+    answer = client.post(
+        "/api/v1/boxoffice/checkin",
+        json.dumps({"code": other.tickets.first().code, "show_id": plain.pk}),
+        content_type="application/json",
+    ).json()
+    assert answer["age_check"] is None

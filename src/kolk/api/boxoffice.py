@@ -22,6 +22,7 @@ from ninja.utils import check_csrf
 from kolk.api.auth import API_AUTH
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show
+from kolk.boxoffice.services.age import age_check
 from kolk.boxoffice.services.checkin import ticket_check_in
 from kolk.boxoffice.services.payments import box_office_sale, mollie_webhook, payment_start
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
@@ -271,10 +272,19 @@ class CheckInIn(Schema):
     show_id: int
 
 
+class AgeCheckOut(Schema):
+    """A 16+ (18+) film's Kijkwijzer check of the ticket's buyer: yes, no or unknown, never a birth date."""
+
+    age: int
+    answer: str  # yes, no, unknown
+    label: str
+
+
 class CheckInOut(Schema):
     result: str
     message: str
     at: dt.datetime | None
+    age_check: AgeCheckOut | None = None
 
 
 @router.post("/checkin", response=CheckInOut, auth=API_AUTH, summary="Scan a ticket (box office)")
@@ -282,7 +292,15 @@ class CheckInOut(Schema):
 def checkin_view(request: HttpRequest, body: CheckInIn) -> Any:
     show = _show(body.show_id)
     result = ticket_check_in(code=body.code, show=show, actor=request.user)
-    return CheckInOut(result=result.result, message=result.message, at=result.at)
+    answer = None
+    if result.ticket is not None and result.result in ("ok", "already"):
+        answer = age_check(person_id=result.ticket.order.person_id, show=show, actor=request.user)
+    return CheckInOut(
+        result=result.result,
+        message=result.message,
+        at=result.at,
+        age_check=AgeCheckOut(age=answer.age, answer=answer.answer, label=answer.label) if answer else None,
+    )
 
 
 class SaleIn(Schema):
