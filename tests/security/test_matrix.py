@@ -203,6 +203,7 @@ PAGES: dict[str, Row] = {
     # form: "x" is a 400 for the member, after the guard).
     "desk:person_objection": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "direct_marketing"}),
     "desk:person_consent": Row(DECLARED, {"pk": "person"}, post=True, form={"purpose": "notices_advice"}),
+    "desk:person_notices": Row(DECLARED, {"pk": "person"}, post=True, form={"overdue": "email"}),
     "web:portal_children": Row(DECLARED),
     "web:portal_child_consent": Row(
         DECLARED, post=True, form={"child": "x", "purpose": "notices_advice", "value": "1"}
@@ -231,6 +232,8 @@ PAGES: dict[str, Row] = {
     "desk:office_breaches": Row(DECLARED),
     "desk:office_breach": Row(DECLARED, {"pk": "breach"}),
     "desk:library_pulls": Row(DECLARED),
+    "desk:library_letters": Row(DECLARED),
+    "desk:library_letters_printed": Row(DECLARED, post=True, form={"letter": "1"}),
 }
 # The admin is the administrator's alone: every page of it, whatever model it shows.
 ADMIN_ROW = Row(roles(ADMIN))

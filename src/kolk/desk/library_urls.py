@@ -6,6 +6,7 @@ from kolk.desk import circulation_views as circulation
 from kolk.desk import collection_views as collection
 from kolk.desk import library_views as views
 from kolk.desk import money_views as money
+from kolk.desk import notice_views as notices
 from kolk.desk import workplace
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("bieb/inschrijven/", views.register, name="library_register"),
     path("bieb/innemen/", circulation.checkin, name="library_checkin"),
     path("bieb/klaarleggen/", circulation.pulls, name="library_pulls"),
+    path("bieb/brieven/", notices.letters_page, name="library_letters"),
+    path("bieb/brieven/afgedrukt/", notices.letters_printed, name="library_letters_printed"),
     path("bieb/leden/<int:pk>/", circulation.member_page, name="library_member"),
     path("bieb/leden/<int:pk>/uitlenen/", circulation.checkout, name="library_checkout"),
     path("bieb/leden/<int:pk>/blokkeren/", views.block, name="library_block"),

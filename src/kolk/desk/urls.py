@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kolk.desk import views, workplace
+from kolk.desk import notice_views, views, workplace
 
 app_name = "desk"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("kolk.desk.otp_urls")),
     path("personen/", views.person_find, name="person_find"),
     path("personen/<int:pk>/", views.person_page, name="person"),
+    path("personen/<int:pk>/berichten/", notice_views.person_notices, name="person_notices"),
     path("", include("kolk.desk.privacy_urls")),
     path("", include("kolk.desk.office_urls")),
     path("", include("kolk.desk.comms_urls")),

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kolk.comms.forms import NoticeChoicesForm
+from kolk.comms.notices import notice_choices_of
 from kolk.core.clock import today
 from kolk.core.errors import BadRequest, KolkError
 from kolk.core.roles import Role
@@ -57,7 +59,12 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_page(
-    request: HttpRequest, person: Person, *, bound: ObjectionForm | ConsentForm | None = None, status: int = 200
+    request: HttpRequest,
+    person: Person,
+    *,
+    bound: ObjectionForm | ConsentForm | None = None,
+    status: int = 200,
+    notices: NoticeChoicesForm | None = None,
 ) -> HttpResponse:
     """A person's page; with `bound`, the form that was sent, its refusal next to its input."""
     register = get_register()
@@ -75,6 +82,10 @@ def _person_page(
     # Recording a choice serves the person's rights (D05, D06): only a role that serves them sees the forms.
     if serving(request.user, "rights"):
         context.update(_choice_forms(person, state, bound))
+    # How notices reach the person (M01): the desk sets it for a member who asks.
+    if serving(request.user, "service_notices") and serving(request.user, "lending"):
+        context["notice_form"] = notices or NoticeChoicesForm(initial=notice_choices_of(person))
+        context["notice_saved"] = request.GET.get("berichten") == "opgeslagen"
     return render(request, "desk/person.html", context, status=status)
 
 

@@ -54,6 +54,7 @@ TOOLS = (
     Tool("desk:library_find", _("Bibliotheek"), "b"),
     Tool("desk:library_checkin", _("Innemen"), "i"),
     Tool("desk:library_pulls", _("Klaarleggen"), "l"),
+    Tool("desk:library_letters", _("Brieven"), "r"),
     Tool("desk:library_register", _("Inschrijven"), "n"),
     Tool("desk:library_catalogue", _("Catalogus"), "t"),
     Tool("desk:boxoffice", _("Kassa"), "k"),
