@@ -595,8 +595,12 @@ def seed_reservations(ctx: ScaleContext) -> int:
         placed = ctx.at(
             ctx.today - dt.timedelta(days=rnd.randint(0, 300 if status != "waiting" else 30)), 40000 + n % 30000
         )
-        rows.append((first + len(rows), first_title + t, people.pk(i), rnd.choice(refs.branches), placed, status))
-    return ctx.copy_rows(Reservation, ["id", "title", "person", "pickup_branch", "placed_at", "status"], rows)
+        # Every copy of a waiting title is out, so nothing waits to be pulled from a shelf.
+        rows.append(
+            (first + len(rows), first_title + t, people.pk(i), rnd.choice(refs.branches), placed, status, False)
+        )
+    columns = ["id", "title", "person", "pickup_branch", "placed_at", "status", "to_pull"]
+    return ctx.copy_rows(Reservation, columns, rows)
 
 
 def PHASES(ctx: ScaleContext) -> list[tuple[str, Any]]:
