@@ -150,3 +150,14 @@ def test_an_order_that_expired_unpaid_says_so_and_leads_back_to_the_seats(client
 def test_a_bad_token_is_a_404(client):
     assert client.get(reverse("web:shop:payment", args=["nope"])).status_code == 404
     assert client.get(reverse("web:shop:payment_status", args=["x" * 32])).status_code == 404
+
+
+def test_a_payment_that_comes_after_the_seats_went_to_someone_else_is_refunded_and_says_so(client, replay):
+    order = _to_ideal(client, replay)
+    orders_expire(at=now() + dt.timedelta(minutes=60))  # too slow at the bank: the seats go back
+    f.held(order.show, quantity=8)  # and someone else takes all of them
+    replay.answer("GET", MOLLIE, "payment_paid.json", amount=AMOUNT)  # then the bank says paid
+    text = client.get(reverse("web:shop:payment", args=[order.token])).content.decode()
+    assert "Je betaling kwam te laat" in text
+    assert "terug op je rekening" in text
+    assert Payment.objects.get(order=order).status == Payment.Status.REFUND_DUE  # the periodic job pays it back
