@@ -21,7 +21,7 @@ from tests.library.factories import CopyFactory, LoanRuleFactory, ensure_role_gr
 from tests.library.test_notices_and_jobs import subscriber
 
 pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(tempfile.gettempdir())  # looked at by hand
 
 
