@@ -1,7 +1,7 @@
 """Desk pages of notices: a member's channel per kind of notice (on the person page), and the print list.
 
-Roles: whoever serves `service_notices` (the register's roles); the person page's form only the desk and
-library staff, whose page it is.
+Roles: the desk and library staff (and administrators), who serve `service_notices` in the register;
+the box office does not: ticket notices are queued by the worker, not by anyone at the till.
 The print list holds the notices members want by post: library staff print them
 (the browser's print, one letter a page) and then take them off the list.
 """
@@ -28,7 +28,7 @@ from kolk.privacy.permits import allow
 PRINT_LIST_MAX = 200
 
 
-# The person page is the desk's and library staff's (lending); the box office sells tickets, it does not keep members.
+# The person page is the desk's and library staff's (lending).
 PERSON_ROLES = (Role.DESK, Role.LIBRARY_STAFF, Role.ADMINISTRATOR)
 
 
