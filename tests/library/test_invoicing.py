@@ -89,3 +89,24 @@ def test_a_fee_on_an_invoice_is_never_invoiced_even_if_marked_open(member, staff
     Fee.objects.update(status="open")  # e.g. a status set back by hand: the invoice link still stands
     assert fees_invoice(person=member, actor=staff) == []
     assert Invoice.objects.filter(person=member).count() == 1
+
+
+def test_an_invoice_of_the_kind_for_another_amount_is_another_bill(member, staff):
+    """Only a bill for exactly the fee's amount takes the fee over; another year's subscription does not."""
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    fee = Fee.objects.get(kind="subscription")
+    invoice_create(
+        person=member,
+        lines=[
+            InvoiceLineIn(
+                description="Abonnement (vorig jaar)", unit_amount_cents=fee.amount_cents + 500, vat_percent=9
+            )
+        ],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    (billed,) = fees_invoice(person=member, actor=staff)
+    fee.refresh_from_db()
+    assert fee.invoice_id == billed.pk
+    assert billed.total_cents == fee.amount_cents

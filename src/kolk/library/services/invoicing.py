@@ -40,8 +40,9 @@ def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
     """The fees already billed on an invoice made outside this path; they are linked to it, not billed again.
 
     An invoice of the fee's kind (billing's source), not cancelled, issued on or
-    after the fee, that no fee points to yet, is that fee's bill: one made by hand,
-    imported, or seeded. Billing the fee again would ask the member to pay twice.
+    after the fee, that no fee points to yet and that asks exactly the fee's amount (or
+    what the fees together come to), is that fee's bill: one made by hand, imported, or
+    seeded. Billing the fee again would ask the member to pay twice.
     """
     bill = (
         Invoice.objects.filter(person=person, source=SOURCE[Fee.Kind(kind)], library_fees__isnull=True)
@@ -52,7 +53,15 @@ def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
     )
     if bill is None:
         return []
-    covered = [fee for fee in fees if fee.created_on <= bill.issued_on]
+    candidates = [fee for fee in fees if fee.created_on <= bill.issued_on]
+    # Only a bill for exactly what the fees come to is theirs: one for another amount (another
+    # year's subscription, another fee) is another bill, and the fee is billed on its own.
+    if sum(fee.amount_cents for fee in candidates) == bill.total_cents:
+        covered = candidates
+    else:
+        covered = [fee for fee in candidates if fee.amount_cents == bill.total_cents][:1]
+    if not covered:
+        return []
     Fee.objects.filter(pk__in=[f.pk for f in covered]).update(
         status=Fee.Status.PAID if bill.status == Invoice.Status.PAID else Fee.Status.INVOICED, invoice=bill
     )
