@@ -101,3 +101,19 @@ def test_with_no_email_a_notice_falls_back_to_sms_then_to_a_letter(cm):  # noqa:
     assert overdue(kees, key="overdue-2") == NoticeChannel.POST
     nobody = PersonFactory(given_name="Niemand", street="", postcode="", town="")
     assert overdue(nobody, key="overdue-3") == ""
+
+
+def test_the_access_package_holds_the_choice_the_text_messages_and_the_letters(cm, anna):  # noqa: F811
+    from kolk.privacy.access import access_package
+
+    notice_choices_set(person=anna, choices={NoticeKind.OVERDUE: NoticeChannel.SMS}, actor=None)
+    overdue(anna)
+    notice_choices_set(person=anna, choices={NoticeKind.HOLD_READY: NoticeChannel.POST}, actor=None)
+    overdue(anna, key="ready-1", notice=NoticeKind.HOLD_READY)
+    package = access_package(subject=anna, actor=None)
+    by_category = {c["category"]: c for c in package["categories"]}
+    assert by_category["notice_choices"]["statement_rows"] == ["M01"]
+    sources = {s["source"]: s["rows"] for s in package["sources"]}
+    assert sources["comms.NoticePreference"] == 2
+    assert sources["comms.SmsMessage"] == 1
+    assert sources["comms.Letter"] == 1
