@@ -79,3 +79,25 @@ def test_outbox_messages_go_a_year_after_they_were_queued(staff):
     retention_run(actor=staff, on=today())
     assert list(OutboxMessage.objects.values_list("idempotency_key", flat=True)) == ["new"]
     assert Person.objects.filter(pk=person.pk).exists()  # a mail log is no reason to erase anyone
+
+
+def test_text_messages_and_letters_go_a_year_after_they_were_queued_like_mail(staff, settings):
+    from kolk.comms.letters import letter_queue
+    from kolk.comms.models import Letter, SmsMessage
+    from kolk.comms.sms import sms_queue
+
+    settings.KOLK_SMS_PROVIDER = "cm"
+    settings.KOLK_SMS_CM_PRODUCT_TOKEN = "00000000-0000-4000-8000-000000000000"
+    person = PersonFactory(phones=["06 12345678"])
+    context = {"title": "De avonden", "due_on": today()}
+    for key in ("old", "new"):
+        common = {"template": "library_overdue", "context": context, "purpose": "lending", "actor": None}
+        sms_queue(kind=MessageKind.SERVICE, idempotency_key=f"sms-{key}", to_person=person, **common)
+        letter_queue(idempotency_key=f"letter-{key}", to_person=person, **common)
+    year_ago = at(today() - dt.timedelta(days=367))
+    SmsMessage.objects.filter(idempotency_key="sms-old").update(queued_at=year_ago)
+    Letter.objects.filter(idempotency_key="letter-old").update(queued_at=year_ago)
+    retention_run(actor=staff, on=today())
+    assert list(SmsMessage.objects.values_list("idempotency_key", flat=True)) == ["sms-new"]
+    assert list(Letter.objects.values_list("idempotency_key", flat=True)) == ["letter-new"]
+    assert Person.objects.filter(pk=person.pk).exists()

@@ -193,3 +193,13 @@ def test_a_notice_on_consent_is_cancelled_when_the_consent_is_gone_at_send_time(
     message = queue(anna, kind=MessageKind.NOTICE, purpose="notices_advice", template="library_pre_due")
     assert sms_send(message_id=message.pk) == MessageStatus.CANCELLED
     assert cm.requests == []
+
+
+def test_kolk_comms_send_sends_the_text_messages_too(cm, anna, capsys):
+    from django.core.management import call_command
+
+    cm.answer("cm_accepted.json")
+    queue(anna)
+    call_command("comms", "send", "--no-progress")
+    assert "sms: sent 1" in capsys.readouterr().out
+    assert SmsMessage.objects.get().status == MessageStatus.SENT

@@ -1,4 +1,4 @@
-"""`kolk comms send`: flush the outbox now, with a progress bar."""
+"""`kolk comms send`: flush the outbox (mail, then text messages) now, with a progress bar."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from kolk.comms.outbox import outbox_due_count, outbox_flush
+from kolk.comms.sms import sms_flush
 
 
 class Command(BaseCommand):
@@ -30,3 +31,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"sent {report.sent}, failed {report.failed}, cancelled {report.cancelled}, in doubt settled {report.recovered}"
         )
+        texts = sms_flush(limit=limit)
+        if texts.sent or texts.failed or texts.cancelled or texts.recovered:
+            self.stdout.write(
+                f"sms: sent {texts.sent}, failed {texts.failed}, cancelled {texts.cancelled}, "
+                f"in doubt settled {texts.recovered}"
+            )
