@@ -25,6 +25,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from kolk.comms.letters import letter_queue, postal_address
@@ -104,16 +106,26 @@ def notice_choices_set(*, person: Any, choices: Mapping[str, str], actor: Actor)
     return {**current, **changed}
 
 
-def _already(key: str) -> str:
-    """The channel a notice with this key went by already, or ''."""
-    for channel, model in (
-        (NoticeChannel.EMAIL, OutboxMessage),
-        (NoticeChannel.SMS, SmsMessage),
-        (NoticeChannel.POST, Letter),
-    ):
-        if model.objects.filter(idempotency_key=key).exists():
-            return channel
-    return ""
+def _state(person: Any, kind: str, key: str) -> tuple[str, str]:
+    """(the channel a notice with this key went by already or '', the person's channel for `kind`): one query,
+    since a hold notice is queued inside the desk's check-in."""
+    tags = [
+        model.objects.filter(idempotency_key=key)
+        .annotate(tag=Value(f"sent:{channel}", output_field=CharField()))
+        .values_list("tag", flat=True)
+        for channel, model in (
+            (NoticeChannel.EMAIL, OutboxMessage),
+            (NoticeChannel.SMS, SmsMessage),
+            (NoticeChannel.POST, Letter),
+        )
+    ]
+    choice = (
+        NoticePreference.objects.filter(person=person if person is not None else -1, kind=kind)
+        .annotate(tag=Concat(Value("choice:"), "channel", output_field=CharField()))
+        .values_list("tag", flat=True)
+    )
+    found = dict(tag.split(":", 1) for tag in tags[0].union(*tags[1:], choice, all=True))
+    return found.get("sent", ""), found.get("choice", DEFAULT)
 
 
 def notice_send(
@@ -136,10 +148,9 @@ def notice_send(
     member. `email` adds arguments for the mail only (to_address, attachments);
     `sms_context` adds context for the text message only.
     """
-    done = _already(idempotency_key)
+    done, chosen = _state(person, notice, idempotency_key)
     if done:
         return done
-    chosen = notice_channel(person, notice)
     if chosen == NoticeChannel.NONE and NoticeChannel.NONE in ALLOWED[notice]:
         return NoticeChannel.NONE
     order = [chosen, *(c for c in FALLBACK if c != chosen and c in ALLOWED[notice])]
