@@ -61,13 +61,6 @@ def notice_choices_of(person: Any) -> dict[str, str]:
     return {kind: stored.get(kind, DEFAULT) for kind in NoticeKind.values}
 
 
-def notice_channel(person: Any, kind: str) -> str:
-    if person is None:
-        return DEFAULT
-    chosen = NoticePreference.objects.filter(person=person, kind=kind).values_list("channel", flat=True).first()
-    return chosen or DEFAULT
-
-
 @transaction.atomic
 def notice_choices_set(*, person: Any, choices: Mapping[str, str], actor: Actor) -> dict[str, str]:
     """Store the person's choice per kind; a kind or channel not allowed is refused and nothing is written."""
