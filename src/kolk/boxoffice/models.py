@@ -214,6 +214,7 @@ class Order(models.Model):
         CARD = "card", _("pin aan de kassa")
         INVOICE = "invoice", _("op factuur")
         IDEAL = "ideal", _("iDEAL")
+        VOUCHER = "voucher", _("cadeaubon")
 
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders")
     person = models.ForeignKey(
@@ -398,3 +399,159 @@ class ShowStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.show_id} {self.kind}: {self.sold}"
+
+
+class WaitlistEntry(models.Model):
+    """A buyer waiting for seats of a sold-out show; offered freed seats in the order they joined."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("wacht")
+        OFFERED = "offered", _("aangeboden")
+        BOUGHT = "bought", _("gekocht")
+        EXPIRED = "expired", _("aanbod verlopen")
+        LEFT = "left", _("van de lijst gegaan")
+
+    OPEN = (Status.WAITING, Status.OFFERED)
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="waitlist")
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("naam"), max_length=200)
+    email = models.EmailField(_("e-mailadres"))
+    quantity = models.PositiveSmallIntegerField(_("aantal kaartjes"), default=1)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    joined_at = models.DateTimeField()
+    offered_at = models.DateTimeField(null=True, blank=True)
+    # The hold made for the offer: the buyer checks it out like any other order.
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    privacy = PrivacyMap(
+        subject="person",
+        personal={"person": "tickets", "name": "name", "email": "email", "show": "tickets", "joined_at": "tickets"},
+        not_personal=["quantity", "status", "offered_at", "order"],
+    )
+
+    class Meta:
+        verbose_name = _("wachtlijst")
+        verbose_name_plural = _("wachtlijsten")
+        indexes = [models.Index(fields=["show", "status", "id"], name="waitlist_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "email"], condition=Q(status__in=["waiting", "offered"]), name="waitlist_once"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="waitlist_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wachtlijst {self.pk}"
+
+
+class GiftVoucher(models.Model):
+    """A cadeaubon: a code worth a value in cents, spent down on orders until its expiry."""
+
+    class Channel(models.TextChoices):
+        TILL = "till", _("kassa")
+        ONLINE = "online", _("online")
+
+    code = models.CharField(max_length=20)  # unique by a constraint in Meta
+    value_cents = models.PositiveIntegerField(_("waarde (centen)"))
+    balance_cents = models.PositiveIntegerField(_("saldo (centen)"))
+    expires_at = models.DateTimeField(_("geldig tot"))
+    channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.TILL)
+    method = models.CharField(max_length=8, choices=Order.Method.choices, blank=True, default="")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    buyer_name = models.CharField(_("naam koper"), max_length=200, blank=True)
+    buyer_email = models.EmailField(_("e-mailadres koper"), blank=True)
+    anonymised = models.BooleanField(default=False)
+
+    privacy = PrivacyMap(
+        subject=None,
+        personal={"buyer_name": "name", "buyer_email": "email"},
+        not_personal=[
+            "code",
+            "value_cents",
+            "balance_cents",
+            "expires_at",
+            "channel",
+            "method",
+            "created_at",
+            "created_by",
+            "anonymised",
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("cadeaubon")
+        verbose_name_plural = _("cadeaubonnen")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="voucher_code_unique"),
+            models.CheckConstraint(condition=Q(balance_cents__lte=models.F("value_cents")), name="voucher_balance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cadeaubon {self.pk}"
+
+
+class DiscountCode(models.Model):
+    """A kortingscode: a percentage or an amount off an order, within its dates and number of uses."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("percentage")
+        AMOUNT = "amount", _("bedrag")
+
+    code = models.CharField(max_length=20)  # unique by a constraint in Meta
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    # A percentage (1-100) or an amount in cents.
+    value = models.PositiveIntegerField()
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["code", "kind", "value", "valid_from", "valid_until", "max_uses", "uses", "created_at"],
+    )
+
+    class Meta:
+        verbose_name = _("kortingscode")
+        verbose_name_plural = _("kortingscodes")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="discount_code_unique"),
+            models.CheckConstraint(condition=Q(uses__lte=models.F("max_uses")), name="discount_max_uses"),
+        ]
+
+    def __str__(self) -> str:
+        return f"kortingscode {self.pk}"
+
+
+class OrderReduction(models.Model):
+    """What a cadeaubon paid of an order, or what a kortingscode took off it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reductions")
+    voucher = models.ForeignKey(GiftVoucher, null=True, blank=True, on_delete=models.CASCADE, related_name="uses")
+    discount = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    amount_cents = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    privacy = PrivacyMap(
+        subject="order__person",
+        personal={"order": "tickets", "amount_cents": "tickets"},
+        not_personal=["voucher", "discount", "created_at"],
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voucher__isnull=False, discount__isnull=True)
+                | Q(voucher__isnull=True, discount__isnull=False),
+                name="reduction_voucher_or_discount",
+            ),
+            models.UniqueConstraint(fields=["order", "discount"], name="reduction_one_discount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"korting {self.pk}"

@@ -85,3 +85,16 @@ register_selection(
     purpose="marketing_analysis",
     subjects=lambda: theatre_buyers_selected(since=today() - dt.timedelta(days=MOSAIC_DAYS)),
 )
+# The waiting list of a show goes the day after the show (T07, rule `waitlist`).
+retain("boxoffice.WaitlistEntry", rule="waitlist", action="delete", date_field="show__starts_at")
+# A gift voucher stays seven years past its end date for the fiscal duty (rule `vouchers`);
+# the name and email of its buyer, if given, go one year after it (T08, rule `voucher_buyers`).
+retain("boxoffice.GiftVoucher", rule="vouchers", action="delete", date_field="expires_at")
+retain(
+    "boxoffice.GiftVoucher",
+    rule="voucher_buyers",
+    action="anonymise",
+    date_field="expires_at",
+    anonymise={"buyer_name": "", "buyer_email": "", "anonymised": True},
+    done=models.Q(anonymised=True),
+)

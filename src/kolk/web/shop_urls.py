@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kolk.web import shop_views
+from kolk.web import season_views, shop_views
 
 app_name = "shop"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("bestelling/<str:token>/betaling/", shop_views.payment_page, name="payment"),
     path("bestelling/<str:token>/betaling/stand/", shop_views.payment_status, name="payment_status"),
     path("bestelling/<str:token>/vrijgeven/", shop_views.order_release, name="release"),
+    path("show/<int:show_id>/wachtlijst/", season_views.waitlist_join_view, name="waitlist_join"),
+    path("wachtlijst/<str:token>/", season_views.waitlist_offer_view, name="waitlist_offer"),
+    path("bestelling/<str:token>/code/", season_views.order_code_view, name="order_code"),
     path("bestelling/<str:token>/kaartjes.pdf", shop_views.tickets_pdf_view, name="tickets_pdf"),
     path("bestelling/<str:token>/kaartje/<str:code>.pkpass", shop_views.ticket_wallet, name="ticket_wallet"),
 ]

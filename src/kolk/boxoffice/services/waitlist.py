@@ -1,0 +1,222 @@
+"""The waiting list (wachtlijst) of a sold-out show: freed seats offered in the order people joined.
+
+An offer is an ordinary hold (`seats_hold`) made for the next on the list, that
+lasts the offer's time limit instead of the shop's minutes: its seats are HELD,
+so nobody else can hold, buy or be offered them, and the buyer checks it out
+like any order. When the hold runs out, `orders_expire` frees the seats and the
+next run offers them to the next in line.
+
+Offers are made by `waitlist_offers_make`, a periodic job. Each offer is one
+transaction (the hold, the entry marked, the mail queued), taken under the show's
+row lock with SKIP LOCKED, so two workers never offer for one show at once and a
+crash leaves either the offer whole or nothing: the next run goes on from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from kolk.boxoffice.models import Order, Show, ShowSeat, WaitlistEntry
+from kolk.boxoffice.services.selling import SoldOut, orders_expire, seats_hold
+from kolk.comms.models import MessageKind
+from kolk.comms.outbox import message_queue
+from kolk.core.actors import Actor
+from kolk.core.clock import now
+from kolk.core.errors import KolkError, NotFound
+from kolk.core.validators import no_control_characters
+from kolk.privacy.audit import audit_log
+
+MAX_WAITING = 4  # tickets one entry may wait for
+_SALT = "kolk.boxoffice.waitlist.offer"
+
+
+def offer_hours() -> int:
+    """How long an offer holds its seats (KOLK_WAITLIST_OFFER_HOURS, default 24)."""
+    return int(getattr(settings, "KOLK_WAITLIST_OFFER_HOURS", 24))
+
+
+def sold_out(show: Show) -> bool:
+    if show.hall.is_seated:
+        return not ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).exists()
+    return show.free_taken >= show.capacity
+
+
+def _clean(name: str, email: str, quantity: int) -> tuple[str, str]:
+    errors: dict[str, list[str]] = {}
+    name = " ".join(name.split())
+    try:
+        no_control_characters(name)
+    except ValidationError as exc:
+        errors["name"] = exc.messages
+    if not name or len(name) > 200:
+        errors.setdefault("name", []).append(_("Vul je naam in."))
+    email = email.strip()
+    try:
+        no_control_characters(email)
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Vul een geldig e-mailadres in.")]
+    if not 1 <= quantity <= MAX_WAITING:
+        errors["quantity"] = [_("Kies 1 tot %(max)s kaartjes.") % {"max": MAX_WAITING}]
+    if errors:
+        raise ValidationError(errors)
+    return name, email
+
+
+@transaction.atomic
+def waitlist_join(
+    *, show: Show, name: str, email: str, quantity: int, actor: Actor, person: Any = None
+) -> WaitlistEntry:
+    """Put a buyer (T07: name and email, a member or not) on a sold-out show's waiting list."""
+    name, email = _clean(name, email, quantity)
+    if not show.on_sale or show.starts_at <= now():
+        raise KolkError(_("Voor deze voorstelling zijn geen kaarten (meer) te koop."), code="not_on_sale")
+    if not sold_out(show):
+        raise KolkError(_("Er zijn nog plaatsen vrij: kies ze hierboven."), code="not_sold_out")
+    entry = WaitlistEntry(show=show, person=person, name=name, email=email.lower(), quantity=quantity, joined_at=now())
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        raise KolkError(
+            _("Dit e-mailadres staat al op de wachtlijst van deze voorstelling."), code="already_waiting"
+        ) from None
+    audit_log(
+        actor=actor,
+        action="waitlist.joined",
+        **({"subject": person} if person is not None else {}),
+        details={"entry": entry.pk, "show": show.pk, "count": quantity},
+    )
+    return entry
+
+
+def offer_token(entry: WaitlistEntry) -> str:
+    """The signed key of an offer's link: the entry and its order, nothing personal."""
+    return signing.dumps({"w": entry.pk, "o": entry.order_id}, salt=_SALT, compress=True)
+
+
+def offer_url(entry: WaitlistEntry) -> str:
+    return settings.KOLK_SITE_URL.rstrip("/") + reverse("web:shop:waitlist_offer", args=[offer_token(entry)])
+
+
+def offer_by_token(token: str) -> WaitlistEntry:
+    """The offer a link names; NotFound for a link that is not ours or was changed."""
+    if len(token) > 200:
+        raise NotFound()
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=dt.timedelta(hours=offer_hours(), days=1))
+    except signing.BadSignature:
+        raise NotFound() from None
+    if not isinstance(data, dict) or not isinstance(data.get("w"), int) or not isinstance(data.get("o"), int):
+        raise NotFound()
+    entry = (
+        WaitlistEntry.objects.select_related("order", "show__hall__venue", "show__production", "show__film")
+        .filter(pk=data["w"], order_id=data["o"])
+        .first()
+    )
+    if entry is None or entry.order is None:
+        raise NotFound()
+    return entry
+
+
+def _settle() -> None:
+    """Offers whose order was bought are done; offers whose order ran out or was cancelled expired."""
+    WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, order__status=Order.Status.PAID).update(
+        status=WaitlistEntry.Status.BOUGHT
+    )
+    WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED).filter(
+        Q(order__isnull=True) | Q(order__status__in=[Order.Status.EXPIRED, Order.Status.CANCELLED])
+    ).update(status=WaitlistEntry.Status.EXPIRED)
+
+
+def _offer_next(show_id: int, at: dt.datetime) -> bool:
+    """Offer freed seats of one show to the first in line; True when an offer was made."""
+    with transaction.atomic():
+        show = (
+            Show.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("hall")
+            .filter(pk=show_id)
+            .first()
+        )
+        if show is None:  # another worker is offering for this show now
+            return False
+        entry = (
+            WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING).order_by("id").first()
+        )
+        if entry is None:
+            return False
+        show = Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
+        try:
+            with transaction.atomic():
+                order = seats_hold(show=show, quantity=entry.quantity, person=entry.person, actor=None)
+        except (SoldOut, ValidationError, KolkError):
+            return False  # not (yet) enough freed seats for the first in line: they keep their place
+        until = at + dt.timedelta(hours=offer_hours())
+        Order.objects.filter(pk=order.pk).update(expires_at=until, buyer_name=entry.name, buyer_email=entry.email)
+        entry.status, entry.order, entry.offered_at = WaitlistEntry.Status.OFFERED, order, at
+        entry.save(update_fields=["status", "order", "offered_at"])
+        message_queue(
+            template="waitlist_offer",
+            context={"entry": entry, "show": show, "until": until, "offer_url": offer_url(entry)},
+            purpose="service_mails",
+            kind=MessageKind.SERVICE,
+            actor=None,
+            idempotency_key=f"boxoffice.waitlist.{entry.pk}.{order.pk}",
+            language=get_language() or settings.LANGUAGE_CODE,
+            to_address=entry.email,
+        )
+        audit_log(
+            actor=None,
+            action="waitlist.offered",
+            **({"subject": entry.person} if entry.person_id else {"subject": order}),
+            details={"entry": entry.pk, "order": order.pk, "show": show_id, "count": entry.quantity},
+        )
+        return True
+
+
+def waitlist_offers_make(*, at: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Offer freed seats to the waiting lists, in order; returns how many offers were made.
+
+    Runs anywhere, any number of times: seats of expired holds are freed first,
+    finished offers settled, then each show with people waiting and seats free
+    offers to its first in line until its seats or its list run out.
+    """
+    at = at or now()
+    orders_expire(at=at)
+    _settle()
+    shows = (
+        WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, show__starts_at__gt=at, show__on_sale=True)
+        .values_list("show_id", flat=True)
+        .distinct()
+        .order_by("show_id")
+    )
+    made = 0
+    for show_id in list(shows):
+        while made < limit and _offer_next(show_id, at):
+            made += 1
+    return made
+
+
+@task()
+def make_waitlist_offers() -> int:
+    """Offer freed seats of sold-out shows to their waiting lists (periodic)."""
+    return waitlist_offers_make()
+
+
+def waitlist_for_show(show: Show) -> list[WaitlistEntry]:
+    """The open entries of a show's list, first in line first (box office)."""
+    return list(
+        WaitlistEntry.objects.filter(show=show, status__in=WaitlistEntry.OPEN).select_related("order").order_by("id")
+    )
