@@ -142,6 +142,8 @@ class Block(models.Model):
         MANUAL = "manual", _("handmatig")
         OVERDUE = "overdue", _("te laat")
         UNPAID = "unpaid", _("onbetaald")
+        # Joined online: lending waits until the desk has seen an ID on the first visit.
+        CONFIRM = "confirm", _("bevestigen aan de balie")
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_blocks")
     reason = models.CharField(_("reden"), max_length=8, choices=Reason.choices)

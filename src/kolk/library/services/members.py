@@ -124,12 +124,16 @@ def subscription_start(
     guardian: Person | None = None,
     started_on: dt.date | None = None,
     auto_renew: bool = True,
+    online: bool = False,
 ) -> Subscription:
-    """Start a subscription after the desk has seen the person's ID (recorded: who and when)."""
+    """Start a subscription after the desk has seen the person's ID (recorded: who and when).
+
+    `online`: joined on the site, the ID is seen on the first visit (kolk.library.services.joining).
+    """
     on = started_on or today()
     if not type.active:
         raise ValidationError({"type": [_("Deze abonnementsvorm wordt niet meer aangeboden.")]})
-    if not id_seen and not type.is_school:
+    if not id_seen and not type.is_school and not online:
         raise ValidationError({"id_seen": [_("Bekijk eerst een identiteitsbewijs.")]})
     if type.is_family and person.household_id is None:
         raise ValidationError({"type": [_("Een gezinsabonnement hoort bij een huishouden.")]})
@@ -289,6 +293,7 @@ def block_message(reasons: list[str]) -> str:
         Block.Reason.MANUAL: _("geblokkeerd door een medewerker"),
         Block.Reason.OVERDUE: _("materialen te lang te laat"),
         Block.Reason.UNPAID: _("openstaande betaling"),
+        Block.Reason.CONFIRM: _("online lid geworden: bevestig aan de balie bij je eerste bezoek"),
     }
     return _("Geblokkeerd: %(why)s.") % {"why": ", ".join(str(words[Block.Reason(r)]) for r in sorted(reasons))}
 
