@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from kolk.comms.models import NoticeChannel, NoticeKind, NoticePreference
-from kolk.comms.notices import notice_choices_of
+from kolk.comms.notices import notice_choices_of, notice_choices_set
 from tests.web.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,12 @@ def test_bad_bytes_are_a_4xx(client, signed_in):
     response = client.post(URL, {"overdue": "email\x00", "due_soon": "x" * 5000})
     assert 400 <= response.status_code < 500
     assert notice_choices_of(signed_in)[NoticeKind.OVERDUE] == NoticeChannel.EMAIL
+
+
+def test_an_sms_choice_while_sms_is_off_shows_email_which_is_how_it_goes(client, signed_in, settings):
+    settings.KOLK_SMS_PROVIDER = "cm"
+    settings.KOLK_SMS_CM_PRODUCT_TOKEN = "00000000-0000-4000-8000-000000000000"
+    notice_choices_set(person=signed_in, choices={NoticeKind.OVERDUE: "sms"}, actor=None)
+    settings.KOLK_SMS_PROVIDER = ""
+    html = client.get(URL).content.decode()
+    assert 'value="email" id="id_overdue_0" required checked' in html

@@ -54,9 +54,13 @@ class NoticeChoicesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind in NoticeKind:
+            offered = channels_offered(kind.value)
+            # A stored SMS choice while SMS is switched off goes by email (kolk.comms.notices): show that.
+            if self.initial.get(kind.value) not in offered:
+                self.initial[kind.value] = NoticeChannel.EMAIL
             self.fields[kind.value] = forms.ChoiceField(
                 label=capfirst(kind.label),
-                choices=[(c, capfirst(NoticeChannel(c).label)) for c in channels_offered(kind.value)],
+                choices=[(c, capfirst(NoticeChannel(c).label)) for c in offered],
                 widget=forms.RadioSelect,
                 help_text=HELP[kind],
             )
