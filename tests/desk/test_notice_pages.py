@@ -88,3 +88,27 @@ def test_bad_letter_ids_are_a_400_and_change_nothing(client):
         assert client.post(reverse("desk:library_letters_printed"), {"letter": bad}).status_code == 400
     letter.refresh_from_db()
     assert letter.printed_at is None
+
+
+def test_a_reminder_letter_whose_consent_was_withdrawn_is_not_printed(client):
+    from kolk.privacy.ledger import consent_record
+
+    client.force_login(UserFactory(roles=[Role.LIBRARY_STAFF]))
+    anna, bert = PersonFactory(given_name="Anna"), PersonFactory(given_name="Bert")
+    for person in (anna, bert):
+        consent_record(subject=person, purpose="notices_advice", given=True, method="desk", actor=None)
+        notice_choices_set(person=person, choices={NoticeKind.DUE_SOON: "post"}, actor=None)
+        notice_send(
+            person=person,
+            notice=NoticeKind.DUE_SOON,
+            template="library_pre_due",
+            context={"title": "De avonden", "due_on": dt.date(2026, 12, 1)},
+            purpose="notices_advice",
+            kind=MessageKind.NOTICE,
+            actor=None,
+            idempotency_key=f"pre-due-{person.pk}",
+        )
+    consent_record(subject=anna, purpose="notices_advice", given=False, method="web", actor=None)
+    page = client.get(reverse("desk:library_letters")).content.decode()
+    assert "1 brief om af te drukken." in page
+    assert list(Letter.objects.values_list("person_id", flat=True)) == [bert.pk]

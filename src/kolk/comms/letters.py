@@ -18,7 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kolk.comms.models import Letter
+from kolk.comms.models import Letter, MessageKind
+from kolk.comms.outbox import withheld
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
@@ -90,6 +91,29 @@ def letter_queue(
         details={"letter": letter.pk, "template": template, "purpose": purpose},
     )
     return letter
+
+
+@transaction.atomic
+def letters_void(*, actor: Actor) -> int:
+    """Take off the print list what the ledger no longer allows, as mail is checked right before sending.
+
+    A reminder on consent (L13) whose consent was withdrawn, or for someone whose
+    processing is now restricted, is not printed: the letter goes, with an audit entry.
+    """
+    consent = get_register().consent_purposes()
+    pending = list(
+        Letter.objects.select_for_update()
+        .filter(printed_at__isnull=True, purpose__in=consent)
+        .only("pk", "person_id", "purpose")
+    )
+    for letter in pending:
+        letter.kind = MessageKind.NOTICE  # type: ignore[attr-defined]  # what withheld() reads
+    void = withheld(pending)
+    for letter in pending:
+        if letter.pk in void:
+            audit_log(actor=actor, action="letter.withheld", subject=letter.person, details={"letter": letter.pk})
+    Letter.objects.filter(pk__in=void).delete()
+    return len(void)
 
 
 def letters_to_print() -> models.QuerySet[Letter]:

@@ -56,7 +56,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage, SmsMessage
+from kolk.comms.models import MessageKind, MessageStatus, OutboxAttachment, OutboxMessage
 from kolk.comms.unsubscribe import email_channel, unsubscribe_url
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -278,9 +278,10 @@ def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
     )
 
 
-def withheld(messages: Sequence[OutboxMessage | SmsMessage]) -> set[int]:
+def withheld(messages: Sequence[Any]) -> set[int]:
     """The ids among `messages` the ledger no longer allows: a few queries for a whole batch.
 
+    Each message has pk, person_id, purpose and kind (mail, text messages, letters on the print list).
     Checked right before a batch of mail or text messages is sent: service messages always go; notice and
     marketing mail to a restricted person, an objector (on email or in general)
     or someone without the consent it needs does not; a bare newsletter address

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kolk.comms.forms import NoticeChoicesForm
-from kolk.comms.letters import letters_mark_printed, letters_to_print
+from kolk.comms.letters import letters_mark_printed, letters_to_print, letters_void
 from kolk.core.errors import BadRequest
 from kolk.core.roles import Role
 from kolk.desk.views import _person_page
@@ -44,6 +44,7 @@ def person_notices(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(purpose="service_notices", roles=PERSON_ROLES)
 def letters_page(request: HttpRequest) -> HttpResponse:
+    letters_void(actor=request.user)  # a reminder whose consent was withdrawn is not printed
     letters = list(letters_to_print()[:PRINT_LIST_MAX])
     return render(request, "desk/library/letters.html", {"letters": letters, "max": PRINT_LIST_MAX})
 
