@@ -4,6 +4,7 @@ from django.urls import path
 
 from kolk.desk import circulation_views as circulation
 from kolk.desk import collection_views as collection
+from kolk.desk import join_views
 from kolk.desk import library_views as views
 from kolk.desk import money_views as money
 from kolk.desk import notice_views as notices
@@ -22,6 +23,7 @@ urlpatterns = [
     path("bieb/leden/<int:pk>/", circulation.member_page, name="library_member"),
     path("bieb/leden/<int:pk>/uitlenen/", circulation.checkout, name="library_checkout"),
     path("bieb/leden/<int:pk>/blokkeren/", views.block, name="library_block"),
+    path("bieb/leden/<int:pk>/bevestigen/", join_views.join_confirm, name="library_join_confirm"),
     path("bieb/leden/<int:pk>/reserveren/", views.reserve, name="library_reserve"),
     path("bieb/leden/<int:pk>/opzeggen/", views.cancel, name="library_cancel"),
     path("bieb/leden/<int:pk>/abonnement/", views.subscribe, name="library_subscribe"),

@@ -3,6 +3,7 @@ from django.urls import include, path
 from kolk.web.views import (
     account,
     contact,
+    join,
     cookies,
     kiosk_pin,
     portal,
@@ -24,6 +25,8 @@ urlpatterns = [
     path("cookies", cookies.cookies, name="cookies"),
     path("contact", contact.contact, name="contact"),
     path("nieuwsbrief", contact.newsletter, name="newsletter"),
+    path("lid-worden", join.join, name="join"),
+    path("lid-worden/betalen", join.join_pay, name="join_pay"),
     path("mijn/inloggen", account.LoginView.as_view(), name="login"),
     path("mijn/uitloggen", account.logout, name="logout"),
     path("mijn/wachtwoord-vergeten", account.PasswordResetView.as_view(), name="password_reset"),
