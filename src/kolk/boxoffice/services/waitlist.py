@@ -141,16 +141,15 @@ def _settle() -> None:
     ).update(status=WaitlistEntry.Status.EXPIRED)
 
 
+def lock_for_offers(show_id: int) -> Show | None:
+    """Lock a show's row for its offers, or None when another worker holds it. Tests replace it."""
+    return Show.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=show_id).first()
+
+
 def _offer_next(show_id: int, at: dt.datetime) -> bool:
     """Offer freed seats of one show to the first in line; True when an offer was made."""
     with transaction.atomic():
-        show = (
-            Show.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("hall")
-            .filter(pk=show_id)
-            .first()
-        )
-        if show is None:  # another worker is offering for this show now
+        if lock_for_offers(show_id) is None:  # another worker is offering for this show now
             return False
         entry = (
             WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING).order_by("id").first()
