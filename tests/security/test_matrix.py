@@ -100,6 +100,9 @@ PAGES: dict[str, Row] = {
     "web:shop:payment_status": Row(ALL, {"token": "held_token"}),
     # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.
     "web:shop:pay": Row(ALL, {"token": "held_token"}, post=True, form={"method": "cash"}),
+    "web:shop:waitlist_join": Row(ALL, {"show_id": "show"}),
+    "web:shop:waitlist_offer": Row(ALL, {"token": "waitlist_offer"}),
+    "web:shop:order_code": Row(ALL, {"token": "held_token"}, post=True, form={"code": "0000-0000-0000-0000"}),
     # The member portal.
     "web:portal": Row(DECLARED),
     "web:portal_access": Row(DECLARED),
@@ -171,6 +174,7 @@ PAGES: dict[str, Row] = {
     # The box office.
     "desk:boxoffice": Row(DECLARED),
     "desk:boxoffice_halls": Row(DECLARED),
+    "desk:boxoffice_vouchers": Row(DECLARED),
     "desk:boxoffice_programme": Row(DECLARED),
     "desk:boxoffice_show": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_checkin": Row(DECLARED, {"show_id": "show"}),

@@ -57,6 +57,18 @@ def _member_records(person: Any, *, copy: Any, title: Any, branch: Any, show: An
     }
 
 
+def _waitlist_offer(show: Any, held: Any) -> str:
+    """The signed link of a waiting-list offer (the held order made for it)."""
+    from kolk.boxoffice.models import WaitlistEntry
+    from kolk.boxoffice.services.waitlist import offer_token
+    from kolk.core.clock import now
+
+    entry = WaitlistEntry.objects.create(
+        show=show, name="Wim Wachter", email="wim@example.nl", status="offered", order=held, joined_at=now()
+    )
+    return offer_token(entry)
+
+
 def build_world() -> World:
     from kolk.boxoffice.services.selling import order_checkout, seats_hold
     from kolk.comms.contact import case_open
@@ -133,6 +145,7 @@ def build_world() -> World:
         "unsubscribe_token": unsubscribe_token_make(purpose="offers", person=lid.person, channel="email"),
         "kiosk": kiosk_create(name="matrix-zuil", branch=branch, actor=None)[0].pk,
     }
+    world.ids["waitlist_offer"] = _waitlist_offer(show, held)
     world.other = records[ander.pk]
     world.sessions = {role: _session(user) for role, user in world.users.items()}
     return world

@@ -3,9 +3,11 @@
 from django.urls import path
 
 from kolk.desk import boxoffice_views as views
+from kolk.desk import voucher_views
 
 urlpatterns = [
     path("", views.boxoffice_home, name="boxoffice"),
+    path("cadeaubonnen/", voucher_views.vouchers_page, name="boxoffice_vouchers"),
     path("zalen/", views.halls, name="boxoffice_halls"),
     path("programma/", views.programme_new, name="boxoffice_programme"),
     path("show/<int:show_id>/", views.show_page, name="boxoffice_show"),

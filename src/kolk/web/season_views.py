@@ -57,6 +57,9 @@ def waitlist_join_view(request: HttpRequest, show_id: int) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         except KolkError as exc:
             form.add_error(None, str(exc.message))
+    for name in form.errors:  # each error is announced with its field
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
     return render(
         request,
         "web/shop/waitlist_join.html",
