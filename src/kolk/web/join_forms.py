@@ -84,14 +84,14 @@ class DetailsStep(forms.Form):
 
 
 class ConsentStep(forms.Form):
-    """Step 3: the consent questions; the texts shown are the register's (recorded with the answer)."""
+    """The consent questions; the texts shown are the register's (their versions recorded with the answers)."""
 
     newsletter = forms.BooleanField(label=gettext_lazy("Ja, stuur mij de nieuwsbrief"), required=False)
     reading_advice = forms.BooleanField(required=False)
 
 
-class AccountStep(forms.Form):
-    """Step 4: a password for Mijn DNK (the login is the email address)."""
+class AccountStep(ConsentStep):
+    """Step 3: the consent questions and a password for Mijn DNK (the login is the email address)."""
 
     password1 = forms.CharField(
         label=gettext_lazy("Wachtwoord"),

@@ -3,8 +3,8 @@ from django.urls import include, path
 from kolk.web.views import (
     account,
     contact,
-    join,
     cookies,
+    join,
     kiosk_pin,
     portal,
     portal_children,

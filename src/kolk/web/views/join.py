@@ -34,22 +34,20 @@ from kolk.library.models import SubscriptionType
 from kolk.library.services.joining import JoinDetails, join_duplicate_check, join_fees, member_join
 from kolk.privacy.permits import allow
 from kolk.privacy.register import get_register
-from kolk.web.join_forms import AccountStep, ConsentStep, DetailsStep, MandateForm, SubscriptionStep
+from kolk.web.join_forms import AccountStep, DetailsStep, MandateForm, SubscriptionStep
 from kolk.web.portal import client_ip, member_required
 from kolk.web.shop_views import allow_mollie_checkout
 from kolk.web.throttle import throttle_key, throttle_take
 
 STEPS = (
-    ("abonnement", gettext_lazy("Abonnement")),
+    ("abonnement", gettext_lazy("Kiezen")),
     ("gegevens", gettext_lazy("Gegevens")),
-    ("toestemming", gettext_lazy("Toestemming")),
     ("account", gettext_lazy("Account")),
     ("betalen", gettext_lazy("Betalen")),
 )
 FORMS: dict[str, type[forms.Form]] = {
     "abonnement": SubscriptionStep,
     "gegevens": DetailsStep,
-    "toestemming": ConsentStep,
     "account": AccountStep,
 }
 JOIN_WINDOW = dt.timedelta(hours=1)
@@ -78,12 +76,19 @@ def _carried(data: Any, upto: str) -> list[tuple[str, str]]:
     for key, _label in STEPS:
         if key == upto:
             break
-        names += [n for n in FORMS[key].base_fields if not n.startswith("password")]
+        names += list(FORMS[key].base_fields)
     return [(name, str(data.get(name, ""))[:254]) for name in names]
 
 
 def _render(request: HttpRequest, step: str, form: forms.Form, **extra: Any) -> HttpResponse:
-    context = {"step": step, "steps": steps(step), "form": form, "carried": _carried(request.POST, step), **extra}
+    context = {
+        "step": step,
+        "steps": steps(step),
+        "form": form,
+        "carried": _carried(request.POST, step),
+        "email": str(request.POST.get("email", ""))[:254],
+        **extra,
+    }
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "web/join/step.html", context, status=status)
 
@@ -104,7 +109,7 @@ def join(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render(request, "abonnement", SubscriptionStep())
     sent = str(request.POST.get("step", ""))
-    order = [key for key, _label in STEPS[:4]]
+    order = [key for key, _label in STEPS[:3]]
     if sent not in order:
         return _render(request, "abonnement", SubscriptionStep())
     checked: dict[str, Any] = {}
@@ -146,7 +151,7 @@ def _duplicate(checked: dict[str, Any]) -> str | None:
 
 
 def _step_extra(key: str) -> dict[str, Any]:
-    if key == "toestemming":
+    if key == "account":
         texts = get_register().consent_texts
         return {
             "reading_advice_text": texts["notices_advice"].text.get(_lang()),
