@@ -124,3 +124,26 @@ def test_the_voucher_buyer_goes_a_year_after_the_end_date_and_the_voucher_after_
     assert not GiftVoucher.objects.filter(pk=ancient.pk).exists()
     current.refresh_from_db()
     assert current.buyer_name == "Henk"
+
+
+def test_what_a_voucher_paid_goes_back_on_it_when_the_order_expires_unpaid_or_is_refunded():
+    from kolk.boxoffice.services.selling import order_cancel, orders_expire
+
+    voucher = voucher_issue(value_cents=1000, actor=None)
+    show = f.show()
+    unpaid, _paid = voucher_spend(order=f.checked_out(show, quantity=2), code=voucher.code, actor=None)
+    assert orders_expire(at=now() + dt.timedelta(hours=1)) == 1
+    voucher.refresh_from_db()
+    unpaid.refresh_from_db()
+    assert voucher.balance_cents == 1000
+    assert unpaid.total_cents == 2500
+    big = voucher_issue(value_cents=5000, actor=None)
+    paid, _amount = voucher_spend(order=f.checked_out(show, quantity=1), code=big.code, actor=None)
+    assert paid.status == Order.Status.PAID
+    big.refresh_from_db()
+    assert big.balance_cents == 3750
+    order_cancel(order=paid, actor=None, refund=True)
+    big.refresh_from_db()
+    assert big.balance_cents == 5000
+    assert not OrderReduction.objects.exists()
+    assert not Payment.objects.filter(method=Order.Method.VOUCHER, status=Payment.Status.PAID).exists()
