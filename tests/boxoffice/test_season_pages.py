@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order, WaitlistEntry
+from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order, ShowSeat, WaitlistEntry
 from kolk.boxoffice.services import waitlist
 from kolk.boxoffice.services.selling import order_cancel, order_pay
 from kolk.boxoffice.services.vouchers import code_display, voucher_issue
@@ -77,3 +77,37 @@ def test_the_box_office_sells_a_voucher_and_makes_a_discount_code(client):
     bad = client.post(url, {"form": "voucher", "v-value": "veel", "v-method": "cash"})
     assert "Vul een bedrag in" in bad.content.decode()
     assert GiftVoucher.objects.count() == 1
+
+
+def _seat(show, row: int, number: int) -> int:
+    return ShowSeat.objects.get(show=show, seat__row=row, seat__number=number).seat_id
+
+
+def test_at_the_till_a_voucher_pays_part_and_cash_the_rest_with_change(client):
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    voucher = voucher_issue(value_cents=1000, actor=None)
+    show = f.show(seat_map="1x4", theatre=True)
+    a, b = _seat(show, 1, 1), _seat(show, 1, 2)
+    url = reverse("desk:boxoffice_show", args=[show.pk])
+    response = client.post(url, {"seat": [a, b], "method": "cash", "given": "20", "code": voucher.code.lower()})
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert (order.status, order.method, order.total_cents) == ("paid", "cash", 1500)
+    voucher.refresh_from_db()
+    assert voucher.balance_cents == 0
+    page = client.get(response["Location"]).content.decode()
+    assert "Wisselgeld: € 5,00" in page.replace("\xa0", " ")  # amounts keep € and figure together
+    wrong = client.post(url, {"seat": [_seat(show, 1, 3)], "method": "card", "code": "0000-0000-0000-0000"})
+    assert wrong.status_code == 422
+    assert 'id="till-code-error"' in wrong.content.decode()
+    assert Order.objects.count() == 1  # nothing sold
+
+
+def test_a_voucher_worth_the_whole_walk_in_sale_pays_it_at_the_till(client):
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    voucher = voucher_issue(value_cents=5000, actor=None)
+    show = f.show(seat_map="1x4", theatre=True)
+    url = reverse("desk:boxoffice_show", args=[show.pk])
+    client.post(url, {"seat": [_seat(show, 1, 1)], "method": "card", "code": voucher.code})
+    order = Order.objects.get()
+    assert (order.status, order.method, order.total_cents) == ("paid", "voucher", 0)

@@ -256,6 +256,7 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
                 prices=chosen.prices,
                 method=chosen.method,
                 given_cents=_cents(chosen.given) if chosen.method == Order.Method.CASH else 0,
+                code=request.POST.get("code", "")[:64],
                 actor=request.user,
             )
         except ValidationError as exc:

@@ -27,6 +27,7 @@ from kolk.billing import mollie
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
 from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold, tickets_price
+from kolk.boxoffice.services.vouchers import code_redeem
 from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import Invalid, KolkError, NotAllowed
@@ -261,11 +262,13 @@ def till_sale(
     quantity: int = 0,
     prices: Mapping[int, str] | None = None,
     given_cents: int = 0,
+    code: str = "",
 ) -> TillSale:
     """The till's sale: chosen seats at a price each, paid by card or in cash.
 
     For cash, `given_cents` is what the buyer handed over (0: the exact amount);
-    less than the total is refused and nothing is sold.
+    less than the total is refused and nothing is sold. A `code` (a gift voucher's
+    or a discount code's) is taken off first; a voucher that covers all pays it.
     """
     if method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
@@ -274,13 +277,16 @@ def till_sale(
     with transaction.atomic():
         order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
         order = tickets_price(order=order, prices=prices or {}, actor=actor)
+        if code.strip():
+            order = code_redeem(order=order, code=code, actor=actor)[0]
         if method == Order.Method.CASH and given_cents and given_cents < order.total_cents:
             raise Invalid(
                 _("Ontvangen %(given)s is minder dan het totaal %(total)s.")
                 % {"given": euros(given_cents), "total": euros(order.total_cents)},
                 fields={"given": [_("Minder dan het totaal %(total)s.") % {"total": euros(order.total_cents)}]},
             )
-        order = payment_start(order=order, method=method, actor=actor).order
+        if order.status != Order.Status.PAID:
+            order = payment_start(order=order, method=method, actor=actor).order
     return TillSale(order=order, given_cents=given_cents if method == Order.Method.CASH else 0)
 
 

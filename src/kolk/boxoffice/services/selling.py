@@ -453,7 +453,7 @@ def order_pay(
         if payment is not None:
             raise NotPayable()
         return order
-    if not order.buyer_email and method not in (Order.Method.CASH, Order.Method.CARD):
+    if not order.buyer_email and method not in (Order.Method.CASH, Order.Method.CARD, Order.Method.VOUCHER):
         raise KolkError(_("Vul eerst naam en e-mailadres in."), code="checkout_first")
     at = now()
     if payment is not None and payment.pk is None:
