@@ -117,3 +117,20 @@ def test_the_access_package_holds_the_choice_the_text_messages_and_the_letters(c
     assert sources["comms.NoticePreference"] == 2
     assert sources["comms.SmsMessage"] == 1
     assert sources["comms.Letter"] == 1
+
+
+def test_text_messages_and_letters_are_plain_text_never_html_escaped(cm, anna):  # noqa: F811
+    for channel, key in ((NoticeChannel.SMS, "plain-sms"), (NoticeChannel.POST, "plain-letter")):
+        notice_choices_set(person=anna, choices={NoticeKind.OVERDUE: channel}, actor=None)
+        notice_send(
+            person=anna,
+            notice=NoticeKind.OVERDUE,
+            template="library_overdue",
+            context={"title": 'Tom & Jerry <"live">', "due_on": dt.date(2026, 12, 1)},
+            purpose="lending",
+            kind=MessageKind.SERVICE,
+            actor=None,
+            idempotency_key=key,
+        )
+    assert 'Tom & Jerry <"live">' in SmsMessage.objects.get().text
+    assert 'Tom & Jerry <"live">' in Letter.objects.get().text_body

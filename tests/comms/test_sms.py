@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kolk.comms import sms, sms_provider
-from kolk.comms.models import MessageKind, MessageStatus, SmsMessage
-from kolk.comms.sms import SmsNotConfigured, sms_flush, sms_queue, sms_recover, sms_send
+from kolk.comms.models import Letter, MessageKind, MessageStatus, OutboxMessage, SmsMessage
+from kolk.comms.sms import SmsNotConfigured, mobile_number, sms_flush, sms_queue, sms_recover, sms_send
 from kolk.core.clock import now
 from tests.comms.cm_replay import CmReplay
 from tests.factories import PersonFactory
@@ -76,7 +77,7 @@ def test_the_same_key_queues_one_message(cm, anna):
     assert SmsMessage.objects.count() == 1
 
 
-def test_an_invalid_number_is_refused_for_good(cm, anna):
+def test_an_invalid_number_is_refused_for_good_and_the_notice_goes_by_email(cm, anna):
     cm.answer("cm_rejected_number.json", status=400)
     message = queue(anna)
     assert sms_send(message_id=message.pk) == MessageStatus.FAILED
@@ -85,6 +86,25 @@ def test_an_invalid_number_is_refused_for_good(cm, anna):
     assert "is not a number" in message.error
     assert sms_flush().sent == 0
     assert len(cm.requests) == 1
+    mail = OutboxMessage.objects.get(person=anna)
+    assert mail.subject == "Bericht van DNK"
+    assert message.text in mail.text_body
+    assert mail.kind == MessageKind.SERVICE
+
+
+def test_a_refused_number_without_email_becomes_a_letter(cm):
+    cm.answer("cm_rejected_number.json", status=400)
+    bram = PersonFactory(given_name="Bram", phones=["06 87654321"])
+    message = queue(bram)
+    sms_send(message_id=message.pk)
+    assert Letter.objects.get(person=bram).text_body.count(message.text) == 1
+
+
+def test_a_landline_is_no_number_for_text_messages(cm):
+    home = PersonFactory(phones=["0592 123456"])
+    assert mobile_number(home) == ""
+    with pytest.raises(ValidationError, match="mobiel nummer"):
+        queue(home)
 
 
 def test_a_5xx_is_retried_with_backoff_and_then_sent(cm, anna, monkeypatch):

@@ -14,12 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kolk.comms.models import Letter, MessageKind
-from kolk.comms.outbox import withheld
+from kolk.comms.outbox import render_text, withheld
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
@@ -66,8 +65,8 @@ def letter_queue(
         "unsubscribe_url": "",
     }
     with translation.override(lang):
-        subject = " ".join(render_to_string(f"comms/mail/{template}_subject.txt", full).split())
-        text = render_to_string(f"comms/mail/{template}.txt", full)
+        subject = " ".join(render_text(f"comms/mail/{template}_subject.txt", full).split())
+        text = render_text(f"comms/mail/{template}.txt", full)
     letter = Letter(
         person=to_person,
         address=address,

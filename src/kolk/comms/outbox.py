@@ -88,6 +88,11 @@ def _render(name: str, context: Mapping[str, Any], *, required: bool = True, aut
     return str(template.render(Context(dict(context), autoescape=autoescape)))
 
 
+def render_text(name: str, context: Mapping[str, Any]) -> str:
+    """A plain-text template (mail text, SMS, letter) rendered without HTML escaping."""
+    return _render(name, context)
+
+
 def _primary_email(person: Any) -> str:
     emails = getattr(person, "emails", None)
     if emails is None:

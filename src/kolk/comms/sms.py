@@ -14,7 +14,8 @@ place of SMTP:
   it leaves one message in doubt, which is sent again with the same reference
   (a notice must arrive: at least once);
 - a provider that is away (network, 5xx, 429) is retried with back-off, at most
-  MAX_ATTEMPTS times; a refused number is not retried.
+  MAX_ATTEMPTS times; a refused number is not retried, and the notice goes by
+  email (or post) instead, so it still arrives.
 """
 
 from __future__ import annotations
@@ -26,22 +27,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from kolk.comms.letters import letter_queue
 from kolk.comms.models import MessageKind, MessageStatus, SmsMessage
-from kolk.comms.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, withheld
+from kolk.comms.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, message_queue, render_text, withheld
 from kolk.comms.sms_provider import SmsError, SmsProvider, SmsRefused, sms_provider
 from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.validators import normalize_phone
 from kolk.privacy.audit import audit_log
+from kolk.privacy.register import get_register
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +57,25 @@ class SmsNotConfigured(KolkError):
     default_code = "sms_not_configured"
 
 
+def _is_mobile(number: str) -> bool:
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(number, "NL"))
+    except phonenumbers.NumberParseException:
+        return False
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 def mobile_number(person: Any) -> str:
-    """The person's mobile number for text messages (the first marked mobile), or ''."""
+    """The person's number for text messages: the first marked mobile that is a mobile number, or ''.
+
+    A landline a member typed in (the label defaults to mobile) is no address for an
+    SMS: the notice then goes by email or post rather than to a number that cannot read it.
+    """
     phones = getattr(person, "phones", None)
     if phones is None:
         return ""
-    return phones.filter(label="mobile").order_by("id").values_list("number", flat=True).first() or ""
+    numbers = phones.filter(label="mobile").order_by("id").values_list("number", flat=True)
+    return next((n for n in numbers if _is_mobile(n)), "")
 
 
 def _language(person: Any, language: str | None) -> str:
@@ -98,7 +114,7 @@ def sms_queue(
         raise ValidationError({"to_number": [_("Geen mobiel nummer om een sms naar te sturen.")]}) from exc
     lang = _language(to_person, language)
     with translation.override(lang):
-        rendered = render_to_string(f"comms/sms/{template}.txt", {**context, "person": to_person})
+        rendered = render_text(f"comms/sms/{template}.txt", {**context, "person": to_person})
     text = " ".join(rendered.split())
     if not text or len(text) > MAX_TEXT:
         raise KolkError(_("Een sms heeft 1 tot %(max)s tekens.") % {"max": MAX_TEXT})
@@ -177,11 +193,45 @@ def _deliver(message: SmsMessage, provider: SmsProvider | None, *, allowed: bool
         accepted = provider.send(to=message.to_number, text=message.text, reference=message.reference)
     except SmsError as exc:
         logger.warning("sms %s failed: %s", message.pk, type(exc).__name__)
-        return _mark_failed(message, exc)
+        status = _mark_failed(message, exc)
+        if isinstance(exc, SmsRefused):
+            _fall_back(message)
+        return status
     SmsMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.SENT, sent_at=now(), next_attempt_at=None, error="", provider=accepted.provider
     )
     return MessageStatus.SENT
+
+
+def _fall_back(message: SmsMessage) -> None:
+    """The provider refused the number for good: the notice goes by email, else by post, so it still arrives.
+
+    Its text as it was, once (its own key), in the person's language; queued by kolk itself.
+    """
+    if message.person is None:
+        return
+    with translation.override(message.language):
+        context = {"subject": _("Bericht van %(centre)s") % {"centre": get_register().controller["name"]}}
+    context["body"] = message.text
+    common: dict[str, Any] = {
+        "template": "message",
+        "context": context,
+        "purpose": message.purpose,
+        "actor": None,
+        "to_person": message.person,
+        "language": message.language,
+    }
+    try:
+        with transaction.atomic():
+            message_queue(kind=message.kind, idempotency_key=f"{message.idempotency_key}:mail", **common)
+        return
+    except (ValidationError, KolkError):
+        pass
+    try:
+        with transaction.atomic():
+            letter_queue(idempotency_key=f"{message.idempotency_key}:letter", **common)
+    except (ValidationError, KolkError):  # no address of any kind: the failed SMS stays for the desk to see
+        logger.warning("sms %s refused and no other way to reach its person", message.pk)
 
 
 def _deliver_batch(ids: list[int], provider: SmsProvider | None) -> list[str]:
