@@ -234,6 +234,8 @@ KOLK_GA_LOCATION_OFF = os.environ.get("KOLK_GA_LOCATION_OFF", "").lower() in ("1
 KOLK_CLIENT_IP_HEADER = os.environ.get("KOLK_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP behind a proxy
 AXES_CLIENT_IP_CALLABLE = "kolk.web.portal.client_ip"
 KOLK_PORTAL_IDLE_SECONDS = int(os.environ.get("KOLK_PORTAL_IDLE_SECONDS", str(30 * 60)))
+# How long a seat offered from a show's waiting list is held for the next in line.
+KOLK_WAITLIST_OFFER_HOURS = int(os.environ.get("KOLK_WAITLIST_OFFER_HOURS", "24"))
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works once, for two hours
 # Two-factor login (TOTP) for privacy officers and administrators (kolk.core.otp).
 OTP_TOTP_ISSUER = "DNK kolk"

@@ -44,7 +44,7 @@ _SALT = "kolk.boxoffice.waitlist.offer"
 
 def offer_hours() -> int:
     """How long an offer holds its seats (KOLK_WAITLIST_OFFER_HOURS, default 24)."""
-    return int(getattr(settings, "KOLK_WAITLIST_OFFER_HOURS", 24))
+    return int(settings.KOLK_WAITLIST_OFFER_HOURS)
 
 
 def sold_out(show: Show) -> bool:
