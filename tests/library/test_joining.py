@@ -75,10 +75,13 @@ def test_joining_makes_a_blocked_member_with_login_consents_and_first_invoice(ba
     assert person.pass_number
     subscription = Subscription.objects.get(person=person)
     assert subscription.fee_cents == 4950
-    assert subscription.id_seen_at is None and subscription.id_seen_by is None
+    assert subscription.id_seen_at is None
+    assert subscription.id_seen_by is None
     assert blocks_standing(person) == [Block.Reason.CONFIRM]
-    assert joined.user.username == "noor@example.nl" and joined.user.check_password(PASSWORD)
-    assert joined.invoice is not None and joined.invoice.total_cents == 4950
+    assert joined.user.username == "noor@example.nl"
+    assert joined.user.check_password(PASSWORD)
+    assert joined.invoice is not None
+    assert joined.invoice.total_cents == 4950
     assert joined.invoice.status == Invoice.Status.OPEN
     choices = {(c.kind, c.purpose): c for c in PrivacyChoice.objects.filter(subject_id=person.pk)}
     assert choices[("consent", "website_access")].method == "web"
@@ -91,7 +94,8 @@ def test_the_desk_confirms_and_lending_may_start(basis, django_user_model):
     joined = member_join(details=details(), type=basis, password=PASSWORD, newsletter=True, reading_advice=False)
     staff = django_user_model.objects.create_user("balie", password="x", is_staff=True)
     subscription = member_join_confirm(person=joined.person, actor=staff)
-    assert subscription.id_seen_by == staff and subscription.id_seen_at is not None
+    assert subscription.id_seen_by == staff
+    assert subscription.id_seen_at is not None
     assert blocks_standing(joined.person) == []
     with pytest.raises(KolkError):
         member_join_confirm(person=joined.person, actor=staff)  # once
@@ -142,4 +146,41 @@ def test_a_bad_postcode_writes_nothing(basis):
         member_join(
             details=details(postcode="12"), type=basis, password=PASSWORD, newsletter=True, reading_advice=False
         )
-    assert not Person.objects.exists() and not Subscription.objects.exists()
+    assert not Person.objects.exists()
+    assert not Subscription.objects.exists()
+
+
+def test_a_sign_up_that_never_pays_is_given_up_and_erased_by_retention(basis):
+    from kolk.billing.services import payment_record
+    from kolk.library.services.joining import joins_unpaid_expire
+    from kolk.privacy import retention
+
+    unpaid = member_join(details=details(), type=basis, password=PASSWORD, newsletter=False, reading_advice=False)
+    paid = member_join(
+        details=details(given_name="Sam", email="sam@example.nl", date_of_birth=years_ago(40)),
+        type=basis,
+        password=PASSWORD,
+        newsletter=False,
+        reading_advice=False,
+    )
+    payment_record(invoice=paid.invoice, amount_cents=4950, method="ideal", reference="tr_x", actor=None)
+    # Within the rule's 14 days nothing happens, the next day the sign-up is given up.
+    assert joins_unpaid_expire(on=today() + dt.timedelta(days=13), actor=None) == 0
+    retention.retention_run(actor=None, on=today() + dt.timedelta(days=13))
+    assert Person.objects.filter(pk=unpaid.person.pk).exists()
+    later = today() + dt.timedelta(days=15)
+    assert joins_unpaid_expire(on=later, actor=None) == 1
+    assert Invoice.objects.get(pk=unpaid.invoice.pk).status == Invoice.Status.CANCELLED
+    retention.retention_run(actor=None, on=later)
+    # What the sign-up held goes; the cancelled invoice stays for the fiscal duty, with name and address.
+    assert not User.objects.filter(pk=unpaid.user.pk).exists()
+    assert not Subscription.objects.filter(person_id=unpaid.person.pk).exists()
+    left = Person.objects.get(pk=unpaid.person.pk)
+    assert left.date_of_birth is None
+    assert not left.emails.exists()
+    assert not left.phones.exists()
+    assert (left.surname, left.postcode) == ("Dijk", "9401 ET")
+    assert Invoice.objects.filter(pk=unpaid.invoice.pk).exists()
+    # Who paid is a member, whether or not the desk has seen them yet.
+    assert User.objects.filter(pk=paid.user.pk).exists()
+    assert Subscription.objects.filter(person=paid.person).exists()

@@ -96,5 +96,6 @@ def test_the_daily_job_runs_everything(rules):
         "invoices",
         "fees_settled",
         "unpaid_blocks",
+        "joins_expired",
         "target_groups",
     }

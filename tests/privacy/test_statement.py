@@ -68,7 +68,10 @@ def test_the_article30_register_as_csv():
     library = next(r for r in rows if r["id"] == "L12")
     assert library["legal_basis"] == "Gerechtvaardigd belang"
     assert "R01 Biblionet Drenthe" in library["recipients"]
-    assert library["erasure"] == "5 jaar nadat jouw abonnement is opgezegd"
+    assert library["erasure"] == (
+        "5 jaar nadat jouw abonnement is opgezegd, "
+        "of tot 14 dagen na een online inschrijving waarvan je de eerste contributie niet betaalt"
+    )
     assert "DNK" in library["controller"]
     assert "Privacy Officer" in library["privacy_officer"]
     assert "TLS" in library["security"]

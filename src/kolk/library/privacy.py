@@ -4,6 +4,9 @@
   subscription ended.
 - `school_service_ended` (rule `school`, P3M): per pupil, the day the service to
   their school ended.
+- `join_unpaid` (rule `join_pending`, P14D): per person who joined online and
+  paid nothing, the day they joined; such a sign-up is kept by nothing else
+  (kolk.library.services.joining.joins_unpaid_expire cancels its invoice).
 A running subscription (one's own, or the household's family subscription)
 keeps a person; an open fee or fine holds the fee, with the name, address and
 customer number it is owed under, until billing settles it; the rest of a former
@@ -18,11 +21,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import F, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from kolk.core.clock import today
 from kolk.library.models import Enrolment, Fee, Subscription
 from kolk.library.partners import loan_history_selected, warehouse_people
 from kolk.library.reading import READING_HISTORY
+from kolk.library.services.joining import joins_unpaid
 from kolk.people.models import Person
 from kolk.privacy.compliance import register_selection
 from kolk.privacy.register import Text
@@ -53,12 +58,24 @@ def school_service_ended() -> QuerySet[Any]:
 
 
 def subscribed_people() -> QuerySet[Any]:
-    """People whose own subscription, or their household's family subscription, still runs."""
+    """People whose own subscription, or their household's family subscription, still runs.
+
+    A sign-up online that paid nothing is no membership yet: rule `join_pending` keeps it for its time.
+    """
     running = Subscription.objects.exclude(status=Subscription.Status.ENDED)
-    return Person.objects.filter(
-        Q(pk__in=running.values("person_id"))
-        | Q(household_id__in=running.filter(type__is_family=True).values("household_id"))
-    ).values("pk")
+    return (
+        Person.objects.filter(
+            Q(pk__in=running.values("person_id"))
+            | Q(household_id__in=running.filter(type__is_family=True).values("household_id"))
+        )
+        .exclude(pk__in=joins_unpaid().values("person_id"))
+        .values("pk")
+    )
+
+
+def join_unpaid() -> QuerySet[Any]:
+    """(subject_id, event_date): who joined online and paid nothing, and the day they joined."""
+    return joins_unpaid().values(subject_id=F("person_id")).annotate(event_date=TruncDate(Max("created_at"))).order_by()
 
 
 def people_owing() -> QuerySet[Any]:
@@ -67,6 +84,7 @@ def people_owing() -> QuerySet[Any]:
 
 register_event("subscription_ended", subscription_ended)
 register_event("school_service_ended", school_service_ended)
+register_event("join_unpaid", join_unpaid)
 register_keep("library_subscription_running", subscribed_people)
 register_hold(
     "library_fee_open",

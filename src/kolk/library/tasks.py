@@ -12,6 +12,7 @@ from kolk.core.clock import today
 @task()
 def library_daily() -> dict[str, Any]:
     from kolk.library.services.invoicing import fees_invoice_all, fees_settle, unpaid_blocks_refresh
+    from kolk.library.services.joining import joins_unpaid_expire
     from kolk.library.services.members import subscriptions_roll, target_groups_refresh
     from kolk.library.services.notices import notices_overdue, reminders_pre_due
     from kolk.library.services.overdue import fines_accrue, overdue_blocks_refresh
@@ -28,5 +29,6 @@ def library_daily() -> dict[str, Any]:
         "invoices": fees_invoice_all(actor=None),
         "fees_settled": fees_settle(),
         "unpaid_blocks": unpaid_blocks_refresh(on=on, actor=None),
+        "joins_expired": joins_unpaid_expire(on=on, actor=None),
         "target_groups": target_groups_refresh(on=on),
     }

@@ -19,15 +19,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from kolk.billing.models import Invoice
+from kolk.billing.models import Invoice, Payment
+from kolk.billing.services import invoice_cancel
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.core.actors import Actor
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError
 from kolk.core.roles import Role
-from kolk.library.models import Block, Subscription, SubscriptionType
+from kolk.library.models import Block, Fee, Subscription, SubscriptionType
 from kolk.library.services.invoicing import fees_invoice
 from kolk.library.services.members import GUARDIAN_UNDER, block_lift, block_set, subscription_start
 from kolk.library.services.registration import NewPerson, possible_duplicates
@@ -35,6 +37,7 @@ from kolk.people.models import Person, User
 from kolk.people.services import person_create, user_create
 from kolk.privacy.audit import audit_log
 from kolk.privacy.ledger import consent_record, objection_record
+from kolk.privacy.register import get_register
 
 PORTAL_CONSENT = "website_access"
 
@@ -204,3 +207,29 @@ def member_join_confirm(*, person: Person, actor: Actor) -> Subscription:
     block_lift(block=block, actor=actor)
     audit_log(actor=actor, action="member.join_confirmed", subject=person, details={"subscription": subscription.pk})
     return subscription
+
+
+def joins_unpaid() -> QuerySet[Block]:
+    """The standing confirm blocks of people who joined online and have paid nothing (by iDEAL or otherwise)."""
+    paid = Payment.objects.filter(invoice__person_id=OuterRef("person_id"))
+    return Block.objects.filter(reason=Block.Reason.CONFIRM, lifted_at__isnull=True).exclude(Exists(paid))
+
+
+def joins_unpaid_expire(*, on: dt.date, actor: Actor) -> int:
+    """Daily: a sign-up that paid nothing within rule `join_pending` is given up.
+
+    Its open invoices are cancelled and its fees waived, so that no debt holds the
+    person; the retention run then erases them, keeping only the cancelled invoice
+    for the fiscal duty. Each person in their own transaction; returns how many.
+    """
+    cutoff = get_register().retention["join_pending"].duration.before(on)
+    ids = list(joins_unpaid().filter(created_at__date__lte=cutoff).values_list("person_id", flat=True).distinct())
+    for person_id in ids:
+        with transaction.atomic():
+            for invoice in Invoice.objects.filter(person_id=person_id, status=Invoice.Status.OPEN):
+                invoice_cancel(invoice=invoice, actor=actor)
+            Fee.objects.filter(person_id=person_id, status__in=[Fee.Status.OPEN, Fee.Status.INVOICED]).update(
+                status=Fee.Status.WAIVED
+            )
+            audit_log(actor=actor, action="member.join_expired", subject=Person.objects.get(pk=person_id), details={})
+    return len(ids)
