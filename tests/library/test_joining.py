@@ -184,3 +184,15 @@ def test_a_sign_up_that_never_pays_is_given_up_and_erased_by_retention(basis):
     # Who paid is a member, whether or not the desk has seen them yet.
     assert User.objects.filter(pk=paid.user.pk).exists()
     assert Subscription.objects.filter(person=paid.person).exists()
+
+
+def test_until_the_desk_confirms_the_new_member_cannot_borrow(basis, rules, copy, django_user_model):
+    from kolk.library.services.loans import loan_checkout
+
+    joined = member_join(details=details(), type=basis, password=PASSWORD, newsletter=True, reading_advice=False)
+    staff = django_user_model.objects.create_user("balie", password="x", is_staff=True)
+    with pytest.raises(KolkError) as refused:
+        loan_checkout(copy_barcode=copy.barcode, person=joined.person, actor=staff)
+    assert "bevestig aan de balie bij je eerste bezoek" in str(refused.value.message)
+    member_join_confirm(person=joined.person, actor=staff)
+    assert loan_checkout(copy_barcode=copy.barcode, person=joined.person, actor=staff).person == joined.person

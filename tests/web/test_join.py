@@ -56,8 +56,8 @@ def basis(db, settings):
     return SubscriptionTypeFactory()
 
 
-def post(client, step, **changes):
-    data = {**ANSWERS, "step": step, "choosing": "1", **changes}
+def post(client, at, **changes):
+    data = {**ANSWERS, "step": at, "choosing": "1", **changes}
     return client.post(reverse("web:join"), data)
 
 
@@ -169,3 +169,16 @@ def test_the_payment_step_is_for_a_member(client, basis):
     response = client.get(reverse("web:join_pay"))
     assert response.status_code == 302
     assert reverse("web:login") in response["Location"]
+
+
+@pytest.mark.parametrize("field", ["given_name", "email", "date_of_birth", "house_number", "type", "step"])
+def test_bad_bytes_are_the_clients_error_and_write_nothing(client, basis, field):
+    assert post(client, "account", **{field: "No\x00or"}).status_code == 400
+    assert not Person.objects.exists()
+
+
+def test_an_invisible_character_is_refused_at_its_field(client, basis):
+    response = post(client, "account", given_name="No\u202eor")
+    assert response.status_code == 422
+    assert 'id="id_given_name_error"' in response.content.decode()
+    assert not Person.objects.exists()
