@@ -182,3 +182,21 @@ def test_an_invisible_character_is_refused_at_its_field(client, basis):
     assert response.status_code == 422
     assert 'id="id_given_name_error"' in response.content.decode()
     assert not Person.objects.exists()
+
+
+def test_whom_kolk_knows_gets_a_mail_at_their_own_address(client, basis, django_capture_on_commit_callbacks):
+    from kolk.comms.models import OutboxMessage
+
+    known = PersonFactory(
+        given_name="Noor",
+        surname="Dijk",
+        date_of_birth=today().replace(year=today().year - 30),
+        emails=["oud@example.nl"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "gegevens", email="nieuw@example.nl")
+        post(client, "gegevens", email="nieuw@example.nl")  # once a day at most
+    mail = OutboxMessage.objects.get()
+    assert mail.to_address == "oud@example.nl"
+    assert mail.person_id == known.pk
+    assert "al bij ons bekend" in mail.subject

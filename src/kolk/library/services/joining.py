@@ -113,13 +113,37 @@ class Joined:
     invoice: Invoice | None
 
 
-def join_duplicate_check(details: JoinDetails) -> None:
-    """Refuse (without saying why) when kolk may know this person already or the email is someone's login."""
+def join_duplicate_check(details: JoinDetails, *, actor: Actor = None) -> None:
+    """Refuse (without saying why) when kolk may know this person already or the email is someone's login.
+
+    Whom kolk knows gets a mail at the address kolk has (at most one a day): if it
+    was them, the portal or the desk helps; the site itself says only "the desk".
+    """
     new = NewPerson(details.given_name, details.date_of_birth, details.email)
-    if possible_duplicates(surname=details.surname, people=[new]):
+    known = possible_duplicates(surname=details.surname, people=[new])
+    if known:
+        transaction.on_commit(lambda: _tell_known([p.pk for p in known], actor), robust=True)
         raise _refused()
     if User.objects.filter(username__iexact=details.email.strip()).exists():
         raise _refused()
+
+
+def _tell_known(person_ids: list[int], actor: Actor) -> None:
+    """Mail each known person at their own address (lending: their membership), once a day at most."""
+    from kolk.comms.models import MessageKind
+    from kolk.comms.outbox import message_queue
+
+    for person in Person.objects.filter(pk__in=person_ids, emails__isnull=False).distinct():
+        with transaction.atomic():
+            message_queue(
+                template="library_join_known",
+                context={},
+                purpose="lending",
+                kind=MessageKind.SERVICE,
+                actor=actor,
+                idempotency_key=f"library:join_known:{person.pk}:{today().isoformat()}",
+                to_person=person,
+            )
 
 
 @transaction.atomic

@@ -52,6 +52,7 @@ FORMS: dict[str, type[forms.Form]] = {
 }
 JOIN_WINDOW = dt.timedelta(hours=1)
 JOINS_PER_CLIENT = 10  # a library's public PCs share one address
+CHECKS_PER_CLIENT = 30  # the details step, sent again after a typing error
 
 # The e-mandate the member agrees to; its words are kept with the mandate (audit) when signed.
 MANDATE_TEXT = gettext_lazy(
@@ -128,6 +129,7 @@ def join(request: HttpRequest) -> HttpResponse:
     if sent != "account":
         following = order[order.index(sent) + 1]
         if sent == "gegevens":
+            _throttle(request, "join.check", CHECKS_PER_CLIENT)  # each check may mail someone kolk knows
             refusal = _duplicate(checked)
             if refusal is not None:
                 form = DetailsStep(request.POST)
@@ -164,10 +166,13 @@ def _lang() -> str:
     return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
-def _make_member(request: HttpRequest, checked: dict[str, Any]) -> HttpResponse:
-    limits = {throttle_key("join.client", client_ip(request) or "unknown"): JOINS_PER_CLIENT}
-    if not throttle_take(limits=limits, window=JOIN_WINDOW):
+def _throttle(request: HttpRequest, scope: str, limit: int) -> None:
+    if not throttle_take(limits={throttle_key(scope, client_ip(request) or "unknown"): limit}, window=JOIN_WINDOW):
         raise TooMany(_("Er zijn vanaf dit adres te veel inschrijvingen gedaan. Probeer het over een uur opnieuw."))
+
+
+def _make_member(request: HttpRequest, checked: dict[str, Any]) -> HttpResponse:
+    _throttle(request, "join.client", JOINS_PER_CLIENT)
     form = AccountStep(request.POST)
     form.is_valid()
     try:
