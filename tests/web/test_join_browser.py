@@ -63,6 +63,9 @@ def test_on_a_phone_someone_joins_online_and_pays_the_first_fee(live_server, pho
     expect(phone.get_by_label(re.compile(r"^Plus: €\s69,50 per jaar"))).to_be_visible()
     looks_right(phone)
     phone.screenshot(path=str(SHOTS / "join-choose.png"), full_page=True)
+    phone.set_viewport_size({"width": 360, "height": 780})  # the narrowest phone UX.md names
+    assert scrolls_sideways(phone) == 0
+    phone.set_viewport_size({"width": 390, "height": 844})
     phone.get_by_role("button", name="Verder").click()
     expect(phone.get_by_role("alert")).to_be_visible()  # no choice yet: said, and at the choice
     expect(phone.locator("#id_type_error")).to_have_text("Kies een abonnement.")
