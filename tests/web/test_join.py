@@ -200,3 +200,12 @@ def test_whom_kolk_knows_gets_a_mail_at_their_own_address(client, basis, django_
     assert mail.to_address == "oud@example.nl"
     assert mail.person_id == known.pk
     assert "al bij ons bekend" in mail.subject
+
+
+def test_who_left_before_paying_logs_in_and_goes_on_with_the_payment(client, basis):
+    assert post(client, "account").status_code == 302
+    client.logout()  # the tab was closed
+    client.post(reverse("web:login"), {"username": "noor@example.nl", "password": ANSWERS["password1"]})
+    response = client.get(reverse("web:join"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:join_pay")

@@ -31,7 +31,13 @@ from kolk.billing.selectors import invoices_for
 from kolk.billing.services import bank_account_set, invoice_pay_online, mandate_sign
 from kolk.core.errors import KolkError, TooMany
 from kolk.library.models import SubscriptionType
-from kolk.library.services.joining import JoinDetails, join_duplicate_check, join_fees, member_join
+from kolk.library.services.joining import (
+    JoinDetails,
+    join_confirmation_pending,
+    join_duplicate_check,
+    join_fees,
+    member_join,
+)
 from kolk.privacy.permits import allow
 from kolk.privacy.register import get_register
 from kolk.web.join_forms import AccountStep, DetailsStep, MandateForm, SubscriptionStep
@@ -106,7 +112,14 @@ def _fees(form: SubscriptionStep) -> list[tuple[SubscriptionType, int]]:
 @never_cache
 @allow(public=True)
 def join(request: HttpRequest) -> HttpResponse:
-    """Each POST sends one step's answers with all the earlier ones; the first step that fails is shown."""
+    """Each POST sends one step's answers with all the earlier ones; the first step that fails is shown.
+
+    A member who joined but left before paying (a closed tab, a crash) comes back here
+    after logging in, and goes on where they were: the payment step.
+    """
+    person = getattr(request.user, "person", None) if request.user.is_authenticated else None
+    if person is not None and join_confirmation_pending(person) is not None:
+        return redirect("web:join_pay")
     if request.method != "POST":
         return _render(request, "abonnement", SubscriptionStep())
     sent = str(request.POST.get("step", ""))
