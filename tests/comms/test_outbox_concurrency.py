@@ -71,7 +71,7 @@ def test_without_the_claim_two_senders_send_the_same_mail_twice(smtp, monkeypatc
         calls[threading.get_ident()] += 1
         return naive_claim(qs, limit) if calls[threading.get_ident()] == 1 else []
 
-    monkeypatch.setattr(outbox, "_claim", one_round)
+    monkeypatch.setattr(outbox, "claim_due", one_round)
     two_senders()
     subjects = Counter(str(m["Subject"]) for m in smtp.messages)
     assert len(smtp.messages) == 20

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kolk.comms import sms, sms_provider
+from kolk.comms import outbox, sms, sms_provider
 from kolk.comms.models import Letter, MessageKind, MessageStatus, OutboxMessage, SmsMessage
 from kolk.comms.sms import SmsNotConfigured, mobile_number, sms_flush, sms_queue, sms_recover, sms_send
 from kolk.core.clock import now
@@ -49,6 +49,7 @@ def queue(person, key="sms-1", **extra):
 def later(monkeypatch, delta):
     at = now() + delta
     monkeypatch.setattr(sms, "now", lambda: at)
+    monkeypatch.setattr(outbox, "now", lambda: at)  # claims due messages for mail and text messages alike
 
 
 def test_an_accepted_message_is_sent_once_with_our_reference(cm, anna):

@@ -261,8 +261,9 @@ def _enqueue_send(message_id: int) -> None:
 # Sending.
 
 
-def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
-    """Take up to `limit` due messages for this sender; nobody else can take them."""
+def claim_due(qs: models.QuerySet[Any], limit: int) -> list[int]:
+    """Take up to `limit` due messages of `qs` (mail or text messages) for this sender; nobody else can take them."""
+    model = qs.model
     at = now()
     with transaction.atomic():
         due = qs.filter(status__in=[MessageStatus.QUEUED, MessageStatus.FAILED], next_attempt_at__lte=at)
@@ -273,13 +274,11 @@ def _claim(qs: models.QuerySet[OutboxMessage], limit: int) -> list[int]:
         )
         if not ids:
             return []
-        OutboxMessage.objects.filter(pk__in=ids, status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
+        model.objects.filter(pk__in=ids, status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
             status=MessageStatus.SENDING, claimed_at=at, sent_at=None, attempts=F("attempts") + 1
         )
     return list(
-        OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=at).values_list(
-            "pk", flat=True
-        )
+        model.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=at).values_list("pk", flat=True)
     )
 
 
@@ -420,7 +419,7 @@ def _open(connection: Any) -> None:
 
 def message_send(*, message_id: int) -> str:
     """Send one message now if it is due and nobody else holds it; returns its status."""
-    claimed = _claim(OutboxMessage.objects.filter(pk=message_id), 1)
+    claimed = claim_due(OutboxMessage.objects.filter(pk=message_id), 1)
     if not claimed:
         status = OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
         return status or "missing"
@@ -478,7 +477,7 @@ def outbox_flush(
     try:
         while limit is None or done < limit:
             batch = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done)
-            ids = _claim(OutboxMessage.objects.all(), batch)
+            ids = claim_due(OutboxMessage.objects.all(), batch)
             if not ids:
                 break
             for status in _deliver_batch(ids, connection):

@@ -29,15 +29,14 @@ from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kolk.comms.letters import letter_queue
 from kolk.comms.models import MessageKind, MessageStatus, SmsMessage
-from kolk.comms.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, message_queue, render_text, withheld
+from kolk.comms.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, claim_due, message_queue, render_text, withheld
 from kolk.comms.sms_provider import SmsError, SmsProvider, SmsRefused, sms_provider
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -148,25 +147,6 @@ def sms_queue(
     return message
 
 
-def _claim(qs: models.QuerySet[SmsMessage], limit: int) -> list[int]:
-    at = now()
-    with transaction.atomic():
-        due = qs.filter(status__in=[MessageStatus.QUEUED, MessageStatus.FAILED], next_attempt_at__lte=at)
-        ids = list(
-            due.order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        SmsMessage.objects.filter(pk__in=ids, status__in=[MessageStatus.QUEUED, MessageStatus.FAILED]).update(
-            status=MessageStatus.SENDING, claimed_at=at, sent_at=None, attempts=F("attempts") + 1
-        )
-    return list(
-        SmsMessage.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=at).values_list("pk", flat=True)
-    )
-
-
 def _mark_failed(message: SmsMessage, exc: SmsError) -> str:
     retry = not isinstance(exc, SmsRefused) and message.attempts < MAX_ATTEMPTS
     delay = BACKOFF[min(max(message.attempts, 1), len(BACKOFF)) - 1]
@@ -242,7 +222,7 @@ def _deliver_batch(ids: list[int], provider: SmsProvider | None) -> list[str]:
 
 def sms_send(*, message_id: int, provider: SmsProvider | None = None) -> str:
     """Send one text message now if it is due and nobody else holds it; returns its status."""
-    claimed = _claim(SmsMessage.objects.filter(pk=message_id), 1)
+    claimed = claim_due(SmsMessage.objects.filter(pk=message_id), 1)
     if not claimed:
         return SmsMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
     return _deliver_batch(claimed, provider or sms_provider())[0]
@@ -273,7 +253,7 @@ def sms_flush(*, provider: SmsProvider | None = None, limit: int | None = None) 
     provider = provider or sms_provider()
     done = 0
     while limit is None or done < limit:
-        ids = _claim(SmsMessage.objects.all(), CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done))
+        ids = claim_due(SmsMessage.objects.all(), CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done))
         if not ids:
             break
         for status in _deliver_batch(ids, provider):
