@@ -215,10 +215,15 @@ def _first_invoice(person: Any) -> Invoice | None:
 @never_cache
 @member_required
 def join_pay(request: HttpRequest, person: Any) -> HttpResponse:
-    """Step 5: the account and e-mandate for later collections, then the first fee by iDEAL."""
+    """The last step: the account and e-mandate for later collections, then the first fee by iDEAL.
+
+    A member under 18 pays nothing (L04): they are done, without a mandate.
+    """
     invoice = _first_invoice(person)
     signed = Mandate.objects.filter(bank_account__person=person, revoked_at__isnull=True).exists()
     form = MandateForm(request.POST or None)
+    if request.method == "POST" and invoice is None:  # free: nothing to pay, no mandate to give
+        return redirect("web:portal")
     if request.method == "POST" and (signed or form.is_valid()):
         if not signed:
             try:
@@ -235,8 +240,6 @@ def join_pay(request: HttpRequest, person: Any) -> HttpResponse:
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
                 return _pay_page(request, person, invoice, form, signed)
-        if invoice is None:
-            return redirect("web:portal")
         try:
             online = invoice_pay_online(
                 invoice=invoice,
