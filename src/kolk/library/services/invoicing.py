@@ -31,7 +31,7 @@ SOURCE = {
 VAT_PERCENT = {Fee.Kind.SUBSCRIPTION: 9, Fee.Kind.FINE: 0, Fee.Kind.RESERVATION: 9}
 DESCRIPTION = {
     Fee.Kind.SUBSCRIPTION: _("Contributie bibliotheek"),
-    Fee.Kind.FINE: _("Boete te laat ingeleverd"),
+    Fee.Kind.FINE: _("Te-laat-geld"),
     Fee.Kind.RESERVATION: _("Reserveringskosten"),
 }
 
