@@ -222,39 +222,48 @@ def join_pay(request: HttpRequest, person: Any) -> HttpResponse:
     invoice = _first_invoice(person)
     signed = Mandate.objects.filter(bank_account__person=person, revoked_at__isnull=True).exists()
     form = MandateForm(request.POST or None)
-    if request.method == "POST" and invoice is None:  # free: nothing to pay, no mandate to give
+    if request.method != "POST":
+        return _pay_page(request, person, invoice, form, signed)
+    if invoice is None:  # free: nothing to pay, no mandate to give
         return redirect("web:portal")
-    if request.method == "POST" and (signed or form.is_valid()):
-        if not signed:
-            try:
-                with transaction.atomic():
-                    bank_account_set(
-                        person=person,
-                        iban=form.cleaned_data["iban"],
-                        holder_name=form.cleaned_data["holder_name"],
-                        actor=request.user,
-                    )
-                    mandate_sign(person=person, method="online", consent_text=str(MANDATE_TEXT), actor=request.user)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                return _pay_page(request, person, invoice, form, signed)
-        try:
-            online = invoice_pay_online(
-                invoice=invoice,
-                return_url=request.build_absolute_uri(reverse("web:portal_invoice_paying", args=[invoice.pk])),
-                webhook_url=settings.KOLK_SITE_URL.rstrip("/") + reverse("api:billing_mollie_webhook"),
+    if not signed and not (form.is_valid() and _sign(request, person, form)):
+        return _pay_page(request, person, invoice, form, signed)
+    try:
+        online = invoice_pay_online(
+            invoice=invoice,
+            return_url=request.build_absolute_uri(reverse("web:portal_invoice_paying", args=[invoice.pk])),
+            webhook_url=settings.KOLK_SITE_URL.rstrip("/") + reverse("api:billing_mollie_webhook"),
+            actor=request.user,
+        )
+    except KolkError as exc:
+        form = MandateForm()
+        form.add_error(None, str(exc.message))
+        return _pay_page(request, person, invoice, form, True)
+    if not online.checkout_url.startswith("https://"):
+        return redirect("web:portal_invoice_paying", invoice_id=invoice.pk)
+    return redirect(online.checkout_url)
+
+
+def _sign(request: HttpRequest, person: Any, form: MandateForm) -> bool:
+    """Record the account and the e-mandate with its words; a refusal goes to the form's fields."""
+    try:
+        with transaction.atomic():
+            bank_account_set(
+                person=person,
+                iban=form.cleaned_data["iban"],
+                holder_name=form.cleaned_data["holder_name"],
                 actor=request.user,
             )
-        except KolkError as exc:
-            form = MandateForm()
-            form.add_error(None, str(exc.message))
-            return _pay_page(request, person, invoice, form, True)
-        if not online.checkout_url.startswith("https://"):
-            return redirect("web:portal_invoice_paying", invoice_id=invoice.pk)
-        return redirect(online.checkout_url)
-    return _pay_page(request, person, invoice, form, signed)
+            mandate_sign(person=person, method="online", consent_text=str(MANDATE_TEXT), actor=request.user)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return False
+    except KolkError as exc:
+        form.add_error(None, str(exc.message))
+        return False
+    return True
 
 
 def _pay_page(request: HttpRequest, person: Any, invoice: Invoice | None, form: Any, signed: bool) -> HttpResponse:
