@@ -80,6 +80,10 @@ def test_without_the_show_lock_two_workers_offer_to_the_same_buyer(monkeypatch):
     assert offer_holds.count() == 2  # two holds for one person: the race the lock closes
 
 
+def free_now(show) -> int:
+    return ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).count()
+
+
 def test_offers_buyers_and_refunds_on_the_last_seats_never_give_a_seat_twice():
     show = f.show(seat_map="2x20", theatre=True)
     sold = []
@@ -114,7 +118,8 @@ def test_offers_buyers_and_refunds_on_the_last_seats_never_give_a_seat_twice():
     waitlist.waitlist_offers_make()  # the worker's next turn finishes what the last refunds freed
 
     active = Ticket.objects.filter(show=show, order__status__in=Order.ACTIVE)
-    assert active.count() == active.values("seat_id").distinct().count() == 40  # every seat once, none twice
+    assert active.count() == active.values("seat_id").distinct().count()  # no seat twice
+    assert active.count() + free_now(show) == 40
     offered = WaitlistEntry.objects.filter(show=show, status=WaitlistEntry.Status.OFFERED)
     offer_seats = list(Ticket.objects.filter(order__in=offered.values("order")).values_list("seat_id", flat=True))
     assert len(offer_seats) == len(set(offer_seats)) == sum(e.quantity for e in offered)
@@ -123,6 +128,6 @@ def test_offers_buyers_and_refunds_on_the_last_seats_never_give_a_seat_twice():
     assert offered.values("order").distinct().count() == offered.count()
     offer_holds = Order.objects.filter(show=show, status=Order.Status.HELD).exclude(buyer_email="")
     assert set(offer_holds.values_list("pk", flat=True)) == set(offered.values_list("order_id", flat=True))
-    assert not ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).exists() or not (
-        WaitlistEntry.objects.filter(show=show, status=WaitlistEntry.Status.WAITING).exists()
-    )
+    # Nothing left over that the list could use: no one waits for as few seats as are free.
+    free = ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).count()
+    assert not WaitlistEntry.objects.filter(show=show, status=WaitlistEntry.Status.WAITING, quantity__lte=free).exists()

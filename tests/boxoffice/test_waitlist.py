@@ -102,18 +102,20 @@ def test_an_expired_offer_goes_to_the_next_in_line(settings):
         waitlist.offer_by_token(waitlist.offer_token(first)[:-2] + "xx")
 
 
-def test_the_first_in_line_keeps_their_place_until_enough_seats_are_free():
+def test_a_smaller_group_gets_seats_the_first_cannot_use_and_the_first_keeps_their_place():
     show, orders = sold_out_show()
     first = join(show, 1, quantity=3)
     second = join(show, 2, quantity=1)
     order_cancel(order=orders[0], actor=None, refund=True)  # two seats free, three wanted first
-    assert waitlist.waitlist_offers_make() == 0
-    order_cancel(order=orders[1], actor=None, refund=True)
-    assert waitlist.waitlist_offers_make() == 2
-    first.refresh_from_db()
+    assert waitlist.waitlist_offers_make() == 1
     second.refresh_from_db()
-    assert first.order.tickets.count() == 3
     assert second.order.tickets.count() == 1
+    first.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.WAITING
+    order_cancel(order=orders[1], actor=None, refund=True)  # three free now
+    assert waitlist.waitlist_offers_make() == 1
+    first.refresh_from_db()
+    assert first.order.tickets.count() == 3
 
 
 def test_the_waiting_list_goes_the_day_after_the_show():

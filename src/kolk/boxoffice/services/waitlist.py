@@ -6,6 +6,9 @@ so nobody else can hold, buy or be offered them, and the buyer checks it out
 like any order. When the hold runs out, `orders_expire` frees the seats and the
 next run offers them to the next in line.
 
+Freed seats go in order of joining; a group larger than the freed seats keeps
+its place while the next group that fits gets them.
+
 Offers are made by `waitlist_offers_make`, a periodic job. Each offer is one
 transaction (the hold, the entry marked, the mail queued), taken under the show's
 row lock with SKIP LOCKED, so two workers never offer for one show at once and a
@@ -28,7 +31,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kolk.boxoffice.models import Order, Show, ShowSeat, WaitlistEntry
+from kolk.boxoffice.models import Order, Seat, Show, ShowSeat, WaitlistEntry
 from kolk.boxoffice.services.selling import SoldOut, orders_expire, seats_hold
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
@@ -141,6 +144,15 @@ def _settle() -> None:
     ).update(status=WaitlistEntry.Status.EXPIRED)
 
 
+def _free(show: Show) -> int:
+    """Places a hold for the list could take now: free regular seats, or free places."""
+    if show.hall.is_seated:
+        return ShowSeat.objects.filter(
+            show=show, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR
+        ).count()
+    return max(0, show.capacity - show.free_taken)
+
+
 def lock_for_offers(show_id: int) -> Show | None:
     """Lock a show's row for its offers, or None when another worker holds it. Tests replace it."""
     return Show.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=show_id).first()
@@ -151,17 +163,21 @@ def _offer_next(show_id: int, at: dt.datetime) -> bool:
     with transaction.atomic():
         if lock_for_offers(show_id) is None:  # another worker is offering for this show now
             return False
+        show = Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
+        free = _free(show)
+        # The first in line whose group fits the freed seats; a larger group before them keeps its place.
         entry = (
-            WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING).order_by("id").first()
+            WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING, quantity__lte=free)
+            .order_by("id")
+            .first()
         )
         if entry is None:
             return False
-        show = Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
         try:
             with transaction.atomic():
                 order = seats_hold(show=show, quantity=entry.quantity, person=entry.person, actor=None)
         except (SoldOut, ValidationError, KolkError):
-            return False  # not (yet) enough freed seats for the first in line: they keep their place
+            return False  # a buyer in the shop took the seats meanwhile: the next run tries again
         until = at + dt.timedelta(hours=offer_hours())
         Order.objects.filter(pk=order.pk).update(expires_at=until, buyer_name=entry.name, buyer_email=entry.email)
         entry.status, entry.order, entry.offered_at = WaitlistEntry.Status.OFFERED, order, at
