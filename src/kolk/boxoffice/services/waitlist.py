@@ -228,10 +228,3 @@ def waitlist_offers_make(*, at: dt.datetime | None = None, limit: int = 1000) ->
 def make_waitlist_offers() -> int:
     """Offer freed seats of sold-out shows to their waiting lists (periodic)."""
     return waitlist_offers_make()
-
-
-def waitlist_for_show(show: Show) -> list[WaitlistEntry]:
-    """The open entries of a show's list, first in line first (box office)."""
-    return list(
-        WaitlistEntry.objects.filter(show=show, status__in=WaitlistEntry.OPEN).select_related("order").order_by("id")
-    )
