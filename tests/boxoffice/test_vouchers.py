@@ -147,3 +147,24 @@ def test_what_a_voucher_paid_goes_back_on_it_when_the_order_expires_unpaid_or_is
     assert big.balance_cents == 5000
     assert not OrderReduction.objects.exists()
     assert not Payment.objects.filter(method=Order.Method.VOUCHER, status=Payment.Status.PAID).exists()
+
+
+def test_a_discount_code_on_an_order_that_expires_unpaid_can_be_used_again():
+    from kolk.boxoffice.services.selling import orders_expire
+
+    start = now() - dt.timedelta(days=1)
+    discount = discount_create(
+        kind=DiscountCode.Kind.AMOUNT,
+        value=300,
+        valid_from=start,
+        valid_until=start + dt.timedelta(days=7),
+        max_uses=1,
+        actor=None,
+    )
+    show = f.show()
+    code_redeem(order=f.checked_out(show, quantity=1), code=discount.code, actor=None)
+    orders_expire(at=now() + dt.timedelta(hours=1))
+    discount.refresh_from_db()
+    assert discount.uses == 0
+    order, amount, _kind = code_redeem(order=f.checked_out(show, quantity=1), code=discount.code, actor=None)
+    assert (amount, order.total_cents) == (300, 950)

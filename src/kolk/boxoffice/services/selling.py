@@ -36,7 +36,7 @@ from kolk.boxoffice.models import (
     ShowStats,
     Ticket,
 )
-from kolk.boxoffice.services.reductions import vouchers_give_back
+from kolk.boxoffice.services.reductions import reductions_give_back
 from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
@@ -513,7 +513,7 @@ def order_cancel(*, order: Order, actor: Actor, refund: bool = False) -> Order:
             created_at=now(),
         )
     _release(order)
-    vouchers_give_back([order.pk])
+    reductions_give_back([order.pk])
     if was_paid:
         _count(order, sign=-1)
     order.status, order.expires_at = Order.Status.CANCELLED, None
@@ -542,7 +542,7 @@ def orders_expire(*, at: dt.datetime | None = None, batch: int = 500) -> int:
             for order in due:
                 _release(order)
             if due:
-                vouchers_give_back([o.pk for o in due])
+                reductions_give_back([o.pk for o in due])
             Order.objects.filter(pk__in=[o.pk for o in due]).update(status=Order.Status.EXPIRED)
             if due:
                 audit_log(actor=None, action="order.expired", details={"orders": [o.pk for o in due]})
