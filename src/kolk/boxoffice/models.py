@@ -133,10 +133,24 @@ class Show(models.Model):
     # Free seating: how many places there are and how many are held or sold.
     capacity = models.PositiveIntegerField(_("capaciteit"), default=0)
     free_taken = models.PositiveIntegerField(default=0)
+    # Presale: members with a current library pass buy from `members_from`, everyone from `public_from`.
+    members_from = models.DateTimeField(_("voorverkoop leden vanaf"), null=True, blank=True)
+    public_from = models.DateTimeField(_("vrije verkoop vanaf"), null=True, blank=True)
 
     privacy = PrivacyMap(
         subject=None,
-        not_personal=["hall", "kind", "film", "production", "starts_at", "on_sale", "capacity", "free_taken"],
+        not_personal=[
+            "hall",
+            "kind",
+            "film",
+            "production",
+            "starts_at",
+            "on_sale",
+            "capacity",
+            "free_taken",
+            "members_from",
+            "public_from",
+        ],
     )
 
     class Meta:
@@ -159,6 +173,35 @@ class Show(models.Model):
     def title(self) -> str:
         work = self.film if self.kind == self.Kind.FILM else self.production
         return work.title if work else ""
+
+
+class Series(models.Model):
+    """A theaterabonnement: choose at least `min_shows` shows of the series, at `discount_percent` off."""
+
+    name = models.CharField(_("naam"), max_length=200)
+    season = models.CharField(_("seizoen"), max_length=20, help_text=_("bijvoorbeeld 2026-2027"))
+    shows = models.ManyToManyField(Show, related_name="series", verbose_name=_("voorstellingen"))
+    min_shows = models.PositiveSmallIntegerField(_("minimaal aantal voorstellingen"), default=4)
+    discount_percent = models.PositiveSmallIntegerField(_("korting (%)"), default=10)
+    # Presale of the whole series, as a show's (members first, then everyone).
+    members_from = models.DateTimeField(_("voorverkoop leden vanaf"), null=True, blank=True)
+    public_from = models.DateTimeField(_("vrije verkoop vanaf"), null=True, blank=True)
+
+    privacy = PrivacyMap(
+        subject=None,
+        not_personal=["name", "season", "shows", "min_shows", "discount_percent", "members_from", "public_from"],
+    )
+
+    class Meta:
+        verbose_name = _("theaterabonnement")
+        verbose_name_plural = _("theaterabonnementen")
+        constraints = [
+            models.CheckConstraint(condition=Q(discount_percent__lte=100), name="series_discount"),
+            models.CheckConstraint(condition=Q(min_shows__gte=1), name="series_min_shows"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.season}"
 
 
 class PriceKind(models.TextChoices):
@@ -236,6 +279,8 @@ class Order(models.Model):
     # The provider's reference: a Mollie payment id or a billing invoice number.
     payment_ref = models.CharField(max_length=64, blank=True)  # indexed where set (Meta)
     anonymised = models.BooleanField(default=False)
+    # A theaterabonnement: one order with tickets for each chosen show of the series.
+    series = models.ForeignKey("Series", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
 
     privacy = PrivacyMap(
         subject="person",
@@ -249,6 +294,7 @@ class Order(models.Model):
             "paid_at": "tickets",
             "total_cents": "tickets",
             "payment_ref": "bank",
+            "series": "tickets",
         },
         not_personal=["token", "status", "method", "expires_at", "anonymised"],
     )

@@ -373,9 +373,13 @@ def order_checkout(
     chosen = dict(prices or {})
     if set(chosen) - {t.pk for t in tickets}:
         raise ValidationError({"prices": [_("Deze kaart hoort niet bij de bestelling.")]})
+    if order.series_id is not None and chosen:  # a theaterabonnement keeps its series price
+        raise ValidationError({"prices": [_("Een theaterabonnement heeft één tarief.")]})
     wanted = {t.pk: chosen.get(t.pk, PriceKind.REGULAR) for t in tickets}
     # Most buyers keep the price of the hold: then there is nothing to read or write.
-    current = all(t.price.kind == wanted[t.pk] and t.amount_cents == t.price.amount_cents for t in tickets)
+    current = order.series_id is not None or all(
+        t.price.kind == wanted[t.pk] and t.amount_cents == t.price.amount_cents for t in tickets
+    )
     categories = {} if current else {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
     for ticket in tickets:
         kind = wanted[ticket.pk]
@@ -416,8 +420,13 @@ def _retake(order: Order) -> None:
     """Take an expired order's places again (a late payment); SoldOut if they are gone."""
     count = order.tickets.count()
     if order.show.hall.is_seated:
-        seat_ids = list(order.tickets.values_list("seat_id", flat=True))
-        seats = lock_seats(order.show_id, sorted(s for s in seat_ids if s is not None))
+        places = set(order.tickets.values_list("show_id", "seat_id"))
+        if len({show for show, _seat in places}) > 1:  # a theaterabonnement: its seats in each of its shows
+            shows, seat_ids = sorted({p[0] for p in places}), sorted({p[1] for p in places if p[1] is not None})
+            candidates = ShowSeat.objects.select_for_update().filter(show_id__in=shows, seat_id__in=seat_ids)
+            seats = [s for s in candidates.order_by("id") if (s.show_id, s.seat_id) in places]
+        else:
+            seats = lock_seats(order.show_id, sorted(s for _show, s in places if s is not None))
         if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
             raise SoldOut(_("De plaatsen van deze bestelling zijn intussen verkocht."))
         ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).update(status=ShowSeat.Status.HELD, order=order)
@@ -478,16 +487,20 @@ def order_pay(
 
 def _count(order: Order, *, sign: int) -> None:
     """Add (or take back) the order's tickets in the per-show counts."""
-    per_kind: Counter[str] = Counter()
-    revenue: Counter[str] = Counter()
-    for kind, amount in order.tickets.values_list("price__kind", "amount_cents"):
-        per_kind[kind] += 1
-        revenue[kind] += amount
-    for kind, count in per_kind.items():
-        counted = ShowStats.objects.filter(show_id=order.show_id, kind=kind)
-        delta = {"sold": F("sold") + sign * count, "revenue_cents": F("revenue_cents") + sign * revenue[kind]}
+    per_kind: Counter[tuple[int, str]] = Counter()
+    revenue: Counter[tuple[int, str]] = Counter()
+    # Per ticket's show: a theaterabonnement counts in each of its shows, in show order (no deadlock).
+    for show_id, kind, amount in order.tickets.values_list("show_id", "price__kind", "amount_cents"):
+        per_kind[show_id, kind] += 1
+        revenue[show_id, kind] += amount
+    for (show_id, kind), count in sorted(per_kind.items()):
+        counted = ShowStats.objects.filter(show_id=show_id, kind=kind)
+        delta = {
+            "sold": F("sold") + sign * count,
+            "revenue_cents": F("revenue_cents") + sign * revenue[show_id, kind],
+        }
         if not counted.update(**delta):  # the show's first sale at this price
-            ShowStats.objects.bulk_create([ShowStats(show_id=order.show_id, kind=kind)], ignore_conflicts=True)
+            ShowStats.objects.bulk_create([ShowStats(show_id=show_id, kind=kind)], ignore_conflicts=True)
             counted.update(**delta)
 
 
