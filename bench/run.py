@@ -762,7 +762,7 @@ def scenario_soak(servers: Servers, args: argparse.Namespace, capacity: dict[str
     till_cookies = [loadgen.login(servers.base, "/balie/inloggen/", u, PASSWORD) for u in tills]
     pk, _loans, username = longest_history_member()
     member = loadgen.login(servers.base, "/mijn/inloggen", username, PASSWORD)
-    pages = ["/mijn/", "/mijn/leningen", "/mijn/kaartjes", "/mijn/toestemmingen", "/mijn/reserveringen",
+    pages = ["/mijn/", "/mijn/uitleningen", "/mijn/kaartjes", "/mijn/toestemmingen", "/mijn/reserveringen",
              "/mijn/gegevens", "/mijn/abonnement", "/mijn/activiteit"]  # fmt: skip
     hands = loadgen.chunk(pairs, 16)
     streams = [
@@ -820,7 +820,7 @@ def scenario_soak(servers: Servers, args: argparse.Namespace, capacity: dict[str
 
 
 def portal_capacity(servers: Servers, cookies: dict[str, str], pk: int) -> dict[str, Any]:
-    pages = ["/mijn/", "/mijn/leningen", "/mijn/kaartjes", "/mijn/toestemmingen"]
+    pages = ["/mijn/", "/mijn/uitleningen", "/mijn/kaartjes", "/mijn/toestemmingen"]
     return load(
         {
             "mode": "closed",

@@ -113,6 +113,7 @@ PAGES: dict[str, Row] = {
     "web:portal_download": Row(DECLARED, {"person_id": "person"}),
     "web:portal_subscription": Row(DECLARED),
     "web:portal_loans": Row(DECLARED),
+    "web:portal_loans_moved": Row(ALL),  # a permanent redirect to web:portal_loans, which then decides
     "web:portal_loan_renew": Row(DECLARED, {"loan_id": "loan"}, post=True),
     "web:portal_renew_all": Row(DECLARED, post=True),
     "web:portal_reading_history": Row(DECLARED),

@@ -44,7 +44,7 @@ API_REACHES = [
 # ... and the portal's pages.
 PAGE_REACHES = [
     ("GET", "/mijn/download/{person}.json", "people.person"),
-    ("POST", "/mijn/leningen/{loan}/verlengen", "library.loan"),
+    ("POST", "/mijn/uitleningen/{loan}/verlengen", "library.loan"),
     ("POST", "/mijn/reserveringen/{reservation}/annuleren", "library.reservation"),
     ("GET", "/mijn/kaartjes/{order}", "boxoffice.order"),
     ("GET", "/mijn/facturen/{invoice}.pdf", "billing.invoice"),

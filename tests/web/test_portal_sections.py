@@ -388,3 +388,10 @@ def test_sections_wait_for_the_portal_consent(client, name):
 def test_sections_are_empty_but_fine_for_a_member_without_anything(client, name):
     client.force_login(member(username="leeg"))
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_loans_page_is_uitleningen_and_its_old_address_leads_there(client):
+    """'lening' is a money loan (UX.md): the address says uitleningen; a bookmark of the old one still works."""
+    response = client.get("/mijn/leningen")
+    assert response.status_code == 301
+    assert response["Location"] == "/mijn/uitleningen"

@@ -1,4 +1,5 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kolk.web.views import (
     account,
@@ -45,9 +46,15 @@ urlpatterns = [
     path("mijn/activiteit", portal.activity, name="portal_activity"),
     path("mijn/download/<int:person_id>.json", portal.download, name="portal_download"),
     path("mijn/abonnement", portal_sections.subscription, name="portal_subscription"),
-    path("mijn/leningen", portal_sections.loans, name="portal_loans"),
-    path("mijn/leningen/verlengen", portal.renew_all, name="portal_renew_all"),
-    path("mijn/leningen/<int:loan_id>/verlengen", portal_sections.loan_renew_view, name="portal_loan_renew"),
+    path("mijn/uitleningen", portal_sections.loans, name="portal_loans"),
+    path("mijn/uitleningen/verlengen", portal.renew_all, name="portal_renew_all"),
+    path("mijn/uitleningen/<int:loan_id>/verlengen", portal_sections.loan_renew_view, name="portal_loan_renew"),
+    # "lening" is a money loan (UX.md): the page's old address still leads to it, for bookmarks.
+    path(
+        "mijn/leningen",
+        RedirectView.as_view(pattern_name="web:portal_loans", permanent=True),
+        name="portal_loans_moved",
+    ),
     path("mijn/leesgeschiedenis", portal_reading.reading_history_page, name="portal_reading_history"),
     path("mijn/leesgeschiedenis/schakelen", portal_reading.reading_history_switch, name="portal_reading_switch"),
     path("mijn/leesgeschiedenis/wissen", portal_reading.reading_history_clear_view, name="portal_reading_clear"),
