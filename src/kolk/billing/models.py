@@ -109,7 +109,7 @@ class Invoice(models.Model):
 
     class Source(models.TextChoices):
         SUBSCRIPTION = "library.subscription", _("abonnement bibliotheek")
-        FINE = "library.fine", _("boete bibliotheek")
+        FINE = "library.fine", _("te-laat-geld bibliotheek")
         RESERVATION = "library.reservation", _("reservering bibliotheek")
         ORDER = "boxoffice.order", _("kaartverkoop")
 

@@ -25,7 +25,7 @@ class LoanRule(models.Model):
     loan_days = models.PositiveSmallIntegerField(_("uitleentermijn (dagen)"), default=21)
     renewals = models.PositiveSmallIntegerField(_("verlengingen"), default=2)
     max_loans = models.PositiveSmallIntegerField(_("maximaal van deze soort"), default=10)
-    fine_per_day_cents = models.PositiveIntegerField(_("boete per dag (cent)"), default=0)
+    fine_per_day_cents = models.PositiveIntegerField(_("te-laat-geld per dag (cent)"), default=0)
 
     privacy = PrivacyMap(
         subject=None,
@@ -58,7 +58,7 @@ class Loan(models.Model):
     due_on = models.DateField(_("inleverdatum"))
     returned_at = models.DateTimeField(_("ingeleverd op"), null=True, blank=True)
     renewals = models.PositiveSmallIntegerField(_("verlengd"), default=0)
-    fine_cents = models.PositiveIntegerField(_("boete (cent)"), default=0)
+    fine_cents = models.PositiveIntegerField(_("te-laat-geld (cent)"), default=0)
     # When the pre-due reminder (L13, with consent only) went out.
     reminded_on = models.DateField(_("herinnering verstuurd"), null=True, blank=True)
 
@@ -124,7 +124,7 @@ class Fee(models.Model):
     """A fine, reservation fee or subscription fee owed by a member, until billing invoices it."""
 
     class Kind(models.TextChoices):
-        FINE = "fine", _("boete")
+        FINE = "fine", _("te-laat-geld")
         RESERVATION = "reservation", _("reserveringskosten")
         SUBSCRIPTION = "subscription", _("contributie")
 

@@ -29,7 +29,7 @@ class SubscriptionType(models.Model):
     period = models.CharField(_("periode"), max_length=8, choices=Period.choices, default=Period.YEARLY)
     fee_young_adult_cents = models.PositiveIntegerField(_("contributie 18 t/m 25 (cent)"), default=0)
     fee_adult_cents = models.PositiveIntegerField(_("contributie volwassene (cent)"), default=0)
-    max_loans = models.PositiveSmallIntegerField(_("maximaal aantal leningen"), default=20)
+    max_loans = models.PositiveSmallIntegerField(_("maximaal aantal uitleningen"), default=20)
     reservation_fee_cents = models.PositiveIntegerField(_("reserveringskosten (cent)"), default=0)
     is_family = models.BooleanField(_("gezinsabonnement"), default=False)
     is_school = models.BooleanField(_("schoolabonnement"), default=False)
