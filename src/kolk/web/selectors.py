@@ -156,17 +156,21 @@ def title_availability(title: Any) -> list[dict[str, Any]]:
 
 
 def title_queue(title: Any, person: Any | None) -> dict[str, Any]:
-    """How many wait for the title, and where this member stands in the queue (1 is next), if they wait."""
+    """How many wait for the title, and where this member stands in the queue (1 is next), if they wait.
+
+    A reservation that a copy is already set aside for (still on a shelf, or on its way to
+    the pickup branch) waits for no copy: it is not in the queue.
+    """
     from kolk.library.models import Reservation
 
-    waiting = Reservation.objects.filter(title=title, status=Reservation.Status.WAITING)
+    waiting = Reservation.objects.filter(title=title, status=Reservation.Status.WAITING, copy__isnull=True)
     mine = (
         Reservation.objects.filter(title=title, person=person, status__in=["waiting", "ready"]).first()
         if person is not None
         else None
     )
     position = None
-    if mine is not None and mine.status == Reservation.Status.WAITING:
+    if mine is not None and mine.status == Reservation.Status.WAITING and mine.copy_id is None:
         position = (
             waiting.filter(Q(placed_at__lt=mine.placed_at) | Q(placed_at=mine.placed_at, pk__lt=mine.pk)).count() + 1
         )
