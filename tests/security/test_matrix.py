@@ -91,6 +91,7 @@ PAGES: dict[str, Row] = {
     "comms:newsletter_confirm": Row(ALL, {"token": "=abc"}),
     "web:shop:programme": Row(ALL),
     "web:shop:show": Row(ALL, {"show_id": "show"}),
+    "web:shop:series": Row(ALL, {"series_id": "series"}),
     "web:shop:order": Row(ALL, {"token": "held_token"}),
     # Issue 16: a paid order's tickets as a PDF and as a Wallet pass (a held order has none: 409 for all).
     "web:shop:tickets_pdf": Row(ALL, {"token": "held_token"}),

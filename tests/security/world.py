@@ -69,6 +69,15 @@ def _waitlist_offer(show: Any, held: Any) -> str:
     return offer_token(entry)
 
 
+def _series(show: Any) -> int:
+    """A theaterabonnement of the world's show, for its page in the shop."""
+    from kolk.boxoffice.models import Series
+
+    series = Series.objects.create(name="Matrixreeks", season="2026-2027", min_shows=1, discount_percent=10)
+    series.shows.add(show)
+    return series.pk
+
+
 def build_world() -> World:
     from kolk.boxoffice.services.selling import order_checkout, seats_hold
     from kolk.comms.contact import case_open
@@ -146,6 +155,7 @@ def build_world() -> World:
         "kiosk": kiosk_create(name="matrix-zuil", branch=branch, actor=None)[0].pk,
     }
     world.ids["waitlist_offer"] = _waitlist_offer(show, held)
+    world.ids["series"] = _series(show)
     world.other = records[ander.pk]
     world.sessions = {role: _session(user) for role, user in world.users.items()}
     return world

@@ -108,6 +108,15 @@ def order_tickets(order: Order) -> Sequence[Ticket]:
     return list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
 
 
+def order_tickets_by_show(order: Order) -> Sequence[Ticket]:
+    """A theaterabonnement's tickets, show by show (with each show), seat by seat: one query."""
+    return list(
+        order.tickets.select_related("seat", "price", "show__production").order_by(
+            "show__starts_at", "show_id", "seat__row", "seat__number"
+        )
+    )
+
+
 def orders_for_show(show: Show) -> QuerySet[Order]:
     return show.orders.exclude(status=Order.Status.EXPIRED).order_by("-created_at")
 

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from kolk.web import season_views, shop_views
+from kolk.web import season_views, series_views, shop_views
 
 app_name = "shop"
 urlpatterns = [
     path("", shop_views.programme, name="programme"),
     path("show/<int:show_id>/", shop_views.show_page, name="show"),
+    path("theaterabonnement/<int:series_id>/", series_views.series_page, name="series"),
     path("bestelling/<str:token>/", shop_views.order_page, name="order"),
     path("bestelling/<str:token>/betalen/", shop_views.order_pay_view, name="pay"),
     path("bestelling/<str:token>/betaling/", shop_views.payment_page, name="payment"),

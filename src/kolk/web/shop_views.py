@@ -24,6 +24,7 @@ from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.pending import CHECKING, FAILED, PAID, order_payment_state
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_checkout, seats_hold
+from kolk.boxoffice.services.series import in_presale, presale_check
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
@@ -100,6 +101,13 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     form = HoldForm(request.POST or None, seat_ids=seat_ids)
     if request.method == "POST" and form.is_valid():
         try:
+            member = _member(request)
+            # A members' presale: only then the library is asked, yes or no, whether the pass is current.
+            presale_check(
+                members_from=show.members_from,
+                public_from=show.public_from,
+                member=bool(in_presale(show) and member is not None and member_pass_current(member)),
+            )
             order = seats_hold(
                 show=show,
                 seat_ids=form.cleaned_data["seat"] or (),
@@ -150,22 +158,24 @@ class CheckoutForm(forms.Form):
 
 def order_page(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
-    tickets = selectors.order_tickets(order)
+    tickets = selectors.order_tickets_by_show(order) if order.series_id else selectors.order_tickets(order)
     prices = list(order.show.prices.all().order_by("-amount_cents"))
     form = None
     if order.status == Order.Status.HELD:
-        form = CheckoutForm(request.POST or None, tickets=list(tickets), prices=prices)
+        # A theaterabonnement has the series' price: no price to choose per ticket.
+        priced = [] if order.series_id else list(tickets)
+        form = CheckoutForm(request.POST or None, tickets=priced, prices=prices)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             member = _member(request)
-            wants_member_price = any(data[f"price_{t.pk}"] == PriceKind.MEMBER for t in tickets)
+            wants_member_price = any(data[f"price_{t.pk}"] == PriceKind.MEMBER for t in priced)
             try:
                 order_checkout(
                     order=order,
                     buyer_name=data["buyer_name"],
                     buyer_email=data["buyer_email"],
                     buyer_phone=data["buyer_phone"],
-                    prices={t.pk: data[f"price_{t.pk}"] for t in tickets},
+                    prices={t.pk: data[f"price_{t.pk}"] for t in priced},
                     person=member,
                     # The member price: the pass checked against the library, yes or no (row T06).
                     member_pass_valid=member_pass_current(member) if wants_member_price and member else None,
@@ -188,11 +198,23 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             "tickets": [(t, qr.get(t.pk)) for t in tickets],
             "form": form,
             "steps": steps(ORDER_STEP[order.status]) if order.status in ORDER_STEP else None,
+            "series": series_summary(order, tickets) if order.series_id else None,
         },
     )
     if order.status == Order.Status.PENDING_PAYMENT:
         allow_mollie_checkout(request, response)
     return response
+
+
+def series_summary(order: Order, tickets: Any) -> dict[str, Any]:
+    """A theaterabonnement on its order page: its shows, and the seats that are the same in each."""
+    shows: dict[int, Any] = {}
+    seats: dict[int, set[tuple[int, int]]] = {}
+    for t in tickets:
+        shows.setdefault(t.show_id, t.show)
+        seats.setdefault(t.show_id, set()).add((t.seat.row, t.seat.number) if t.seat else (0, 0))
+    same = sorted(next(iter(seats.values()), set())) if len({frozenset(s) for s in seats.values()}) == 1 else []
+    return {"name": order.series.name if order.series else "", "shows": list(shows.values()), "same_seats": same}
 
 
 MOLLIE_CHECKOUT = "https://www.mollie.com"

@@ -1,0 +1,76 @@
+"""The shop's theaterabonnement page: choose shows and seats, the order with the same seats in each; presale."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from kolk.boxoffice.models import Order, Series
+from kolk.core.clock import now
+from tests.boxoffice import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def season(shows: int = 4) -> Series:
+    hall = f.hall(seat_map="3x10")
+    series = Series.objects.create(name="Drents Toneel", season="2026-2027", min_shows=4, discount_percent=20)
+    series.shows.set([f.show(hall=hall, theatre=True, in_days=7 + i) for i in range(shows)])
+    return series
+
+
+def test_a_buyer_chooses_four_shows_and_gets_one_order_with_the_same_seats_in_each(client):
+    series = season(5)
+    url = reverse("web:shop:series", args=[series.pk])
+    page = client.get(url).content.decode()
+    assert "Kies minstens 4 voorstellingen" in page
+    assert "10,00" in page  # € 12,50 less 20 %
+    chosen = list(series.shows.order_by("starts_at").values_list("pk", flat=True))[:4]
+    done = client.post(url, {"shows": chosen, "quantity": "2"})
+    order = Order.objects.get(series=series)
+    assert done["Location"] == reverse("web:shop:order", args=[order.token])
+    page = client.get(done["Location"]).content.decode()
+    assert "Dezelfde stoelen in elke voorstelling" in page
+    assert "Tarief" not in page  # no price to choose per ticket
+    checkout = client.post(done["Location"], {"buyer_name": "Anna Abonnee", "buyer_email": "anna@example.nl"})
+    assert checkout.status_code == 302
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert order.total_cents == 8 * 1000
+
+
+def test_too_few_shows_or_bad_input_is_told_at_its_field_and_writes_nothing(client):
+    series = season(4)
+    url = reverse("web:shop:series", args=[series.pk])
+    one = list(series.shows.values_list("pk", flat=True))[:1]
+    page = client.post(url, {"shows": one, "quantity": "2"}).content.decode()
+    assert "Kies minstens 4 voorstellingen" in page
+    assert 'id="shows-error"' in page
+    page = client.post(url, {"shows": ["abc"], "quantity": "x"}).content.decode()
+    assert 'id="quantity-error"' in page
+    assert client.get(reverse("web:shop:series", args=[999999])).status_code == 404
+    assert not Order.objects.exists()
+
+
+def test_during_the_presale_a_guest_is_told_until_when_and_buys_nothing(client):
+    series = season(4)
+    series.public_from = now() + dt.timedelta(days=10)
+    series.save()
+    url = reverse("web:shop:series", args=[series.pk])
+    assert "Voorverkoop voor leden tot " in client.get(url).content.decode()
+    ids = list(series.shows.values_list("pk", flat=True))
+    page = client.post(url, {"shows": ids, "quantity": "2"}).content.decode()
+    assert 'id="refused"' in page
+    assert "Voorverkoop voor leden tot " in page
+    assert not Order.objects.exists()
+
+
+def test_a_show_in_presale_refuses_a_guest_on_its_page(client):
+    show = f.show(seat_map="3x10", theatre=True)
+    show.public_from = now() + dt.timedelta(days=10)
+    show.save()
+    page = client.post(reverse("web:shop:show", args=[show.pk]), {"quantity": "2"}).content.decode()
+    assert "Voorverkoop voor leden tot " in page
+    assert not Order.objects.exists()
