@@ -8,10 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from kolk.boxoffice.models import Order, Series, Show, ShowSeat, ShowStats
+from kolk.boxoffice.pdf import tickets_html
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, order_pay, orders_expire, seats_hold
 from kolk.boxoffice.services.series import NotTogether, Presale, presale_check, series_hold
+from kolk.comms.models import OutboxMessage
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from tests.boxoffice import factories as f
@@ -184,3 +188,17 @@ def test_presale_dates_in_words_and_before_the_members_presale_nobody_buys():
         presale_check(members_from=now() + dt.timedelta(days=1), public_from=None, member=True)
     presale_check(members_from=now() - dt.timedelta(days=1), public_from=now() + dt.timedelta(days=1), member=True)
     presale_check(members_from=None, public_from=now() - dt.timedelta(days=1), member=False)
+
+
+def test_the_ticket_mail_and_pdf_of_a_theaterabonnement_name_each_ticket_s_own_show():
+    series = season(4)
+    ids = shows_of(series)
+    order = series_hold(series=series, show_ids=ids, quantity=1, actor=None)
+    order = order_checkout(order=order, buyer_name="Anna Abonnee", buyer_email="anna@example.nl", actor=None)
+    order_pay(order=order, method="ideal", actor=None)
+    f.worker_turn()
+    mail = OutboxMessage.objects.get(to_address="anna@example.nl")
+    assert mail.text_body.count("Hamlet, ") == 4
+    html = tickets_html(order, list(order.tickets.order_by("show__starts_at")))
+    for show in Show.objects.filter(pk__in=ids):  # each ticket's own date, not the first show's four times
+        assert date_format(timezone.localtime(show.starts_at), "l j F Y") in html

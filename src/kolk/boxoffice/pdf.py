@@ -11,7 +11,7 @@ import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from kolk.boxoffice.models import Order, Ticket
+from kolk.boxoffice.models import Order, Show, Ticket
 from kolk.privacy.register import get_register
 
 Paper = Literal["a4", "receipt"]
@@ -30,18 +30,36 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"ticket PDFs load no resources ({url[:40]})")
 
 
+def _shows(order: Order, tickets: list[Ticket]) -> dict[int, Show]:
+    """Each ticket's show: the order's, or for a theaterabonnement its shows, read in one query."""
+    shows = {order.show_id: order.show}
+    others = {t.show_id for t in tickets} - set(shows)
+    if others:
+        shows.update(
+            (s.pk, s) for s in Show.objects.select_related("hall__venue", "film", "production").filter(pk__in=others)
+        )
+    return shows
+
+
 def tickets_html(order: Order, tickets: list[Ticket], *, paper: Paper = "a4", lang: str = "nl") -> str:
+    shows = _shows(order, tickets)
     context = {
         "order": order,
         "show": order.show,
-        "rating": order.show.film.age_rating if order.show.film_id and order.show.film else "",
-        "tickets": [(t, qr_svg(t.code, scale=6 if paper == "a4" else 4)) for t in tickets],
+        "tickets": [
+            (t, qr_svg(t.code, scale=6 if paper == "a4" else 4), shows[t.show_id], _rating(shows[t.show_id]))
+            for t in tickets
+        ],
         "paper": paper,
         "controller": get_register().controller,
         "lang": lang,
     }
     with translation.override(lang):
         return render_to_string("boxoffice/tickets_pdf.html", context)
+
+
+def _rating(show: Show) -> str:
+    return show.film.age_rating if show.film_id and show.film else ""
 
 
 def tickets_pdf(order: Order, tickets: list[Ticket], *, paper: Paper = "a4", lang: str = "nl") -> bytes:
