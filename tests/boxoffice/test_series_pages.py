@@ -9,7 +9,12 @@ from django.urls import reverse
 
 from kolk.boxoffice.models import Order, Series
 from kolk.core.clock import now
+from kolk.core.roles import Role
+from kolk.library.services.members import subscription_start
+from kolk.web import series_views
 from tests.boxoffice import factories as f
+from tests.factories import PersonFactory, UserFactory
+from tests.library.factories import SubscriptionTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +79,44 @@ def test_a_show_in_presale_refuses_a_guest_on_its_page(client):
     page = client.post(reverse("web:shop:show", args=[show.pk]), {"quantity": "2"}).content.decode()
     assert "Voorverkoop voor leden tot " in page
     assert not Order.objects.exists()
+
+
+def _member(client, *, subscribed: bool):
+    person = PersonFactory(with_pass=True)
+    if subscribed:
+        subscription_start(person=person, type=SubscriptionTypeFactory(), actor=None, id_seen=True)
+    user = UserFactory(roles=[Role.MEMBER], is_staff=False)
+    user.person = person
+    user.save()
+    client.force_login(user)
+    return person
+
+
+def test_during_the_presale_a_member_with_a_current_pass_buys_and_one_without_is_refused(client, monkeypatch):
+    asked = []
+    real = series_views.member_pass_current
+
+    def counted(person):
+        asked.append(person.pk)
+        return real(person)
+
+    monkeypatch.setattr(series_views, "member_pass_current", counted)
+    series = season(4)
+    series.public_from = now() + dt.timedelta(days=10)
+    series.save()
+    url = reverse("web:shop:series", args=[series.pk])
+    ids = list(series.shows.values_list("pk", flat=True))
+    _member(client, subscribed=False)
+    page = client.post(url, {"shows": ids, "quantity": "1"}).content.decode()
+    assert "Voorverkoop voor leden tot " in page
+    assert not Order.objects.exists()
+    member = _member(client, subscribed=True)
+    done = client.post(url, {"shows": ids, "quantity": "1"})
+    assert done.status_code == 302
+    assert Order.objects.get(series=series).person == member
+    assert len(asked) == 2  # the pass asked once per sale in the presale, yes or no
+    series.public_from = None
+    series.save()
+    client.post(url, {"shows": ids, "quantity": "1"})
+    assert len(asked) == 2  # after the presale the library is not asked at all
+    assert Order.objects.filter(series=series).count() == 2
