@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kolk.boxoffice import selectors
@@ -165,7 +166,15 @@ def programme_new(request: HttpRequest) -> HttpResponse:
         except (ValidationError, KolkError) as exc:
             _errors(form, exc)
         else:
-            messages.success(request, _("%(n)s shows in het programma gezet.") % {"n": len(shows)})
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s voorstelling in het programma gezet.",
+                    "%(n)s voorstellingen in het programma gezet.",
+                    len(shows),
+                )
+                % {"n": len(shows)},
+            )
             return redirect("desk:boxoffice")
     return render(request, "desk/boxoffice/programme.html", {"form": form})
 

@@ -165,7 +165,7 @@ def _act(request: HttpRequest, rights_request: RightsRequest, action: str, data:
 
 def _package_for(request: HttpRequest, rights_request: RightsRequest, lang: str) -> dict[str, Any]:
     if not identity_ok(rights_request):
-        raise KolkError(_("Eerst legitimeren aan de balie (D07)."))
+        raise KolkError(_("Eerst legitimeren aan de balie."))
     return access_package(subject=rights_request.subject, actor=request.user, lang=lang)
 
 

@@ -285,15 +285,15 @@ class RightsRequest(models.Model):
     """A person's request under the statement's rights (D01-D08) or the GDPR (art. 18, 20)."""
 
     class Kind(models.TextChoices):
-        EXPLANATION = "explanation", _("uitleg (D01)")
-        ACCESS = "access", _("inzage (D02)")
-        CORRECTION = "correction", _("correctie (D03)")
-        ERASURE = "erasure", _("verwijdering (D04)")
-        WITHDRAWAL = "withdrawal", _("intrekken toestemming (D05)")
-        OBJECTION = "objection", _("bezwaar (D06)")
-        RESTRICTION = "restriction", _("beperking (art. 18)")
-        PORTABILITY = "portability", _("overdraagbaarheid (art. 20)")
-        COMPLAINT = "complaint", _("klacht (D08)")
+        EXPLANATION = "explanation", _("uitleg")
+        ACCESS = "access", _("inzage")
+        CORRECTION = "correction", _("correctie")
+        ERASURE = "erasure", _("verwijdering")
+        WITHDRAWAL = "withdrawal", _("intrekken toestemming")
+        OBJECTION = "objection", _("bezwaar")
+        RESTRICTION = "restriction", _("beperking")
+        PORTABILITY = "portability", _("overdraagbaarheid")
+        COMPLAINT = "complaint", _("klacht")
 
     class Channel(models.TextChoices):
         PORTAL = "portal", _("portaal")

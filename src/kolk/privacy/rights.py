@@ -159,7 +159,7 @@ def request_close(*, request: RightsRequest, done: bool, outcome: str, actor: Ac
     if request.status != RightsRequest.Status.OPEN:
         raise KolkError(_("Dit verzoek is al gesloten."), code="closed")
     if done and not identity_ok(request):
-        raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+        raise KolkError(_("Eerst legitimeren aan de balie."), code="identity_required")
     if done and request.kind == RightsRequest.Kind.RESTRICTION and not restriction_made(request):
         raise KolkError(
             _("Leg eerst de beperking vast: een verzoek om beperking is pas af als die geldt."),
@@ -304,7 +304,7 @@ def erasure_execute(*, request: RightsRequest, actor: Actor) -> dict[str, Any]:
     if request.kind != RightsRequest.Kind.ERASURE:
         raise KolkError(_("Dit is geen verzoek om verwijdering."), code="kind")
     if not identity_ok(request):
-        raise KolkError(_("Eerst legitimeren aan de balie (D07)."), code="identity_required")
+        raise KolkError(_("Eerst legitimeren aan de balie."), code="identity_required")
     subject = request.subject
     plan = erasure_plan(subject)
     if not plan["erase_now"]:

@@ -119,7 +119,7 @@ def seatmap_build(*, hall: Hall, spec: str, actor: Actor) -> int:
     """(Re)build a hall's seats from a compact spec; refused once the hall has shows."""
     parsed = seatmap_parse(spec)
     if hall.shows.exists():
-        raise ValidationError({"spec": [_("Deze zaal heeft al shows; het stoelenplan ligt vast.")]})
+        raise ValidationError({"spec": [_("Deze zaal heeft al voorstellingen; het stoelenplan ligt vast.")]})
     hall.seats.all().delete()
     total_rows = len(parsed.rows)
     seats = []
@@ -190,7 +190,7 @@ def _clean_prices(prices: Mapping[str, int]) -> dict[str, int]:
         else:
             cleaned[kind] = cents
     if PriceKind.REGULAR not in cleaned:
-        errors.append(_("Een show heeft altijd een normaal tarief."))
+        errors.append(_("Een voorstelling heeft altijd een normaal tarief."))
     if errors:
         raise ValidationError({"prices": errors})
     return cleaned
@@ -212,7 +212,7 @@ def show_create(
         raise ValidationError({"film": [_("Kies een film óf een voorstelling.")]})
     cleaned = _clean_prices(prices)
     if starts_at <= now():
-        raise ValidationError({"starts_at": [_("Een show begint in de toekomst.")]})
+        raise ValidationError({"starts_at": [_("Een voorstelling begint in de toekomst.")]})
     show = Show.objects.create(
         hall=hall,
         kind=Show.Kind.FILM if film else Show.Kind.THEATRE,

@@ -180,7 +180,7 @@ def _price(show: Show, kind: str) -> PriceCategory:
 
 def _check_on_sale(show: Show) -> None:
     if not show.on_sale or show.starts_at <= now():
-        raise KolkError(_("Voor deze show zijn geen kaarten (meer) te koop."), code="not_on_sale")
+        raise KolkError(_("Voor deze voorstelling zijn geen kaarten (meer) te koop."), code="not_on_sale")
 
 
 @transaction.atomic
@@ -217,7 +217,7 @@ def seats_hold(
         if seat_ids:
             seats = lock_seats(show.pk, sorted(seat_ids))
             if len(seats) != wanted:
-                raise ValidationError({"seat_ids": [_("Deze stoel hoort niet bij deze show.")]})
+                raise ValidationError({"seat_ids": [_("Deze stoel hoort niet bij deze voorstelling.")]})
             if any(s.status != ShowSeat.Status.AVAILABLE for s in seats):
                 raise SoldOut(_("Een van de gekozen stoelen is niet meer vrij."))
         else:
@@ -384,7 +384,7 @@ def order_checkout(
     for ticket in tickets:
         kind = wanted[ticket.pk]
         if not current and kind not in categories:
-            raise ValidationError({"prices": [_("Dit tarief is er niet voor deze show.")]})
+            raise ValidationError({"prices": [_("Dit tarief is er niet voor deze voorstelling.")]})
         if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
             raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
         if kind == PriceKind.MEMBER and member_pass_valid is False:
