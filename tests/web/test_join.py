@@ -214,7 +214,7 @@ def test_who_left_before_paying_logs_in_and_goes_on_with_the_payment(client, bas
 def test_a_free_member_pays_nothing_and_signs_no_mandate(client, basis):
     assert post(client, "account", date_of_birth=born(17)).status_code == 302
     page = client.get(reverse("web:join_pay")).content.decode()
-    assert "Je lidmaatschap is gratis" in page
+    assert "Je abonnement is gratis" in page
     assert 'name="iban"' not in page
     assert client.post(reverse("web:join_pay"), {"iban": "NL91ABNA0417164300"}).status_code == 302
     assert not BankAccount.objects.exists()
