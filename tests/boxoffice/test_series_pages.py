@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 
 from kolk.boxoffice.models import Order, Series
+from kolk.boxoffice.services.selling import seats_hold
 from kolk.core.clock import now
 from kolk.core.roles import Role
 from kolk.library.services.members import subscription_start
@@ -120,3 +122,26 @@ def test_during_the_presale_a_member_with_a_current_pass_buys_and_one_without_is
     client.post(url, {"shows": ids, "quantity": "1"})
     assert len(asked) == 2  # after the presale the library is not asked at all
     assert Order.objects.filter(series=series).count() == 2
+
+
+def test_seats_picked_on_the_map_but_taken_in_another_show_are_refused_with_the_best_alternative_to_take(client):
+    series = season(4)
+    url = reverse("web:shop:series", args=[series.pk])
+    shows = list(series.shows.order_by("starts_at"))
+    seats = {(s.row, s.number): s.pk for s in shows[0].hall.seats.all()}
+    seats_hold(show=shows[2], seat_ids=[seats[2, 5]], actor=None)  # taken in the third show only
+    ids = [s.pk for s in shows]
+    page = client.get(url).content.decode()
+    assert 'aria-label="Rij 2, stoel 5"' in page  # free on the first show's map
+    refused = client.post(url, {"shows": ids, "seat": [seats[2, 5], seats[2, 6]], "quantity": "2"}).content.decode()
+    assert "niet in elke gekozen voorstelling vrij" in refused
+    assert 'id="alternative"' in refused
+    assert not Order.objects.filter(series=series).exists()
+    alternative = [int(v) for v in re.findall(r'name="seat" value="(\d+)">', refused)]
+    assert len(alternative) == 2
+    assert seats[2, 5] not in alternative
+    done = client.post(url, {"shows": ids, "seat": alternative})
+    order = Order.objects.get(series=series)
+    assert done["Location"] == reverse("web:shop:order", args=[order.token])
+    assert set(order.tickets.values_list("seat_id", flat=True)) == set(alternative)
+    assert order.tickets.count() == 8

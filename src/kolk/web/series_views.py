@@ -15,21 +15,32 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from kolk.boxoffice import selectors
 from kolk.boxoffice.models import PriceKind, Series
 from kolk.boxoffice.services.selling import MAX_TICKETS
-from kolk.boxoffice.services.series import in_presale, in_words, series_hold
+from kolk.boxoffice.services.series import NotTogether, in_presale, in_words, seats_words, series_hold
 from kolk.core.errors import KolkError
 from kolk.web.shop_views import _member, member_pass_current, steps
 
 
 class SeriesForm(forms.Form):
     shows = forms.TypedMultipleChoiceField(label=_("Voorstellingen"), coerce=int, widget=forms.CheckboxSelectMultiple)
-    quantity = forms.IntegerField(label=_("Aantal stoelen"), min_value=1, max_value=MAX_TICKETS, initial=2)
+    quantity = forms.IntegerField(
+        label=_("Aantal stoelen"), min_value=1, max_value=MAX_TICKETS, initial=2, required=False
+    )
+    seat = forms.TypedMultipleChoiceField(coerce=int, required=False)
 
-    def __init__(self, *args: Any, series: Series, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, series: Series, seat_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.series = series
         self.fields["shows"].choices = [(s.pk, s.pk) for s in series.shows.all()]  # type: ignore[attr-defined]
+        self.fields["seat"].choices = [(pk, pk) for pk in seat_ids]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("seat") and not data.get("quantity"):
+            self.add_error("quantity", _("Kies stoelen op de plattegrond of een aantal stoelen."))
+        return data
 
     def clean_shows(self) -> list[int]:
         chosen: list[int] = self.cleaned_data["shows"]
@@ -44,8 +55,11 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
     except Series.DoesNotExist as exc:
         raise Http404 from exc
     shows = sorted(series.shows.all(), key=lambda s: (s.starts_at, s.pk))
-    form = SeriesForm(request.POST or None, series=series)
+    # The buyer picks seats on the first show's map; kolk checks them in every chosen show.
+    rows = selectors.seat_map(shows[0]) if shows and shows[0].hall.is_seated else []
+    form = SeriesForm(request.POST or None, series=series, seat_ids=[s.seat_id for _r, seats in rows for s in seats])
     member = _member(request)
+    alternative: list[Any] = []
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["shows"]
         presale = in_presale(series, *[s for s in shows if s.pk in chosen])
@@ -53,7 +67,8 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
             order = series_hold(
                 series=series,
                 show_ids=chosen,
-                quantity=form.cleaned_data["quantity"],
+                quantity=form.cleaned_data["quantity"] or 0,
+                seat_ids=form.cleaned_data["seat"] or (),
                 person=member,
                 # Only during a presale, and only yes or no: is the pass current (the member price's check).
                 member=bool(presale and member is not None and member_pass_current(member)),
@@ -62,6 +77,9 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
+        except NotTogether as exc:
+            form.add_error(None, str(exc.message))
+            alternative = exc.alternative
         except KolkError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -82,6 +100,11 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
             "lines": lines,
             "form": form,
             "chosen": {str(v) for v in form["shows"].value() or []},
+            "rows": rows,
+            "picked": {str(v) for v in form["seat"].value() or []},
+            "alternative": alternative,
+            "alternative_words": seats_words(alternative),
+            "first_show": shows[0] if shows else None,
             "presale_until": in_words(public_from) if public_from else "",
             "steps": steps("seats"),
         },
