@@ -202,3 +202,30 @@ def test_the_ticket_mail_and_pdf_of_a_theaterabonnement_name_each_ticket_s_own_s
     html = tickets_html(order, list(order.tickets.order_by("show__starts_at")))
     for show in Show.objects.filter(pk__in=ids):  # each ticket's own date, not the first show's four times
         assert date_format(timezone.localtime(show.starts_at), "l j F Y") in html
+
+
+def test_the_till_sells_a_theaterabonnement_for_cash_with_the_same_seats_and_refuses_too_little_money():
+    from kolk.boxoffice.services.series import series_till_sale
+    from kolk.core.errors import Invalid, NotAllowed
+    from kolk.core.roles import Role
+    from tests.factories import UserFactory
+
+    till = UserFactory(roles=[Role.BOX_OFFICE])
+    series = season(4)
+    ids = shows_of(series)
+    with pytest.raises(Invalid, match="minder dan het totaal"):
+        series_till_sale(series=series, show_ids=ids, quantity=2, method="cash", given_cents=5000, actor=till)
+    assert not Order.objects.exists()
+    with pytest.raises(NotAllowed):
+        series_till_sale(series=series, show_ids=ids, quantity=2, method="cash", actor=None)
+    sale = series_till_sale(series=series, show_ids=ids, quantity=2, method="cash", given_cents=10000, actor=till)
+    assert sale.order.status == Order.Status.PAID
+    assert sale.order.total_cents == 8000
+    assert len({tuple(s) for s in places(sale.order).values()}) == 1
+    assert ShowSeat.objects.filter(order=sale.order, status="sold").count() == 8
+    series.public_from = now() + dt.timedelta(days=3)
+    series.save()
+    with pytest.raises(Presale):
+        series_till_sale(series=series, show_ids=ids, quantity=1, method="card", actor=till)
+    sale = series_till_sale(series=series, show_ids=ids, quantity=1, method="card", actor=till, member_pass_seen=True)
+    assert sale.order.status == Order.Status.PAID

@@ -24,10 +24,13 @@ from django.utils.translation import gettext as _
 
 from kolk.boxoffice.codes import order_token, ticket_code
 from kolk.boxoffice.models import Order, PriceCategory, PriceKind, Seat, Series, Show, ShowSeat, Ticket
+from kolk.boxoffice.services.payments import TillSale, payment_start
 from kolk.boxoffice.services.selling import BLOCK_TRIES, HOLD_MINUTES, MAX_TICKETS, SoldOut, _price, _subject
 from kolk.core.actors import Actor
 from kolk.core.clock import now
-from kolk.core.errors import KolkError
+from kolk.core.errors import Invalid, KolkError, NotAllowed
+from kolk.core.money import euros
+from kolk.core.roles import Role, has_role
 from kolk.privacy.audit import audit_log
 
 
@@ -277,3 +280,42 @@ def _not_together(show_ids: Sequence[int], quantity: int) -> None:
     else:
         message = _("Er zijn geen %(n)s plaatsen meer die in elke gekozen voorstelling vrij zijn.") % {"n": quantity}
     raise NotTogether(message, alternative)
+
+
+def series_till_sale(
+    *,
+    series: Series,
+    show_ids: Sequence[int],
+    method: str,
+    actor: Actor,
+    quantity: int = 0,
+    seat_ids: Sequence[int] = (),
+    given_cents: int = 0,
+    member_pass_seen: bool = False,
+) -> TillSale:
+    """The till sells a theaterabonnement: the same seats in each chosen show, paid by card or in cash.
+
+    As `till_sale`: cash less than the total is refused and nothing is sold. In a
+    members' presale the till sells to a member whose pass staff saw (`member_pass_seen`).
+    """
+    if method not in (Order.Method.CASH, Order.Method.CARD):
+        raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
+    if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
+        raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
+    with transaction.atomic():
+        order = series_hold(
+            series=series,
+            show_ids=show_ids,
+            quantity=quantity,
+            seat_ids=seat_ids,
+            member=member_pass_seen,
+            actor=actor,
+        )
+        if method == Order.Method.CASH and given_cents and given_cents < order.total_cents:
+            raise Invalid(
+                _("Ontvangen %(given)s is minder dan het totaal %(total)s.")
+                % {"given": euros(given_cents), "total": euros(order.total_cents)},
+                fields={"given": [_("Minder dan het totaal %(total)s.") % {"total": euros(order.total_cents)}]},
+            )
+        order = payment_start(order=order, method=method, actor=actor).order
+    return TillSale(order=order, given_cents=given_cents if method == Order.Method.CASH else 0)
