@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kolk.core.clock import now, today
@@ -394,7 +395,7 @@ class Session:
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", loan.copy.barcode),
                   ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
                   ("CK", MEDIA.get(loan.copy.title.media_type, "000")),
-                  ("AF", _("Geleend tot %(date)s.") % {"date": loan.due_on.strftime("%d-%m-%Y")})]  # fmt: skip
+                  ("AF", _("Geleend tot %(date)s.") % {"date": date_format(loan.due_on, "j F Y")})]  # fmt: skip
         return self._out(message, "12", ["1", "Y", "U", "Y", sip_date(_now())], fields)
 
     def _not_lent(self, message: Message, code: str, text: str, patron: Patron) -> bytes:
@@ -449,7 +450,7 @@ class Session:
             return self._not_lent(message, "30", str(exc.message), patron)
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", loan.copy.barcode),
                   ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
-                  ("AF", _("Verlengd tot %(date)s.") % {"date": loan.due_on.strftime("%d-%m-%Y")})]  # fmt: skip
+                  ("AF", _("Verlengd tot %(date)s.") % {"date": date_format(loan.due_on, "j F Y")})]  # fmt: skip
         return self._out(message, "30", ["1", "Y", "U", "N", sip_date(_now())], fields)
 
     def renew_all(self, message: Message) -> bytes:
