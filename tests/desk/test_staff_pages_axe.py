@@ -35,6 +35,8 @@ NOT_A_PAGE = {
 }
 # Another value of a path parameter than the matrix's, so that the page (not a download) is shown.
 AS_A_PAGE = {"desk:privacy_access": {"fmt": "=html"}}
+# Pages seen once more with another object, for what only it shows: a blocked person without a subscription.
+ONCE_MORE = [("desk:library_member", {"pk": "staff_person"}), ("desk:person", {"pk": "staff_person"})]
 
 
 def staff_pages(world) -> list[tuple[str, str]]:
@@ -49,6 +51,8 @@ def staff_pages(world) -> list[tuple[str, str]]:
         if key in AS_A_PAGE:
             row = dataclasses.replace(row, params={**row.params, **AS_A_PAGE[key]})
         found.append((key, page_url(world, route, key, row)))
+    for key, params in ONCE_MORE:
+        found.append((key, reverse(key, kwargs={name: world.ids[ref] for name, ref in params.items()})))
     return found
 
 
