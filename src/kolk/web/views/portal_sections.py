@@ -307,13 +307,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         }
         for t in titles
     ]
-    user = request.user
-    can_reserve = bool(results) and getattr(user, "person", None) is not None and has_role(user, Role.MEMBER)
-    branches = list(Branch.objects.order_by("name")) if can_reserve else []
+    person = _member_person(request) if results else None
+    branches = list(Branch.objects.order_by("name")) if person is not None else []
     context = {
         "query": query,
         "results": results,
         "branches": branches,
+        "usual_branch": getattr(home_branch_of(person), "pk", None) if person is not None else None,
         "page": page,
         "count": found.count,
         "facets": facets,
