@@ -37,7 +37,7 @@ def test_a_guest_buys_two_theatre_seats_and_the_box_office_checks_them_in(live_s
     )
 
     page.goto(f"{live_server.url}/kaarten/")
-    page.get_by_role("link", name="Kaarten voor Hamlet").click()
+    page.get_by_role("link", name="Kaartjes voor Hamlet").click()
     assert page.get_by_label("Rij 4, stoel 1, rolstoelplaats").is_enabled()
     page.get_by_label("Rij 3, stoel 3", exact=True).check()
     page.get_by_label("Rij 3, stoel 4", exact=True).check()
@@ -62,7 +62,7 @@ def test_a_guest_buys_two_theatre_seats_and_the_box_office_checks_them_in(live_s
     )
     assert hook.json() == {"result": "paid"}
     page.goto(order_url)
-    expect(page.get_by_role("heading", name="Je kaarten")).to_be_visible()
+    expect(page.get_by_role("heading", name="Je kaartjes")).to_be_visible()
     assert page.locator(".tickets svg").count() == 2
     codes = page.locator(".ticket-code").all_inner_texts()
 

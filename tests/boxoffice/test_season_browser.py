@@ -69,7 +69,7 @@ def test_a_buyer_on_the_waiting_list_gets_a_refunded_seat_and_pays_part_with_a_v
     page.goto(live_server.url + link[link.index("/kaarten/") :])
     expect(page.locator("main")).to_contain_text("Rij 1, stoel")
     fits(page, "season-phone-2-offer.png")
-    page.get_by_role("link", name="Kaarten kopen").click()
+    page.get_by_role("link", name="Kaartjes kopen").click()
     page.wait_for_url(re.compile(r".*/kaarten/bestelling/[\w-]+/$"))
     order_url = page.url
     page.get_by_label("Naam").fill("Wim Wachter")
@@ -88,7 +88,7 @@ def test_a_buyer_on_the_waiting_list_gets_a_refunded_seat_and_pays_part_with_a_v
     page.wait_for_url(re.compile(r"https://www\.mollie\.com/checkout/.*"))
     page.goto(order_url + "betaling/")
     page.wait_for_url(order_url, timeout=15000)
-    expect(page.get_by_role("heading", name="Je kaarten")).to_be_in_viewport()
+    expect(page.get_by_role("heading", name="Je kaartjes")).to_be_in_viewport()
     assert page.locator(".tickets svg").count() == 1
     waitlist.waitlist_offers_make()
     entry = WaitlistEntry.objects.get(show=show)

@@ -79,7 +79,7 @@ def test_a_buyer_on_a_phone_buys_a_theaterabonnement_of_four_shows_with_the_same
     page.wait_for_url(re.compile(r"https://www\.mollie\.com/checkout/.*"))
     page.goto(order_url + "betaling/")
     page.wait_for_url(order_url, timeout=15000)
-    expect(page.get_by_role("heading", name="Je kaarten")).to_be_visible()
+    expect(page.get_by_role("heading", name="Je kaartjes")).to_be_visible()
     order = Order.objects.get(series=series)
     assert order.status == Order.Status.PAID
     seats = {(t.seat.row, t.seat.number) for t in order.tickets.select_related("seat")}

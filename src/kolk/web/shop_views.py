@@ -81,7 +81,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 class HoldForm(forms.Form):
     seat = forms.TypedMultipleChoiceField(coerce=int, required=False)
-    quantity = forms.IntegerField(label=_("Aantal kaarten"), min_value=1, max_value=MAX_TICKETS, required=False)
+    quantity = forms.IntegerField(label=_("Aantal kaartjes"), min_value=1, max_value=MAX_TICKETS, required=False)
 
     def __init__(self, *args: Any, seat_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +90,7 @@ class HoldForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("seat") and not data.get("quantity"):
-            raise ValidationError(_("Kies stoelen op de plattegrond of een aantal kaarten."))
+            raise ValidationError(_("Kies stoelen op de plattegrond of een aantal kaartjes."))
         return data
 
 
@@ -149,7 +149,7 @@ class CheckoutForm(forms.Form):
             label = (
                 _("Tarief rij %(row)s stoel %(number)s") % {"row": ticket.seat.row, "number": ticket.seat.number}
                 if ticket.seat
-                else _("Tarief kaart %(n)s") % {"n": ticket.pk}
+                else _("Tarief kaartje %(n)s") % {"n": ticket.pk}
             )
             self.fields[f"price_{ticket.pk}"] = forms.ChoiceField(
                 label=label, choices=choices, initial=PriceKind.REGULAR

@@ -180,7 +180,7 @@ def _price(show: Show, kind: str) -> PriceCategory:
 
 def _check_on_sale(show: Show) -> None:
     if not show.on_sale or show.starts_at <= now():
-        raise KolkError(_("Voor deze voorstelling zijn geen kaarten (meer) te koop."), code="not_on_sale")
+        raise KolkError(_("Voor deze voorstelling zijn geen kaartjes (meer) te koop."), code="not_on_sale")
 
 
 @transaction.atomic
@@ -372,7 +372,7 @@ def order_checkout(
     tickets = list(order.tickets.select_related("price").order_by("pk"))
     chosen = dict(prices or {})
     if set(chosen) - {t.pk for t in tickets}:
-        raise ValidationError({"prices": [_("Deze kaart hoort niet bij de bestelling.")]})
+        raise ValidationError({"prices": [_("Dit kaartje hoort niet bij de bestelling.")]})
     if order.series_id is not None and chosen:  # a theaterabonnement keeps its series price
         raise ValidationError({"prices": [_("Een theaterabonnement heeft één tarief.")]})
     wanted = {t.pk: chosen.get(t.pk, PriceKind.REGULAR) for t in tickets}

@@ -174,7 +174,7 @@ def _chosen_shows(series: Series, show_ids: Sequence[int]) -> list[Show]:
     for show in shows:
         if not show.on_sale or show.starts_at <= at:
             raise KolkError(
-                _("Voor %(show)s zijn geen kaarten (meer) te koop.") % {"show": show.title}, code="not_on_sale"
+                _("Voor %(show)s zijn geen kaartjes (meer) te koop.") % {"show": show.title}, code="not_on_sale"
             )
         if not show.hall.is_seated or show.hall_id != shows[0].hall_id:
             raise ValidationError(

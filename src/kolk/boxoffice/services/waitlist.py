@@ -85,7 +85,7 @@ def waitlist_join(
     """Put a buyer (T07: name and email, a member or not) on a sold-out show's waiting list."""
     name, email = _clean(name, email, quantity)
     if not show.on_sale or show.starts_at <= now():
-        raise KolkError(_("Voor deze voorstelling zijn geen kaarten (meer) te koop."), code="not_on_sale")
+        raise KolkError(_("Voor deze voorstelling zijn geen kaartjes (meer) te koop."), code="not_on_sale")
     if not sold_out(show):
         raise KolkError(_("Er zijn nog plaatsen vrij: kies ze hierboven."), code="not_sold_out")
     entry = WaitlistEntry(show=show, person=person, name=name, email=email.lower(), quantity=quantity, joined_at=now())
