@@ -1,4 +1,4 @@
-"""The portal's "Wat wij van mij weten": the access package a member reads (art. 15), on screen and as PDF.
+"""The portal's "Wat we van je weten": the access package a member reads (art. 15), on screen and as PDF.
 
 Role: member (kolk.web.portal.member_required), their own data only: no id in the URL.
 The page reads per purpose what we hold, why, on which basis, until when and who else
@@ -18,7 +18,7 @@ from kolk.privacy.access import access_package, readable
 from kolk.web.portal import client_ip, member_required, register_section
 from kolk.web.services import portal_event_record
 
-register_section("my_data", gettext_lazy("Wat wij van mij weten"), "web:portal_my_data", order=85)
+register_section("my_data", gettext_lazy("Wat we van je weten"), "web:portal_my_data", order=85)
 
 
 def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
