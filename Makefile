@@ -81,8 +81,11 @@ audit: install
 bytecode:
 	@$(BIN)/python -m compileall -q -j 0 src >/dev/null
 
+# The suite runs in one process per core (pytest-xdist), a file's tests together in one of
+# them (module fixtures, one browser per process); PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
 pytest: bytecode
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make messages: refresh and compile the translations (needs gettext)
 messages: install
