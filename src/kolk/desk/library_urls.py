@@ -4,11 +4,10 @@ from django.urls import path
 
 from kolk.desk import circulation_views as circulation
 from kolk.desk import collection_views as collection
-from kolk.desk import join_views
+from kolk.desk import join_views, workplace
 from kolk.desk import library_views as views
 from kolk.desk import money_views as money
 from kolk.desk import notice_views as notices
-from kolk.desk import workplace
 
 urlpatterns = [
     path("werkplek/", workplace.workstation_set, name="workstation"),

@@ -52,7 +52,11 @@ def steps(current: str) -> list[dict[str, Any]]:
     ]
 
 
-ORDER_STEP: dict[str, str] = {Order.Status.HELD: "details", Order.Status.PENDING_PAYMENT: "pay", Order.Status.PAID: "done"}
+ORDER_STEP: dict[str, str] = {
+    Order.Status.HELD: "details",
+    Order.Status.PENDING_PAYMENT: "pay",
+    Order.Status.PAID: "done",
+}
 
 
 def _member(request: HttpRequest) -> Any:

@@ -6,120 +6,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('boxoffice', '0005_ticket_proof_seen'),
-        ('people', '0004_staff_home_branch'),
+        ("boxoffice", "0005_ticket_proof_seen"),
+        ("people", "0004_staff_home_branch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='method',
-            field=models.CharField(blank=True, choices=[('', 'nog niet gekozen'), ('cash', 'contant aan de kassa'), ('card', 'pin aan de kassa'), ('invoice', 'op factuur'), ('ideal', 'iDEAL'), ('voucher', 'cadeaubon')], default='', max_length=8, verbose_name='betaalwijze'),
+            model_name="order",
+            name="method",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "nog niet gekozen"),
+                    ("cash", "contant aan de kassa"),
+                    ("card", "pin aan de kassa"),
+                    ("invoice", "op factuur"),
+                    ("ideal", "iDEAL"),
+                    ("voucher", "cadeaubon"),
+                ],
+                default="",
+                max_length=8,
+                verbose_name="betaalwijze",
+            ),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='method',
-            field=models.CharField(choices=[('', 'nog niet gekozen'), ('cash', 'contant aan de kassa'), ('card', 'pin aan de kassa'), ('invoice', 'op factuur'), ('ideal', 'iDEAL'), ('voucher', 'cadeaubon')], max_length=8),
+            model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("", "nog niet gekozen"),
+                    ("cash", "contant aan de kassa"),
+                    ("card", "pin aan de kassa"),
+                    ("invoice", "op factuur"),
+                    ("ideal", "iDEAL"),
+                    ("voucher", "cadeaubon"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.CreateModel(
-            name='DiscountCode',
+            name="DiscountCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('kind', models.CharField(choices=[('percent', 'percentage'), ('amount', 'bedrag')], max_length=7)),
-                ('value', models.PositiveIntegerField()),
-                ('valid_from', models.DateTimeField()),
-                ('valid_until', models.DateTimeField()),
-                ('max_uses', models.PositiveIntegerField(default=1)),
-                ('uses', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20)),
+                ("kind", models.CharField(choices=[("percent", "percentage"), ("amount", "bedrag")], max_length=7)),
+                ("value", models.PositiveIntegerField()),
+                ("valid_from", models.DateTimeField()),
+                ("valid_until", models.DateTimeField()),
+                ("max_uses", models.PositiveIntegerField(default=1)),
+                ("uses", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'kortingscode',
-                'verbose_name_plural': 'kortingscodes',
-                'constraints': [models.UniqueConstraint(fields=('code',), name='discount_code_unique'), models.CheckConstraint(condition=models.Q(('uses__lte', models.F('max_uses'))), name='discount_max_uses')],
+                "verbose_name": "kortingscode",
+                "verbose_name_plural": "kortingscodes",
+                "constraints": [
+                    models.UniqueConstraint(fields=("code",), name="discount_code_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("uses__lte", models.F("max_uses"))), name="discount_max_uses"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GiftVoucher',
+            name="GiftVoucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('value_cents', models.PositiveIntegerField(verbose_name='waarde (centen)')),
-                ('balance_cents', models.PositiveIntegerField(verbose_name='saldo (centen)')),
-                ('expires_at', models.DateTimeField(verbose_name='geldig tot')),
-                ('channel', models.CharField(choices=[('till', 'kassa'), ('online', 'online')], default='till', max_length=6)),
-                ('method', models.CharField(blank=True, choices=[('', 'nog niet gekozen'), ('cash', 'contant aan de kassa'), ('card', 'pin aan de kassa'), ('invoice', 'op factuur'), ('ideal', 'iDEAL'), ('voucher', 'cadeaubon')], default='', max_length=8)),
-                ('created_at', models.DateTimeField()),
-                ('buyer_name', models.CharField(blank=True, max_length=200, verbose_name='naam koper')),
-                ('buyer_email', models.EmailField(blank=True, max_length=254, verbose_name='e-mailadres koper')),
-                ('anonymised', models.BooleanField(default=False)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20)),
+                ("value_cents", models.PositiveIntegerField(verbose_name="waarde (centen)")),
+                ("balance_cents", models.PositiveIntegerField(verbose_name="saldo (centen)")),
+                ("expires_at", models.DateTimeField(verbose_name="geldig tot")),
+                (
+                    "channel",
+                    models.CharField(choices=[("till", "kassa"), ("online", "online")], default="till", max_length=6),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "nog niet gekozen"),
+                            ("cash", "contant aan de kassa"),
+                            ("card", "pin aan de kassa"),
+                            ("invoice", "op factuur"),
+                            ("ideal", "iDEAL"),
+                            ("voucher", "cadeaubon"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("buyer_name", models.CharField(blank=True, max_length=200, verbose_name="naam koper")),
+                ("buyer_email", models.EmailField(blank=True, max_length=254, verbose_name="e-mailadres koper")),
+                ("anonymised", models.BooleanField(default=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cadeaubon',
-                'verbose_name_plural': 'cadeaubonnen',
+                "verbose_name": "cadeaubon",
+                "verbose_name_plural": "cadeaubonnen",
             },
         ),
         migrations.CreateModel(
-            name='OrderReduction',
+            name="OrderReduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_cents', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('discount', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='boxoffice.discountcode')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reductions', to='boxoffice.order')),
-                ('voucher', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='uses', to='boxoffice.giftvoucher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount_cents", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "discount",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="boxoffice.discountcode",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reductions", to="boxoffice.order"
+                    ),
+                ),
+                (
+                    "voucher",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="uses",
+                        to="boxoffice.giftvoucher",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WaitlistEntry',
+            name="WaitlistEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mailadres')),
-                ('quantity', models.PositiveSmallIntegerField(default=1, verbose_name='aantal kaartjes')),
-                ('status', models.CharField(choices=[('waiting', 'wacht'), ('offered', 'aangeboden'), ('bought', 'gekocht'), ('expired', 'aanbod verlopen'), ('left', 'van de lijst gegaan')], default='waiting', max_length=8)),
-                ('joined_at', models.DateTimeField()),
-                ('offered_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='boxoffice.order')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person')),
-                ('show', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='waitlist', to='boxoffice.show')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mailadres")),
+                ("quantity", models.PositiveSmallIntegerField(default=1, verbose_name="aantal kaartjes")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "wacht"),
+                            ("offered", "aangeboden"),
+                            ("bought", "gekocht"),
+                            ("expired", "aanbod verlopen"),
+                            ("left", "van de lijst gegaan"),
+                        ],
+                        default="waiting",
+                        max_length=8,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField()),
+                ("offered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="boxoffice.order",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "show",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="waitlist", to="boxoffice.show"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wachtlijst',
-                'verbose_name_plural': 'wachtlijsten',
+                "verbose_name": "wachtlijst",
+                "verbose_name_plural": "wachtlijsten",
             },
         ),
         migrations.AddConstraint(
-            model_name='giftvoucher',
-            constraint=models.UniqueConstraint(fields=('code',), name='voucher_code_unique'),
+            model_name="giftvoucher",
+            constraint=models.UniqueConstraint(fields=("code",), name="voucher_code_unique"),
         ),
         migrations.AddConstraint(
-            model_name='giftvoucher',
-            constraint=models.CheckConstraint(condition=models.Q(('balance_cents__lte', models.F('value_cents'))), name='voucher_balance'),
+            model_name="giftvoucher",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("balance_cents__lte", models.F("value_cents"))), name="voucher_balance"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderreduction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('discount__isnull', True), ('voucher__isnull', False)), models.Q(('discount__isnull', False), ('voucher__isnull', True)), _connector='OR'), name='reduction_voucher_or_discount'),
+            model_name="orderreduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("discount__isnull", True), ("voucher__isnull", False)),
+                    models.Q(("discount__isnull", False), ("voucher__isnull", True)),
+                    _connector="OR",
+                ),
+                name="reduction_voucher_or_discount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderreduction',
-            constraint=models.UniqueConstraint(fields=('order', 'discount'), name='reduction_one_discount'),
+            model_name="orderreduction",
+            constraint=models.UniqueConstraint(fields=("order", "discount"), name="reduction_one_discount"),
         ),
         migrations.AddIndex(
-            model_name='waitlistentry',
-            index=models.Index(fields=['show', 'status', 'id'], name='waitlist_queue_idx'),
+            model_name="waitlistentry",
+            index=models.Index(fields=["show", "status", "id"], name="waitlist_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='waitlistentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['waiting', 'offered'])), fields=('show', 'email'), name='waitlist_once'),
+            model_name="waitlistentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["waiting", "offered"])),
+                fields=("show", "email"),
+                name="waitlist_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='waitlistentry',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='waitlist_quantity'),
+            model_name="waitlistentry",
+            constraint=models.CheckConstraint(condition=models.Q(("quantity__gte", 1)), name="waitlist_quantity"),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('library', '0006_copy_damaged_transit'),
+        ("library", "0006_copy_damaged_transit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='block',
-            name='reason',
-            field=models.CharField(choices=[('manual', 'handmatig'), ('overdue', 'te laat'), ('unpaid', 'onbetaald'), ('confirm', 'bevestigen aan de balie')], max_length=8, verbose_name='reden'),
+            model_name="block",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("manual", "handmatig"),
+                    ("overdue", "te laat"),
+                    ("unpaid", "onbetaald"),
+                    ("confirm", "bevestigen aan de balie"),
+                ],
+                max_length=8,
+                verbose_name="reden",
+            ),
         ),
     ]
