@@ -16,8 +16,9 @@ from kolk.comms.models import OutboxMessage
 from kolk.core.models import SeedRun
 result["people"] = sorted(Person.objects.values_list("given_name", "surname", "date_of_birth", "town"))
 result["copies"] = sorted(Copy.objects.values_list("barcode", "title__control_number", "status"))
-result["loans"] = sorted(
-    Loan.objects.values_list("copy__barcode", "person__given_name", "person__surname", "due_on")
+result["loans"] = sorted(  # loans returned long ago have no borrower any more (rule loans_returned)
+    Loan.objects.values_list("copy__barcode", "person__given_name", "person__surname", "due_on"),
+    key=lambda row: tuple("" if value is None else str(value) for value in row),
 )
 result["orders"] = sorted(Order.objects.values_list("buyer_name", "status"))
 result["mails"] = sorted(OutboxMessage.objects.values_list("to_address", "subject", "status"))

@@ -19,6 +19,7 @@ from kolk.core.clock import now, today
 from kolk.core.demo import DemoContext
 from kolk.core.errors import KolkError
 from kolk.library.models import Branch, Copy, Loan, LoanCount, LoanRule, MediaType, SubscriptionType, Title
+from kolk.library.reading import READING_HISTORY, RULE
 from kolk.library.services.catalogue import search_text_for
 from kolk.library.services.invoicing import fees_invoice
 from kolk.library.services.loans import loan_checkout
@@ -27,6 +28,8 @@ from kolk.library.services.reservations import reservation_place
 from kolk.library.services.schools import pupils_import, school_create
 from kolk.people.models import Person, User
 from kolk.people.services import staff_home_branch_set
+from kolk.privacy.ledger import consenter_ids
+from kolk.privacy.register import get_register
 
 TITLES = 3000
 BRANCHES = [
@@ -113,11 +116,17 @@ def _catalogue(ctx: DemoContext, branches: list[Branch]) -> list[Copy]:
 
 
 def _history(ctx: DemoContext, members: list[Person], copies: list[Copy]) -> None:
-    """Two years of returned loans, with the monthly counts the checkout would have kept."""
+    """Two years of returned loans, with the monthly counts the checkout would have kept.
+
+    As kolk would hold them: a loan returned longer ago than rule `loans_returned` allows
+    has lost its borrower (the count stays), unless they keep a reading history.
+    """
     rnd = ctx.random
     loans: list[Loan] = []
     counts: Counter[tuple[int, dt.date]] = Counter()
     start = today() - dt.timedelta(days=730)
+    keepers = set(consenter_ids(READING_HISTORY).values_list("subject_id", flat=True))
+    cutoff = get_register().retention[RULE].duration.before(today())
     for person in members:
         for _ in range(rnd.randint(0, 40)):
             out = start + dt.timedelta(days=rnd.randint(0, 700))
@@ -126,7 +135,7 @@ def _history(ctx: DemoContext, members: list[Person], copies: list[Copy]) -> Non
             loans.append(
                 Loan(
                     copy=rnd.choice(copies),
-                    person=person,
+                    person=person if person.pk in keepers or back.date() > cutoff else None,
                     checked_out_at=at,
                     due_on=out + dt.timedelta(days=21),
                     returned_at=back,
