@@ -20,6 +20,7 @@ place of SMTP:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -201,12 +202,10 @@ def _fall_back(message: SmsMessage) -> None:
         "to_person": message.person,
         "language": message.language,
     }
-    try:
-        with transaction.atomic():
-            message_queue(kind=message.kind, idempotency_key=f"{message.idempotency_key}:mail", **common)
+    # By mail if they have an address; without one (refused), by letter below.
+    with contextlib.suppress(ValidationError, KolkError), transaction.atomic():
+        message_queue(kind=message.kind, idempotency_key=f"{message.idempotency_key}:mail", **common)
         return
-    except (ValidationError, KolkError):
-        pass
     try:
         with transaction.atomic():
             letter_queue(idempotency_key=f"{message.idempotency_key}:letter", **common)
