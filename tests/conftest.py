@@ -10,6 +10,7 @@ import requests
 import requests.adapters
 from django.db import connection
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
 from hypothesis import settings as hypothesis_settings
 
 from kolk.core.roles import Role
@@ -72,6 +73,19 @@ def _flush_by_delete(
 KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
 _truncate_flush = PostgresOperations.sql_flush
 PostgresOperations.sql_flush = _flush_by_delete  # type: ignore[method-assign]
+
+
+def _sqlite_flush(
+    ops: Any, style: Any, tables: list[str], *, reset_sequences: bool = False, allow_cascade: bool = False
+) -> list[str]:
+    """SQLite keeps content types and permissions through the flush too, for the same reason as above:
+    in two processes a serialized-rollback test may follow any other, and met them twice."""
+    kept = [table for table in tables if table not in KEPT_BY_FLUSH]
+    return _sqlite_delete_flush(ops, style, kept, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+
+_sqlite_delete_flush = SQLiteOperations.sql_flush
+SQLiteOperations.sql_flush = _sqlite_flush  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
