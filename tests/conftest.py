@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -130,6 +132,59 @@ def privacy_officer(db):
 
 
 from tests.browser import browser, page  # noqa: E402,F401  (fixtures for @pytest.mark.browser tests)
+
+
+class _Busy:
+    """The live server's application, counting the requests it is still answering."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.count, self.lock = app, 0, threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with self.lock:
+            self.count += 1
+        try:
+            return _Answer(self.app(environ, start_response), self.done)
+        except BaseException:
+            self.done()
+            raise
+
+    def done(self) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+class _Answer:
+    def __init__(self, result: Any, done: Any) -> None:
+        self.result, self.done = result, done
+
+    def __iter__(self) -> Any:
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.result, "close"):
+                self.result.close()
+        finally:
+            self.done()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle(request: pytest.FixtureRequest) -> Any:
+    """A page may leave a request in flight when its test ends (a poll, a sync on reconnect). The flush
+    after the test waits until the live server has answered it, or it meets a locked table (SQLite) or
+    sees rows written after it (PostgreSQL)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.get_app(), _Busy):
+        httpd.set_app(_Busy(httpd.get_app()))
+    busy = httpd.get_app()
+    yield
+    deadline = time.monotonic() + 10
+    while busy.count and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 class _Offline(requests.adapters.BaseAdapter):

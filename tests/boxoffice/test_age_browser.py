@@ -106,3 +106,4 @@ def test_the_door_shows_the_buyers_answer_under_welcome_on_a_phone(live_server, 
     expect(badge).to_contain_text("Leeftijd controleren")
     expect(badge).to_be_in_viewport()
     page.context.set_offline(False)
+    expect(page.locator("#door-net")).to_contain_text("1 offline scan(s) verstuurd")
