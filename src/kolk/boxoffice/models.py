@@ -133,6 +133,8 @@ class Show(models.Model):
     # Free seating: how many places there are and how many are held or sold.
     capacity = models.PositiveIntegerField(_("capaciteit"), default=0)
     free_taken = models.PositiveIntegerField(default=0)
+    # Free seating: of `free_taken`, the places freed while people wait, kept for the waiting list's offers.
+    waitlist_kept = models.PositiveIntegerField(default=0)
     # Presale: members with a current library pass buy from `members_from`, everyone from `public_from`.
     members_from = models.DateTimeField(_("voorverkoop leden vanaf"), null=True, blank=True)
     public_from = models.DateTimeField(_("vrije verkoop vanaf"), null=True, blank=True)
@@ -148,6 +150,7 @@ class Show(models.Model):
             "on_sale",
             "capacity",
             "free_taken",
+            "waitlist_kept",
             "members_from",
             "public_from",
         ],
@@ -164,6 +167,9 @@ class Show(models.Model):
                 name="show_is_film_or_theatre",
             ),
             models.CheckConstraint(condition=models.Q(free_taken__lte=models.F("capacity")), name="show_not_oversold"),
+            models.CheckConstraint(
+                condition=models.Q(waitlist_kept__lte=models.F("free_taken")), name="show_kept_within_taken"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -338,6 +344,8 @@ class ShowSeat(models.Model):
         HELD = "held", _("vastgehouden")
         SOLD = "sold", _("verkocht")
         BLOCKED = "blocked", _("niet in de verkoop")
+        # Freed while people wait: only the waiting list's offers take it, the shop and the till do not.
+        KEPT = "waitlist", _("voor de wachtlijst")
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="show_seats")
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
@@ -351,7 +359,11 @@ class ShowSeat(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["show", "seat"], name="showseat_unique")]
-        indexes = [models.Index(fields=["show", "status", "rank"], name="showseat_best_idx")]
+        indexes = [
+            models.Index(fields=["show", "status", "rank"], name="showseat_best_idx"),
+            # The few seats kept for waiting lists, found without reading every show's seats.
+            models.Index(fields=["show"], condition=Q(status="waitlist"), name="showseat_kept_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.show_id}:{self.seat_id} {self.status}"

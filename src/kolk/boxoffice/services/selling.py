@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -35,6 +35,7 @@ from kolk.boxoffice.models import (
     ShowSeat,
     ShowStats,
     Ticket,
+    WaitlistEntry,
 )
 from kolk.boxoffice.services.reductions import reductions_give_back
 from kolk.boxoffice.tickets import tickets_mail_later
@@ -306,10 +307,51 @@ def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = Non
 def _release(order: Order) -> None:
     """Give an order's places back to the show (the order row is locked by the caller)."""
     if order.show.hall.is_seated:
-        ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.AVAILABLE, order=None)
+        seats_give_back(ShowSeat.objects.filter(order=order))
     else:
-        count = order.tickets.count()
-        Show.objects.filter(pk=order.show_id).update(free_taken=F("free_taken") - count)
+        places_give_back(order.show_id, order.tickets.count())
+
+
+# --- freed places go to the waiting list first ---
+#
+# While people wait for a show, a place freed (a refund, a cancel, a hold or an unpaid
+# order that ran out, a basket given back) is kept for the waiting list: a seat becomes
+# KEPT, a free-seating place stays counted in `free_taken` and in `waitlist_kept`. The
+# shop, the till and a theaterabonnement take only AVAILABLE seats and places within
+# `capacity - free_taken`, so they cannot take a kept place: `seats_hold` reads and locks
+# what it did before, nothing more. Only the waiting list's offers take kept places
+# (kolk.boxoffice.services.waitlist), which also put them back on sale when nobody waits.
+
+
+def _waiting(show_ref: str) -> Exists:
+    return Exists(WaitlistEntry.objects.filter(show_id=OuterRef(show_ref), status=WaitlistEntry.Status.WAITING))
+
+
+def seats_give_back(seats: QuerySet[ShowSeat]) -> int:
+    """Free these (held or sold) seats, in one UPDATE: a regular seat of a show with people
+    waiting is kept for its waiting list, any other goes back on sale. Returns how many."""
+    regular = Exists(Seat.objects.filter(pk=OuterRef("seat_id"), kind=Seat.Kind.REGULAR))
+    return seats.update(
+        order=None,
+        status=Case(
+            When(_waiting("show_id") & regular, then=Value(ShowSeat.Status.KEPT)),
+            default=Value(ShowSeat.Status.AVAILABLE),
+        ),
+    )
+
+
+def places_give_back(show_id: int, count: int) -> None:
+    """Free `count` places of a free-seating show, in one UPDATE: kept for its waiting list
+    while people wait (still taken for the shop), else back on sale."""
+    waiting = _waiting("pk")
+    Show.objects.filter(pk=show_id).update(
+        free_taken=Case(
+            When(waiting, then=F("free_taken")), default=F("free_taken") - count, output_field=IntegerField()
+        ),
+        waitlist_kept=Case(
+            When(waiting, then=F("waitlist_kept") + count), default=F("waitlist_kept"), output_field=IntegerField()
+        ),
+    )
 
 
 def _lock_order(order: Order, *related: str) -> Order:

@@ -1,10 +1,14 @@
 """The waiting list (wachtlijst) of a sold-out show: freed seats offered in the order people joined.
 
-An offer is an ordinary hold (`seats_hold`) made for the next on the list, that
-lasts the offer's time limit instead of the shop's minutes: its seats are HELD,
-so nobody else can hold, buy or be offered them, and the buyer checks it out
-like any order. When the hold runs out, `orders_expire` frees the seats and the
-next run offers them to the next in line.
+While people wait, a freed place is kept for the list (selling's `seats_give_back`
+and `places_give_back`: a KEPT seat, or a place in `Show.waitlist_kept`), so no
+buyer in the shop or at the till takes it before the first in line is offered it.
+An offer is a hold on kept places (free ones too, should any be on sale while
+people wait) for the next on the list, that lasts the offer's time limit instead
+of the shop's minutes: the buyer checks it out like any order, and buys exactly
+the places offered. When the offer runs out, `orders_expire` frees its places,
+kept again for the next in line while anyone waits; when nobody waits any more,
+kept places go back on sale.
 
 Freed seats go in order of joining; a group larger than the freed seats keeps
 its place while the next group that fits gets them.
@@ -25,14 +29,15 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kolk.boxoffice.models import Order, Seat, Show, ShowSeat, WaitlistEntry
-from kolk.boxoffice.services.selling import SoldOut, orders_expire, seats_hold
+from kolk.boxoffice.codes import order_token, ticket_code
+from kolk.boxoffice.models import Order, PriceKind, Seat, Show, ShowSeat, Ticket, WaitlistEntry
+from kolk.boxoffice.services.selling import _price, lock_best_available, orders_expire
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
@@ -145,12 +150,12 @@ def _settle() -> None:
 
 
 def _free(show: Show) -> int:
-    """Places a hold for the list could take now: free regular seats, or free places."""
+    """Places an offer could take now: kept for the list, and any free regular seat or place on sale."""
     if show.hall.is_seated:
         return ShowSeat.objects.filter(
-            show=show, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR
+            show=show, status__in=[ShowSeat.Status.KEPT, ShowSeat.Status.AVAILABLE], seat__kind=Seat.Kind.REGULAR
         ).count()
-    return max(0, show.capacity - show.free_taken)
+    return show.waitlist_kept + max(0, show.capacity - show.free_taken)
 
 
 def lock_for_offers(show_id: int) -> Show | None:
@@ -158,10 +163,75 @@ def lock_for_offers(show_id: int) -> Show | None:
     return Show.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=show_id).first()
 
 
+def lock_kept(show_id: int, quantity: int) -> list[ShowSeat]:
+    """Lock the best `quantity` seats kept for the list, in id order (the order every hold locks seats in).
+
+    Under the show's row lock only offers take kept seats, so the seats read are still kept when locked.
+    """
+    best = ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.KEPT).order_by("rank", "id")
+    ids = list(best.values_list("pk", flat=True)[:quantity])
+    return list(ShowSeat.objects.select_for_update().filter(pk__in=ids, status=ShowSeat.Status.KEPT).order_by("id"))
+
+
+def _offer_hold(show: Show, entry: WaitlistEntry, until: dt.datetime) -> Order | None:
+    """Hold the entry's places for its offer until `until`: kept places first, then free ones; None if too few.
+
+    Called under the show's row lock (`lock_for_offers`). The order is the buyer's to check
+    out, at the regular price per place as any hold, with their name and address filled in.
+    """
+    wanted = entry.quantity
+    regular = _price(show, PriceKind.REGULAR)
+    order = Order(
+        show=show,
+        person=entry.person,
+        token=order_token(),
+        status=Order.Status.HELD,
+        expires_at=until,
+        created_at=now(),
+        buyer_name=entry.name,
+        buyer_email=entry.email,
+        total_cents=regular.amount_cents * wanted,
+    )
+    if show.hall.is_seated:
+        seats = lock_kept(show.pk, wanted)
+        if len(seats) < wanted:  # seats on sale while people wait (they joined as it was freed)
+            seats += lock_best_available(show.pk, wanted - len(seats))
+        if len(seats) < wanted:
+            return None
+        order.save()
+        ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).update(status=ShowSeat.Status.HELD, order=order)
+        places: list[int | None] = [s.seat_id for s in sorted(seats, key=lambda s: s.seat_id)]
+    else:
+        kept = min(show.waitlist_kept, wanted)
+        if show.free_taken + (wanted - kept) > show.capacity:
+            return None
+        # The kept places stay in `free_taken`, now for the offer's hold; the rest are taken anew.
+        Show.objects.filter(pk=show.pk).update(
+            waitlist_kept=F("waitlist_kept") - kept, free_taken=F("free_taken") + (wanted - kept)
+        )
+        order.save()
+        places = [None] * wanted
+    Ticket.objects.bulk_create(
+        [
+            Ticket(
+                order=order,
+                show=show,
+                seat_id=seat,
+                price=regular,
+                amount_cents=regular.amount_cents,
+                code=ticket_code(),
+            )
+            for seat in places
+        ]
+    )
+    return order
+
+
 def _offer_next(show_id: int, at: dt.datetime) -> bool:
     """Offer freed seats of one show to the first in line; True when an offer was made."""
     with transaction.atomic():
-        if lock_for_offers(show_id) is None:  # another worker is offering for this show now
+        show = lock_for_offers(show_id)
+        if show is None:  # another worker is offering for this show now
             return False
         show = Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
         free = _free(show)
@@ -173,13 +243,10 @@ def _offer_next(show_id: int, at: dt.datetime) -> bool:
         )
         if entry is None:
             return False
-        try:
-            with transaction.atomic():
-                order = seats_hold(show=show, quantity=entry.quantity, person=entry.person, actor=None)
-        except (SoldOut, ValidationError, KolkError):
-            return False  # a buyer in the shop took the seats meanwhile: the next run tries again
         until = at + dt.timedelta(hours=offer_hours())
-        Order.objects.filter(pk=order.pk).update(expires_at=until, buyer_name=entry.name, buyer_email=entry.email)
+        order = _offer_hold(show, entry, until)
+        if order is None:
+            return False  # a buyer in the shop took free seats meanwhile: the next run tries again
         entry.status, entry.order, entry.offered_at = WaitlistEntry.Status.OFFERED, order, at
         entry.save(update_fields=["status", "order", "offered_at"])
         message_queue(
@@ -194,6 +261,12 @@ def _offer_next(show_id: int, at: dt.datetime) -> bool:
         )
         audit_log(
             actor=None,
+            action="order.held",
+            **({"subject": entry.person} if entry.person_id else {"subject": order}),
+            details={"order": order.pk, "show": show_id, "count": entry.quantity},
+        )
+        audit_log(
+            actor=None,
             action="waitlist.offered",
             **({"subject": entry.person} if entry.person_id else {"subject": order}),
             details={"entry": entry.pk, "order": order.pk, "show": show_id, "count": entry.quantity},
@@ -201,26 +274,53 @@ def _offer_next(show_id: int, at: dt.datetime) -> bool:
         return True
 
 
+def _back_on_sale(show_id: int) -> int:
+    """Nobody waits for the show any more: its kept places go back on sale. Returns how many."""
+    with transaction.atomic():
+        if lock_for_offers(show_id) is None:
+            return 0
+        if WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING).exists():
+            return 0
+        back = ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.KEPT).update(
+            status=ShowSeat.Status.AVAILABLE
+        )
+        kept = Show.objects.filter(pk=show_id).values_list("waitlist_kept", flat=True).first() or 0
+        if kept:
+            Show.objects.filter(pk=show_id).update(free_taken=F("free_taken") - kept, waitlist_kept=0)
+        if back or kept:
+            audit_log(actor=None, action="waitlist.back_on_sale", details={"show": show_id, "count": back + kept})
+        return back + kept
+
+
 def waitlist_offers_make(*, at: dt.datetime | None = None, limit: int = 1000) -> int:
     """Offer freed seats to the waiting lists, in order; returns how many offers were made.
 
-    Runs anywhere, any number of times: seats of expired holds are freed first,
-    finished offers settled, then each show with people waiting and seats free
-    offers to its first in line until its seats or its list run out.
+    Runs anywhere, any number of times: seats of expired holds are freed first
+    (kept for the list where people wait), finished offers settled, then each
+    show with people waiting and seats free offers to its first in line until
+    its seats or its list run out. A show that keeps places while nobody waits
+    any more puts them back on sale.
     """
     at = at or now()
     orders_expire(at=at)
     _settle()
-    shows = (
+    shows = set(
         WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, show__starts_at__gt=at, show__on_sale=True)
         .values_list("show_id", flat=True)
         .distinct()
-        .order_by("show_id")
     )
+    # Shows keeping places: few seats (a partial index), few free-seating shows.
+    keeping = set(
+        ShowSeat.objects.filter(status=ShowSeat.Status.KEPT, show__starts_at__gt=at)
+        .values_list("show_id", flat=True)
+        .distinct()
+    ) | set(Show.objects.filter(waitlist_kept__gt=0, starts_at__gt=at).values_list("pk", flat=True))
     made = 0
-    for show_id in list(shows):
+    for show_id in sorted(shows | keeping):
         while made < limit and _offer_next(show_id, at):
             made += 1
+        if show_id in keeping:
+            _back_on_sale(show_id)
     return made
 
 
