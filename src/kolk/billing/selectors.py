@@ -61,7 +61,11 @@ def bank_account_of(person: Person) -> BankAccount | None:
 
 
 def active_mandate_of(person: Person) -> Mandate | None:
-    return Mandate.objects.filter(bank_account__person=person, revoked_at__isnull=True).first()
+    return (
+        Mandate.objects.filter(bank_account__person=person, revoked_at__isnull=True)
+        .select_related("bank_account")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -145,5 +145,7 @@ ACTION_LABELS = {
     "invoice_downloaded": _("factuur gedownload"),
     "reading_history_cleared": _("leesgeschiedenis gewist"),
     "payment_started": _("betaling gestart"),
+    "mandate_signed": _("machtiging gegeven"),
+    "mandate_revoked": _("machtiging ingetrokken"),
     "rights_request": _("privacyverzoek gedaan"),
 }

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kolk.billing.pdf import invoice_pdf
-from kolk.billing.selectors import invoices_for, open_amount_cents
+from kolk.billing.selectors import active_mandate_of, invoices_for, open_amount_cents
 from kolk.boxoffice.models import Order
 from kolk.boxoffice.tickets import qr_svg
 from kolk.core.clock import now, today
@@ -206,6 +206,7 @@ def invoices(request: HttpRequest, person: Any) -> HttpResponse:
         "invoices": rows,
         "open_total": _euros(open_amount_cents(person) + fines),
         "fines": _euros(fines) if fines else "",
+        "mandate": active_mandate_of(person),
     }
     response = render(request, "web/portal/invoices.html", context)
     allow_mollie_checkout(request, response)  # "Betalen" is answered with a redirect to Mollie's checkout
