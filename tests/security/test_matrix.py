@@ -201,6 +201,8 @@ PAGES: dict[str, Row] = {
     "web:portal_kiosk_pin": Row(DECLARED),
     # The staff workplace (issue 15): the workstation; circulation's renew all.
     "desk:workstation": Row(DECLARED, post=True, form={"branch": "nergens"}),
+    "web:portal_mandate": Row(DECLARED),
+    "web:portal_mandate_revoke": Row(DECLARED, post=True),
     "desk:library_renew_all": Row(DECLARED, {"pk": "person"}, post=True),
     # Issue 15: the workstation chosen at sign-in, each staff member's own branch (administrators), the
     # loan slip mailed.
