@@ -182,7 +182,7 @@ def loan_checkin(*, copy_barcode: str, actor: Actor, at_branch: Branch | None = 
         rule = loan_rule_for(copy.title.media_type, loan.subscription.type_id if loan.subscription else None)
         fine = fine_for(loan, rule, on, loan.person)
     loan.returned_at = at
-    loan.fine_cents = fine
+    loan.fine_cents += fine  # with what a renewal while late already charged
     loan.save(update_fields=["returned_at", "fine_cents"])
     if fine and loan.person_id is not None:
         fee_add(person_id=loan.person_id, kind="fine", amount_cents=fine, on=on, loan=loan)
@@ -342,12 +342,18 @@ def loan_renew(*, loan: Loan, actor: Actor) -> Loan:
             _("Verlengen heeft nu nog geen zin: het kan vanaf %(date)s.") % {"date": date_format(first, "j F Y")},
             code="too_early",
         )
+    # The days it was already late are charged now, as at check-in: the new due date would forget them.
+    fine = fine_for(loan, rule, on, loan.person)
     loan.renewals += 1
     loan.due_on = due_on
-    loan.save(update_fields=["renewals", "due_on"])
+    loan.fine_cents += fine
+    loan.save(update_fields=["renewals", "due_on", "fine_cents"])
+    if fine and loan.person_id is not None:
+        fee_add(person_id=loan.person_id, kind="fine", amount_cents=fine, on=on, loan=loan)
     if loan.person_id is not None:
         activity_touch(person_id=loan.person_id, on=on)
-    audit_log(actor=actor, action="loan.renewed", subject=loan.person, details={"loan": loan.pk})
+    details = {"loan": loan.pk, "fine_cents": fine} if fine else {"loan": loan.pk}
+    audit_log(actor=actor, action="loan.renewed", subject=loan.person, details=details)
     return loan
 
 
