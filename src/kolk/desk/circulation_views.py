@@ -182,11 +182,13 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound()
     person_reach(actor=request.user, person_id=loan.person_id, purpose="lending", record=loan, viewed=False)
     try:
-        loan = loan_renew(loan=loan, actor=request.user)
+        renewed = loan_renew(loan=loan, actor=request.user)
     except KolkError as exc:
         refuse(request, exc)
     else:
-        messages.success(request, _("Verlengd tot %(due)s.") % {"due": said(loan.due_on)})
+        messages.success(request, _("Verlengd tot %(due)s.") % {"due": said(renewed.due_on)})
+        if charged := renewed.fine_cents - loan.fine_cents:
+            messages.warning(request, _("Te-laat-geld voor de dagen te laat: %(amount)s.") % {"amount": euros(charged)})
     return redirect("desk:library_member", pk=loan.person_id)
 
 

@@ -112,6 +112,10 @@ def loan_renew_view(request: HttpRequest, person: Any, loan_id: int) -> HttpResp
     else:
         _event(request, person, "loan_renewed", loan=loan.pk)
         messages.success(request, _("Verlengd tot %(date)s.") % {"date": date_format(renewed.due_on, "j F Y")})
+        if charged := renewed.fine_cents - loan.fine_cents:
+            messages.warning(
+                request, _("Hij was te laat: je betaalt %(amount)s te-laat-geld.") % {"amount": euros(charged)}
+            )
     return redirect("web:portal_loans")
 
 
