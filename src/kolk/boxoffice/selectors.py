@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -105,7 +105,21 @@ def order_row(token: str) -> Order:
 
 
 def order_tickets(order: Order) -> Sequence[Ticket]:
-    return list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
+    """An order's tickets with each one's show (a basket or a theaterabonnement holds several), show by
+    show, seat by seat: one query."""
+    return list(
+        order.tickets.select_related("seat", "price", "show__hall", "show__film", "show__production").order_by(
+            "show__starts_at", "show_id", "seat__row", "seat__number", "pk"
+        )
+    )
+
+
+def prices_by_show(show_ids: Iterable[int]) -> dict[int, list[PriceCategory]]:
+    """The prices of these shows (an order's: a basket holds several), dearest first: one query."""
+    prices: dict[int, list[PriceCategory]] = {}
+    for price in PriceCategory.objects.filter(show_id__in=set(show_ids)).order_by("-amount_cents", "pk"):
+        prices.setdefault(price.show_id, []).append(price)
+    return prices
 
 
 def order_tickets_by_show(order: Order) -> Sequence[Ticket]:

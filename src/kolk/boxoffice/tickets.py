@@ -51,21 +51,19 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, aga
     By mail with one QR code per ticket, or, when the buyer is a person who chose SMS for
     tickets, as a text message with the link to the order page that shows the codes.
     """
-    if order.series_id:  # a theaterabonnement: show by show, each ticket naming its show
-        tickets = list(
-            order.tickets.select_related("seat", "price", "show__production").order_by(
-                "show__starts_at", "show_id", "seat__row", "seat__number"
-            )
+    # Show by show: a theaterabonnement or a basket holds several, and then each ticket names its show.
+    tickets = list(
+        order.tickets.select_related("seat", "price", "show__film", "show__production").order_by(
+            "show__starts_at", "show_id", "seat__row", "seat__number", "pk"
         )
-    else:
-        tickets = list(order.tickets.select_related("seat", "price").order_by("seat__row", "seat__number", "pk"))
+    )
     lang = language or get_language()
     context = {
         "order": order,
         "show": order.show,
         "tickets": tickets,
         "order_url": order_url(order),
-        "series": bool(order.series_id),
+        "series": len({t.show_id for t in tickets}) > 1,
     }
     key = f"boxoffice.tickets.{order.pk}" + (f".again.{again}" if again else "")
     attachments = [

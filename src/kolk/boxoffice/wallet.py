@@ -59,7 +59,7 @@ def _png(size: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 def pass_json(order: Order, ticket: Ticket) -> dict[str, Any]:
-    show = order.show
+    show = ticket.show  # the ticket's own: a basket or a theaterabonnement holds several shows
     starts = timezone.localtime(show.starts_at)
     seat = (
         _("Rij %(row)s, stoel %(number)s") % {"row": ticket.seat.row, "number": ticket.seat.number}

@@ -83,17 +83,19 @@ class InvoiceProvider:
     payable: frozenset[str] = CHECKED_OUT
 
     def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart:
-        if order.show.kind != Show.Kind.THEATRE:
+        # Each ticket's own show: a basket holds several.
+        tickets = list(order.tickets.select_related("price", "show__production", "show__film").order_by("pk"))
+        if order.show.kind != Show.Kind.THEATRE or any(t.show.kind != Show.Kind.THEATRE for t in tickets):
             raise KolkError(_("Op factuur betalen kan alleen voor theater."), code="invoice_theatre_only")
         if order.person is None:
             raise KolkError(_("Op factuur betalen kan alleen als je bent ingelogd."), code="invoice_needs_person")
         lines = [
             InvoiceLineIn(
-                description=f"{order.show.title} {order.show.starts_at:%d-%m-%Y} ({t.price.get_kind_display()})",
+                description=f"{t.show.title} {t.show.starts_at:%d-%m-%Y} ({t.price.get_kind_display()})",
                 unit_amount_cents=t.amount_cents,
                 vat_percent=t.price.vat_percent,
             )
-            for t in order.tickets.select_related("price").order_by("pk")
+            for t in tickets
         ]
         with transaction.atomic():
             # Billing's invoice counter is locked before the order's row: no other payment path takes it.

@@ -422,10 +422,12 @@ def order_checkout(
     current = order.series_id is not None or all(
         t.price.kind == wanted[t.pk] and t.amount_cents == t.price.amount_cents for t in tickets
     )
-    categories = {} if current else {p.kind: p for p in PriceCategory.objects.filter(show_id=order.show_id)}
+    # Each ticket's own show's prices: a basket holds tickets of several shows.
+    shows = {t.show_id for t in tickets}
+    categories = {} if current else {(p.show_id, p.kind): p for p in PriceCategory.objects.filter(show_id__in=shows)}
     for ticket in tickets:
         kind = wanted[ticket.pk]
-        if not current and kind not in categories:
+        if not current and (ticket.show_id, kind) not in categories:
             raise ValidationError({"prices": [_("Dit tarief is er niet voor deze voorstelling.")]})
         if kind == PriceKind.MEMBER and not (person is not None and getattr(person, "pass_number", None)):
             raise ValidationError({"prices": [_("Het ledentarief is er voor leden met een pas; log in.")]})
@@ -434,8 +436,8 @@ def order_checkout(
                 {"prices": [_("Het ledentarief is er voor leden met een lopend abonnement van de bibliotheek.")]}
             )
         if not current:
-            ticket.price = categories[kind]
-            ticket.amount_cents = categories[kind].amount_cents
+            ticket.price = categories[ticket.show_id, kind]
+            ticket.amount_cents = ticket.price.amount_cents
     if not current:
         Ticket.objects.bulk_update(tickets, ["price", "amount_cents"])
     order.person = person
