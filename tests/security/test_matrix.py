@@ -97,6 +97,8 @@ PAGES: dict[str, Row] = {
     "web:shop:tickets_pdf": Row(ALL, {"token": "held_token"}),
     "web:shop:ticket_wallet": Row(ALL, {"token": "held_token", "code": "=abc"}),
     "web:shop:release": Row(ALL, {"token": "order_token"}, post=True),
+    "web:shop:basket_add": Row(ALL, {"token": "held_token", "show_id": "show"}, post=True, form={"quantity": "1"}),
+    "web:shop:basket_remove": Row(ALL, {"token": "held_token", "show_id": "show"}, post=True),
     "web:shop:payment": Row(ALL, {"token": "held_token"}),
     "web:shop:payment_status": Row(ALL, {"token": "held_token"}),
     # Paying online asks Mollie (not here): cash is asked, which the page refuses in words but to the box office.

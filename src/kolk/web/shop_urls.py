@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kolk.web import season_views, series_views, shop_views
+from kolk.web import basket_views, season_views, series_views, shop_views
 
 app_name = "shop"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("bestelling/<str:token>/betaling/", shop_views.payment_page, name="payment"),
     path("bestelling/<str:token>/betaling/stand/", shop_views.payment_status, name="payment_status"),
     path("bestelling/<str:token>/vrijgeven/", shop_views.order_release, name="release"),
+    path("bestelling/<str:token>/winkelmand/<int:show_id>/", basket_views.basket_add_view, name="basket_add"),
+    path("bestelling/<str:token>/winkelmand/<int:show_id>/weg/", basket_views.basket_remove_view, name="basket_remove"),
     path("show/<int:show_id>/wachtlijst/", season_views.waitlist_join_view, name="waitlist_join"),
     path("wachtlijst/<str:token>/", season_views.waitlist_offer_view, name="waitlist_offer"),
     path("bestelling/<str:token>/code/", season_views.order_code_view, name="order_code"),

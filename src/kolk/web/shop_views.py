@@ -30,6 +30,7 @@ from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
 from kolk.core.validators import no_control_characters
 from kolk.library.selectors import subscription_current
+from kolk.web.basket import basket_lines, current_basket, show_basket
 from kolk.web.cookies import cookie_consent
 from kolk.web.security import content_security_policy
 
@@ -80,7 +81,11 @@ def _order(token: str) -> Order:
 def programme(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("soort", "")
     kind = kind if kind in Show.Kind.values else ""
-    return render(request, "web/shop/programme.html", {"shows": selectors.programme(kind=kind), "kind": kind})
+    return render(
+        request,
+        "web/shop/programme.html",
+        {"shows": selectors.programme(kind=kind), "kind": kind, "basket": current_basket(request)},
+    )
 
 
 class HoldForm(forms.Form):
@@ -135,6 +140,7 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             "available": selectors.seats_available(show),
             "max": MAX_TICKETS,
             "steps": steps("seats"),
+            **show_basket(request, show, rows),  # a basket: this show's seats in it ticked, added to it
         },
     )
 
@@ -146,24 +152,27 @@ class CheckoutForm(forms.Form):
         label=_("Telefoonnummer (niet verplicht)"), max_length=20, required=False, validators=[no_control_characters]
     )
 
-    def __init__(self, *args: Any, tickets: list[Any], prices: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tickets: list[Any], prices: dict[int, list[Any]], **kwargs: Any) -> None:
+        """`prices`: per show the prices to choose from (a basket's tickets are of several shows)."""
         super().__init__(*args, **kwargs)
-        choices = [(p.kind, str(p)) for p in prices]
+        several = len({t.show_id for t in tickets}) > 1
         for ticket in tickets:
             label = (
                 _("Tarief rij %(row)s stoel %(number)s") % {"row": ticket.seat.row, "number": ticket.seat.number}
                 if ticket.seat
                 else _("Tarief kaartje %(n)s") % {"n": ticket.pk}
             )
+            if several:
+                label = f"{ticket.show.title}: {label}"
             self.fields[f"price_{ticket.pk}"] = forms.ChoiceField(
-                label=label, choices=choices, initial=PriceKind.REGULAR
+                label=label, choices=[(p.kind, str(p)) for p in prices[ticket.show_id]], initial=PriceKind.REGULAR
             )
 
 
 def order_page(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
     tickets = selectors.order_tickets_by_show(order) if order.series_id else selectors.order_tickets(order)
-    prices = list(order.show.prices.all().order_by("-amount_cents"))
+    prices = selectors.prices_by_show(t.show_id for t in tickets)  # a basket's tickets are of several shows
     form = None
     if order.status == Order.Status.HELD:
         # A theaterabonnement has the series' price: no price to choose per ticket.
@@ -203,6 +212,8 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "steps": steps(ORDER_STEP[order.status]) if order.status in ORDER_STEP else None,
             "series": series_summary(order, tickets) if order.series_id else None,
+            "basket": None if order.series_id else basket_lines(tickets),
+            "invoice_ok": all(t.show.kind == Show.Kind.THEATRE for t in tickets),
         },
     )
     if order.status == Order.Status.PENDING_PAYMENT:
@@ -303,6 +314,7 @@ def payment_page(request: HttpRequest, token: str) -> HttpResponse:
     state = order_payment_state(order=order)
     if state == PAID:
         return redirect("web:shop:order", token=order.token)
+    tickets = selectors.order_tickets(order)
     response = render(
         request,
         "web/shop/payment.html",
@@ -310,7 +322,8 @@ def payment_page(request: HttpRequest, token: str) -> HttpResponse:
             "order": order,
             "show": order.show,
             "state": state,
-            "tickets": selectors.order_tickets(order),
+            "tickets": tickets,
+            "several": len({t.show_id for t in tickets}) > 1,  # a basket or a theaterabonnement
             "steps": steps("pay"),
         },
     )
