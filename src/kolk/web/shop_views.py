@@ -302,8 +302,13 @@ def order_release(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
     if order.status not in (Order.Status.HELD, Order.Status.PENDING_PAYMENT):
         raise KolkError(_("Deze bestelling kan niet meer worden vrijgegeven."), code="not_releasable")
+    several = order.tickets.values("show_id").distinct().count() > 1
     order_cancel(order=order, actor=request.user)
     messages.success(request, _("Je plaatsen zijn vrijgegeven. Kies opnieuw."))
+    if order.series_id:  # a theaterabonnement: choose its seats again for the series' shows
+        return redirect("web:shop:series", series_id=order.series_id)
+    if several:  # a basket of several shows: back to the programme
+        return redirect("web:shop:programme")
     return redirect("web:shop:show", show_id=order.show_id)
 
 
