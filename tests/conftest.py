@@ -105,6 +105,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits counted in the cache start at zero in every test, whatever ran before in the process."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def seal_every_commit(settings):
     """Tests see the chain sealed right after each commit (test_audit covers the interval)."""
     settings.AUDIT_SEAL_INTERVAL = 0

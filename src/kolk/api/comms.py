@@ -14,9 +14,10 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.throttling import AnonRateThrottle, BaseThrottle
+from ninja.throttling import BaseThrottle
 
 from kolk.api.auth import API_AUTH
+from kolk.api.throttles import ClientThrottle
 from kolk.comms.confirmation import newsletter_confirm as newsletter_confirm_service
 from kolk.comms.contact import case_answer, case_close, case_detail, case_open, cases
 from kolk.comms.models import CaseStatus, ContactCase
@@ -28,7 +29,7 @@ from kolk.privacy.permits import allow
 
 router = Router(tags=["comms"])
 # The public forms are open to anyone: keep a flood of questions or sign-ups out.
-PUBLIC_THROTTLE: list[BaseThrottle] = [AnonRateThrottle("20/h")]
+PUBLIC_THROTTLE: list[BaseThrottle] = [ClientThrottle("20/h")]
 
 
 class ContactIn(Schema):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from kolk.api.auth import API_AUTH
+from kolk.api.throttles import MemberThrottle
 from kolk.core.errors import NotFound
 from kolk.core.roles import Role
 from kolk.people.reach import own_person_id, person_reach
@@ -130,6 +131,7 @@ def _own_person(request: HttpRequest) -> int:
     response={201: RequestOut},
     auth=API_AUTH,
     summary="File a privacy request for yourself (member)",
+    throttle=[MemberThrottle("10/h")],  # a person has few requests; a loop filing hundreds is not one of them
 )
 @allow(members=True)
 def request_file(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
