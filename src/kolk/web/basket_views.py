@@ -33,8 +33,9 @@ def basket_add_view(request: HttpRequest, token: str, show_id: int) -> HttpRespo
     rows = selectors.seat_map(show) if show.hall.is_seated else []
     form = HoldForm(request.POST, seat_ids=[s.seat_id for _row, seats in rows for s in seats])
     if not form.is_valid():
-        for error in form.non_field_errors() or [e for errors in form.errors.values() for e in errors]:
-            messages.error(request, error)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
         return redirect("web:shop:show", show_id=show.pk)
     member = _member(request)
     try:

@@ -132,7 +132,7 @@ def basket_add(
         ShowSeat.objects.filter(pk__in=giving_back).update(status=ShowSeat.Status.AVAILABLE, order=None)
     if new:
         ShowSeat.objects.filter(pk__in=new).update(status=ShowSeat.Status.HELD, order=order)
-    places: list[int | None] = sorted(s.seat_id for s in taking)
+    places = sorted(s.seat_id for s in taking)
     if earlier:  # held tickets only: never paid, no code handed out
         Ticket.objects.filter(order=order, show=show).delete()
     Ticket.objects.bulk_create(
