@@ -27,7 +27,43 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", _("niet verzonden (bezwaar)")
 
 
-class OutboxMessage(models.Model):
+# What every outgoing message has for its delivery, whether mail or text: what it is,
+# why it is sent, and the outbox's bookkeeping (kolk.comms.outbox.claim_due claims either).
+DELIVERY_NOT_PERSONAL = [
+    "kind",
+    "purpose",
+    "template",
+    "language",
+    "status",
+    "attempts",
+    "queued_at",
+    "next_attempt_at",
+    "claimed_at",
+    "sent_at",
+    "idempotency_key",
+]
+
+
+class Delivery(models.Model):
+    """The fields of an outgoing message's delivery, shared by mail and text messages."""
+
+    kind = models.CharField(_("soort"), max_length=10, choices=MessageKind.choices)
+    purpose = models.CharField(_("doel"), max_length=64)
+    template = models.CharField(_("sjabloon"), max_length=100)
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
+    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("opgepakt"), null=True, blank=True)
+    error = models.CharField(_("fout"), max_length=500, blank=True)
+    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboxMessage(Delivery):
     """One outgoing email: to whom, which template, for which purpose, and its delivery."""
 
     person = models.ForeignKey(
@@ -39,22 +75,11 @@ class OutboxMessage(models.Model):
         verbose_name=_("persoon"),
     )
     to_address = models.EmailField(_("aan"), max_length=254)
-    kind = models.CharField(_("soort"), max_length=10, choices=MessageKind.choices)
-    purpose = models.CharField(_("doel"), max_length=64)
-    template = models.CharField(_("sjabloon"), max_length=100)
-    language = models.CharField(_("taal"), max_length=8, default="nl")
     subject = models.CharField(_("onderwerp"), max_length=255)
     text_body = models.TextField(_("tekst"))
     html_body = models.TextField(_("html"), blank=True)
     unsubscribe_url = models.CharField(_("afmeldlink"), max_length=500, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
-    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
-    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("opgepakt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True, db_index=True)
-    error = models.CharField(_("fout"), max_length=500, blank=True)
-    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
 
     privacy = PrivacyMap(
@@ -69,20 +94,7 @@ class OutboxMessage(models.Model):
             # SMTP errors may quote the address.
             "error": "email",
         },
-        not_personal=[
-            "kind",
-            "purpose",
-            "template",
-            "language",
-            "status",
-            "attempts",
-            "queued_at",
-            "next_attempt_at",
-            "claimed_at",
-            "sent_at",
-            "idempotency_key",
-            "message_id",
-        ],
+        not_personal=[*DELIVERY_NOT_PERSONAL, "message_id"],
     )
 
     class Meta:
@@ -363,7 +375,7 @@ class NoticePreference(models.Model):
         return f"{self.kind}: {self.channel}"
 
 
-class SmsMessage(models.Model):
+class SmsMessage(Delivery):
     """One outgoing text message (M02), delivered like mail (kolk.comms.sms)."""
 
     person = models.ForeignKey(
@@ -376,19 +388,8 @@ class SmsMessage(models.Model):
     )
     # In international form, +316…; as the provider got it.
     to_number = models.CharField(_("aan"), max_length=20)
-    kind = models.CharField(_("soort"), max_length=10, choices=MessageKind.choices)
-    purpose = models.CharField(_("doel"), max_length=64)
-    template = models.CharField(_("sjabloon"), max_length=100)
-    language = models.CharField(_("taal"), max_length=8, default="nl")
     text = models.TextField(_("tekst"))
-    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
-    queued_at = models.DateTimeField(_("in de wachtrij gezet"))
-    next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("opgepakt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("verzonden"), null=True, blank=True)
-    error = models.CharField(_("fout"), max_length=500, blank=True)
-    idempotency_key = models.CharField(_("sleutel"), max_length=200, unique=True)
     # Our reference with the provider: the same on a resend, so its reports name one message.
     reference = models.CharField(_("referentie"), max_length=64, unique=True)
     provider = models.CharField(_("sms-dienst"), max_length=20, blank=True)
@@ -402,21 +403,7 @@ class SmsMessage(models.Model):
             # A provider's refusal may quote the number.
             "error": "phone",
         },
-        not_personal=[
-            "kind",
-            "purpose",
-            "template",
-            "language",
-            "status",
-            "attempts",
-            "queued_at",
-            "next_attempt_at",
-            "claimed_at",
-            "sent_at",
-            "idempotency_key",
-            "reference",
-            "provider",
-        ],
+        not_personal=[*DELIVERY_NOT_PERSONAL, "reference", "provider"],
     )
 
     class Meta:
