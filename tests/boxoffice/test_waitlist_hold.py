@@ -11,9 +11,11 @@ import pytest
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Seat, Series, Show, ShowSeat, WaitlistEntry
 from kolk.boxoffice.services import waitlist
+from kolk.boxoffice.services.basket import basket_add, basket_remove
 from kolk.boxoffice.services.selling import SoldOut, order_cancel, order_checkout, order_pay, orders_expire, seats_hold
 from kolk.boxoffice.services.series import series_hold
 from kolk.core.clock import now
+from kolk.core.errors import KolkError
 from tests.boxoffice import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +198,33 @@ def test_free_seating_places_are_kept_for_the_list_in_the_shows_count():
     show.refresh_from_db()
     assert (show.free_taken, show.waitlist_kept) == (3, 0)
     assert seats_hold(show=show, quantity=1, actor=None).status == Order.Status.HELD
+
+
+def test_a_show_taken_out_of_a_basket_while_people_wait_is_kept_for_the_list():
+    show = f.show(seat_map="1x4", theatre=True, in_days=9)
+    other = f.show(seat_map="1x4", theatre=True)
+    basket = basket_add(order=f.held(other, quantity=1), show=show, quantity=2, actor=None)
+    order_pay(order=f.checked_out(show, quantity=2), method=Order.Method.CASH, actor=None)
+    join(show, 1)
+    basket_remove(order=basket, show=show, actor=None)
+    assert statuses(show) == {"waitlist": 2, "sold": 2}
+    basket_remove(order=basket, show=other, actor=None)  # nobody waits for the other show
+    assert statuses(other) == {"available": 4}
+
+
+def test_an_offer_is_bought_as_offered_not_changed_in_a_basket():
+    show, orders = sold_out()
+    entry = join(show, 1)
+    order_cancel(order=orders[0], actor=None, refund=True)
+    waitlist.waitlist_offers_make()
+    entry.refresh_from_db()
+    other = f.show(seat_map="1x4", theatre=True)
+    for change in (
+        lambda: basket_add(order=entry.order, show=other, quantity=1, actor=None),
+        lambda: basket_remove(order=entry.order, show=show, actor=None),
+    ):
+        with pytest.raises(KolkError) as refused:
+            change()
+        assert refused.value.code == "waitlist_offer"
+    assert entry.order.tickets.count() == 1
+    assert statuses(other) == {"available": 4}

@@ -24,23 +24,24 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.codes import ticket_code
-from kolk.boxoffice.models import Order, PriceKind, Show, ShowSeat, Ticket
+from kolk.boxoffice.models import Order, PriceKind, Show, ShowSeat, Ticket, WaitlistEntry
 from kolk.boxoffice.services.series import presale_check
 from kolk.boxoffice.services.selling import (
     HOLD_MINUTES,
     MAX_TICKETS,
     SoldOut,
     _check_on_sale,
-    _lock_order,
     _price,
     _subject,
     adjacent_blocks,
     lock_best_available,
     lock_block,
     lock_seats,
+    seats_give_back,
 )
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -50,7 +51,14 @@ from kolk.privacy.audit import audit_log
 
 def _open_basket(order: Order) -> Order:
     """Lock the order's row (with its show) and check it is a basket that can still change."""
-    order = _lock_order(order, "show__hall")
+    # The order's row locked and read with whether it is a waiting-list offer: one query.
+    offer = Exists(WaitlistEntry.objects.filter(order_id=OuterRef("pk")))
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("show__hall")
+        .annotate(offer=offer)
+        .get(pk=order.pk)
+    )
     if order.series_id is not None:
         raise KolkError(
             _("Een theaterabonnement is een bestelling op zich; voeg losse voorstellingen apart toe."),
@@ -63,6 +71,10 @@ def _open_basket(order: Order) -> Order:
         )
     if order.status != Order.Status.HELD or (order.expires_at and order.expires_at <= now()):
         raise KolkError(_("Je winkelmand is verlopen; kies opnieuw je plaatsen."), code="expired")
+    if order.offer:  # an offer is bought as it was offered
+        raise KolkError(
+            _("Dit zijn de plaatsen die de wachtlijst je aanbiedt; die koop je zoals ze zijn."), code="waitlist_offer"
+        )
     return order
 
 
@@ -112,8 +124,8 @@ def basket_add(
         new = [s.pk for s in taking if s.order_id != order.pk]
     else:
         giving_back = [s.pk for s in lock_seats(show.pk, earlier_seats)] if earlier_seats else []
-        if giving_back:  # best seats anew: the earlier ones are free to choose again
-            ShowSeat.objects.filter(pk__in=giving_back).update(status=ShowSeat.Status.AVAILABLE, order=None)
+        if giving_back:  # best seats anew: the earlier ones are free to choose again (kept while people wait)
+            seats_give_back(ShowSeat.objects.filter(pk__in=giving_back))
             giving_back = []
         taking = []
         if wanted > 1:  # a group sits together when it can
@@ -129,7 +141,7 @@ def basket_add(
             raise SoldOut()
         new = [s.pk for s in taking]
     if giving_back:
-        ShowSeat.objects.filter(pk__in=giving_back).update(status=ShowSeat.Status.AVAILABLE, order=None)
+        seats_give_back(ShowSeat.objects.filter(pk__in=giving_back))
     if new:
         ShowSeat.objects.filter(pk__in=new).update(status=ShowSeat.Status.HELD, order=order)
     places = sorted(s.seat_id for s in taking)
@@ -164,7 +176,7 @@ def basket_add(
 
 @transaction.atomic
 def basket_remove(*, order: Order, show: Show, actor: Actor) -> Order:
-    """Take a show out of the held basket: its seats go back on sale at once.
+    """Take a show out of the held basket: its seats go back on sale at once (to the waiting list first).
 
     Taking out the last show cancels the basket (nothing is left to pay for).
     """
@@ -173,9 +185,7 @@ def basket_remove(*, order: Order, show: Show, actor: Actor) -> Order:
     if not held:
         raise KolkError(_("Deze voorstelling staat niet in je winkelmand."), code="not_in_basket")
     locked = lock_seats(show.pk, sorted(seat for seat, _amount in held if seat is not None))
-    ShowSeat.objects.filter(pk__in=[s.pk for s in locked if s.order_id == order.pk]).update(
-        status=ShowSeat.Status.AVAILABLE, order=None
-    )
+    seats_give_back(ShowSeat.objects.filter(pk__in=[s.pk for s in locked if s.order_id == order.pk]))
     Ticket.objects.filter(order=order, show=show).delete()
     order.total_cents -= sum(amount for _seat, amount in held)
     fields = ["total_cents"]
