@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from kolk.boxoffice.codes import is_order_token
-from kolk.boxoffice.models import Hall, Order, PriceCategory, Show, ShowSeat, ShowStats, Ticket, Venue
+from kolk.boxoffice.models import Hall, Order, PriceCategory, Series, Show, ShowSeat, ShowStats, Ticket, Venue
 from kolk.core.clock import now
 
 
@@ -171,3 +172,47 @@ def orders_find(query: str, *, limit: int = 25) -> list[Order]:
     else:
         return []
     return list(qs.order_by("-created_at", "-pk")[:limit])
+
+
+# --- theaterabonnementen ---
+
+
+def _series_shows() -> Prefetch[Any]:
+    """A series' shows still to come and on sale, with what a sale and a page need, in time order."""
+    return Prefetch(
+        "shows",
+        queryset=Show.objects.filter(starts_at__gt=now(), on_sale=True)
+        .select_related("production", "hall__venue")
+        .prefetch_related("prices")
+        .order_by("starts_at", "pk"),
+        to_attr="upcoming",
+    )
+
+
+def series_on_sale() -> list[Series]:
+    """Theaterabonnementen with at least their minimum of shows still to come and on sale (each with `upcoming`).
+
+    Three queries whatever the number of series: the series, their upcoming shows, the shows' prices.
+    """
+    found = list(Series.objects.prefetch_related(_series_shows()).order_by("-season", "name", "pk"))
+    return [s for s in found if len(s.upcoming) >= s.min_shows]  # type: ignore[attr-defined]
+
+
+def series_get(series_id: int) -> Series:
+    """A theaterabonnement with its upcoming shows on sale (`upcoming`); raises Series.DoesNotExist."""
+    return Series.objects.prefetch_related(_series_shows()).get(pk=series_id)
+
+
+def series_all() -> QuerySet[Series]:
+    """Every theaterabonnement, newest season first, with the number of its shows (staff's list)."""
+    return Series.objects.annotate(show_count=Count("shows")).order_by("-season", "name", "pk")
+
+
+def theatre_upcoming(*, days: int = 550) -> QuerySet[Show]:
+    """Theatre shows still to come (on sale or not), for staff choosing a series' shows."""
+    start = now()
+    return (
+        Show.objects.filter(kind=Show.Kind.THEATRE, starts_at__gt=start, starts_at__lt=start + dt.timedelta(days=days))
+        .select_related("production", "hall")
+        .order_by("starts_at", "pk")
+    )

@@ -23,8 +23,8 @@ from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.pending import CHECKING, FAILED, PAID, order_payment_state
+from kolk.boxoffice.services.presale import in_presale
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_checkout, seats_hold
-from kolk.boxoffice.services.series import in_presale, presale_check
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
@@ -111,17 +111,13 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member = _member(request)
-            # A members' presale: only then the library is asked, yes or no, whether the pass is current.
-            presale_check(
-                members_from=show.members_from,
-                public_from=show.public_from,
-                member=bool(in_presale(show) and member is not None and member_pass_current(member)),
-            )
             order = seats_hold(
                 show=show,
                 seat_ids=form.cleaned_data["seat"] or (),
                 quantity=form.cleaned_data["quantity"] or 0,
-                person=_member(request),
+                person=member,
+                # A members' presale: only then the library is asked, yes or no, whether the pass is current.
+                member=bool(in_presale(show) and member is not None and member_pass_current(member)),
                 actor=request.user,
             )
         except (ValidationError, KolkError) as exc:

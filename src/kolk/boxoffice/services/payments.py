@@ -265,19 +265,22 @@ def till_sale(
     prices: Mapping[int, str] | None = None,
     given_cents: int = 0,
     code: str = "",
+    member_pass_seen: bool = False,
 ) -> TillSale:
     """The till's sale: chosen seats at a price each, paid by card or in cash.
 
     For cash, `given_cents` is what the buyer handed over (0: the exact amount);
     less than the total is refused and nothing is sold. A `code` (a gift voucher's
     or a discount code's) is taken off first; a voucher that covers all pays it.
+    In a members' presale the till sells to a member whose current pass staff scanned
+    (`member_pass_seen`); before the presale it sells to nobody.
     """
     if method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
     if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
     with transaction.atomic():
-        order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, actor=actor)
+        order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, member=member_pass_seen, actor=actor)
         order = tickets_price(order=order, prices=prices or {}, actor=actor)
         if code.strip():
             order = code_redeem(order=order, code=code, actor=actor)[0]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.models import Film, Hall, PriceCategory, PriceKind, Production, Seat, Show, ShowSeat, Venue
+from kolk.boxoffice.services.presale import presale_dates_check
 from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.privacy.audit import audit_log
@@ -206,13 +207,19 @@ def show_create(
     film: Film | None = None,
     production: Production | None = None,
     on_sale: bool = True,
+    members_from: dt.datetime | None = None,
+    public_from: dt.datetime | None = None,
 ) -> Show:
-    """A screening (film) or performance (production) in a hall, with its prices (cents incl. VAT)."""
+    """A screening (film) or performance (production) in a hall, with its prices (cents incl. VAT).
+
+    With a presale: members (a current pass) buy from `members_from`, everyone from `public_from`.
+    """
     if (film is None) == (production is None):
         raise ValidationError({"film": [_("Kies een film óf een voorstelling.")]})
     cleaned = _clean_prices(prices)
     if starts_at <= now():
         raise ValidationError({"starts_at": [_("Een voorstelling begint in de toekomst.")]})
+    presale_dates_check(members_from=members_from, public_from=public_from, first_start=starts_at)
     show = Show.objects.create(
         hall=hall,
         kind=Show.Kind.FILM if film else Show.Kind.THEATRE,
@@ -221,6 +228,8 @@ def show_create(
         starts_at=starts_at,
         on_sale=on_sale,
         capacity=0 if hall.is_seated else hall.capacity,
+        members_from=members_from,
+        public_from=public_from,
     )
     PriceCategory.objects.bulk_create(
         [PriceCategory(show=show, kind=k, amount_cents=c, vat_percent=VAT_PERCENT) for k, c in cleaned.items()]
@@ -254,12 +263,22 @@ def programme_create(
     film: Film | None = None,
     production: Production | None = None,
     on_sale: bool = True,
+    members_from: dt.datetime | None = None,
+    public_from: dt.datetime | None = None,
 ) -> list[Show]:
-    """A run of shows of one film or production in one hall, all or none."""
+    """A run of shows of one film or production in one hall, all or none, each with the same presale."""
     with transaction.atomic():
         return [
             show_create(
-                hall=hall, starts_at=at, prices=prices, film=film, production=production, on_sale=on_sale, actor=actor
+                hall=hall,
+                starts_at=at,
+                prices=prices,
+                film=film,
+                production=production,
+                on_sale=on_sale,
+                members_from=members_from,
+                public_from=public_from,
+                actor=actor,
             )
             for at in starts
         ]

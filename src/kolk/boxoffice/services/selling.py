@@ -37,6 +37,7 @@ from kolk.boxoffice.models import (
     Ticket,
     WaitlistEntry,
 )
+from kolk.boxoffice.services.presale import presale_check
 from kolk.boxoffice.services.reductions import reductions_give_back
 from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.actors import Actor, user_id
@@ -192,12 +193,16 @@ def seats_hold(
     seat_ids: Sequence[int] = (),
     quantity: int = 0,
     person: Any = None,
+    member: bool = False,
 ) -> Order:
     """Hold seats for HOLD_MINUTES: the chosen `seat_ids`, or the best `quantity` (free seating: a quantity).
 
-    Returns the held order with a ticket per place at the regular price.
+    Returns the held order with a ticket per place at the regular price. In the
+    show's members' presale only a member buys: `member` is the caller's yes or
+    no whether the buyer's pass is current (kolk.boxoffice.services.presale).
     """
     _check_on_sale(show)
+    presale_check(members_from=show.members_from, public_from=show.public_from, member=member)
     wanted = len(set(seat_ids)) if seat_ids else quantity
     if not 1 <= wanted <= MAX_TICKETS:
         raise ValidationError({"quantity": [_("Kies 1 tot %(max)s plaatsen.") % {"max": MAX_TICKETS}]})

@@ -12,25 +12,29 @@ not grow with the number of shows. Checkout and payment are the normal ones.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Min
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kolk.boxoffice.codes import order_token, ticket_code
-from kolk.boxoffice.models import Order, PriceCategory, PriceKind, Seat, Series, Show, ShowSeat, Ticket
+from kolk.boxoffice.models import Order, Payment, PriceCategory, PriceKind, Seat, Series, Show, ShowSeat, Ticket
 from kolk.boxoffice.services.payments import TillSale, payment_start
+from kolk.boxoffice.services.presale import Presale as Presale  # the presale lives beside selling; kept here too
+from kolk.boxoffice.services.presale import in_presale as in_presale
+from kolk.boxoffice.services.presale import in_words as in_words
+from kolk.boxoffice.services.presale import presale_check, presale_dates_check
 from kolk.boxoffice.services.selling import BLOCK_TRIES, HOLD_MINUTES, MAX_TICKETS, SoldOut, _price, _subject
 from kolk.core.actors import Actor
 from kolk.core.clock import now
 from kolk.core.errors import Invalid, KolkError, NotAllowed
 from kolk.core.money import euros
 from kolk.core.roles import Role, has_role
+from kolk.core.validators import no_control_characters
 from kolk.privacy.audit import audit_log
 
 
@@ -47,38 +51,6 @@ class NotTogether(SoldOut):
     def __init__(self, message: str, alternative: list[FreeSeat]) -> None:
         super().__init__(message)
         self.alternative = alternative
-
-
-class Presale(KolkError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="presale")
-
-
-# --- presale ---
-
-
-def in_words(moment: dt.datetime) -> str:
-    """A date in a sentence: 11 december 2026 (month in lower case, as UX.md says)."""
-    return date_format(timezone.localtime(moment), "j F Y")
-
-
-def presale_check(*, members_from: dt.datetime | None, public_from: dt.datetime | None, member: bool) -> None:
-    """Refuse a sale before its time: nobody before `members_from`, only members until `public_from`.
-
-    `member` is the yes/no answer of the library whether the buyer's pass is
-    current (the member price's check, purpose ticket_sales); nothing else.
-    """
-    at = now()
-    if members_from is not None and at < members_from:
-        raise Presale(_("De verkoop begint op %(date)s.") % {"date": in_words(members_from)})
-    if public_from is not None and at < public_from and not member:
-        raise Presale(_("Voorverkoop voor leden tot %(date)s.") % {"date": in_words(public_from)})
-
-
-def in_presale(*things: Show | Series) -> bool:
-    """Whether any of these is in its members' presale now (the caller then asks whether the buyer is a member)."""
-    at = now()
-    return any(t.public_from is not None and at < t.public_from for t in things)
 
 
 # --- seats free in every chosen show ---
@@ -292,16 +264,19 @@ def series_till_sale(
     seat_ids: Sequence[int] = (),
     given_cents: int = 0,
     member_pass_seen: bool = False,
+    card_reference: str = "",
 ) -> TillSale:
     """The till sells a theaterabonnement: the same seats in each chosen show, paid by card or in cash.
 
     As `till_sale`: cash less than the total is refused and nothing is sold. In a
     members' presale the till sells to a member whose pass staff saw (`member_pass_seen`).
+    A card payment keeps the PIN terminal's reference (`card_reference`), to find it on the terminal's list.
     """
     if method not in (Order.Method.CASH, Order.Method.CARD):
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
     if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
+    reference = _card_reference(card_reference) if method == Order.Method.CARD else ""
     with transaction.atomic():
         order = series_hold(
             series=series,
@@ -317,5 +292,163 @@ def series_till_sale(
                 % {"given": euros(given_cents), "total": euros(order.total_cents)},
                 fields={"given": [_("Minder dan het totaal %(total)s.") % {"total": euros(order.total_cents)}]},
             )
-        order = payment_start(order=order, method=method, actor=actor).order
+        started = payment_start(order=order, method=method, actor=actor)
+        order = started.order
+        if reference:
+            Payment.objects.filter(pk=started.payment.pk).update(provider_ref=reference)
+            Order.objects.filter(pk=order.pk).update(payment_ref=reference)
+            order.payment_ref = reference
     return TillSale(order=order, given_cents=given_cents if method == Order.Method.CASH else 0)
+
+
+_REFERENCE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./-]{0,39}")
+
+
+def _card_reference(value: str) -> str:
+    """The PIN terminal's reference as staff type it off the slip: letters, digits, spaces, dots, dashes."""
+    value = " ".join(value.split())
+    if value and not _REFERENCE.fullmatch(value):
+        raise Invalid(
+            _("Pinreferentie: alleen letters, cijfers en streepjes, hoogstens 40 tekens."),
+            fields={"card_reference": [_("Alleen letters, cijfers en streepjes, hoogstens 40 tekens.")]},
+        )
+    return value
+
+
+# --- the season: series and presale dates, made by the box office ---
+
+
+def _staff(actor: Actor) -> None:
+    if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
+        raise NotAllowed(_("Alleen de kassa maakt het seizoen."))
+
+
+@transaction.atomic
+def show_presale_set(
+    *, show: Show, members_from: dt.datetime | None, public_from: dt.datetime | None, actor: Actor
+) -> Show:
+    """Set (or clear) a show's presale: members from `members_from`, everyone from `public_from`."""
+    _staff(actor)
+    presale_dates_check(members_from=members_from, public_from=public_from, first_start=show.starts_at)
+    Show.objects.filter(pk=show.pk).update(members_from=members_from, public_from=public_from)
+    show.members_from, show.public_from = members_from, public_from
+    audit_log(
+        actor=actor,
+        action="show.presale_set",
+        details={
+            "show": show.pk,
+            "members_from": members_from.isoformat() if members_from else None,
+            "public_from": public_from.isoformat() if public_from else None,
+        },
+    )
+    return show
+
+
+class SeriesIn(NamedTuple):
+    """What staff fill in for a theaterabonnement."""
+
+    name: str
+    season: str
+    show_ids: Sequence[int]
+    min_shows: int
+    discount_percent: int
+    members_from: dt.datetime | None = None
+    public_from: dt.datetime | None = None
+
+
+_SEASON = re.compile(r"\d{4}(-\d{4})?")
+
+
+def _series_clean(data: SeriesIn, *, keep: set[int]) -> tuple[dict[str, Any], list[Show]]:
+    """The cleaned fields and the chosen shows; ValidationError per field. `keep`: shows the series has already."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(data.name).split())
+    season = str(data.season).strip()
+    for field, value in (("name", name), ("season", season)):
+        try:
+            no_control_characters(value)
+        except ValidationError as exc:
+            errors[field] = list(exc.messages)
+    if not name or len(name) > 200:
+        errors.setdefault("name", []).append(_("Vul een naam in (hoogstens 200 tekens)."))
+    if not _SEASON.fullmatch(season):
+        errors.setdefault("season", []).append(_("Schrijf het seizoen als 2026-2027."))
+    wanted = list(dict.fromkeys(int(pk) for pk in data.show_ids))
+    shows = list(Show.objects.filter(pk__in=wanted).select_related("hall").order_by("starts_at", "pk"))
+    at = now()
+    if not wanted:
+        errors["show_ids"] = [_("Kies de voorstellingen van dit theaterabonnement.")]
+    elif len(shows) != len(wanted):
+        errors["show_ids"] = [_("Een van deze voorstellingen bestaat niet (meer).")]
+    elif any(s.kind != Show.Kind.THEATRE for s in shows):
+        errors["show_ids"] = [_("Een theaterabonnement heeft alleen theatervoorstellingen.")]
+    elif any(s.starts_at <= at and s.pk not in keep for s in shows):
+        errors["show_ids"] = [_("Kies voorstellingen die nog moeten komen.")]
+    elif len({s.hall_id for s in shows}) > 1 or not shows[0].hall.is_seated:
+        errors["show_ids"] = [
+            _("Een theaterabonnement houdt dezelfde stoelen in één zaal; kies voorstellingen in die zaal.")
+        ]
+    if not 1 <= data.min_shows <= max(len(wanted), 1):
+        errors["min_shows"] = [
+            _("Minimaal aantal: 1 tot %(n)s (het aantal gekozen voorstellingen).") % {"n": max(len(wanted), 1)}
+        ]
+    if not 0 <= data.discount_percent <= 100:
+        errors["discount_percent"] = [_("Korting: 0 tot 100 procent.")]
+    upcoming = [s.starts_at for s in shows if s.starts_at > at]
+    try:
+        presale_dates_check(
+            members_from=data.members_from, public_from=data.public_from, first_start=min(upcoming, default=None)
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "name": name,
+        "season": season,
+        "min_shows": data.min_shows,
+        "discount_percent": data.discount_percent,
+        "members_from": data.members_from,
+        "public_from": data.public_from,
+    }
+    return fields, shows
+
+
+def _series_details(series: Series, shows: Sequence[Show]) -> dict[str, Any]:
+    return {
+        "series": series.pk,
+        "shows": [s.pk for s in shows],
+        "min_shows": series.min_shows,
+        "discount_percent": series.discount_percent,
+        "members_from": series.members_from.isoformat() if series.members_from else None,
+        "public_from": series.public_from.isoformat() if series.public_from else None,
+    }
+
+
+@transaction.atomic
+def series_create(*, data: SeriesIn, actor: Actor) -> Series:
+    """A theaterabonnement of upcoming theatre shows in one seated hall, with its minimum, discount and presale."""
+    _staff(actor)
+    fields, shows = _series_clean(data, keep=set())
+    series = Series.objects.create(**fields)
+    series.shows.set(shows)
+    audit_log(actor=actor, action="series.created", details=_series_details(series, shows))
+    return series
+
+
+@transaction.atomic
+def series_update(*, series: Series, data: SeriesIn, actor: Actor) -> Series:
+    """Change a theaterabonnement; its shows that have been played may stay in it, new ones must be upcoming.
+
+    Orders sold before keep what they were sold at.
+    """
+    _staff(actor)
+    series = Series.objects.select_for_update().get(pk=series.pk)
+    fields, shows = _series_clean(data, keep=set(series.shows.values_list("pk", flat=True)))
+    for name, value in fields.items():
+        setattr(series, name, value)
+    series.save(update_fields=list(fields))
+    series.shows.set(shows)
+    audit_log(actor=actor, action="series.updated", details=_series_details(series, shows))
+    return series
