@@ -192,6 +192,12 @@ PAGES: dict[str, Row] = {
     "desk:boxoffice_door_count": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_door_codes": Row(DECLARED, {"show_id": "show"}),
     "desk:boxoffice_door_sync": Row(DECLARED, {"show_id": "show"}, post=True),
+    # The season at the box office: a show's presale, the theaterabonnementen (list, new, till, change).
+    "desk:boxoffice_show_presale": Row(DECLARED, {"show_id": "show"}),
+    "desk:boxoffice_series": Row(DECLARED),
+    "desk:boxoffice_series_new": Row(DECLARED),
+    "desk:boxoffice_series_till": Row(DECLARED, {"series_id": "series"}),
+    "desk:boxoffice_series_edit": Row(DECLARED, {"series_id": "series"}),
     # API keys of machine clients (the administrator's); revoking a client that does not exist.
     "desk:apikeys": Row(DECLARED),
     "desk:apikey_revoke": Row(DECLARED, post=True, form={"client": "0"}),

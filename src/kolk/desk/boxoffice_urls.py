@@ -1,9 +1,10 @@
-"""Box-office staff pages: programme, halls and seat maps, the till of a show, orders, check-in."""
+"""Box-office staff pages: programme, halls and seat maps, the till of a show and of a theaterabonnement, the
+season (series, presale), orders, check-in."""
 
 from django.urls import path
 
 from kolk.desk import boxoffice_views as views
-from kolk.desk import voucher_views
+from kolk.desk import season_views, voucher_views
 
 urlpatterns = [
     path("", views.boxoffice_home, name="boxoffice"),
@@ -11,6 +12,11 @@ urlpatterns = [
     path("zalen/", views.halls, name="boxoffice_halls"),
     path("programma/", views.programme_new, name="boxoffice_programme"),
     path("show/<int:show_id>/", views.show_page, name="boxoffice_show"),
+    path("show/<int:show_id>/voorverkoop/", season_views.show_presale, name="boxoffice_show_presale"),
+    path("theaterabonnementen/", season_views.series_list, name="boxoffice_series"),
+    path("theaterabonnementen/nieuw/", season_views.series_new, name="boxoffice_series_new"),
+    path("theaterabonnementen/<int:series_id>/", season_views.series_till, name="boxoffice_series_till"),
+    path("theaterabonnementen/<int:series_id>/wijzigen/", season_views.series_edit, name="boxoffice_series_edit"),
     path("show/<int:show_id>/leeftijd/", views.age_view, name="boxoffice_age"),
     path("show/<int:show_id>/scannen/", views.checkin, name="boxoffice_checkin"),
     path("show/<int:show_id>/scannen/binnen/", views.door_count_view, name="boxoffice_door_count"),

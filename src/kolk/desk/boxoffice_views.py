@@ -34,6 +34,7 @@ from kolk.boxoffice.services.checkin import (
     ticket_check_in,
 )
 from kolk.boxoffice.services.payments import till_sale
+from kolk.boxoffice.services.presale import in_presale, in_words
 from kolk.boxoffice.services.programme import (
     film_create,
     hall_create,
@@ -46,6 +47,7 @@ from kolk.boxoffice.tickets import qr_svg, tickets_resend
 from kolk.core.actors import Actor
 from kolk.core.errors import BadRequest, Invalid, KolkError, NotFound, invalid_from
 from kolk.core.money import euros
+from kolk.desk.season_forms import PRESALE_NAMES, PresaleForm, errors_to_form, member_pass_seen
 from kolk.privacy.audit import audit_log
 from kolk.privacy.permits import allow
 
@@ -61,7 +63,7 @@ def _errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
 @allow(purpose="ticket_sales")
 def boxoffice_home(request: HttpRequest) -> HttpResponse:
     shows = selectors.programme(days=120, on_sale_only=False)
-    return render(request, "desk/boxoffice/home.html", {"shows": shows})
+    return render(request, "desk/boxoffice/home.html", {"shows": shows, "series": selectors.series_on_sale()})
 
 
 class HallForm(forms.Form):
@@ -138,7 +140,8 @@ class ProgrammeForm(forms.Form):
 @allow(purpose="ticket_sales")
 def programme_new(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    presale = PresaleForm(request.POST or None, prefix="presale")
+    if request.method == "POST" and presale.is_valid() and form.is_valid():
         data = form.cleaned_data
         prices = {k: int(data[k] * 100) for k in PriceKind.values if data.get(k) is not None}
         try:
@@ -160,10 +163,19 @@ def programme_new(request: HttpRequest) -> HttpResponse:
                 starts=data["starts"],
                 prices=prices,
                 on_sale=data["on_sale"],
+                members_from=presale.cleaned_data["members_from"],
+                public_from=presale.cleaned_data["public_from"],
                 actor=request.user,
                 **work,
             )
-        except (ValidationError, KolkError) as exc:
+        except ValidationError as exc:
+            presale_errors = {k: v for k, v in exc.message_dict.items() if k in PRESALE_NAMES}
+            if presale_errors:
+                errors_to_form(presale, ValidationError(presale_errors), PRESALE_NAMES)
+            rest = {k: v for k, v in exc.message_dict.items() if k not in PRESALE_NAMES}
+            if rest:
+                _errors(form, ValidationError(rest))
+        except KolkError as exc:
             _errors(form, exc)
         else:
             messages.success(
@@ -176,7 +188,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
                 % {"n": len(shows)},
             )
             return redirect("desk:boxoffice")
-    return render(request, "desk/boxoffice/programme.html", {"form": form})
+    return render(request, "desk/boxoffice/programme.html", {"form": form, "presale": presale})
 
 
 def _show(show_id: int) -> Show:
@@ -266,6 +278,8 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
                 method=chosen.method,
                 given_cents=_cents(chosen.given) if chosen.method == Order.Method.CASH else 0,
                 code=request.POST.get("code", "")[:64],
+                # In the members' presale only: the pass staff scanned, current or not (the library's yes or no).
+                member_pass_seen=member_pass_seen(request, request.POST.get("pass", "")) if in_presale(show) else False,
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -289,6 +303,7 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             "chosen": chosen,
             "max_tickets": MAX_TICKETS,
             "age": age_to_check(show),
+            "presale_until": in_words(show.public_from) if show.public_from and in_presale(show) else "",
         },
         status=error.status if error is not None else 200,
     )

@@ -51,6 +51,9 @@
     seats.forEach(function (s) { s.tabIndex = s === seat ? 0 : -1; });
   }
 
+  /* The theaterabonnement's till (season.js) works the same seat map with the same keys. */
+  window.kolkTill = { euros: euros, cents: cents, target: target, rove: rove };
+
   function setup(form) {
     var map = form.querySelector("[data-seatmap]");
     var list = document.getElementById("till-tickets");
