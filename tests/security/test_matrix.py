@@ -343,6 +343,16 @@ OPERATIONS: dict[str, Row] = {
     ),
     f"POST {A}/boxoffice/checkin": Row(DECLARED, body={"code": "@ticket_code", "show_id": "@show"}),
     f"POST {A}/boxoffice/orders/{{token}}/cancel": Row(DECLARED, {"token": "order_token"}, body={"refund": False}),
+    # The season: theaterabonnementen and their hold, a code on an order, a sold-out show's waiting list.
+    f"GET {A}/boxoffice/series": Row(DECLARED),
+    f"GET {A}/boxoffice/series/{{series_id}}": Row(DECLARED, {"series_id": "series"}),
+    f"POST {A}/boxoffice/series/{{series_id}}/hold": Row(
+        DECLARED, {"series_id": "series"}, body={"show_ids": [], "quantity": 1}
+    ),
+    f"POST {A}/boxoffice/orders/{{token}}/code": Row(DECLARED, {"token": "held_token"}, body={"code": "0000-0000"}),
+    f"POST {A}/boxoffice/shows/{{show_id}}/waitlist": Row(
+        DECLARED, {"show_id": "show"}, body={"name": "Wim Wachter", "email": "wim@example.nl"}
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from kolk.api.boxoffice import router as boxoffice_router
 from kolk.api.comms import router as comms_router
 from kolk.api.library import router as library_router
 from kolk.api.privacy import router as privacy_router
+from kolk.api.season import router as season_router
 from kolk.core.edge import error_payload
 from kolk.core.errors import (
     BadRequest,
@@ -117,6 +118,7 @@ api.add_router("/billing/", billing_router)
 api.add_router("/comms/", comms_router)
 api.add_router("/library/", library_router)
 api.add_router("/boxoffice/", boxoffice_router)
+api.add_router("/boxoffice/", season_router)
 
 
 def refusal(request: HttpRequest, exc: KolkError) -> HttpResponse:

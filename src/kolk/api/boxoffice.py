@@ -21,13 +21,15 @@ from ninja.utils import check_csrf
 
 from kolk.api.auth import API_AUTH
 from kolk.boxoffice import selectors
-from kolk.boxoffice.models import Order, Show
+from kolk.boxoffice.models import Order, Series, Show
 from kolk.boxoffice.services.age import age_check
 from kolk.boxoffice.services.checkin import ticket_check_in
 from kolk.boxoffice.services.payments import box_office_sale, mollie_webhook, payment_start
+from kolk.boxoffice.services.presale import in_presale
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
 from kolk.core.edge import on_site
 from kolk.core.errors import NotAllowed, NotFound
+from kolk.library.selectors import subscription_current
 from kolk.privacy.permits import allow
 
 router = Router(tags=["boxoffice"])
@@ -47,6 +49,12 @@ def _session_csrf(request: HttpRequest) -> None:
 def _member(request: HttpRequest) -> Any:
     user = request.user
     return getattr(user, "person", None) if user.is_authenticated else None
+
+
+def presale_member(request: HttpRequest, *things: Show | Series) -> bool:
+    """In a members' presale only, the library says yes or no: is the signed-in buyer's pass current?"""
+    member = _member(request)
+    return bool(in_presale(*things) and member is not None and subscription_current(member) is not None)
 
 
 def _show(show_id: int) -> Show:
@@ -142,6 +150,7 @@ class HoldIn(Schema):
 
 class TicketOut(Schema):
     id: int
+    show_id: int  # a theaterabonnement's tickets are for several shows
     row: int | None
     number: int | None
     price: str
@@ -172,6 +181,7 @@ def _order_out(order: Order) -> OrderOut:
         tickets=[
             TicketOut(
                 id=t.pk,
+                show_id=t.show_id,
                 row=t.seat.row if t.seat else None,
                 number=t.seat.number if t.seat else None,
                 price=t.price.kind,
@@ -195,7 +205,12 @@ def hold_view(request: HttpRequest, show_id: int, body: HoldIn) -> Any:
     _session_csrf(request)
     show = _show_for_sale(show_id)
     order = seats_hold(
-        show=show, seat_ids=body.seat_ids, quantity=body.quantity, person=_member(request), actor=request.user
+        show=show,
+        seat_ids=body.seat_ids,
+        quantity=body.quantity,
+        person=_member(request),
+        member=presale_member(request, show),
+        actor=request.user,
     )
     return Status(201, _order_out(order))
 
