@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection, models, transaction
 
 from kolk.core.actors import Actor
 from kolk.core.clock import now
+from kolk.core.prepared import insert
 from kolk.privacy.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -74,13 +75,14 @@ def audit_log(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Record what happened, in the caller's transaction; it is sealed after commit."""
-    entry = AuditEntry.objects.create(
+    entry = AuditEntry(
         created_at=now(),
         actor=actor_ref(actor),
         action=action,
         subject_ref=pseudonym(subject) if subject is not None else subject_ref,
         details=_clean(details or {}),
     )
+    insert(entry)  # on every write of every service: the statement is made once per process
     if settings.AUDIT_SEAL_ON_COMMIT:
         _seal_after_commit()
     return entry
