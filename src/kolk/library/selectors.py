@@ -8,26 +8,49 @@ from django.db.models import Q, QuerySet
 
 from kolk.billing.selectors import invoices_for
 from kolk.core.clock import today
+from kolk.core.prepared import Prepared
 from kolk.library.models import Block, Branch, Copy, Fee, Loan, Reservation, Subscription
 from kolk.people.models import Person
 
 
-def subscription_current(person: Person) -> Subscription | None:
-    """The subscription a person borrows under: their own, or their household's family one."""
-    own_or_family = Q(person_id=person.pk)
-    if person.household_id is not None:
-        own_or_family |= Q(household_id=person.household_id, type__is_family=True)
+def _running(own_or_family: Q) -> QuerySet[Subscription]:
     return (
         Subscription.objects.filter(own_or_family)
         .exclude(status=Subscription.Status.ENDED)
         .select_related("type")
-        .order_by("pk")
-        .first()
+        .order_by("pk")[:1]
     )
 
 
+# Read on every checkout: compiled once per process (kolk.core.prepared).
+_OWN_SUBSCRIPTION = Prepared(lambda person_id: _running(Q(person_id=person_id)), int)
+_OWN_OR_FAMILY_SUBSCRIPTION = Prepared(
+    lambda person_id, household_id: _running(
+        Q(person_id=person_id) | Q(household_id=household_id, type__is_family=True)
+    ),
+    int,
+    int,
+)
+_BLOCKS = Prepared(
+    lambda person_id: Block.objects.filter(person_id=person_id, lifted_at__isnull=True).values_list(
+        "reason", flat=True
+    ),
+    int,
+)
+
+
+def subscription_current(person: Person) -> Subscription | None:
+    """The subscription a person borrows under: their own, or their household's family one."""
+    if person.household_id is None:
+        found: Subscription | None = _OWN_SUBSCRIPTION.first(person.pk)
+    else:
+        found = _OWN_OR_FAMILY_SUBSCRIPTION.first(person.pk, person.household_id)
+    return found
+
+
 def blocks_standing(person: Person) -> list[str]:
-    return list(Block.objects.filter(person=person, lifted_at__isnull=True).values_list("reason", flat=True))
+    """The reasons of the blocks on a person that were not lifted."""
+    return _BLOCKS.all(person.pk)
 
 
 def member_overview(person: Person, *, on: dt.date | None = None) -> dict[str, object]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor
 from kolk.core.errors import NotFound
+from kolk.core.prepared import Prepared
 from kolk.core.roles import Role, has_role
 from kolk.people.models import Person
 from kolk.privacy.audit import actor_ref, audit_log, pseudonym
@@ -28,6 +29,9 @@ from kolk.privacy.gate import subject_viewed
 from kolk.privacy.register import get_register
 
 security_log = logging.getLogger("kolk.security")
+
+# Every act of staff on a person starts here: compiled once per process (kolk.core.prepared).
+_PERSON = Prepared(lambda pk: Person.objects.filter(pk=pk), int)
 
 
 def serving(actor: Actor, purposes: str | tuple[str, ...]) -> str | None:
@@ -81,9 +85,11 @@ def person_reach(
         refusal_logged(actor, label=label, pk=pk)
         raise NotFound(_("Niet gevonden."))
     try:
-        person = load(person_id) if load else Person.objects.get(pk=person_id)
+        person = load(person_id) if load else _PERSON.first(person_id)
     except Person.DoesNotExist as exc:
         raise NotFound(_("Niet gevonden.")) from exc
+    if person is None:
+        raise NotFound(_("Niet gevonden."))
     if viewed and staff is not None and own_person_id(actor) != person.pk:
         subject_viewed(subject=person, purpose=staff, actor=actor)
     return person

@@ -15,6 +15,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from kolk.core.prepared import Prepared
+
+# The signed-in user of a session, read on every request: compiled once per process.
+_USER = Prepared(lambda pk: get_user_model()._default_manager.filter(pk=pk), int)
+
 
 def find_login(identifier: str) -> Any | None:
     """The user whose user name, or whose person's pass number, is `identifier`."""
@@ -44,6 +49,13 @@ class UsernameOrPassBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> Any | None:
+        """The session's user, as ModelBackend reads it (an inactive one is nobody)."""
+        if not isinstance(user_id, int):
+            return super().get_user(user_id)
+        user = _USER.first(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
