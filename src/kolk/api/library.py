@@ -35,9 +35,14 @@ from kolk.privacy.permits import allow
 router = Router(tags=["library"], auth=API_AUTH)
 
 
-def _reach(request: HttpRequest, person_id: int, record: Any = None, purpose: str = "lending") -> Person:
-    """The person, if the caller may act for them: staff for anyone, a member for themself."""
-    return person_reach(actor=request.user, person_id=person_id, purpose=purpose, record=record)
+def _reach(
+    request: HttpRequest, person_id: int, record: Any = None, purpose: str = "lending", *, viewed: bool = True
+) -> Person:
+    """The person, if the caller may act for them: staff for anyone, a member for themself.
+
+    `viewed=False` for an act on the person (a checkout): its service writes the audit entry.
+    """
+    return person_reach(actor=request.user, person_id=person_id, purpose=purpose, record=record, viewed=viewed)
 
 
 # Schemas
@@ -282,7 +287,7 @@ def loans_view(request: HttpRequest, person_id: int) -> Any:
 @router.post("/loans/checkout", response={201: LoanOut}, summary="Check out a copy (staff)")
 @allow(purpose="lending")
 def checkout_view(request: HttpRequest, data: CheckoutIn) -> Any:
-    person = _reach(request, data.person_id)
+    person = _reach(request, data.person_id, viewed=False)  # the checkout's own entry names the person
     return Status(201, loan_checkout(copy_barcode=data.copy_barcode, person=person, actor=request.user))
 
 
