@@ -513,6 +513,11 @@ def order_pay(
         return order
     if not order.buyer_email and method not in (Order.Method.CASH, Order.Method.CARD, Order.Method.VOUCHER):
         raise KolkError(_("Vul eerst naam en e-mailadres in."), code="checkout_first")
+    if payment is not None and payment.pk is not None and payment.amount_cents < order.total_cents:
+        # A provider's payment for less than the order costs now: a gift voucher or a discount
+        # code paid the rest, and went back when the order expired (the voucher perhaps spent
+        # again since). Never tickets for less than their price: the caller refunds it.
+        raise NotPayable()
     at = now()
     if payment is not None and payment.pk is None:
         payment.order, payment.amount_cents, payment.created_at = order, order.total_cents, at
@@ -520,11 +525,6 @@ def order_pay(
     elif payment is not None:
         payment.save(update_fields=["status"])
     if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
-    if payment is not None and payment.pk is not None and payment.amount_cents < order.total_cents:
-        # A provider's payment for less than the order costs now: a gift voucher or a discount
-        # code paid the rest, and went back when the order expired (the voucher perhaps spent
-        # again since). Never tickets for less than their price: the caller refunds it.
-        raise NotPayable()
         _retake(order)
     if order.show.hall.is_seated:
         ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.SOLD)
