@@ -164,13 +164,16 @@ def lock_for_offers(show_id: int) -> Show | None:
 
 
 def lock_kept(show_id: int, quantity: int) -> list[ShowSeat]:
-    """Lock the best `quantity` seats kept for the list, in id order (the order every hold locks seats in).
+    """Lock the best `quantity` seats kept for the list.
 
-    Under the show's row lock only offers take kept seats, so the seats read are still kept when locked.
+    Under the show's row lock only one offer takes kept seats at a time; SKIP LOCKED passes a
+    seat a buyer in the shop is locking by its number (to be refused), so nobody waits in a circle.
     """
-    best = ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.KEPT).order_by("rank", "id")
-    ids = list(best.values_list("pk", flat=True)[:quantity])
-    return list(ShowSeat.objects.select_for_update().filter(pk__in=ids, status=ShowSeat.Status.KEPT).order_by("id"))
+    return list(
+        ShowSeat.objects.select_for_update(skip_locked=True)
+        .filter(show_id=show_id, status=ShowSeat.Status.KEPT)
+        .order_by("rank", "id")[:quantity]
+    )
 
 
 def _offer_hold(show: Show, entry: WaitlistEntry, until: dt.datetime) -> Order | None:
