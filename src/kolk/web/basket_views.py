@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order
 from kolk.boxoffice.services.basket import basket_add, basket_remove
-from kolk.boxoffice.services.series import in_presale
+from kolk.boxoffice.services.presale import in_presale
 from kolk.core.errors import KolkError
 from kolk.core.money import euros
 from kolk.web.shop_views import HoldForm, _member, _order, _show, member_pass_current

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from kolk.boxoffice.codes import ticket_code
 from kolk.boxoffice.models import Order, PriceKind, Show, ShowSeat, Ticket, WaitlistEntry
-from kolk.boxoffice.services.series import presale_check
+from kolk.boxoffice.services.presale import presale_check
 from kolk.boxoffice.services.selling import (
     HOLD_MINUTES,
     MAX_TICKETS,
