@@ -138,3 +138,14 @@ def test_the_till_s_order_page_names_each_ticket_s_show(client, django_user_mode
     page = text(client.get(reverse("desk:boxoffice_order", args=[order.pk])))
     assert page.count("De Aanslag, ") >= 2  # the receipt and the tickets
     assert page.count("Hamlet, ") >= 4
+
+
+def test_the_till_s_cancel_question_names_each_ticket_s_show(client):
+    from kolk.core.roles import Role
+    from tests.factories import UserFactory
+
+    _play, _film, order = basket_of_two(client)
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    page = text(client.post(reverse("desk:boxoffice_cancel", args=[order.token])))
+    assert "De Aanslag, " in page
+    assert page.count("Hamlet, ") == 2
