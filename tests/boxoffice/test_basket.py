@@ -243,3 +243,39 @@ def test_cancelling_refunding_or_expiring_a_basket_frees_the_seats_in_every_show
     order_cancel(order=again, refund=True, actor=None)
     assert not ShowSeat.objects.exclude(status="available").exists()
     assert set(ShowStats.objects.values_list("sold", flat=True)) == {0}
+
+
+def test_an_invoice_has_a_line_per_ticket_s_own_show_and_is_refused_with_afilm_in_the_basket():
+    from kolk.billing.models import InvoiceLine
+    from kolk.boxoffice.services.payments import payment_start
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(with_pass=True)
+    play, film, order = two_shows()
+    other = f.show(seat_map="2x4", theatre=True, in_days=21)
+    order = basket_add(order=order, show=other, quantity=1, actor=None)
+    order = order_checkout(order=order, buyer_name="Lid", buyer_email="lid@example.nl", person=person, actor=None)
+    payment_start(order=order, method="invoice", actor=None)
+    lines = list(InvoiceLine.objects.order_by("pk").values_list("description", flat=True))
+    when = f"{other.starts_at:%d-%m-%Y}"
+    assert [d for d in lines if when in d] == [f"Hamlet {when} (normaal)"]
+    assert len([d for d in lines if f"{play.starts_at:%d-%m-%Y}" in d]) == 2
+    film_basket = seats_hold(show=play, quantity=1, actor=None)
+    film_basket = basket_add(order=film_basket, show=film, quantity=1, actor=None)
+    film_basket = order_checkout(
+        order=film_basket, buyer_name="Lid", buyer_email="lid@example.nl", person=person, actor=None
+    )
+    with pytest.raises(KolkError, match="alleen voor theater"):
+        payment_start(order=film_basket, method="invoice", actor=None)
+
+
+def test_each_ticket_of_a_basket_gets_in_at_its_own_show_s_door():
+    from kolk.boxoffice.services.checkin import ticket_check_in
+
+    play, film, order = two_shows()
+    order = basket_add(order=order, show=film, quantity=1, actor=None)
+    order = order_checkout(order=order, buyer_name="Gea Gast", buyer_email="gea@example.nl", actor=None)
+    order_pay(order=order, method="ideal", actor=None)
+    ticket = order.tickets.get(show=film)
+    assert ticket_check_in(code=ticket.code, show=play, actor=None).result == "other_show"
+    assert ticket_check_in(code=ticket.code, show=film, actor=None).result == "ok"
