@@ -93,9 +93,10 @@ messages: install
 	cd src/kolk && ../../$(BIN)/kolk compilemessages -l en
 
 ## make bench: kolk as in production (gunicorn, the worker) on PostgreSQL, measured; see bench/README.md
+## PEERS=pretix: pretix (from PyPI, into var/peers/pretix) sells the same one-ticket orders in the same run
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/kolk_bench
 bench: install bytecode
-	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(BIN)/python bench/run.py $(if $(SOAK),--soak) $(BENCH_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(BIN)/python bench/run.py $(if $(SOAK),--soak) $(if $(PEERS),--peers $(PEERS)) $(BENCH_ARGS)
 
 ## make soak: the capacity runs, then mixed traffic at half capacity for SOAK_SECONDS (default 600)
 soak: install bytecode

@@ -12,8 +12,8 @@ Two ways to drive load:
   server cannot hide its queue (no coordinated omission). Gives p99 at a rate.
 
 A unit is a small script of requests (a checkout and its check-in, a ticket
-sale of three requests, one portal page); `WORKLOADS` names them so that a
-spec (plain data) can cross the process boundary.
+sale of three requests, one portal page, an order in a peer such as pretix);
+`WORKLOADS` names them so that a spec (plain data) can cross the process boundary.
 """
 
 from __future__ import annotations
@@ -60,11 +60,18 @@ class Recorder:
 class Client:
     """One keep-alive HTTP/1.1 connection behind a TLS-terminating proxy (X-Forwarded-Proto: https)."""
 
-    def __init__(self, base: str, cookies: dict[str, str] | None = None, recorder: Recorder | None = None) -> None:
+    def __init__(
+        self,
+        base: str,
+        cookies: dict[str, str] | None = None,
+        recorder: Recorder | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         parts = urlsplit(base)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.origin = f"https://{self.host}:{self.port}"
         self.cookies = dict(cookies or {})
+        self.headers = dict(headers or {})  # sent with every request (an API token, say)
         self.recorder = recorder or Recorder()
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
 
@@ -83,6 +90,7 @@ class Client:
             "Host": f"{self.host}:{self.port}",
             "X-Forwarded-Proto": "https",
             "Accept-Language": "nl",
+            **self.headers,
         }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -185,12 +193,12 @@ class SoldOut(Exception):
 def _take_seats(
     client: Client, state: dict[str, Any], action: str, extra: dict[str, Any], started: float | None
 ) -> dict[str, Any]:
-    """POST the show's `action` (hold, or the till's sale) for 1-4 seats; the order it answers.
+    """POST the show's `action` (hold, or the till's sale) for 1-4 seats (or `quantity`); the order it answers.
 
     Moves to single seats when a group no longer fits, and to the next show when told to.
     """
     shows: list[int] = state["shows"]
-    quantity = state["rng"].randint(1, state.get("max_quantity", 4))
+    quantity = state.get("quantity") or state["rng"].randint(1, state.get("max_quantity", 4))
     while True:
         show = shows[state.setdefault("show", 0) % len(shows)]
         s, d = client.post_json(
@@ -233,6 +241,21 @@ def unit_walkin(client: Client, state: dict[str, Any], started: float | None = N
     state["seats"] = state.get("seats", 0) + len(order["tickets"])
 
 
+def unit_peer_order(client: Client, state: dict[str, Any], started: float | None = None) -> None:
+    """A paid order in a peer system through its own API (pretix: POST .../orders/ with status paid).
+
+    `state` carries the path, the JSON body and the token header; a refusal for want of
+    quota (HTTP 400 naming the quota) is the peer's sold out.
+    """
+    s, d = client.post_json(state["path"], state["body"], name="peer-order", started=started)
+    if s == 400 and state.get("sold_out_marker", "quota").encode() in d:
+        raise SoldOut()
+    order = json.loads(client.expect(s, d, (201,), "peer order"))
+    if order.get("status") != state.get("paid_status", "p"):
+        raise HttpError(s, d, "peer order: not paid")
+    state["seats"] = state.get("seats", 0) + len(order.get("positions", []))
+
+
 def unit_access(client: Client, state: dict[str, Any], started: float | None = None) -> None:
     """The member downloads their access package (JSON)."""
     s, d = client.get(state["path"], name="access-package", started=started)
@@ -255,6 +278,7 @@ WORKLOADS: dict[str, Callable[[Client, dict[str, Any], float | None], None]] = {
     "walkin": unit_walkin,
     "access": unit_access,
     "portal": unit_portal,
+    "peer-order": unit_peer_order,
 }
 
 
@@ -322,10 +346,17 @@ def _run_unit(fn: Callable[..., None], client: Client, state: dict[str, Any], st
     return True
 
 
-def closed(base: str, workload: str, states: list[dict[str, Any]], duration: float) -> dict[str, Any]:
-    """Each state is one client, looping until `duration` passes or its workload is exhausted."""
+def closed(
+    base: str, workload: str, states: list[dict[str, Any]], duration: float, min_units: int = 0
+) -> dict[str, Any]:
+    """Each state is one client, looping until `duration` passes or its workload is exhausted.
+
+    With `min_units` each client goes on past `duration` until it has done that many units
+    (tried at most twice as many): a warm-up that reaches every web process, however slow
+    its first requests are.
+    """
     fn = WORKLOADS[workload]
-    clients = [Client(base, s.get("cookies"), Recorder()) for s in states]
+    clients = [Client(base, s.get("cookies"), Recorder(), s.get("headers")) for s in states]
     for i, state in enumerate(states):
         state.setdefault("i", i)
         state["rng"] = random.Random(i)
@@ -335,8 +366,11 @@ def closed(base: str, workload: str, states: list[dict[str, Any]], duration: flo
 
     def loop(client: Client, state: dict[str, Any]) -> None:
         barrier.wait()
-        while time.perf_counter() < stop_at:
+        tries = 0
+        while time.perf_counter() < stop_at or (client.recorder.units < min_units and tries < 2 * min_units):
+            tries += 1
             if not _run_unit(fn, client, state, None):
+                state["sold_out"] = True
                 break
         ends.append(time.perf_counter())
         client.close()
@@ -350,6 +384,8 @@ def closed(base: str, workload: str, states: list[dict[str, Any]], duration: flo
         t.join()
     result = summary([c.recorder for c in clients], max(ends) - start)
     result["seats"] = sum(s.get("seats", 0) for s in states)
+    result["sold_out"] = any(s.get("sold_out") for s in states)
+    result["duration_s"] = duration
     return result
 
 
@@ -363,7 +399,7 @@ def paced(
     """
     fn = WORKLOADS[workload]
     due: queue.Queue[float | None] = queue.Queue()
-    clients = [Client(base, s.get("cookies"), Recorder()) for s in states]
+    clients = [Client(base, s.get("cookies"), Recorder(), s.get("headers")) for s in states]
     warm = Recorder()  # what happens during the warm-up is not counted
     for i, state in enumerate(states):
         state.setdefault("i", i)
@@ -425,7 +461,7 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     """Entry point for a separate process: spec = {"mode": closed|paced|mixed, ...}."""
     mode = spec["mode"]
     if mode == "closed":
-        return closed(spec["base"], spec["workload"], spec["states"], spec["duration"])
+        return closed(spec["base"], spec["workload"], spec["states"], spec["duration"], spec.get("min_units", 0))
     if mode == "paced":
         return paced(spec["base"], spec["workload"], spec["states"], spec["rate"], spec["duration"], spec["warmup"])
     if mode == "mixed":

@@ -3,6 +3,7 @@
     kolk seed --scale province      # or --scale N (kolk refuses to serve demo data, here as in production)
     make bench                      # DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/kolk_bench
     make soak SOAK_SECONDS=600      # the mixed-traffic soak (issue 8), after a short capacity run
+    make bench PEERS=pretix         # pretix sells the same one-ticket orders in the same run (bench/peer_pretix.py)
 
 Starts several gunicorn web processes (DEBUG off, production settings from the
 environment, behind a pretend TLS proxy: the client sends X-Forwarded-Proto)
@@ -67,7 +68,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--paced-seconds", type=float, default=30.0)
     p.add_argument("--buyers", type=int, default=32)
-    p.add_argument("--seat-map", default="20x40", help="the ticket race's hall (rows x seats)")
+    p.add_argument(
+        "--seat-map",
+        default="60x80",
+        help="the ticket race's hall (rows x seats); the default, kolk's largest hall (4,800 seats), is large "
+        "enough that --duration, not selling out, ends the sale at today's rates",
+    )
+    p.add_argument(
+        "--one-ticket",
+        action="store_true",
+        help="one ticket per order in the ticket sale (else 1-4 seats); always so with --peers",
+    )
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=3.0,
+        help="seconds of unmeasured sales before each ticket run, and at least 3 orders per buyer (0: none)",
+    )
+    p.add_argument(
+        "--peers",
+        default=os.environ.get("PEERS", ""),
+        help="comma-separated systems that sell the same one-ticket orders in the same run: pretix",
+    )
     p.add_argument("--access-requests", type=int, default=200)
     p.add_argument("--gate-repeat", type=int, default=3)
     p.add_argument(
@@ -140,6 +162,85 @@ def children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants, the reaped ones included (their time is the parent's cutime)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        fields = _stat(current)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        todo.extend(children(current))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def backends_cpu(database: str) -> dict[tuple[int, str], float]:
+    """CPU seconds of each PostgreSQL backend connected to `database`, by (pid, start time)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if not cmd.startswith("postgres:") or f" {database} " not in cmd:
+            continue
+        fields = _stat(int(entry.name))
+        if fields is not None:
+            out[(int(entry.name), fields[19])] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+class CpuMeter:
+    """CPU used between start() and stop() by process trees (web processes, the worker) and by the
+    PostgreSQL backends of one database, read from /proc: what an order costs the machine, not the
+    wall time (on a shared machine the wall time counts what others ran too).
+
+    Backends are sampled every half second, so one that ends during the run counts up to its last sample.
+    """
+
+    def __init__(self, trees: dict[str, int | None], database: str) -> None:
+        self.trees = {k: v for k, v in trees.items() if v}
+        self.database = database
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        self.before = {name: tree_cpu(pid) for name, pid in self.trees.items()}
+        self.backends_before = backends_cpu(self.database)
+        self.seen = dict(self.backends_before)
+        self.started = time.perf_counter()
+        self.loadavg = [round(x, 2) for x in os.getloadavg()]
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self.seen.update(backends_cpu(self.database))
+
+    def stop(self, units: int) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        self.seen.update(backends_cpu(self.database))
+        used = {name: tree_cpu(pid) - self.before[name] for name, pid in self.trees.items()}
+        used["postgresql"] = sum(cpu - self.backends_before.get(key, 0.0) for key, cpu in self.seen.items())
+        return {
+            "seconds": round(time.perf_counter() - self.started, 1),
+            "loadavg_at_start": self.loadavg,
+            "cpu_s": {k: round(v, 2) for k, v in used.items()},
+            "cpu_ms_per_order": {k: round(1000 * v / units, 1) if units else None for k, v in used.items()},
+            "cpu_ms_per_order_total": round(1000 * sum(used.values()) / units, 1) if units else None,
+        }
 
 
 class Servers:
@@ -588,6 +689,15 @@ def scenario_kiosks(args: argparse.Namespace) -> dict[str, Any]:
     return {"result": result, "kiosks": args.kiosks}
 
 
+def peers(args: argparse.Namespace) -> set[str]:
+    return {name.strip() for name in args.peers.split(",") if name.strip()}
+
+
+def one_ticket(args: argparse.Namespace) -> bool:
+    """One ticket per order: asked for, or for a comparison with a peer (the same work on both sides)."""
+    return bool(args.one_ticket or peers(args))
+
+
 def scenario_tickets(servers: Servers, args: argparse.Namespace) -> dict[str, Any]:
     """The named sale (hold, checkout, pay: three requests) on one show, then the till's walk-in sale on another."""
     from kolk.core.roles import Role
@@ -597,33 +707,45 @@ def scenario_tickets(servers: Servers, args: argparse.Namespace) -> dict[str, An
 
     tills = [staff_user(f"bench-kassa-{i}", Role.BOX_OFFICE) for i in range(args.buyers)]
     cookies = [loadgen.login(servers.base, "/balie/inloggen/", u, PASSWORD) for u in tills]
-    named = sell_out(servers, args, cookies, "sale", "kaartverkoop")
-    walkin = sell_out(servers, args, cookies, "walkin", "kassaverkoop")
+    named = sell(servers, args, cookies, "sale", "kaartverkoop")
+    walkin = sell(servers, args, cookies, "walkin", "kassaverkoop")
     return {**named, "walkin": walkin, "cookies": cookies}
 
 
-def sell_out(
+def sell(
     servers: Servers, args: argparse.Namespace, cookies: list[dict[str, str]], workload: str, label: str
 ) -> dict[str, Any]:
-    """Every till sells `workload` units of a new show until it is sold out; then count what was sold."""
+    """Every till sells `workload` units of a new show for --duration or until it is sold out, whichever
+    comes first (after --warmup seconds not measured); then count what was sold, and what an order cost
+    in CPU: the web processes, the worker (the sale's ticket mails, until its queue is empty) and
+    PostgreSQL's backends of kolk's database."""
+    from django.db import connection
+
     from kolk.boxoffice.models import Order, Show, ShowSeat, Ticket
 
     show_id = bench_show(args.seat_map, label)
     capacity = Show.objects.get(pk=show_id).capacity
-    result = load(
-        {
-            "mode": "closed",
-            "base": servers.base,
-            "workload": workload,
-            "duration": 600.0,  # until sold out
-            "states": [{"cookies": c, "shows": [show_id]} for c in cookies],
-        }
+    connection.close()
+
+    def states() -> list[dict[str, Any]]:
+        return [{"cookies": c, "shows": [show_id], **({"quantity": 1} if one_ticket(args) else {})} for c in cookies]
+
+    spec = {"mode": "closed", "base": servers.base, "workload": workload}
+    warm = (
+        load({**spec, "duration": args.warmup, "min_units": 3, "states": states()}) if args.warmup > 0 else {"seats": 0}
     )
+    worker_drain()
+    meter = CpuMeter({"web": servers.web.pid, "worker": servers.worker.pid}, connection.settings_dict["NAME"])
+    meter.start()
+    result = load({**spec, "duration": args.duration, "states": states()})
+    result["worker_drain_s"] = worker_drain()  # the sale's ticket mails are part of what it cost
+    result["cpu"] = meter.stop(result["units"])
     sold = ShowSeat.objects.filter(show_id=show_id, status=ShowSeat.Status.SOLD).count()
     paid = Ticket.objects.filter(show_id=show_id, order__status=Order.Status.PAID)
     paid_tickets = paid.count()
     distinct_seats = paid.values("seat_id").distinct().count()
     left = ShowSeat.objects.filter(show_id=show_id).exclude(status=ShowSeat.Status.SOLD).count()
+    bought = warm["seats"] + result["seats"]
     check = {
         "show": show_id,
         "capacity": capacity,
@@ -631,10 +753,63 @@ def sell_out(
         "paid_tickets": paid_tickets,
         "distinct_seats_of_paid_tickets": distinct_seats,
         "seats_not_sold": left,
-        "seats_the_clients_bought": result["seats"],
-        "exact": sold == capacity == paid_tickets == distinct_seats == result["seats"] and left == 0,
+        "seats_the_clients_bought": bought,
+        "of_which_in_the_warmup": warm["seats"],
+        "sold_out": left == 0,
+        # No seat sold twice, none more than the show holds, every seat the clients were sold paid
+        # and counted; and when the show sold out, every seat of it.
+        "exact": sold == paid_tickets == distinct_seats == bought
+        and sold <= capacity
+        and (left > 0 or sold == capacity),
     }
-    return {"closed": result, "check": check}
+    return {"closed": result, "check": check, "tickets_per_order": "1" if one_ticket(args) else "1-4"}
+
+
+def scenario_pretix(args: argparse.Namespace, peer: dict[str, Any], size: int) -> dict[str, Any]:
+    """pretix sells one-ticket orders, paid, through its REST API, as kolk's tills do: same buyers, same
+    closed loop, same duration, a quota of the size of kolk's show; then pretix's database is counted."""
+    import peer_pretix
+
+    cfg = Path(peer["config"])
+    event = peer_pretix.event_create(cfg, size, "kolk bench")
+    server = peer_pretix.Server(cfg, peer["port"], args.workers, event["token"])
+    server.start()
+    try:
+
+        def states() -> list[dict[str, Any]]:
+            return [peer_pretix.order_state(server.base, event) for _ in range(args.buyers)]
+
+        spec = {"mode": "closed", "base": server.base, "workload": "peer-order"}
+        warm = (
+            load({**spec, "duration": args.warmup, "min_units": 3, "states": states()})
+            if args.warmup > 0
+            else {"seats": 0}
+        )
+        assert server.proc is not None
+        meter = CpuMeter({"web": server.proc.pid}, peer_pretix.DATABASE)
+        meter.start()
+        result = load({**spec, "duration": args.duration, "states": states()})
+        result["cpu"] = meter.stop(result["units"])
+    finally:
+        server.stop()
+    check = peer_pretix.sold(database_url(), event)
+    bought = warm["seats"] + result["seats"]
+    check["tickets_the_clients_bought"] = bought
+    check["of_which_in_the_warmup"] = warm["seats"]
+    check["sold_out"] = bool(result.get("sold_out"))
+    check["exact"] = (
+        check["paid_tickets"] == bought
+        and check["paid_tickets"] <= check["quota"]
+        and check["tickets_not_paid"] == 0
+        and (not check["sold_out"] or check["paid_tickets"] == check["quota"])
+    )
+    return {
+        "closed": result,
+        "check": check,
+        "event": {k: v for k, v in event.items() if k != "token"},
+        "versions": peer["versions"],
+        "migrate_s": peer["migrate_s"],
+    }
 
 
 def scenario_access(servers: Servers, args: argparse.Namespace) -> dict[str, Any]:
@@ -843,8 +1018,8 @@ def audit_verify() -> dict[str, Any]:
 def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
-    def row(scenario: str, goal: str, measured: str, met: bool | None) -> None:
-        rows.append({"scenario": scenario, "goal": goal, "measured": measured, "met": met})
+    def row(scenario: str, goal: str, measured: str, met: bool | None, **peer: str) -> None:
+        rows.append({"scenario": scenario, "goal": goal, "measured": measured, "met": met, **peer})
 
     if "loans" in r:
         c, p = r["loans"]["closed"], r["loans"]["paced"]
@@ -896,20 +1071,47 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         sales = [("ticket sale over HTTP (hold, checkout, pay)", r["tickets"])]
         if "walkin" in r["tickets"]:
             sales.append(("walk-in sale at the till over HTTP (one request)", r["tickets"]["walkin"]))
+        px = r.get("pretix")
+        compared = "pretix" in peers_of(r)
         for label, sale in sales:
             t, chk = sale["closed"], sale["check"]
+            per_order = "one ticket an order" if sale.get("tickets_per_order") == "1" else "1-4 seats an order"
+            peer: dict[str, str] = {}
+            if px:
+                pt = px["closed"]
+                peer = {
+                    "pretix": f"{pt['units_per_s']} orders/s ({pt['errors']} errors); {cpu_text(pt)}",
+                    "ratio": ratio_text(t, pt),
+                }
+            elif compared:
+                peer = {"pretix": "not measured", "ratio": ""}
             row(
-                f"{label}, {r['args']['buyers']} buyers, one show",
+                f"{label}, {r['args']['buyers']} buyers, one show, {per_order}, "
+                f"{t.get('duration_s', r['args']['duration']):g} s or until sold out",
                 "≥ 150 orders/s",
-                f"{t['units_per_s']} orders/s ({t['requests_per_s']} req/s, {t['errors']} errors)",
+                f"{t['units_per_s']} orders/s ({t['requests_per_s']} req/s, {t['errors']} errors)"
+                + (f"; {cpu_text(t)}" if "cpu" in t else ""),
                 t["units_per_s"] >= 150 and t["errors"] == 0,
+                **peer,
             )
+            if px:
+                pc = px["check"]
+                peer = {
+                    "pretix": f"{pc['paid_tickets']} paid tickets in {pc['paid_orders']} orders, quota "
+                    f"{pc['quota']}, {pc['tickets_not_paid']} not paid; within its quota: "
+                    + ("yes" if pc["exact"] else "**no**"),
+                    "ratio": "",
+                }
+            elif compared:
+                peer = {"pretix": "", "ratio": ""}
             row(
                 f"{label.split(' over ')[0]}: seats sold",
-                "exactly the seats available",
-                f"{chk['seats_sold']} sold of {chk['capacity']}; {chk['paid_tickets']} paid tickets on "
-                f"{chk['distinct_seats_of_paid_tickets']} seats",
+                "no seat sold twice, none past the show's capacity; all of it when sold out",
+                f"{chk['seats_sold']} sold of {chk['capacity']}"
+                + (" (sold out)" if chk.get("sold_out") else "")
+                + f"; {chk['paid_tickets']} paid tickets on {chk['distinct_seats_of_paid_tickets']} seats",
                 bool(chk["exact"]),
+                **peer,
             )
     if "access" in r:
         a = r["access"]
@@ -997,10 +1199,46 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
             mem["last_tenth_max"] - mem["first_tenth_max"] < 15 and mem["max"] < 150,
         )
     for name, error in r.get("failed", {}).items():
-        row(f"{name} (failed)", "runs", error[:120], False)
+        if name == "pretix":
+            # Said plainly, and a miss: PEERS=pretix asked for a comparison this run could not make.
+            row(
+                "pretix beside kolk (PEERS=pretix)",
+                "measured in the same run",
+                "not measured: " + " ".join(error.split())[:400],
+                False,
+            )
+        else:
+            row(f"{name} (failed)", "runs", error[:120], False)
+    if "pretix" in peers_of(r) and "pretix" not in r and "pretix" not in r.get("failed", {}):
+        row("pretix beside kolk (PEERS=pretix)", "measured in the same run", "not measured: kolk's sale failed", False)
     if "audit" in r:
         row("audit chain after the bench", "kolk audit verify passes", r["audit"]["output"][:80], r["audit"]["ok"])
     return rows
+
+
+def peers_of(r: dict[str, Any]) -> set[str]:
+    return {name.strip() for name in str(r["args"].get("peers", "")).split(",") if name.strip()}
+
+
+def cpu_text(result: dict[str, Any]) -> str:
+    """CPU per order, by process group (web, worker, PostgreSQL)."""
+    per = result["cpu"]["cpu_ms_per_order"]
+    names = {"web": "web", "worker": "worker", "postgresql": "PostgreSQL"}
+    parts = [f"{names[k]} {v:g}" for k, v in per.items() if v is not None]
+    return f"CPU per order {result['cpu']['cpu_ms_per_order_total']:g} ms (" + ", ".join(parts) + ")"
+
+
+def ratio_text(kolk: dict[str, Any], peer: dict[str, Any]) -> str:
+    """kolk's figure over the peer's: orders/s (above 1: kolk sells faster), CPU per order (above 1: kolk costs more)."""
+    out = []
+    if peer["units_per_s"]:
+        out.append(f"orders/s {kolk['units_per_s'] / peer['units_per_s']:.2f}")
+    k, p = kolk.get("cpu", {}).get("cpu_ms_per_order_total"), peer.get("cpu", {}).get("cpu_ms_per_order_total")
+    if k and p:
+        out.append(f"CPU per order {k / p:.2f}")
+        kw = k - (kolk["cpu"]["cpu_ms_per_order"].get("worker") or 0)
+        out.append(f"without the worker {kw / p:.2f}")
+    return "; ".join(out)
 
 
 def markdown(r: dict[str, Any]) -> str:
@@ -1012,22 +1250,52 @@ def markdown(r: dict[str, Any]) -> str:
         f"- Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']} (load average at start "
         f"{', '.join(str(x) for x in m['loadavg_at_start'])})",
         f"- Versions: Python {v['python']}, Django {v['django']}, PostgreSQL {v['postgresql']}, "
-        f"gunicorn {v['gunicorn']} ({r['args']['workers']} sync web processes) and `kolk worker`",
+        f"gunicorn {v['gunicorn']} ({r['args']['workers']} sync web processes) and `kolk worker`"
+        + (
+            f"; peer: pretix {v['pretix']['pretix']} (Django {v['pretix']['django']}, its own environment and "
+            f"database, {r['args']['workers']} sync web processes, tasks run eagerly: no worker)"
+            if "pretix" in v
+            else ""
+        ),
         f"- Scale: {scale_line}",
         f"- Baseline (pgbench, scale 10, 16 clients): simple-update {b.get('simple_update_tps')} tps, "
         f"select-only {b.get('select_only_tps')} tps",
         "",
-        "| scenario | goal | measured | met |",
-        "|---|---|---|---|",
     ]
+    with_peer = any("pretix" in row for row in r["rows"])
+    if with_peer:
+        lines += [
+            "| scenario | goal | measured (kolk) | met | pretix | kolk ÷ pretix |",
+            "|---|---|---|---|---|---|",
+        ]
+    else:
+        lines += ["| scenario | goal | measured | met |", "|---|---|---|---|"]
     for row in r["rows"]:
         met = "yes" if row["met"] else ("n/a" if row["met"] is None else "**no**")
-        lines.append(f"| {row['scenario']} | {row['goal']} | {row['measured']} | {met} |")
+        line = f"| {row['scenario']} | {row['goal']} | {row['measured']} | {met} |"
+        if with_peer:
+            line += f" {row.get('pretix', '')} | {row.get('ratio', '')} |"
+        lines.append(line)
     ratios = r.get("ratios")
     if ratios:
         lines += ["", "Ratios to the baseline: " + ", ".join(f"{k} {v}" for k, v in ratios.items())]
     if r.get("notes"):
         lines += ["", *[f"- {n}" for n in r["notes"]]]
+    loads = [
+        (name, sale["closed"]["cpu"]["loadavg_at_start"])
+        for name, sale in (
+            ("kolk's named sale", r.get("tickets")),
+            ("kolk's walk-in sale", (r.get("tickets") or {}).get("walkin")),
+            ("pretix", r.get("pretix")),
+        )
+        if sale and "cpu" in sale["closed"]
+    ]
+    if loads:
+        lines.append(
+            "- Load average at the start of each measured sale: "
+            + "; ".join(f"{name} {', '.join(str(x) for x in avg)}" for name, avg in loads)
+            + "."
+        )
     if r.get("worker_drain_s"):
         waits = ", ".join(f"after {k} {v:g} s" for k, v in r["worker_drain_s"].items())
         lines.append(f"- Before each scenario the worker's queue is left to empty (ticket mails, notices): {waits}.")
@@ -1053,12 +1321,8 @@ def strip(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k not in ("cookies", "pairs")}
 
 
-def worker_quiet(r: dict[str, Any], after: str, timeout: float = 300.0) -> None:
-    """Let the worker finish what a scenario left it (ticket mails, notices) before the next is measured.
-
-    Otherwise one scenario's queue is worked off during the next and counted there. How
-    long it took is recorded: it is the worker's own figure for that backlog.
-    """
+def worker_drain(timeout: float = 300.0) -> float:
+    """Wait until the worker's queue is empty (nothing ready, nothing running); the seconds it took."""
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
@@ -1068,7 +1332,16 @@ def worker_quiet(r: dict[str, Any], after: str, timeout: float = 300.0) -> None:
             break
         time.sleep(0.5)
     connection.close()
-    r.setdefault("worker_drain_s", {})[after] = round(time.perf_counter() - start, 1)
+    return round(time.perf_counter() - start, 1)
+
+
+def worker_quiet(r: dict[str, Any], after: str, timeout: float = 300.0) -> None:
+    """Let the worker finish what a scenario left it (ticket mails, notices) before the next is measured.
+
+    Otherwise one scenario's queue is worked off during the next and counted there. How
+    long it took is recorded: it is the worker's own figure for that backlog.
+    """
+    r.setdefault("worker_drain_s", {})[after] = worker_drain(timeout)
 
 
 def guarded(r: dict[str, Any], name: str, scenario: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
@@ -1109,6 +1382,11 @@ def main(argv: list[str] | None = None) -> int:
     def wanted(name: str) -> bool:
         return not only or name in only
 
+    if peers(args) - {"pretix"}:
+        raise SystemExit(f"unknown peer(s) {', '.join(sorted(peers(args) - {'pretix'}))}: PEERS knows pretix")
+    if peers(args) and not wanted("tickets"):
+        raise SystemExit("PEERS=pretix compares the ticket sale: keep tickets in --only")
+
     started = now()
     r: dict[str, Any] = {
         "date": started.isoformat(timespec="seconds"),
@@ -1126,6 +1404,18 @@ def main(argv: list[str] | None = None) -> int:
             "periodic jobs catch up (`kolk worker --batch`) before the web scenarios, as overnight.",
         ],
     }
+    if "pretix" in peers(args):
+        r["notes"].append(
+            "pretix beside kolk (PEERS=pretix): the same machine, PostgreSQL server (pretix in a database of its "
+            "own), load generator, closed loop, buyers and duration, and as many sync gunicorn web processes. Each "
+            "order is one ticket, paid: in kolk the named sale and the till's walk-in sale over its JSON API, in "
+            "pretix one POST to its REST API's orders endpoint with status paid and the box office's payment "
+            "provider, without mail. pretix sells one item from one quota of the show's size; kolk picks the best "
+            "free seat of a seat map. pretix runs its tasks eagerly in its web processes (no celery, no redis, as "
+            "its configuration allows), so it has no worker column; kolk's worker draws and sends the named sale's "
+            "ticket mail (QR codes), counted until its queue is empty. CPU is read from /proc: the web processes' "
+            "and the worker's process trees, and the PostgreSQL backends of each one's own database."
+        )
     # Planner statistics, as autovacuum would have them some time after a bulk load.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -1142,6 +1432,18 @@ def main(argv: list[str] | None = None) -> int:
     # library's daily roll (fines, blocks) must not land in the middle of the measurements.
     print("periodic jobs: catching up (kolk worker --batch)", flush=True)
     subprocess.run([str(BIN / "kolk"), "worker", "--batch"], check=True, stdout=subprocess.DEVNULL)
+    peer: dict[str, Any] | None = None
+    if "pretix" in peers(args):
+        sys.path.insert(0, str(HERE))
+        import peer_pretix
+
+        print("peer: pretix (its environment once, its database, its migrations)", flush=True)
+        try:
+            peer = peer_pretix.prepare(database_url(), free_port())
+            r["versions"]["pretix"] = peer["versions"]
+        except peer_pretix.PeerUnavailable as exc:
+            r.setdefault("failed", {})["pretix"] = str(exc)
+            print(f"peer pretix is not measured: {exc}", flush=True)
     servers = Servers(args.workers)
     capacity = {"loans_per_s": 50.0, "orders_per_s": 20.0, "pages_per_s": 50.0}
     try:
@@ -1163,6 +1465,10 @@ def main(argv: list[str] | None = None) -> int:
             if tickets:
                 capacity["orders_per_s"] = tickets["closed"]["units_per_s"]
             worker_quiet(r, "tickets")
+            if peer is not None and tickets:
+                print("peer: pretix sells the same one-ticket orders", flush=True)
+                size = tickets["check"]["capacity"]
+                guarded(r, "pretix", lambda: scenario_pretix(args, peer, size))
         if wanted("access"):
             print("scenario: access package", flush=True)
             access = guarded(r, "access", lambda: scenario_access(servers, args))
