@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Seat, Series, Show, ShowSeat, WaitlistEntry
@@ -228,3 +229,26 @@ def test_an_offer_is_bought_as_offered_not_changed_in_a_basket():
         assert refused.value.code == "waitlist_offer"
     assert entry.order.tickets.count() == 1
     assert statuses(other) == {"available": 4}
+
+
+def test_the_offer_and_its_order_page_sell_exactly_the_offered_seats(client):
+    show, orders = sold_out()
+    entry = join(show, 1, quantity=2)
+    order_cancel(order=orders[0], actor=None, refund=True)
+    waitlist.waitlist_offers_make()
+    entry.refresh_from_db()
+    offer = client.get(reverse("web:shop:waitlist_offer", args=[waitlist.offer_token(entry)])).content.decode()
+    assert "We houden deze 2 plaatsen voor je vast tot" in offer
+    assert "25,00</strong>" in offer
+    page = client.get(reverse("web:shop:order", args=[entry.order.token])).content.decode()
+    assert 'id="offer-note"' in page
+    assert "Je 2 plaatsen van de wachtlijst houden we voor je vast tot" in page
+    assert 'value="Wachtende 1"' in page  # name and address known from the list
+    assert 'value="wacht1@example.nl"' in page
+    for choose_again in ("Andere stoelen", "Verwijderen", "Nog een voorstelling toevoegen"):
+        assert choose_again not in page
+    # Checked out, the offer keeps its day to pay, not the shop's minutes.
+    order = order_checkout(order=entry.order, buyer_name="Wachtende 1", buyer_email="wacht1@example.nl", actor=None)
+    assert order.expires_at - now() > dt.timedelta(hours=23)
+    page = client.get(reverse("web:shop:order", args=[order.token])).content.decode()
+    assert "Andere stoelen kiezen" not in page

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, PriceKind, Show
 from kolk.boxoffice.pdf import tickets_pdf
+from kolk.boxoffice.services import waitlist
 from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.pending import CHECKING, FAILED, PAID, order_payment_state
 from kolk.boxoffice.services.presale import in_presale
@@ -170,10 +171,13 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     tickets = selectors.order_tickets_by_show(order) if order.series_id else selectors.order_tickets(order)
     prices = selectors.prices_by_show(t.show_id for t in tickets)  # a basket's tickets are of several shows
     form = None
+    # A waiting-list offer is bought as offered: no other seats, no basket; its name and address known.
+    offer = waitlist.offer_of(order)
     if order.status == Order.Status.HELD:
         # A theaterabonnement has the series' price: no price to choose per ticket.
         priced = [] if order.series_id else list(tickets)
-        form = CheckoutForm(request.POST or None, tickets=priced, prices=prices)
+        known = {"buyer_name": order.buyer_name, "buyer_email": order.buyer_email} if offer else None
+        form = CheckoutForm(request.POST or None, tickets=priced, prices=prices, initial=known)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             member = _member(request)
@@ -208,7 +212,8 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "steps": steps(ORDER_STEP[order.status]) if order.status in ORDER_STEP else None,
             "series": series_summary(order, tickets) if order.series_id else None,
-            "basket": None if order.series_id else basket_lines(tickets),
+            "basket": None if order.series_id or offer else basket_lines(tickets),
+            "offer": offer,
             "invoice_ok": all(t.show.kind == Show.Kind.THEATRE for t in tickets),
         },
     )

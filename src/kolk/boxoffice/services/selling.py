@@ -449,7 +449,8 @@ def order_checkout(
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
     order.total_cents = sum(t.amount_cents for t in tickets)
     order.status = Order.Status.PENDING_PAYMENT
-    order.expires_at = now() + dt.timedelta(minutes=PAY_MINUTES)
+    # PAY_MINUTES to pay, or what is left of a longer hold (a waiting-list offer keeps its day).
+    order.expires_at = max(order.expires_at or now(), now() + dt.timedelta(minutes=PAY_MINUTES))
     order.save(
         update_fields=["person", "buyer_name", "buyer_email", "buyer_phone", "total_cents", "status", "expires_at"]
     )

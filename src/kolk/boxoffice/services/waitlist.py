@@ -139,6 +139,13 @@ def offer_by_token(token: str) -> WaitlistEntry:
     return entry
 
 
+def offer_of(order: Order) -> WaitlistEntry | None:
+    """The live waiting-list offer this order holds, if it is one (its page then sells it as offered)."""
+    if order.status not in (Order.Status.HELD, Order.Status.PENDING_PAYMENT):
+        return None
+    return WaitlistEntry.objects.filter(order=order, status=WaitlistEntry.Status.OFFERED).first()
+
+
 def _settle() -> None:
     """Offers whose order was bought are done; offers whose order ran out or was cancelled expired."""
     WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, order__status=Order.Status.PAID).update(
