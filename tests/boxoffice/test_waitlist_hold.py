@@ -17,7 +17,9 @@ from kolk.boxoffice.services.selling import SoldOut, order_cancel, order_checkou
 from kolk.boxoffice.services.series import series_hold
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
+from kolk.core.roles import Role
 from tests.boxoffice import factories as f
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +254,16 @@ def test_the_offer_and_its_order_page_sell_exactly_the_offered_seats(client):
     assert order.expires_at - now() > dt.timedelta(hours=23)
     page = client.get(reverse("web:shop:order", args=[order.token])).content.decode()
     assert "Andere stoelen kiezen" not in page
+
+
+def test_the_box_office_is_told_a_refund_goes_to_the_waiting_list_first(client):
+    client.force_login(UserFactory(roles=[Role.BOX_OFFICE]))
+    show, orders = sold_out()
+    url = reverse("desk:boxoffice_cancel", args=[orders[0].token])
+    assert 'id="waiting"' not in client.post(url).content.decode()
+    join(show, 1)
+    join(show, 2)
+    asked = client.post(url).content.decode()
+    assert "Er wachten 2 mensen op de wachtlijst: de plaatsen gaan eerst naar de wachtlijst" in asked
+    client.post(url, {"confirm": "1"})
+    assert statuses(show) == {"waitlist": 2, "sold": 2}

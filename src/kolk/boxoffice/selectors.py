@@ -11,7 +11,18 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from kolk.boxoffice.codes import is_order_token
-from kolk.boxoffice.models import Hall, Order, PriceCategory, Series, Show, ShowSeat, ShowStats, Ticket, Venue
+from kolk.boxoffice.models import (
+    Hall,
+    Order,
+    PriceCategory,
+    Series,
+    Show,
+    ShowSeat,
+    ShowStats,
+    Ticket,
+    Venue,
+    WaitlistEntry,
+)
 from kolk.core.clock import now
 
 
@@ -88,6 +99,11 @@ def seats_available(show: Show) -> int:
     if show.hall.is_seated:
         return ShowSeat.objects.filter(show=show, status=ShowSeat.Status.AVAILABLE).count()
     return max(0, show.capacity - show.free_taken)
+
+
+def waiting_count(show_ids: Sequence[int]) -> int:
+    """How many people wait on these shows' waiting lists (freed seats go to them first): one query."""
+    return WaitlistEntry.objects.filter(show_id__in=show_ids, status=WaitlistEntry.Status.WAITING).count()
 
 
 def order_by_token(token: str) -> Order:

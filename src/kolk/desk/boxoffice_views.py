@@ -514,10 +514,18 @@ def order_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from exc
     refund = order.status == Order.Status.PAID
     if request.POST.get("confirm") != "1":
+        tickets = selectors.order_tickets(order)
         return render(
             request,
             "desk/boxoffice/cancel.html",
-            {"order": order, "show": order.show, "refund": refund, "tickets": selectors.order_tickets(order)},
+            {
+                "order": order,
+                "show": order.show,
+                "refund": refund,
+                "tickets": tickets,
+                # Freed seats of a show people wait for go to its waiting list first: staff say so.
+                "waiting": selectors.waiting_count(sorted({t.show_id for t in tickets})),
+            },
         )
     try:
         order_cancel(order=order, refund=refund, actor=request.user)
