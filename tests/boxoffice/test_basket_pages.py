@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from kolk.boxoffice.models import Order, Show, ShowSeat
-from kolk.boxoffice.services.selling import order_checkout, order_pay
+from kolk.boxoffice.services.selling import order_checkout, order_pay, seats_hold
 from tests.boxoffice import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,14 @@ def test_the_till_s_cancel_question_names_each_ticket_s_show(client):
     page = text(client.post(reverse("desk:boxoffice_cancel", args=[order.token])))
     assert "De Aanslag, " in page
     assert page.count("Hamlet, ") == 2
+
+
+def test_a_basket_holding_a_show_s_last_seats_can_still_change_them(client):
+    play, _film, order = basket_of_two(client)
+    others = [s for s in play.hall.seats.all() if (s.row, s.number) not in {(2, 3), (2, 4)}]
+    seats_hold(show=play, seat_ids=[s.pk for s in others[:10]], actor=None)
+    seats_hold(show=play, seat_ids=[s.pk for s in others[10:]], actor=None)
+    page = text(client.get(reverse("web:shop:show", args=[play.pk])))
+    assert "Nog 2 plaatsen vrij." in page
+    assert reverse("web:shop:basket_add", args=[order.token, play.pk]) in page
+    assert page.count(" checked") == 2

@@ -34,12 +34,15 @@ def show_basket(request: HttpRequest, show: Show, rows: list[Any]) -> dict[str, 
     if basket is None:
         return {"basket": None, "picked": set()}
     mine = set(Ticket.objects.filter(order=basket, show=show).values_list("seat_id", flat=True))
-    if mine:
-        rows = [
-            (row, [dataclasses.replace(s, status="available") if s.seat_id in mine else s for s in seats])
-            for row, seats in rows
-        ]
-    return {"basket": basket, "picked": mine, "rows": rows}
+    if not mine:
+        return {"basket": basket, "picked": mine}
+    rows = [
+        (row, [dataclasses.replace(s, status="available") if s.seat_id in mine else s for s in seats])
+        for row, seats in rows
+    ]
+    # The buyer's own seats count as free to them: holding the last ones, they can still change them.
+    available = sum(s.available for _row, seats in rows for s in seats)
+    return {"basket": basket, "picked": mine, "rows": rows, "available": available}
 
 
 def basket_lines(tickets: Any) -> list[dict[str, Any]]:
