@@ -17,6 +17,7 @@ It imports nothing of kolk, Django or pretix: pretix runs in processes of its ow
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -242,7 +243,8 @@ class Server:
             env=_env(self.cfg),
             cwd=HOME,
         )
-        deadline = time.time() + 120
+        # pretix's first request in a process loads much of it: minutes on a busy 2-core machine.
+        deadline = time.time() + 600
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise PeerUnavailable(f"pretix's gunicorn stopped; see {HOME / 'gunicorn.log'}")
@@ -250,12 +252,12 @@ class Server:
                 probe = urllib.request.Request(  # noqa: S310 - our own http:// URL
                     f"{self.base}/api/v1/organizers/", headers={"Authorization": f"Token {self.token}"}
                 )
-                with urllib.request.urlopen(probe, timeout=30) as r:  # noqa: S310
+                with urllib.request.urlopen(probe, timeout=120) as r:  # noqa: S310
                     if r.status == 200 and len(self.web_pids()) >= self.workers:
                         return
             except OSError:
                 time.sleep(0.5)
-        raise PeerUnavailable("pretix did not come up within 120 s")
+        raise PeerUnavailable(f"pretix did not come up within 600 s; see {HOME / 'gunicorn.log'}")
 
     def web_pids(self) -> list[int]:
         if self.proc is None:
@@ -268,12 +270,16 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        workers = self.web_pids()
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=40)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+            for pid in workers:  # left without their master
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def sold(url: str, event: dict[str, Any]) -> dict[str, Any]:

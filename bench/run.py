@@ -773,8 +773,8 @@ def scenario_pretix(args: argparse.Namespace, peer: dict[str, Any], size: int) -
     cfg = Path(peer["config"])
     event = peer_pretix.event_create(cfg, size, "kolk bench")
     server = peer_pretix.Server(cfg, peer["port"], args.workers, event["token"])
-    server.start()
     try:
+        server.start()
 
         def states() -> list[dict[str, Any]]:
             return [peer_pretix.order_state(server.base, event) for _ in range(args.buyers)]
