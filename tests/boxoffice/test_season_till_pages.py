@@ -76,6 +76,8 @@ def test_four_shows_the_same_two_seats_for_cash_with_the_change_the_receipt_and_
     assert ShowSeat.objects.filter(order=order, status="sold").count() == 8
     receipt = text(client.get(done.url))
     assert "Wisselgeld: € 20,00" in receipt
+    assert "normaal" not in receipt  # each ticket at the series' price, named so
+    assert f'href="{till_url(series)}">Volgende verkoop' in receipt
     assert receipt.count("rij 2 stoel 4") >= 4
     for paper in ("a4", "receipt"):
         pdf = client.get(reverse("desk:boxoffice_tickets_pdf", args=[order.pk, paper]))
