@@ -12,7 +12,7 @@ import requests
 import requests.adapters
 from django.db import connection
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
-from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
+from django.db.backends.sqlite3 import base as sqlite_base  # its operations module alone is a circular import
 from hypothesis import settings as hypothesis_settings
 
 from kolk.core.roles import Role
@@ -86,8 +86,8 @@ def _sqlite_flush(
     return _sqlite_delete_flush(ops, style, kept, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
 
 
-_sqlite_delete_flush = SQLiteOperations.sql_flush
-SQLiteOperations.sql_flush = _sqlite_flush  # type: ignore[method-assign]
+_sqlite_delete_flush = sqlite_base.DatabaseOperations.sql_flush
+sqlite_base.DatabaseOperations.sql_flush = _sqlite_flush  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
