@@ -312,7 +312,12 @@ def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = Non
 def _release(order: Order) -> None:
     """Give an order's places back to the show (the order row is locked by the caller)."""
     if order.show.hall.is_seated:
-        seats_give_back(ShowSeat.objects.filter(order=order))
+        # Locked in id order first, as every seat lock is taken (lock_seats): an UPDATE alone locks
+        # in the order it finds the rows, and could wait crosswise on a buyer picking the same seats.
+        seat_ids = list(
+            ShowSeat.objects.filter(order=order).select_for_update().order_by("pk").values_list("pk", flat=True)
+        )
+        seats_give_back(ShowSeat.objects.filter(pk__in=seat_ids))
     else:
         places_give_back(order.show_id, order.tickets.count())
 
