@@ -16,7 +16,7 @@ from kolk.boxoffice.services.vouchers import (
     voucher_spend,
 )
 from kolk.core.clock import now
-from kolk.core.errors import BadRequest, Invalid
+from kolk.core.errors import BadRequest, Invalid, KolkError
 from tests.boxoffice import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,23 @@ def test_a_discount_code_on_an_order_that_expires_unpaid_can_be_used_again():
     assert discount.uses == 0
     order, amount, _kind = code_redeem(order=f.checked_out(show, quantity=1), code=discount.code, actor=None)
     assert (amount, order.total_cents) == (300, 950)
+
+
+def test_no_code_while_a_payment_is_under_way_as_it_is_for_the_total_as_it_was():
+    voucher = voucher_issue(value_cents=1000, actor=None)
+    order = f.checked_out(f.show(theatre=True), quantity=2)
+    Payment.objects.create(
+        order=order, method=Order.Method.IDEAL, amount_cents=order.total_cents, status=Payment.Status.OPEN,
+        provider_ref="tr_under_way", created_at=now(),
+    )  # fmt: skip
+    with pytest.raises(KolkError, match="Je betaling loopt nog") as refused:
+        voucher_spend(order=order, code=voucher.code, actor=None)
+    assert refused.value.code == "payment_open"
+    voucher.refresh_from_db()
+    order.refresh_from_db()
+    assert (voucher.balance_cents, order.total_cents) == (1000, 2500)
+    assert not OrderReduction.objects.exists()
+    # The bank said no: the code may be used, and the new payment is for what is left.
+    Payment.objects.filter(provider_ref="tr_under_way").update(status=Payment.Status.FAILED)
+    order, paid = voucher_spend(order=order, code=voucher.code, actor=None)
+    assert (paid, order.total_cents) == (1000, 1500)

@@ -148,6 +148,12 @@ def _lock_payable(order: Order) -> Order:
         order.expires_at and order.expires_at <= now()
     ):
         raise KolkError(_("Deze bestelling kan nu niet meer worden betaald."), code="not_payable")
+    # A payment under way is for the total as it was: lowering the total now would have it pay too much.
+    if Payment.objects.filter(order=order, status=Payment.Status.OPEN).exclude(method=Order.Method.VOUCHER).exists():
+        raise KolkError(
+            _("Je betaling loopt nog. Maak die eerst af of breek haar af; daarna kun je een code gebruiken."),
+            code="payment_open",
+        )
     return order
 
 
