@@ -145,3 +145,21 @@ def test_what_only_the_reading_history_keeps_goes_to_no_export_or_selection(borr
     # Without the consent the engine unlinks the old one; until it runs, the exports read it as before.
     _switch(borrower, False)
     assert Loan.objects.get(pk=old.pk).person_id is None
+
+
+def test_the_engine_reads_due_loans_once_and_a_consent_given_since_keeps_them(borrower):
+    """Batches come from one read of the due rows; a batch's rows are checked again when they change."""
+    loans = [_borrow(borrower, f"Titel {i}", returned_days_ago=400 + i) for i in range(5)]
+    item = next(i for i in retention.registrations.retained if i.rule == "loans_returned")
+    due = retention.due_rows(item, today())
+    batches = list(retention._streamed(due, 2))
+    assert sorted(pk for batch in batches for pk in batch) == sorted(loan.pk for loan in loans)
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    _switch(borrower, True)  # read as due, but the member switched the history on since
+    assert not retention._still_due(item, due, batches[0]).exists()
+
+    report = retention.retention_run(actor=None, on=today(), batch_size=2)
+
+    line = next(r for r in report.rules if r.name == "library.Loan" and r.rule == "loans_returned")
+    assert line.done == 0
+    assert Loan.objects.filter(person=borrower).count() == 5

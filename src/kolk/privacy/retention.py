@@ -41,7 +41,7 @@ from kolk.privacy.ledger import consenter_ids
 from kolk.privacy.models import ErasureLog
 from kolk.privacy.register import get_register
 from kolk.privacy.registry import RetainedData, Scope, registrations
-from kolk.privacy.setdelete import delete_rows, protected_pks, relations_to, rows
+from kolk.privacy.setdelete import delete_rows, protected_pks, relations_to
 from kolk.privacy.subjects import subject_model
 
 # The category of the privacy core's own records of a person (what they chose and asked).
@@ -468,6 +468,35 @@ def _batches(qs: models.QuerySet[Any], size: int) -> Iterator[list[Any]]:
         last = pks[-1]
 
 
+def _streamed(qs: models.QuerySet[Any], size: int) -> Iterator[list[Any]]:
+    """The pks of `qs` in batches, all read by one statement; on PostgreSQL from a server-side cursor.
+
+    Reading each batch in pk order with a LIMIT let PostgreSQL walk the primary key
+    from the start past every row that is not due (ten million loans returned long
+    ago, or not yet a year ago) for each batch, 13 s even when a single day's loans
+    were due; one statement reads the table once, however many batches follow.
+    The cursor holds its rows on the server, so the process does not grow with
+    them; a batch's rows are checked again when they are changed (`_still_due`).
+    Elsewhere (SQLite, the embedded default) the batches are read as before.
+    """
+    if connection.vendor != "postgresql":
+        yield from _batches(qs, size)
+        return
+    batch: list[Any] = []
+    for pk in qs.order_by().values_list("pk", flat=True).iterator(chunk_size=size):
+        batch.append(pk)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _still_due(item: RetainedData, qs: models.QuerySet[Any], pks: list[Any]) -> models.QuerySet[Any]:
+    """The rows of `pks` that `qs` (an item's due rows) still names: a consent or hold since the read wins."""
+    return item.model._base_manager.filter(pk__in_array=qs.filter(pk__in_array=pks).values("pk"))
+
+
 def _queue(subjects: models.QuerySet[Any]) -> None:
     """Record the decision to erase before any of the evidence (the rows) goes: one statement.
 
@@ -571,14 +600,11 @@ def _run(
         if dry_run:
             line.due = qs.count()
             continue
-        for pks in _batches(qs, batch_size):
+        for pks in _streamed(qs, batch_size):
             with transaction.atomic():
-                batch = rows(item.model, pks)
-                if item.action == "delete":
-                    delete_rows(batch)
-                else:
-                    batch.update(**item.anonymise)
-            line.done += len(pks)
+                batch = _still_due(item, qs, pks)
+                done = delete_rows(batch) if item.action == "delete" else batch.update(**item.anonymise)
+            line.done += done
             if progress:
                 progress(f"{item.model_label} ({item.rule})", len(pks))
     if reduced is not None:
