@@ -206,6 +206,7 @@ def save_fields(obj: models.Model, *names: str) -> None:
         sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(str(model._meta.pk.column))} = %s"  # noqa: S608
         _updates[key] = (sql, fields)
     sql, fields = _updates[key]
+    obj._prepare_related_fields_for_save(operation_name="save", fields=fields)  # as save(): no unsaved relation
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     params.append(model._meta.pk.get_db_prep_save(obj.pk, connection))
     with connection.cursor() as cursor:
@@ -235,6 +236,7 @@ def insert(obj: models.Model) -> None:
             sql += f" RETURNING {q(opts.pk.column)}"
         _inserts[key] = (sql, fields, returning)
     sql, fields, returning = _inserts[key]
+    obj._prepare_related_fields_for_save(operation_name="save")  # as save(): no unsaved relation
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
