@@ -45,3 +45,22 @@ def test_a_member_without_a_choice_gets_the_tickets_by_mail():
     f.worker_turn()
     assert OutboxMessage.objects.get().to_address == "gea@example.nl"
     assert not SmsMessage.objects.exists()
+
+
+def test_the_text_message_of_a_basket_of_several_shows_counts_the_other_shows(cm):  # noqa: F811
+    from kolk.boxoffice.services.basket import basket_add
+
+    cm.answer("cm_accepted.json")
+    gea = PersonFactory(given_name="Gea", emails=["gea@example.nl"], phones=["06 12345678"])
+    notice_choices_set(person=gea, choices={NoticeKind.TICKETS: NoticeChannel.SMS}, actor=None)
+    first = f.show(seat_map="2x5", theatre=True, in_days=7)
+    order = f.held(first, quantity=1)
+    for days in (14, 21):
+        order = basket_add(order=order, show=f.show(seat_map="2x5", in_days=days), quantity=1, actor=None)
+    order = order_checkout(order=order, buyer_name="Gea", buyer_email="gea@example.nl", person=gea, actor=None)
+    order_pay(order=order, method="card", actor=None)
+    f.worker_turn()
+    text = SmsMessage.objects.get().text
+    assert f"je 3 kaartjes voor {first.title}" in text
+    assert "en nog 2 voorstellingen." in text
+    assert text.endswith(order_url(order))

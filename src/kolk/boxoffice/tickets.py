@@ -64,6 +64,8 @@ def tickets_mail(*, order: Order, actor: Actor, language: str | None = None, aga
         "tickets": tickets,
         "order_url": order_url(order),
         "series": len({t.show_id for t in tickets}) > 1,
+        # The text message names the order's show and counts the others (a basket, a theaterabonnement).
+        "more_shows": len({t.show_id for t in tickets} - {order.show_id}),
     }
     key = f"boxoffice.tickets.{order.pk}" + (f".again.{again}" if again else "")
     attachments = [
