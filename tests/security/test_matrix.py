@@ -106,6 +106,11 @@ PAGES: dict[str, Row] = {
     "web:shop:waitlist_join": Row(ALL, {"show_id": "show"}),
     "web:shop:waitlist_offer": Row(ALL, {"token": "waitlist_offer"}),
     "web:shop:order_code": Row(ALL, {"token": "held_token"}, post=True, form={"code": "0000-0000-0000-0000"}),
+    # The gift voucher bought online: the form (a POST without a value is a 422), a sale by its token.
+    "web:shop:voucher": Row(ALL),
+    "web:shop:voucher_sale": Row(ALL, {"token": "voucher_sale_token"}),
+    "web:shop:voucher_sale_status": Row(ALL, {"token": "voucher_sale_token"}),
+    "web:shop:voucher_sale_pdf": Row(ALL, {"token": "voucher_sale_token"}),
     # The member portal.
     "web:portal": Row(DECLARED),
     "web:portal_access": Row(DECLARED),

@@ -80,6 +80,7 @@ def _series(show: Any) -> int:
 
 def build_world() -> World:
     from kolk.boxoffice.services.selling import order_checkout, seats_hold
+    from kolk.boxoffice.services.voucher_sales import voucher_sale_create
     from kolk.comms.contact import case_open
     from kolk.comms.newsletter import campaign_create
     from kolk.comms.unsubscribe import unsubscribe_token_make
@@ -147,6 +148,9 @@ def build_world() -> World:
         "subscription_type": kind.code,
         "show": show.pk,
         "held_token": held.token,
+        "voucher_sale_token": voucher_sale_create(
+            value_cents=2500, buyer_name="Gea Gast", buyer_email="gea@example.nl", actor=None
+        ).token,
         "case": case_open(email="vraag@example.nl", name="Vera Vraag", question="Open op zondag?", actor=None).pk,
         "campaign": campaign_create(subject="Nieuws", body="Er is nieuws.", actor=None).pk,
         "block": block_set(person=blocked, reason="manual", actor=None).pk,

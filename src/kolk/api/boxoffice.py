@@ -27,6 +27,7 @@ from kolk.boxoffice.services.checkin import ticket_check_in
 from kolk.boxoffice.services.payments import box_office_sale, mollie_webhook, payment_start
 from kolk.boxoffice.services.presale import in_presale
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
+from kolk.boxoffice.services.voucher_sales import voucher_sale_webhook
 from kolk.core.edge import on_site
 from kolk.core.errors import NotAllowed, NotFound
 from kolk.library.selectors import subscription_current
@@ -279,7 +280,10 @@ def pay_view(request: HttpRequest, token: str, body: PayIn) -> Any:
 )
 @allow(public=True)
 def mollie_webhook_view(request: HttpRequest, id: Form[str]) -> dict[str, str]:  # Mollie posts `id`
-    return {"result": mollie_webhook(payment_id=id)}
+    result = mollie_webhook(payment_id=id)
+    if result == "unknown":  # no order's payment: a gift voucher bought online, or none of ours
+        result = voucher_sale_webhook(payment_id=id)
+    return {"result": result}
 
 
 class CheckInIn(Schema):

@@ -552,6 +552,66 @@ class GiftVoucher(models.Model):
         return f"cadeaubon {self.pk}"
 
 
+class VoucherSale(models.Model):
+    """A gift voucher bought online: the buyer's order and its iDEAL payment; the voucher exists once it is paid.
+
+    Reached by its secret token (as a guest's order is). Unpaid, it goes a week after it was
+    started (rule `voucher_unpaid`); paid, its buyer and recipient go with the voucher's buyer
+    (rule `voucher_buyers`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wacht op betaling")
+        PAID = "paid", _("betaald")
+        FAILED = "failed", _("niet betaald")
+
+    token = models.CharField(max_length=32)  # unique by a constraint in Meta
+    value_cents = models.PositiveIntegerField(_("waarde (centen)"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    provider_ref = models.CharField(max_length=64, blank=True, db_index=True)  # Mollie's payment id
+    voucher = models.OneToOneField(
+        GiftVoucher, null=True, blank=True, on_delete=models.CASCADE, related_name="sale", verbose_name=_("cadeaubon")
+    )
+    buyer_name = models.CharField(_("naam koper"), max_length=200)
+    buyer_email = models.EmailField(_("e-mailadres koper"))
+    recipient_name = models.CharField(_("naam ontvanger"), max_length=100, blank=True)
+    message = models.CharField(_("boodschap"), max_length=300, blank=True)
+    language = models.CharField(max_length=8, default="nl")
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    anonymised = models.BooleanField(default=False)
+
+    privacy = PrivacyMap(
+        subject=None,
+        personal={
+            "buyer_name": "name",
+            "buyer_email": "email",
+            "recipient_name": "name",
+            "message": "correspondence",
+            "provider_ref": "bank",
+        },
+        not_personal=[
+            "token",
+            "value_cents",
+            "status",
+            "voucher",
+            "language",
+            "created_at",
+            "paid_at",
+            "anonymised",
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("online verkochte cadeaubon")
+        verbose_name_plural = _("online verkochte cadeaubonnen")
+        constraints = [models.UniqueConstraint(fields=["token"], name="voucher_sale_token_unique")]
+        indexes = [models.Index(fields=["created_at"], name="voucher_sale_created")]
+
+    def __str__(self) -> str:
+        return f"cadeaubonverkoop {self.pk}"
+
+
 class DiscountCode(models.Model):
     """A kortingscode: a percentage or an amount off an order, within its dates and number of uses."""
 

@@ -98,3 +98,20 @@ retain(
     anonymise={"buyer_name": "", "buyer_email": "", "anonymised": True},
     done=models.Q(anonymised=True),
 )
+# A gift voucher bought online: unpaid, its order goes a week after it was started (rule
+# `voucher_unpaid`); paid, its buyer, recipient and message go with the voucher's buyer (T08).
+retain(
+    "boxoffice.VoucherSale",
+    rule="voucher_unpaid",
+    action="delete",
+    date_field="created_at",
+    done=models.Q(status="paid"),
+)
+retain(
+    "boxoffice.VoucherSale",
+    rule="voucher_buyers",
+    action="anonymise",
+    date_field="voucher__expires_at",
+    anonymise={"buyer_name": "", "buyer_email": "", "recipient_name": "", "message": "", "anonymised": True},
+    done=models.Q(anonymised=True),
+)

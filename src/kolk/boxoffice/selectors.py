@@ -21,6 +21,7 @@ from kolk.boxoffice.models import (
     ShowStats,
     Ticket,
     Venue,
+    VoucherSale,
     WaitlistEntry,
 )
 from kolk.core.clock import now
@@ -111,6 +112,13 @@ def order_by_token(token: str) -> Order:
     if not is_order_token(token):
         raise Order.DoesNotExist
     return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(token=token)
+
+
+def voucher_sale_by_token(token: str) -> VoucherSale:
+    """A gift voucher bought online by its secret; raises VoucherSale.DoesNotExist (at once for what is no token)."""
+    if not is_order_token(token):
+        raise VoucherSale.DoesNotExist
+    return VoucherSale.objects.select_related("voucher").get(token=token)
 
 
 def order_row(token: str) -> Order:

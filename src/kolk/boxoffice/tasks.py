@@ -12,5 +12,6 @@ from kolk.boxoffice.services.payments import refund_mollie_payments
 from kolk.boxoffice.services.selling import release_expired_orders
 from kolk.boxoffice.services.waitlist import make_waitlist_offers
 from kolk.boxoffice.tickets import send_tickets
+from kolk.boxoffice.voucher_mail import send_voucher
 
-__all__ = ["make_waitlist_offers", "refund_mollie_payments", "release_expired_orders", "send_tickets"]
+__all__ = ["make_waitlist_offers", "refund_mollie_payments", "release_expired_orders", "send_tickets", "send_voucher"]

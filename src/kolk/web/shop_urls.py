@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kolk.web import basket_views, season_views, series_views, shop_views
+from kolk.web import basket_views, season_views, series_views, shop_views, voucher_views
 
 app_name = "shop"
 urlpatterns = [
@@ -19,6 +19,10 @@ urlpatterns = [
     path("show/<int:show_id>/wachtlijst/", season_views.waitlist_join_view, name="waitlist_join"),
     path("wachtlijst/<str:token>/", season_views.waitlist_offer_view, name="waitlist_offer"),
     path("bestelling/<str:token>/code/", season_views.order_code_view, name="order_code"),
+    path("cadeaubon/", voucher_views.voucher_buy, name="voucher"),
+    path("cadeaubon/<str:token>/", voucher_views.voucher_sale_page, name="voucher_sale"),
+    path("cadeaubon/<str:token>/stand/", voucher_views.voucher_sale_status, name="voucher_sale_status"),
+    path("cadeaubon/<str:token>/cadeaubon.pdf", voucher_views.voucher_sale_pdf, name="voucher_sale_pdf"),
     path("bestelling/<str:token>/kaartjes.pdf", shop_views.tickets_pdf_view, name="tickets_pdf"),
     path("bestelling/<str:token>/kaartje/<str:code>.pkpass", shop_views.ticket_wallet, name="ticket_wallet"),
 ]
