@@ -81,6 +81,11 @@ def test_bad_input_is_answered_at_its_field_and_nothing_is_written(client, repla
     assert replay.requests == []
 
 
+def test_a_message_of_two_lines_is_kept_as_one(client, replay):  # noqa: F811
+    sale = bought(client, replay, message="Veel plezier!\r\nLiefs, Gea")
+    assert sale.message == "Veel plezier! Liefs, Gea"
+
+
 def test_a_nul_byte_is_refused_with_a_400_and_nothing_is_written(client, replay):  # noqa: F811
     answer = client.post(FORM, {**GOOD, "buyer_name": "Gea\x00Gast"})
     assert answer.status_code == 400

@@ -32,7 +32,7 @@ from kolk.boxoffice.services.vouchers import code_display
 from kolk.boxoffice.voucher_mail import voucher_pdf
 from kolk.core.errors import KolkError
 from kolk.core.money import euros
-from kolk.core.validators import no_control_characters
+from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.web.shop_views import allow_mollie_checkout
 
 OTHER = "other"
@@ -62,7 +62,7 @@ class VoucherForm(forms.Form):
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[no_control_characters],
+        validators=[no_control_characters_in_text],  # a line break is fine; it prints as a space
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
