@@ -1271,7 +1271,9 @@ def markdown(r: dict[str, Any]) -> str:
         ),
         f"- Scale: {scale_line}",
         f"- Baseline (pgbench, scale 10, 16 clients): simple-update {b.get('simple_update_tps')} tps, "
-        f"select-only {b.get('select_only_tps')} tps",
+        f"select-only {b.get('select_only_tps')} tps"
+        if b
+        else "- Baseline (pgbench): not run (`--only`)",
         "",
     ]
     with_peer = any("pretix" in row for row in r["rows"])
