@@ -8,7 +8,7 @@ import pytest
 from django.db import DatabaseError
 from django.db.transaction import TransactionManagementError
 
-from kolk.core.prepared import Prepared, _plain, insert, save_fields
+from kolk.core.prepared import Prepared, _plain, insert, insert_many, prefetched, prefetched_rows, save_fields
 from kolk.library.models import Copy, Loan
 from kolk.privacy.models import AuditEntry, PrivacyChoice
 from tests.library.factories import CopyFactory
@@ -77,3 +77,31 @@ def test_a_model_with_its_own_save_or_signals_is_saved_by_it():
     assert _plain(Copy)
     assert _plain(AuditEntry)
     assert not _plain(PrivacyChoice)
+
+
+def test_rows_are_inserted_in_one_statement_with_their_keys_in_order(django_assert_num_queries):
+    now = dt.datetime.now(dt.UTC)
+    entries = [AuditEntry(created_at=now, actor="test", action=f"x.{i}", details={"i": i}) for i in range(3)]
+    with django_assert_num_queries(1):
+        insert_many(entries)
+    assert all(not e._state.adding for e in entries)
+    stored = dict(AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).values_list("pk", "action"))
+    assert [stored[e.pk] for e in entries] == ["x.0", "x.1", "x.2"]
+    with django_assert_num_queries(0):
+        insert_many([])
+
+
+def test_rows_in_hand_are_an_instances_relation_without_a_query(django_assert_num_queries):
+    copy = CopyFactory()
+    at = dt.datetime.now(dt.UTC)
+    loans = [Loan(copy=copy, checked_out_at=at, due_on=dt.date.today(), returned_at=at) for _ in range(2)]
+    insert_many(loans)
+    other = Loan(copy=CopyFactory(), checked_out_at=dt.datetime.now(dt.UTC), due_on=dt.date.today())
+    insert(other)
+    assert prefetched_rows(copy, "loans") is None
+    prefetched(copy, "loans", loans)
+    with django_assert_num_queries(0):
+        assert list(copy.loans.all()) == loans
+        assert prefetched_rows(copy, "loans") == loans
+    # A query made from it is still of this copy's rows alone, as with prefetch_related.
+    assert set(copy.loans.order_by("pk").values_list("pk", flat=True)) == {loan.pk for loan in loans}

@@ -21,7 +21,7 @@ in the ORM, without asking the database. A query whose shape depends on a value
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,3 +244,72 @@ def insert(obj: models.Model) -> None:
     obj.pk = opts.pk.to_python(pk)
     obj._state.adding = False
     obj._state.db = DEFAULT_DB_ALIAS
+
+
+def insert_many(objs: Sequence[models.Model]) -> None:
+    """`bulk_create(objs)` of new rows of one model, in one statement made once per process and row count.
+
+    Each object gets its primary key from the database (RETURNING, as bulk_create
+    does where the database can). A model that `insert` would not write itself,
+    or a database that cannot return the keys, goes through `bulk_create`.
+    """
+    if len(objs) <= 1:
+        for obj in objs:
+            insert(obj)
+        return
+    model = type(objs[0])
+    opts = model._meta
+    connection = connections[DEFAULT_DB_ALIAS]
+    if (
+        not _plain(model)
+        or not connection.features.can_return_rows_from_bulk_insert
+        or not isinstance(opts.pk, AutoFieldMixin)
+        or any(type(obj) is not model or obj.pk is not None for obj in objs)
+    ):
+        model._default_manager.bulk_create(objs)
+        return
+    key = (connection.vendor, model, len(objs))
+    if key not in _many:
+        q = connection.ops.quote_name
+        fields = [f for f in opts.concrete_fields if not f.primary_key]
+        columns = ", ".join(q(f.column) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        values = ", ".join([row] * len(objs))
+        sql = f"INSERT INTO {q(opts.db_table)} ({columns}) VALUES {values} RETURNING {q(opts.pk.column)}"  # noqa: S608
+        _many[key] = (sql, fields)
+    sql, fields = _many[key]
+    for obj in objs:  # as bulk_create(): no unsaved relation
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    for obj, (pk,) in zip(objs, keys, strict=True):  # in the order of the rows, as bulk_create takes them
+        obj.pk = opts.pk.to_python(pk)
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
+
+
+_many: dict[tuple[str, type[models.Model], int], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def prefetched(instance: models.Model, relation: str, rows: Sequence[models.Model]) -> None:
+    """Give `instance` these rows as its `relation` (a reverse foreign key), as `prefetch_related` would.
+
+    `instance.<relation>.all()` then answers from them without a query: for rows a
+    service already holds (the tickets it just wrote, the prices read with the show).
+    """
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(relation, None)
+    # The related manager's own queryset, as prefetch_related makes it: a query made from it
+    # (`.first()`, `.filter()`) is still of this instance's rows alone.
+    queryset: models.QuerySet[Any] = getattr(instance, relation).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache[relation] = queryset
+
+
+def prefetched_rows(instance: models.Model, relation: str) -> list[Any] | None:
+    """The rows `prefetched` (or `prefetch_related`) gave `instance` as its `relation`, or None."""
+    queryset = getattr(instance, "_prefetched_objects_cache", {}).get(relation)
+    return None if queryset is None else list(queryset)
