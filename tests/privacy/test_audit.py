@@ -300,3 +300,25 @@ def test_a_busy_process_seals_once_per_interval_and_at_exit(settings, monkeypatc
     result = verify()
     assert result.ok
     assert (result.sealed, result.unsealed) == (6, 0)
+
+
+@pytest.mark.django_db
+def test_entries_logged_together_are_written_in_one_statement_or_not_at_all(django_assert_num_queries):
+    from kolk.privacy.models import AuditEntry
+
+    with transaction.atomic():
+        with django_assert_num_queries(1), audit.audit_together():
+            audit_log(actor=None, action="together.one", details={"n": 1})
+            audit_log(actor=None, action="together.two", details={"n": 2})
+        assert [e.action for e in AuditEntry.objects.filter(action__startswith="together.").order_by("pk")] == [
+            "together.one",
+            "together.two",
+        ]
+    with transaction.atomic():
+        try:
+            with audit.audit_together():
+                audit_log(actor=None, action="together.failed", details={})
+                raise ValueError("the act failed")
+        except ValueError:
+            pass
+        assert not AuditEntry.objects.filter(action="together.failed").exists()

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any
@@ -27,7 +28,7 @@ from django.db import DatabaseError, connection, models, transaction
 
 from kolk.core.actors import Actor
 from kolk.core.clock import now
-from kolk.core.prepared import insert
+from kolk.core.prepared import insert, insert_many
 from kolk.privacy.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -82,10 +83,34 @@ def audit_log(
         subject_ref=pseudonym(subject) if subject is not None else subject_ref,
         details=_clean(details or {}),
     )
-    insert(entry)  # on every write of every service: the statement is made once per process
+    together = _together.get()
+    if together is not None:
+        together.append(entry)  # written with the others at the end of `audit_together`
+    else:
+        insert(entry)  # on every write of every service: the statement is made once per process
     if settings.AUDIT_SEAL_ON_COMMIT:
         _seal_after_commit()
     return entry
+
+
+_together: ContextVar[list[AuditEntry] | None] = ContextVar("kolk_audit_together", default=None)
+
+
+@contextlib.contextmanager
+def audit_together() -> Iterator[None]:
+    """The entries logged inside are written in one statement when the block ends: one act of several
+    services (the till's hold and payment). Inside a transaction only, so that they are written in it,
+    with what they record, or not at all; an error inside writes none (the transaction rolls back).
+    An entry has its id only once written."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("audit_together() runs inside a transaction")
+    entries: list[AuditEntry] = []
+    token = _together.set(entries)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    insert_many(entries)
 
 
 class _Sealing:
