@@ -201,20 +201,20 @@ def test_cancel_frees_the_seats_and_a_paid_order_needs_a_refund(staff):
     assert entry.details == {"order": order.pk, "amount_cents": 2500}
 
 
-def test_the_hot_path_has_a_bounded_number_of_queries(django_assert_max_num_queries):
+def test_the_hot_path_has_a_fixed_number_of_queries(django_assert_num_queries):
     show = f.show(seat_map="20x30")
     for _ in range(5):  # history that must not make the next sale slower
         order_pay(order=f.checked_out(show, quantity=3), method="card", actor=None)
     show = show_for_sale(show.pk)  # as the API reads it: hall and prices with the show
     chosen = seat_ids(show, (10, 10), (10, 11))
     # counts include the two SAVEPOINT statements of the service's atomic block inside the test's transaction
-    with django_assert_max_num_queries(7):  # lock the seats, order, seats, tickets, audit
+    with django_assert_num_queries(7):  # lock the seats, order, seats, tickets, audit
         order = seats_hold(show=show, seat_ids=chosen, actor=None)
-    with django_assert_max_num_queries(8):  # a group: one more read to find blocks side by side
+    with django_assert_num_queries(8):  # a group: one more read to find blocks side by side
         order = seats_hold(show=show, quantity=4, actor=None)
-    with django_assert_max_num_queries(6):  # lock the order, its tickets, order, audit
+    with django_assert_num_queries(6):  # lock the order, its tickets, order, audit
         order = order_checkout(order=order, buyer_name="A B", buyer_email="a@example.nl", actor=None)
-    with django_assert_max_num_queries(9):  # lock, seats sold, order, the mail's task, audit, counts (read, update)
+    with django_assert_num_queries(9):  # lock, seats sold, order, the mail's task, audit, counts (read, update)
         order_pay(order=order, method="ideal", actor=None)
 
 

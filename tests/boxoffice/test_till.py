@@ -204,3 +204,52 @@ def test_a_refund_asks_once_and_then_frees_the_seats(client, box_office):
     assert order.status == "cancelled"
     assert ShowSeat.objects.get(show=show, seat_id=a).status == "available"
     assert "€ 27,50 terugbetalen" in _text(client.get(done["Location"]))
+
+
+def test_a_walk_in_sale_counts_and_answers_the_prices_chosen_and_logs_the_hold_and_the_payment(box_office):
+    """The sale keeps its tickets in hand from the hold to the answer: the prices chosen at the till are
+    the ones counted, paid and shown, and the hold and the payment are each in the audit log."""
+    from kolk.boxoffice.models import ShowStats
+    from kolk.boxoffice.selectors import order_tickets, show_for_sale
+
+    show = show_for_sale(f.show(seat_map="2x5", theatre=True, prices=PRICES).pk)
+    a, b, c = _seat(show, 1, 1), _seat(show, 1, 2), _seat(show, 1, 3)
+    sale = till_sale(
+        show=show, seat_ids=[a, b, c], prices={a: "senior", b: "youth"}, method="cash", given_cents=0, actor=box_office
+    )
+    order = sale.order
+    assert order.status == "paid"
+    shown = [(t.seat.number, t.price.kind, t.amount_cents) for t in order_tickets(order)]
+    assert shown == [(1, "senior", 2450), (2, "youth", 1500), (3, "regular", 2750)]
+    stored = Order.objects.get(pk=order.pk)
+    assert [(t.seat.number, t.price.kind, t.amount_cents) for t in order_tickets(stored)] == shown
+    assert stored.total_cents == order.total_cents == 2450 + 1500 + 2750
+    assert dict(ShowStats.objects.filter(show=show).values_list("kind", "revenue_cents")) == {
+        "senior": 2450,
+        "youth": 1500,
+        "regular": 2750,
+    }
+    assert ShowSeat.objects.filter(show=show, order=order, status="sold").count() == 3
+    entries = AuditEntry.objects.filter(details__order=order.pk).order_by("pk")
+    assert [e.action for e in entries] == ["order.held", "order.paid"]
+    assert all(e.actor == f"user:{box_office.pk}" for e in entries)
+
+
+def test_a_refused_walk_in_sale_writes_nothing_not_even_its_audit_entries(box_office):
+    from kolk.core.errors import Invalid
+
+    show = f.show(seat_map="2x5", theatre=True, prices=PRICES)
+    before = AuditEntry.objects.count()
+    with pytest.raises(Invalid):
+        till_sale(show=show, seat_ids=[_seat(show, 1, 1)], method="cash", given_cents=100, actor=box_office)
+    assert not Order.objects.exists()
+    assert ShowSeat.objects.filter(show=show, status="available").count() == 10
+    assert AuditEntry.objects.count() == before
+    # Refused inside the hold (the seat is gone): the same, and the caller's transaction goes on.
+    from kolk.boxoffice.services.selling import SoldOut
+
+    till_sale(show=show, seat_ids=[_seat(show, 1, 1)], method="card", actor=box_office)
+    with pytest.raises(SoldOut):
+        till_sale(show=show, seat_ids=[_seat(show, 1, 1)], method="card", actor=box_office)
+    assert Order.objects.count() == 1
+    assert AuditEntry.objects.count() == before + 2

@@ -25,6 +25,7 @@ from kolk.boxoffice.models import (
     WaitlistEntry,
 )
 from kolk.core.clock import now
+from kolk.core.prepared import Prepared, prefetched, prefetched_rows
 
 
 def programme(*, days: int = 60, kind: str = "", on_sale_only: bool = True) -> QuerySet[Show]:
@@ -54,9 +55,39 @@ def show_get(show_id: int) -> Show:
     )
 
 
+# The sale's reads, built and compiled once per process (kolk.core.prepared): every hold, checkout
+# and payment makes them, and the ORM building them cost more CPU than the database's answers.
+_SHOW_PRICES = Prepared(
+    lambda show_id: PriceCategory.objects.select_related("show__hall").filter(show_id=show_id).order_by("pk"), int
+)
+_SHOW_WITH_HALL = Prepared(lambda show_id: Show.objects.select_related("hall").filter(pk=show_id)[:1], int)
+_ORDER_ROW = Prepared(lambda token: Order.objects.filter(token=token)[:1], str)
+_ORDER_TICKETS = Prepared(
+    lambda order_id: (
+        Ticket.objects.filter(order_id=order_id)
+        .select_related("seat", "price", "show__hall", "show__film", "show__production")
+        .order_by("show__starts_at", "show_id", "seat__row", "seat__number", "pk")
+    ),
+    int,
+)
+
+
 def show_for_sale(show_id: int) -> Show:
-    """A show with what a hold needs (its hall and prices), not its work; raises Show.DoesNotExist."""
-    return Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
+    """A show with what a hold needs (its hall and prices), not its work; raises Show.DoesNotExist.
+
+    One query: the show's prices, each with the show and its hall (a show without prices is read alone).
+    """
+    prices = _SHOW_PRICES.all(show_id)
+    if prices:
+        show: Show = prices[0].show
+        for price in prices:
+            price.show = show
+    else:
+        show = _SHOW_WITH_HALL.first(show_id)
+        if show is None:
+            raise Show.DoesNotExist(f"no show {show_id}")
+    prefetched(show, "prices", prices)
+    return show
 
 
 @dataclass(frozen=True)
@@ -126,17 +157,26 @@ def order_row(token: str) -> Order:
     which locks and reads it again. Raises Order.DoesNotExist (at once for what is no token)."""
     if not is_order_token(token):
         raise Order.DoesNotExist
-    return Order.objects.get(token=token)
+    order: Order | None = _ORDER_ROW.first(token)
+    if order is None:
+        raise Order.DoesNotExist
+    return order
 
 
 def order_tickets(order: Order) -> Sequence[Ticket]:
     """An order's tickets with each one's show (a basket or a theaterabonnement holds several), show by
-    show, seat by seat: one query."""
-    return list(
-        order.tickets.select_related("seat", "price", "show__hall", "show__film", "show__production").order_by(
-            "show__starts_at", "show_id", "seat__row", "seat__number", "pk"
-        )
-    )
+    show, seat by seat: one query, or none for the tickets a sale's service left on the order."""
+    held = prefetched_rows(order, "tickets")
+    if held is not None:
+        return sorted(held, key=_ticket_place)
+    return _ORDER_TICKETS.all(order.pk)
+
+
+def _ticket_place(ticket: Ticket) -> tuple[Any, ...]:
+    """Where a ticket stands in `order_tickets`: its show's start, the show, the seat (free seating last), the ticket."""
+    seat = ticket.seat
+    place = (0, seat.row, seat.number) if seat is not None else (1, 0, 0)
+    return (ticket.show.starts_at, ticket.show_id, *place, ticket.pk)
 
 
 def prices_by_show(show_ids: Iterable[int]) -> dict[int, list[PriceCategory]]:

@@ -26,7 +26,14 @@ from mollie.api.objects.payment import Payment as MolliePayment
 from kolk.billing import mollie
 from kolk.billing.services.invoices import InvoiceLineIn, invoice_create
 from kolk.boxoffice.models import Order, Payment, Show
-from kolk.boxoffice.services.selling import NotPayable, SoldOut, order_pay, seats_hold, tickets_price
+from kolk.boxoffice.services.selling import (
+    NotPayable,
+    SoldOut,
+    one_transaction,
+    order_pay,
+    seats_hold,
+    tickets_price,
+)
 from kolk.boxoffice.services.vouchers import code_redeem
 from kolk.core.actors import Actor
 from kolk.core.clock import now
@@ -65,11 +72,14 @@ class BoxOfficeProvider:
 
     payable: frozenset[str] = frozenset({Order.Status.HELD, Order.Status.PENDING_PAYMENT})
 
-    def start(self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str) -> PaymentStart:
+    def start(
+        self, *, order: Order, method: str, actor: Actor, return_url: str, webhook_url: str, ours: bool = False
+    ) -> PaymentStart:
+        """`ours`: the till made the order in this same transaction (`order_pay` then reads it not again)."""
         if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
             raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
         payment = Payment(method=method, status=Payment.Status.PAID)
-        order = order_pay(order=order, method=method, actor=actor, payment=payment)
+        order = order_pay(order=order, method=method, actor=actor, payment=payment, ours=ours)
         return PaymentStart(order=order, payment=payment)
 
 
@@ -161,9 +171,10 @@ class MollieProvider:
         return PaymentStart(order=order, payment=payment, redirect_url=str(remote.checkout_url or ""))
 
 
+BOX_OFFICE = BoxOfficeProvider()
 PROVIDERS: dict[str, Provider] = {
-    Order.Method.CASH: BoxOfficeProvider(),
-    Order.Method.CARD: BoxOfficeProvider(),
+    Order.Method.CASH: BOX_OFFICE,
+    Order.Method.CARD: BOX_OFFICE,
     Order.Method.INVOICE: InvoiceProvider(),
     Order.Method.IDEAL: MollieProvider(),
 }
@@ -250,7 +261,7 @@ def box_office_sale(
     """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked.
 
     `prices` maps a chosen seat to its price kind (the rest pay the regular
-    price). The payment goes through the provider registry, the way every payment goes.
+    price). The payment goes through the box office's provider, the registry's for cash and card.
     """
     return till_sale(show=show, method=method, actor=actor, seat_ids=seat_ids, quantity=quantity, prices=prices).order
 
@@ -279,11 +290,12 @@ def till_sale(
         raise KolkError(_("Aan de kassa betaal je contant of met pin."), code="method")
     if not has_role(actor, Role.BOX_OFFICE, Role.ADMINISTRATOR):
         raise NotAllowed(_("Alleen de kassa neemt contant of pin aan."))
-    with transaction.atomic():
+    with one_transaction():  # the hold and the payment in one, without a savepoint each
         order = seats_hold(show=show, seat_ids=seat_ids or (), quantity=quantity, member=member_pass_seen, actor=actor)
         order = tickets_price(order=order, prices=prices or {}, actor=actor)
         if code.strip():
             order = code_redeem(order=order, code=code, actor=actor)[0]
+            order.show = show  # read again under its lock, without the show: the show in hand has its hall
         if method == Order.Method.CASH and given_cents and given_cents < order.total_cents:
             raise Invalid(
                 _("Ontvangen %(given)s is minder dan het totaal %(total)s.")
@@ -291,7 +303,13 @@ def till_sale(
                 fields={"given": [_("Minder dan het totaal %(total)s.") % {"total": euros(order.total_cents)}]},
             )
         if order.status != Order.Status.PAID:
-            order = payment_start(order=order, method=method, actor=actor).order
+            # The registry's provider for cash and card; the order is this transaction's own (`ours`):
+            # held just now, its row seen by no one else, so the payment does not read it again.
+            if order.status not in BOX_OFFICE.payable:
+                raise NotPayable()
+            order = BOX_OFFICE.start(
+                order=order, method=method, actor=actor, return_url="", webhook_url="", ours=True
+            ).order
     return TillSale(order=order, given_cents=given_cents if method == Order.Method.CASH else 0)
 
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -37,14 +40,16 @@ from kolk.boxoffice.models import (
     Ticket,
     WaitlistEntry,
 )
+from kolk.boxoffice.selectors import order_tickets
 from kolk.boxoffice.services.presale import presale_check
 from kolk.boxoffice.services.reductions import reductions_give_back
 from kolk.boxoffice.tickets import tickets_mail_later
 from kolk.core.actors import Actor, user_id
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
+from kolk.core.prepared import Prepared, insert, insert_many, prefetched, prefetched_rows, save_fields
 from kolk.core.validators import no_control_characters, normalize_phone
-from kolk.privacy.audit import audit_log
+from kolk.privacy.audit import audit_log, audit_together
 
 HOLD_MINUTES = 10  # to choose prices and fill in name and email
 PAY_MINUTES = 15  # to pay online after checking out
@@ -64,6 +69,39 @@ class NotPayable(KolkError):
         super().__init__(_("Deze bestelling kan nu niet worden betaald."), code="not_payable")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+_joined: ContextVar[bool] = ContextVar("kolk_sale_joined", default=False)
+
+
+@contextmanager
+def one_transaction() -> Iterator[None]:
+    """One transaction for several sale services in a row (the till's hold and payment).
+
+    Inside, `seats_hold` and `order_pay` join it without a savepoint each: an error in
+    either rolls the whole back, which is what the caller wants (it catches none halfway).
+    Their audit entries are written together, in one statement, before it commits.
+    """
+    with transaction.atomic(), audit_together():
+        token = _joined.set(True)
+        try:
+            yield
+        finally:
+            _joined.reset(token)
+
+
+def _atomic(service: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic` for a sale service: its own transaction, or a savepoint in the caller's,
+    or, inside `one_transaction`, simply part of the caller's."""
+
+    @wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(savepoint=not _joined.get()):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
 def _subject(order: Order) -> dict[str, Any]:
     """The audit subject of an order: its person, or for a guest the order itself."""
     return {"subject": order.person} if order.person_id else {"subject": order}
@@ -72,34 +110,93 @@ def _subject(order: Order) -> dict[str, Any]:
 # --- the locks. Tests replace these two to show the race without them. ---
 
 
+# Each lock is one statement, built and compiled once per process (kolk.core.prepared); the seat
+# comes with each locked row (the show's seat rows only are locked, FOR UPDATE OF the show's seats),
+# so that the tickets the hold writes answer with their row and number without another query.
+
+
 def lock_seats(show_id: int, seat_ids: Sequence[int]) -> list[ShowSeat]:
     """Lock the wanted seats of a show, in id order (no deadlock between buyers)."""
-    return list(ShowSeat.objects.select_for_update().filter(show_id=show_id, seat_id__in=seat_ids).order_by("id"))
+    return list(
+        ShowSeat.objects.select_for_update(of=("self",))
+        .select_related("seat")
+        .filter(show_id=show_id, seat_id__in=seat_ids)
+        .order_by("id")
+    )
+
+
+_BEST: dict[int, Prepared] = {}  # by quantity: a LIMIT is no parameter of the statement
 
 
 def lock_best_available(show_id: int, quantity: int) -> list[ShowSeat]:
     """Lock the best `quantity` free regular seats; seats another buyer is locking are skipped."""
-    return list(
-        ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
-        .order_by("rank", "id")[:quantity]
-    )
+    if quantity < 1:
+        return []
+    best = _BEST.get(quantity)
+    if best is None:
+        best = Prepared(
+            lambda show_id: (
+                ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("seat")
+                .filter(show_id=show_id, status=ShowSeat.Status.AVAILABLE, seat__kind=Seat.Kind.REGULAR)
+                .order_by("rank", "id")[:quantity]
+            ),
+            int,
+        )
+        if quantity <= MAX_TICKETS:
+            _BEST[quantity] = best
+    seats: list[ShowSeat] = best.all(show_id)
+    return seats
 
 
-def lock_block(show_id: int, block: Block) -> list[ShowSeat]:
-    """Lock the free seats of a block that no other buyer is locking; the caller takes it only when all came."""
-    return list(
+_BLOCK = Prepared(
+    lambda show_id, row, first, end: (
         ShowSeat.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("seat")
         .filter(
             show_id=show_id,
             status=ShowSeat.Status.AVAILABLE,
             seat__kind=Seat.Kind.REGULAR,
-            seat__row=block.row,
-            seat__number__gte=block.first,
-            seat__number__lt=block.first + block.size,
+            # Values, not ints: the ORM leaves a small int column's lookup of an out-of-range int out of
+            # the statement, and the markers standing in for the values are such ints.
+            seat__row=Value(row),
+            seat__number__gte=Value(first),
+            seat__number__lt=Value(end),
         )
         .order_by("id")
-    )
+    ),
+    int,
+    int,
+    int,
+    int,
+)
+
+
+def lock_block(show_id: int, block: Block) -> list[ShowSeat]:
+    """Lock the free seats of a block that no other buyer is locking; the caller takes it only when all came."""
+    seats: list[ShowSeat] = _BLOCK.all(show_id, int(block.row), int(block.first), int(block.first + block.size))
+    return seats
+
+
+def _seats_set(pks: Sequence[int], status: str, order_id: int | None) -> None:
+    """Give these (locked) show seats a status and an order: one UPDATE, its text made once per number of seats."""
+    if not pks:
+        return
+    key = (connection.vendor, len(pks))
+    sql = _SEATS_SET.get(key)
+    if sql is None:
+        q = connection.ops.quote_name
+        places = ", ".join(["%s"] * len(pks))
+        sql = (
+            f"UPDATE {q(ShowSeat._meta.db_table)} SET {q('status')} = %s, {q('order_id')} = %s "  # noqa: S608
+            f"WHERE {q('id')} IN ({places})"
+        )
+        _SEATS_SET[key] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status, order_id, *pks])
+
+
+_SEATS_SET: dict[tuple[str, int], str] = {}
 
 
 class Block(NamedTuple):
@@ -185,7 +282,7 @@ def _check_on_sale(show: Show) -> None:
         raise KolkError(_("Voor deze voorstelling zijn geen kaartjes (meer) te koop."), code="not_on_sale")
 
 
-@transaction.atomic
+@_atomic
 def seats_hold(
     *,
     show: Show,
@@ -239,9 +336,11 @@ def seats_hold(
                 seats = lock_best_available(show.pk, wanted)
             if len(seats) < wanted:
                 raise SoldOut()
-        order.save()
-        ShowSeat.objects.filter(pk__in=[s.pk for s in seats]).update(status=ShowSeat.Status.HELD, order=order)
-        places: list[int | None] = [s.seat_id for s in seats]
+        insert(order)
+        _seats_set([s.pk for s in seats], ShowSeat.Status.HELD, order.pk)
+        # The seat of each (read with its lock), so that the tickets answer with their row and number.
+        places: list[Seat | None] = [s.seat if ShowSeat.seat.is_cached(s) else None for s in seats]
+        seat_ids_of: list[int | None] = [s.seat_id for s in seats]
     else:
         if seat_ids:
             raise ValidationError({"seat_ids": [_("Bij vrije zitplaatsen kies je alleen een aantal.")]})
@@ -249,22 +348,26 @@ def seats_hold(
         if locked.free_taken + wanted > locked.capacity:
             raise SoldOut()
         locked.free_taken += wanted
-        locked.save(update_fields=["free_taken"])
-        order.save()
+        save_fields(locked, "free_taken")
+        insert(order)
         places = [None] * wanted
-    Ticket.objects.bulk_create(
-        [
-            Ticket(
-                order=order,
-                show=show,
-                seat_id=seat,
-                price=regular,
-                amount_cents=regular.amount_cents,
-                code=ticket_code(),
-            )
-            for seat in places
-        ]
-    )
+        seat_ids_of = [None] * wanted
+    tickets = [
+        Ticket(
+            order=order,
+            show=show,
+            seat_id=seat_id,
+            price=regular,
+            amount_cents=regular.amount_cents,
+            code=ticket_code(),
+        )
+        for seat_id in seat_ids_of
+    ]
+    insert_many(tickets)
+    if all(seat is not None for seat in places) or not any(seat_ids_of):
+        for ticket, seat in zip(tickets, places, strict=True):
+            ticket.seat = seat
+        prefetched(order, "tickets", tickets)  # the order's tickets, for the answer: no query
     audit_log(
         actor=actor,
         action="order.held",
@@ -287,7 +390,8 @@ def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = Non
         return order
     categories = {p.kind: p for p in order.show.prices.all()}
     at = now()
-    tickets = list(order.tickets.order_by("pk"))
+    held = prefetched_rows(order, "tickets")  # the hold's own, in hand
+    tickets = sorted(held, key=lambda t: t.pk) if held is not None else list(order.tickets.order_by("pk"))
     seats = {t.seat_id for t in tickets}
     if set(prices) - seats:
         raise ValidationError({"prices": [_("Deze stoel hoort niet bij de bestelling.")]})
@@ -305,7 +409,9 @@ def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = Non
         ticket.proof_seen_by_id = user_id(actor) if seen else None
     Ticket.objects.bulk_update(tickets, ["price", "amount_cents", "proof_seen_at", "proof_seen_by"])
     order.total_cents = sum(t.amount_cents for t in tickets)
-    order.save(update_fields=["total_cents"])
+    save_fields(order, "total_cents")
+    if held is None:
+        prefetched(order, "tickets", tickets)
     return order
 
 
@@ -364,9 +470,20 @@ def places_give_back(show_id: int, count: int) -> None:
     )
 
 
+_LOCK_ORDER: dict[tuple[str, ...], Prepared] = {}
+
+
 def _lock_order(order: Order, *related: str) -> Order:
     """Lock the order's row and read it again, with only the relations the caller needs."""
-    return Order.objects.select_for_update(of=("self",)).select_related(*related).get(pk=order.pk)
+    lock = _LOCK_ORDER.get(related)
+    if lock is None:
+        lock = _LOCK_ORDER[related] = Prepared(
+            lambda pk: Order.objects.select_for_update(of=("self",)).select_related(*related).filter(pk=pk), int
+        )
+    found: Order | None = lock.first(order.pk)
+    if found is None:
+        raise Order.DoesNotExist(f"no order {order.pk}")
+    return found
 
 
 # --- checking out ---
@@ -421,7 +538,8 @@ def order_checkout(
     if order.status != Order.Status.HELD or (order.expires_at and order.expires_at <= now()):
         raise KolkError(_("Deze bestelling is verlopen; kies opnieuw je plaatsen."), code="expired")
     person = person if person is not None else order.person
-    tickets = list(order.tickets.select_related("price").order_by("pk"))
+    # With their seats and shows, as the answer shows them (kolk.boxoffice.selectors.order_tickets): one query.
+    tickets = sorted(order_tickets(order), key=lambda t: t.pk)
     chosen = dict(prices or {})
     if set(chosen) - {t.pk for t in tickets}:
         raise ValidationError({"prices": [_("Dit kaartje hoort niet bij de bestelling.")]})
@@ -456,9 +574,8 @@ def order_checkout(
     order.status = Order.Status.PENDING_PAYMENT
     # PAY_MINUTES to pay, or what is left of a longer hold (a waiting-list offer keeps its day).
     order.expires_at = max(order.expires_at or now(), now() + dt.timedelta(minutes=PAY_MINUTES))
-    order.save(
-        update_fields=["person", "buyer_name", "buyer_email", "buyer_phone", "total_cents", "status", "expires_at"]
-    )
+    save_fields(order, "person", "buyer_name", "buyer_email", "buyer_phone", "total_cents", "status", "expires_at")
+    prefetched(order, "tickets", tickets)
     audit_log(
         actor=actor,
         action="order.checked_out",
@@ -493,9 +610,15 @@ def _retake(order: Order) -> None:
         show.save(update_fields=["free_taken"])
 
 
-@transaction.atomic
+@_atomic
 def order_pay(
-    *, order: Order, method: str, actor: Actor, provider_ref: str = "", payment: Payment | None = None
+    *,
+    order: Order,
+    method: str,
+    actor: Actor,
+    provider_ref: str = "",
+    payment: Payment | None = None,
+    ours: bool = False,
 ) -> Order:
     """Record that an order is paid: its payment written, seats sold, counts up.
 
@@ -509,10 +632,16 @@ def order_pay(
 
     A payment that arrives after the order expired takes the places again if
     they are still free; otherwise SoldOut is raised and the caller refunds.
+
+    `ours`: the caller made the order in this same transaction (the till's walk-in
+    sale holds and pays in one), so no other transaction can see its row yet, and
+    the order in hand (with its show's hall and its tickets) is what the row holds:
+    it is not read again.
     """
     if method not in Order.Method.values or not method:
         raise ValidationError({"method": [_("Onbekende betaalwijze.")]})
-    order = _lock_order(order, "show__hall")
+    if not ours:
+        order = _lock_order(order, "show__hall")
     if order.status == Order.Status.PAID:
         if payment is not None:
             raise NotPayable()
@@ -527,16 +656,16 @@ def order_pay(
     at = now()
     if payment is not None and payment.pk is None:
         payment.order, payment.amount_cents, payment.created_at = order, order.total_cents, at
-        payment.save()
+        insert(payment)
     elif payment is not None:
-        payment.save(update_fields=["status"])
+        save_fields(payment, "status")
     if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
         _retake(order)
     if order.show.hall.is_seated:
-        ShowSeat.objects.filter(order=order).update(status=ShowSeat.Status.SOLD)
+        _seats_sold(order.pk)
     order.status, order.method, order.paid_at, order.expires_at = Order.Status.PAID, method, at, None
     order.payment_ref = provider_ref or order.payment_ref
-    order.save(update_fields=["status", "method", "paid_at", "expires_at", "payment_ref"])
+    save_fields(order, "status", "method", "paid_at", "expires_at", "payment_ref")
     if order.buyer_email:
         tickets_mail_later(order=order)
     audit_log(actor=actor, action="order.paid", **_subject(order), details={"order": order.pk, "method": method})
@@ -545,23 +674,48 @@ def order_pay(
     return order
 
 
+def _seats_sold(order_id: int) -> None:
+    """The order's (held) seats sold: one UPDATE, its text made once per process."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(ShowSeat._meta.db_table)} SET {q('status')} = %s WHERE {q('order_id')} = %s",  # noqa: S608
+            [ShowSeat.Status.SOLD, order_id],
+        )
+
+
 def _count(order: Order, *, sign: int) -> None:
-    """Add (or take back) the order's tickets in the per-show counts."""
+    """Add (or take back) the order's tickets in the per-show counts.
+
+    The tickets in hand where the sale left them on the order (the till's walk-in
+    sale), else one query; the order of the order's tickets with their prices, as
+    `order_tickets` reads them, is left on the order for the answer.
+    """
     per_kind: Counter[tuple[int, str]] = Counter()
     revenue: Counter[tuple[int, str]] = Counter()
+    tickets = order_tickets(order)
+    prefetched(order, "tickets", tickets)
     # Per ticket's show: a theaterabonnement counts in each of its shows, in show order (no deadlock).
-    for show_id, kind, amount in order.tickets.values_list("show_id", "price__kind", "amount_cents"):
-        per_kind[show_id, kind] += 1
-        revenue[show_id, kind] += amount
+    for ticket in tickets:
+        per_kind[ticket.show_id, ticket.price.kind] += 1
+        revenue[ticket.show_id, ticket.price.kind] += ticket.amount_cents
+    q = connection.ops.quote_name
+    table = q(ShowStats._meta.db_table)
+    sold, cents = q("sold"), q("revenue_cents")
+    sql = (
+        f"UPDATE {table} SET {sold} = {sold} + %s, {cents} = {cents} + %s "  # noqa: S608
+        f"WHERE {q('show_id')} = %s AND {q('kind')} = %s"
+    )
     for (show_id, kind), count in sorted(per_kind.items()):
-        counted = ShowStats.objects.filter(show_id=show_id, kind=kind)
-        delta = {
-            "sold": F("sold") + sign * count,
-            "revenue_cents": F("revenue_cents") + sign * revenue[show_id, kind],
-        }
-        if not counted.update(**delta):  # the show's first sale at this price
-            ShowStats.objects.bulk_create([ShowStats(show_id=show_id, kind=kind)], ignore_conflicts=True)
-            counted.update(**delta)
+        delta: list[int | str] = [sign * count, sign * revenue[show_id, kind], show_id, str(kind)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, delta)
+            if cursor.rowcount:
+                continue
+        # The show's first sale at this price
+        ShowStats.objects.bulk_create([ShowStats(show_id=show_id, kind=kind)], ignore_conflicts=True)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, delta)
 
 
 # --- cancelling and expiring ---
