@@ -8,9 +8,10 @@ import json
 
 import pytest
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import Order, Series, Show, WaitlistEntry
 from kolk.boxoffice.services.selling import order_pay
-from kolk.boxoffice.services.vouchers import code_display, voucher_issue
+from kolk.boxoffice.services.vouchers import voucher_issue
 from kolk.core.clock import now
 from kolk.core.roles import Role
 from kolk.library.services.members import subscription_start

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import Order, WaitlistEntry
 from kolk.boxoffice.services import payments, waitlist
 from kolk.boxoffice.services.selling import order_cancel, order_pay
-from kolk.boxoffice.services.vouchers import code_display, voucher_issue
+from kolk.boxoffice.services.vouchers import voucher_issue
 from kolk.comms.models import OutboxMessage
 from tests.boxoffice import factories as f
 from tests.boxoffice.mollie_replay import MollieReplay

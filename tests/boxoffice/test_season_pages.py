@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order, ShowSeat, WaitlistEntry
 from kolk.boxoffice.services import waitlist
 from kolk.boxoffice.services.selling import order_cancel, order_pay
-from kolk.boxoffice.services.vouchers import code_display, voucher_issue
+from kolk.boxoffice.services.vouchers import voucher_issue
 from kolk.core.roles import Role
 from tests.boxoffice import factories as f
 from tests.factories import UserFactory

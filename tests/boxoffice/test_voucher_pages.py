@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import GiftVoucher, VoucherSale
-from kolk.boxoffice.services.vouchers import code_display
 from tests.boxoffice.test_voucher_sales import AMOUNT, MOLLIE, PAYMENT, mollie_says, replay  # noqa: F401
 
 pytestmark = pytest.mark.django_db

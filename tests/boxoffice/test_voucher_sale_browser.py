@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import GiftVoucher, Order, VoucherSale
 from kolk.boxoffice.services import payments
-from kolk.boxoffice.services.vouchers import code_display
 from kolk.comms.models import OutboxMessage
 from tests.boxoffice import factories as f
 from tests.boxoffice.mollie_replay import MollieReplay

@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import GiftVoucher, Order, VoucherSale
 from kolk.boxoffice.services import payments
 from kolk.boxoffice.services.voucher_sales import (
@@ -20,7 +21,7 @@ from kolk.boxoffice.services.voucher_sales import (
     voucher_sale_state,
     voucher_sale_webhook,
 )
-from kolk.boxoffice.services.vouchers import code_display, voucher_spend
+from kolk.boxoffice.services.vouchers import voucher_spend
 from kolk.comms.models import OutboxMessage
 from kolk.core.clock import today
 from kolk.privacy.retention import retention_run

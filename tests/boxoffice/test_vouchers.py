@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order, OrderReduction, Payment
 from kolk.boxoffice.services.vouchers import (
     code_clean,
-    code_display,
     code_redeem,
     discount_create,
     voucher_issue,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import GiftVoucher
-from kolk.boxoffice.services.vouchers import code_display
 from kolk.core.roles import Role
 from tests.browser import axe_findings
 from tests.factories import UserFactory

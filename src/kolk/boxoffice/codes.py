@@ -32,3 +32,8 @@ def is_order_token(value: str) -> bool:
 
 def is_ticket_code(value: str) -> bool:
     return _CODE.fullmatch(value) is not None
+
+
+def code_display(code: str) -> str:
+    """A gift voucher's or discount code as people read it: ABCD-EFGH-JKMN-PQRS."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

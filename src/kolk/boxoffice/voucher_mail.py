@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import VoucherSale
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
@@ -27,8 +28,6 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def voucher_context(sale: VoucherSale) -> dict[str, Any]:
-    from kolk.boxoffice.services.vouchers import code_display
-
     voucher = sale.voucher
     assert voucher is not None
     return {

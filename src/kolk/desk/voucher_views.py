@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order
-from kolk.boxoffice.services.vouchers import code_display, discount_create, voucher_issue
+from kolk.boxoffice.services.vouchers import discount_create, voucher_issue
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.money import euros

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kolk.boxoffice.codes import code_display
 from kolk.boxoffice.models import VoucherSale
 from kolk.boxoffice.selectors import voucher_sale_by_token
 from kolk.boxoffice.services.voucher_sales import (
@@ -28,7 +29,6 @@ from kolk.boxoffice.services.voucher_sales import (
     voucher_sale_pay,
     voucher_sale_state,
 )
-from kolk.boxoffice.services.vouchers import code_display
 from kolk.boxoffice.voucher_mail import voucher_pdf
 from kolk.core.errors import KolkError
 from kolk.core.money import euros

@@ -43,11 +43,6 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _i in range(16))
 
 
-def code_display(code: str) -> str:
-    """A code as people read it: ABCD-EFGH-JKMN-PQRS."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
 def code_clean(value: str) -> str | None:
     """The code a person typed, normalised; None when it has not the shape of one of ours."""
     if _CONTROL.search(value):
