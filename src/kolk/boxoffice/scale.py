@@ -220,7 +220,7 @@ def seed_programme(ctx: ScaleContext) -> int:
     now = ctx.at(ctx.today, 12 * 3600)
     rows += ctx.copy_rows(
         Show,
-        ["id", "hall", "kind", "film", "production", "starts_at", "on_sale", "capacity", "free_taken"],
+        ["id", "hall", "kind", "film", "production", "starts_at", "on_sale", "capacity", "free_taken", "waitlist_kept"],
         (
             (
                 first_show + k,
@@ -232,6 +232,7 @@ def seed_programme(ctx: ScaleContext) -> int:
                 s.starts_at > now,
                 0 if bp.halls[s.hall].seated else bp.halls[s.hall].size,
                 0 if bp.halls[s.hall].seated else s.tickets,
+                0,  # nobody waits for a show of the seeded history
             )
             for k, s in enumerate(bp.shows)
         ),
