@@ -73,3 +73,16 @@ def test_the_desk_says_what_the_renewal_charged(client, member, rules):
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert any(m.startswith("Verlengd tot ") for m in said)
     assert "Te-laat-geld voor de dagen te laat: € 1,00." in said
+
+
+def test_renewing_all_adds_up_what_the_late_ones_charged(member, staff, rules):
+    from kolk.library.services.loans import loans_renew_all
+
+    late = loan_checkout(copy_barcode=CopyFactory().barcode, person=member, actor=staff)
+    later = loan_checkout(copy_barcode=CopyFactory().barcode, person=member, actor=staff)
+    on_time = loan_checkout(copy_barcode=CopyFactory().barcode, person=member, actor=staff)
+    _late(late, 2)
+    _late(later, 5)
+    _late(on_time, -11)
+    result = loans_renew_all(person=member, actor=staff)
+    assert (result.renewed, result.refused, result.charged_cents) == (3, [], 175)

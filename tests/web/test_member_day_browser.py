@@ -185,6 +185,8 @@ def test_a_members_day_on_a_phone(live_server, phone, monkeypatch, settings):
     # 4. Renews all: the overdue loan is no longer late.
     phone.get_by_role("button", name="Alles verlengen").click()
     expect(phone.get_by_text("1 uitlening verlengd.")).to_be_in_viewport()
+    # It was 3 days late: the renewal charges those days (€ 0,75), as bringing it back would have.
+    expect(phone.get_by_text("Wat te laat was, kost € 0,75 te-laat-geld.")).to_be_in_viewport()
     renewed_on = date_format(today() + dt.timedelta(days=21), "j F Y")  # in Dutch, as the page says it
     expect(loans.locator("li", has_text="Oorlogswinter")).to_contain_text(f"inleveren vóór {renewed_on}")
     expect(loans.locator(".flag.overdue")).to_have_count(0)
@@ -192,28 +194,31 @@ def test_a_members_day_on_a_phone(live_server, phone, monkeypatch, settings):
     looks_right(phone, "renewed")
     assert Loan.objects.get(pk=day["overdue"].pk).due_on == today() + dt.timedelta(days=21)
 
-    # 5. Pays the te-laat-geld by iDEAL and sees 'Betaald' with the amount.
-    answer_created(mollie, 175)
+    # 5. Pays the te-laat-geld by iDEAL (€ 1,75 + € 0,75) and sees 'Betaald' with the amount.
+    answer_created(mollie, 250)
     created = mollie.routes[("POST", "/v2/payments")][1]
     created["id"] = FINE_PAYMENT
-    mollie.answer("GET", f"/v2/payments/{FINE_PAYMENT}", "payment_created.json", amount=mollie_amount(175))
+    mollie.answer("GET", f"/v2/payments/{FINE_PAYMENT}", "payment_created.json", amount=mollie_amount(250))
     phone.get_by_role("link", name="Bekijken en betalen").click()
     fines = phone.locator("section[aria-labelledby=fines]")
-    expect(fines).to_contain_text("Je hebt € 1,75 te-laat-geld openstaan.")
+    expect(fines).to_contain_text("Je hebt € 2,50 te-laat-geld openstaan.")
     looks_right(phone, "invoices")
     fines.get_by_role("button", name=re.compile(r"^Betalen")).click()
     expect(phone.get_by_role("heading", name="We wachten op je bank")).to_be_visible()
     looks_right(phone)
     mollie.answer(
-        "GET", f"/v2/payments/{FINE_PAYMENT}", "payment_paid.json", id=FINE_PAYMENT, amount=mollie_amount(175)
+        "GET", f"/v2/payments/{FINE_PAYMENT}", "payment_paid.json", id=FINE_PAYMENT, amount=mollie_amount(250)
     )
     expect(phone.get_by_role("heading", name="Betaald")).to_be_visible(timeout=10_000)
-    expect(phone.locator("#payment-status")).to_contain_text("We hebben € 1,75 ontvangen")
+    expect(phone.locator("#payment-status")).to_contain_text("We hebben € 2,50 ontvangen")
     expect(phone.get_by_role("heading", name="Betaald")).to_be_in_viewport()
     looks_right(phone, "fine-paid")
-    fine = Fee.objects.get(person=person, kind=Fee.Kind.FINE)
-    assert (fine.amount_cents, fine.loan_id, fine.invoice.status) == (175, day["late"].pk, Invoice.Status.PAID)
-    assert Payment.objects.get(invoice=fine.invoice).reference == FINE_PAYMENT
+    fines_paid = Fee.objects.filter(person=person, kind=Fee.Kind.FINE).order_by("amount_cents")
+    assert [(f.amount_cents, f.loan_id) for f in fines_paid] == [(75, day["overdue"].pk), (175, day["late"].pk)]
+    invoice = fines_paid[0].invoice
+    assert {f.invoice_id for f in fines_paid} == {invoice.pk}
+    assert invoice.status == Invoice.Status.PAID
+    assert Payment.objects.get(invoice=invoice).reference == FINE_PAYMENT
 
     # 6. Finds the exact title at the top of the catalogue and reserves it for their branch.
     phone.get_by_role("link", name="Catalogus").click()

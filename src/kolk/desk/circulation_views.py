@@ -201,6 +201,10 @@ def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     renewed, refused = result.renewed, [f"{loan.copy.title.title}: {why}" for loan, why in result.refused]
     if renewed:
         messages.success(request, _("Verlengd: %(n)d uitlening(en).") % {"n": renewed})
+    if result.charged_cents:
+        messages.warning(
+            request, _("Te-laat-geld voor de dagen te laat: %(amount)s.") % {"amount": euros(result.charged_cents)}
+        )
     for line in refused:
         messages.warning(request, _("Niet verlengd: %(why)s") % {"why": line})
     if not renewed and not refused:

@@ -407,6 +407,7 @@ class RenewAll:
 
     renewed: int
     refused: list[tuple[Loan, str]]
+    charged_cents: int = 0  # the late fee of loans renewed while late (loan_renew charges it)
 
 
 def loans_renew_all(*, person: Person, actor: Actor) -> RenewAll:
@@ -415,12 +416,13 @@ def loans_renew_all(*, person: Person, actor: Actor) -> RenewAll:
     One button at the desk and in the portal does this.
     """
 
-    renewed, refused = 0, []
+    renewed, refused, charged = 0, [], 0
     for loan in loans_open(person).order_by("due_on", "pk"):
         try:
-            loan_renew(loan=loan, actor=actor)
+            done = loan_renew(loan=loan, actor=actor)
         except KolkError as exc:
             refused.append((loan, str(exc.message)))
         else:
             renewed += 1
-    return RenewAll(renewed=renewed, refused=refused)
+            charged += done.fine_cents - loan.fine_cents
+    return RenewAll(renewed=renewed, refused=refused, charged_cents=charged)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
+from kolk.core.money import euros
 from kolk.library.services.loans import loans_renew_all
 from kolk.privacy.access import access_package
 from kolk.privacy.ledger import choices_of
@@ -72,6 +73,11 @@ def renew_all(request: HttpRequest, person: Any) -> HttpResponse:
         messages.success(
             request,
             ngettext("%(count)d uitlening verlengd.", "%(count)d uitleningen verlengd.", renewed) % {"count": renewed},
+        )
+    if result.charged_cents:
+        messages.warning(
+            request,
+            _("Wat te laat was, kost %(amount)s te-laat-geld.") % {"amount": euros(result.charged_cents)},
         )
     for line in refused:
         messages.error(request, line)
