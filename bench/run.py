@@ -1229,7 +1229,7 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def peers_of(r: dict[str, Any]) -> set[str]:
-    return {name.strip() for name in str(r["args"].get("peers", "")).split(",") if name.strip()}
+    return {name.strip() for name in str(r.get("args", {}).get("peers", "")).split(",") if name.strip()}
 
 
 def cpu_text(result: dict[str, Any]) -> str:

@@ -53,7 +53,7 @@ def test_load_summary_and_dealing():
     assert out["latency_ms"]["checkout"]["p50"] == 10.0
     assert out["latency_ms"]["checkout"]["p99"] == 40.0
     assert load.chunk(list(range(5)), 2) == [[0, 2, 4], [1, 3]]
-    assert set(load.WORKLOADS) == {"loan", "sale", "walkin", "access", "portal"}
+    assert set(load.WORKLOADS) == {"loan", "sale", "walkin", "access", "portal", "peer-order"}
 
 
 def test_verdicts_and_the_markdown_table():
@@ -105,3 +105,27 @@ def test_the_kiosk_scenario_writes_sip2_and_its_verdicts():
     assert "80.0 loans/s (240.0 messages/s, 0 errors)" in rows[0]["measured"]
     assert "paced at 10 loans/s" in rows[1]["scenario"]
     assert args.kiosk_rate == 10.0
+
+
+def test_pretix_beside_kolk_gets_its_columns_the_ratio_and_its_own_check():
+    def sale(rate: float, cpu_total: float, worker: float | None) -> dict:
+        cpu = {"cpu_ms_per_order_total": cpu_total, "cpu_ms_per_order": {"web": cpu_total, "worker": worker}}
+        return {"units_per_s": rate, "requests_per_s": rate * 3, "errors": 0, "cpu": cpu}
+
+    check = {"seats_sold": 700, "capacity": 4800, "paid_tickets": 700, "distinct_seats_of_paid_tickets": 700}
+    result = {
+        "args": {"buyers": 32, "duration": 30, "peers": "pretix"},
+        "tickets": {"closed": sale(20.0, 60.0, 20.0), "check": {**check, "exact": True}, "tickets_per_order": "1"},
+        "pretix": {
+            "closed": sale(5.0, 200.0, None),
+            "check": {"paid_tickets": 250, "paid_orders": 250, "quota": 4800, "tickets_not_paid": 0, "exact": True},
+        },
+    }
+    rows = run.verdicts(result)
+    assert rows[0]["ratio"] == "orders/s 4.00; CPU per order 0.30; without the worker 0.20"
+    assert rows[0]["pretix"].startswith("5.0 orders/s (0 errors)")
+    assert "within its quota: yes" in rows[1]["pretix"]
+    # Asked for and not measured: said plainly, and a miss.
+    failed = run.verdicts({**result, "pretix": None, "failed": {"pretix": "no wheel for\n  psycopg"}})
+    assert failed[-1]["measured"] == "not measured: no wheel for psycopg"
+    assert failed[-1]["met"] is False
