@@ -9,24 +9,13 @@ from urllib.parse import quote
 from django import template
 from django.conf import settings
 
+from kolk.core.templatetags.kolk_forms import described
 from kolk.web.cookies import cookie_consent
 
 register = template.Library()
 
 
-@register.filter
-def described(field: Any) -> Any:
-    """The field's widget, pointing at its error and help text (aria-describedby) and marked invalid on an error."""
-    ids = []
-    attrs: dict[str, str] = {}
-    if field.errors:
-        ids.append(f"{field.auto_id}_error")
-        attrs["aria-invalid"] = "true"
-    if field.help_text:
-        ids.append(f"{field.auto_id}_helptext")
-    if ids:
-        attrs["aria-describedby"] = " ".join(ids)
-    return field.as_widget(attrs=attrs)
+register.filter("described", described)  # the site's templates load it with the rest
 
 
 SHARE_LINKS = (

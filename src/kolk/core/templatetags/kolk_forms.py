@@ -1,4 +1,5 @@
-"""A staff form's field linked to its error and help text, so a screen reader announces the error with it."""
+"""A form's field linked to its error and help text, so a screen reader announces the error with it
+(UX.md); for the site's and the desk's forms alike."""
 
 from __future__ import annotations
 
