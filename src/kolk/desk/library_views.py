@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kolk.core.errors import KolkError, NotFound
+from kolk.core.forms import refusal_to_form
 from kolk.library.models import Block, Branch, Loan, Reservation, SubscriptionType, Title
 from kolk.library.selectors import member_overview
 from kolk.library.services.invoicing import fees_invoice
@@ -196,9 +197,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            refusal_to_form(form, exc)
         else:
             messages.success(request, _("Ingeschreven: %(n)d personen.") % {"n": len(people)})
             return redirect("desk:library_member", pk=people[0].pk)

@@ -21,6 +21,7 @@ from kolk.boxoffice.models import DiscountCode, GiftVoucher, Order
 from kolk.boxoffice.services.vouchers import discount_create, voucher_issue
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.core.money import euros
 from kolk.core.roles import Role
 from kolk.core.validators import no_control_characters
@@ -92,8 +93,7 @@ def vouchers_page(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("Kortingscode gemaakt: %(code)s.") % {"code": code_display(discount.code)})
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            refusal_to_form(form, exc)
         except KolkError as exc:
             form.add_error(None, str(exc.message))
         else:

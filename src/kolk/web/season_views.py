@@ -20,6 +20,7 @@ from kolk.boxoffice.models import Order, Show, WaitlistEntry
 from kolk.boxoffice.services import waitlist
 from kolk.boxoffice.services.vouchers import code_redeem
 from kolk.core.errors import BadRequest, KolkError, NotFound
+from kolk.core.forms import refusal_to_form
 from kolk.core.money import euros
 from kolk.core.validators import no_control_characters
 
@@ -53,8 +54,7 @@ def waitlist_join_view(request: HttpRequest, show_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            refusal_to_form(form, exc)
         except KolkError as exc:
             form.add_error(None, str(exc.message))
     for name in form.errors:  # each error is announced with its field

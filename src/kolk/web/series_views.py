@@ -20,6 +20,7 @@ from kolk.boxoffice.models import PriceKind, Series
 from kolk.boxoffice.services.selling import MAX_TICKETS
 from kolk.boxoffice.services.series import NotTogether, in_presale, in_words, seats_words, series_hold
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.web.shop_views import _member, member_pass_current, steps
 
 
@@ -75,8 +76,7 @@ def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            refusal_to_form(form, exc)
         except NotTogether as exc:
             form.add_error(None, str(exc.message))
             alternative = exc.alternative

@@ -29,6 +29,7 @@ from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_che
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.core.validators import no_control_characters
 from kolk.library.selectors import subscription_current
 from kolk.web.basket import basket_lines, current_basket, show_basket
@@ -195,8 +196,7 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages)
+                refusal_to_form(form, exc)
             except KolkError as exc:
                 form.add_error(None, str(exc.message))
             else:

@@ -31,6 +31,7 @@ from kolk.boxoffice.services.voucher_sales import (
 )
 from kolk.boxoffice.voucher_mail import voucher_pdf
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.core.money import euros
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.web.shop_views import allow_mollie_checkout
@@ -129,9 +130,7 @@ def voucher_buy(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                name = "other_amount" if field == "value" else field
-                form.add_error(name if name in form.fields else None, errors)
+            refusal_to_form(form, exc, renamed={"value": "other_amount"})
         except KolkError as exc:
             form.add_error(None, str(exc.message))
         else:

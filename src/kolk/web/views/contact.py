@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kolk.comms.contact import case_open
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.web.portal import client_ip
 
@@ -53,9 +54,8 @@ def _too_many(request: HttpRequest, what: str) -> bool:
 
 
 def _service_errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+    if isinstance(exc, ValidationError):
+        refusal_to_form(form, exc)
     else:
         form.add_error(None, str(getattr(exc, "message", exc)))
 

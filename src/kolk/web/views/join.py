@@ -30,6 +30,7 @@ from kolk.billing.models import Invoice, Mandate
 from kolk.billing.selectors import invoices_for
 from kolk.billing.services import bank_account_set, invoice_pay_online, mandate_sign
 from kolk.core.errors import KolkError, TooMany
+from kolk.core.forms import refusal_to_form
 from kolk.library.models import SubscriptionType
 from kolk.library.services.joining import (
     JoinDetails,
@@ -226,7 +227,7 @@ def join_pay(request: HttpRequest, person: Any) -> HttpResponse:
         return _pay_page(request, person, invoice, form, signed)
     if invoice is None:  # free: nothing to pay, no mandate to give
         return redirect("web:portal")
-    if not signed and not (form.is_valid() and _sign(request, person, form)):
+    if not signed and not (form.is_valid() and sign_e_mandate(request, person, form)):
         return _pay_page(request, person, invoice, form, signed)
     try:
         online = invoice_pay_online(
@@ -244,8 +245,9 @@ def join_pay(request: HttpRequest, person: Any) -> HttpResponse:
     return redirect(online.checkout_url)
 
 
-def _sign(request: HttpRequest, person: Any, form: MandateForm) -> bool:
-    """Record the account and the e-mandate with its words; a refusal goes to the form's fields."""
+def sign_e_mandate(request: HttpRequest, person: Any, form: MandateForm) -> Mandate | None:
+    """Record the account and the e-mandate with its words, all or nothing (when joining and in the
+    portal); a refusal goes to the form's fields and None is returned."""
     try:
         with transaction.atomic():
             bank_account_set(
@@ -254,16 +256,12 @@ def _sign(request: HttpRequest, person: Any, form: MandateForm) -> bool:
                 holder_name=form.cleaned_data["holder_name"],
                 actor=request.user,
             )
-            mandate_sign(person=person, method="online", consent_text=str(MANDATE_TEXT), actor=request.user)
+            return mandate_sign(person=person, method="online", consent_text=str(MANDATE_TEXT), actor=request.user)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-        return False
+        refusal_to_form(form, exc)
     except KolkError as exc:
         form.add_error(None, str(exc.message))
-        return False
-    return True
+    return None
 
 
 def _pay_page(request: HttpRequest, person: Any, invoice: Invoice | None, form: Any, signed: bool) -> HttpResponse:

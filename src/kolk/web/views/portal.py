@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.core.errors import KolkError
+from kolk.core.forms import refusal_to_form
 from kolk.core.money import euros
 from kolk.library.services.loans import loans_renew_all
 from kolk.privacy.access import access_package
@@ -115,8 +116,7 @@ def details(request: HttpRequest, person: Any) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            refusal_to_form(form, exc)
         else:
             messages.success(request, _("Je gegevens zijn opgeslagen.") if changed else _("Er was niets veranderd."))
             return redirect("web:portal_details")

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,12 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolk.billing.selectors import active_mandate_of, bank_account_of
-from kolk.billing.services import bank_account_set, mandate_revoke, mandate_sign
-from kolk.core.errors import KolkError
+from kolk.billing.services import mandate_revoke
 from kolk.web.join_forms import MandateForm
 from kolk.web.portal import client_ip, member_required
 from kolk.web.services import portal_event_record
-from kolk.web.views.join import MANDATE_TEXT
+from kolk.web.views.join import MANDATE_TEXT, sign_e_mandate
 
 
 class PortalMandateForm(MandateForm):
@@ -62,39 +60,17 @@ def mandate_page(request: HttpRequest, person: Any) -> HttpResponse:
     form = PortalMandateForm(request.POST or None)
     if request.method != "POST":
         return _page(request, person, form)
-    if form.is_valid() and _sign(request, person, form):
-        messages.success(request, _("Je machtiging is vastgelegd. We schrijven voortaan automatisch af."))
-        return redirect("web:portal_mandate")
-    return _page(request, person, form, status=400)
-
-
-def _sign(request: HttpRequest, person: Any, form: PortalMandateForm) -> bool:
-    """The account and a new e-mandate, all or nothing; a refusal goes to the form's fields."""
-    try:
+    if form.is_valid():
         with transaction.atomic():
-            account = bank_account_set(
-                person=person,
-                iban=form.cleaned_data["iban"],
-                holder_name=form.cleaned_data["holder_name"],
-                actor=request.user,
-            )
-            mandate = mandate_sign(person=person, method="online", consent_text=str(MANDATE_TEXT), actor=request.user)
-            portal_event_record(
-                person=person,
-                action="mandate_signed",
-                ip_address=client_ip(request),
-                actor=request.user,
-                details={"mandate": mandate.pk, "account": account.pk},
-            )
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-        return False
-    except KolkError as exc:
-        form.add_error(None, str(exc.message))
-        return False
-    return True
+            mandate = sign_e_mandate(request, person, form)
+            if mandate is not None:
+                details = {"mandate": mandate.pk, "account": mandate.bank_account_id}
+                portal_event_record(person=person, action="mandate_signed", ip_address=client_ip(request),
+                                    actor=request.user, details=details)  # fmt: skip
+        if mandate is not None:
+            messages.success(request, _("Je machtiging is vastgelegd. We schrijven voortaan automatisch af."))
+            return redirect("web:portal_mandate")
+    return _page(request, person, form, status=400)
 
 
 @require_POST
