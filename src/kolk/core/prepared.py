@@ -206,7 +206,8 @@ def save_fields(obj: models.Model, *names: str) -> None:
         sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(str(model._meta.pk.column))} = %s"  # noqa: S608
         _updates[key] = (sql, fields)
     sql, fields = _updates[key]
-    obj._prepare_related_fields_for_save(operation_name="save", fields=fields)  # as save(): no unsaved relation
+    # As save(): no relation to an unsaved object (a private method of Model, not in its stubs).
+    obj._prepare_related_fields_for_save(operation_name="save", fields=fields)  # type: ignore[attr-defined]
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     params.append(model._meta.pk.get_db_prep_save(obj.pk, connection))
     with connection.cursor() as cursor:
