@@ -9,46 +9,23 @@ agreeing, and nobody waiting into a deadlock.
 
 from __future__ import annotations
 
-import contextlib
 import random
-import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from kolk.boxoffice.models import Order, Show, ShowSeat, Ticket
 from kolk.boxoffice.selectors import show_get
 from kolk.boxoffice.services import basket as basket_services
 from kolk.boxoffice.services.selling import seats_hold
-from kolk.core.errors import KolkError
 from tests.boxoffice import factories as f
+from tests.boxoffice.race import in_parallel
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-THREADS = 16
 BUYERS = 32
 PAUSE = 0.01
-
-
-def in_parallel(jobs: list) -> Counter[str]:
-    start = threading.Barrier(min(THREADS, len(jobs)))
-
-    def run(job) -> str:
-        try:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                start.wait(timeout=30)
-            return job()
-        except KolkError as exc:
-            return exc.code or "refused"
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return Counter(pool.map(run, jobs))
 
 
 def baskets(count: int) -> tuple[list[Order], Show]:

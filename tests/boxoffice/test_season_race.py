@@ -18,7 +18,7 @@ import datetime as dt
 import random
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -32,38 +32,11 @@ from kolk.boxoffice.services.vouchers import voucher_issue, voucher_spend
 from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from tests.boxoffice import factories as f
+from tests.boxoffice.race import in_parallel
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
-
-
-def in_parallel(jobs: list, *, threads: int = THREADS) -> Counter[str]:
-    """Run the jobs from `threads` threads, each with its own connection, released together; count the answers."""
-    go, queue, answers = threading.Event(), deque(enumerate(jobs)), [""] * len(jobs)
-
-    def work() -> None:
-        go.wait(timeout=30)
-        try:
-            while True:
-                try:
-                    n, job = queue.popleft()
-                except IndexError:
-                    return
-                try:
-                    answers[n] = job()
-                except KolkError as exc:
-                    answers[n] = exc.code or "refused"
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=work) for _i in range(min(threads, len(jobs)))]
-    for worker in workers:
-        worker.start()
-    go.set()
-    for worker in workers:
-        worker.join()
-    return Counter(answers)
 
 
 def test_many_orders_spending_one_voucher_at_once_never_exceed_its_balance():
