@@ -27,7 +27,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from kolk.boxoffice.codes import ticket_code
 from kolk.boxoffice.models import Order, PriceKind, Show, ShowSeat, Ticket, WaitlistEntry
 from kolk.boxoffice.services.presale import presale_check
 from kolk.boxoffice.services.selling import (
@@ -38,6 +37,7 @@ from kolk.boxoffice.services.selling import (
     _price,
     _subject,
     adjacent_blocks,
+    held_tickets,
     lock_best_available,
     lock_block,
     lock_seats,
@@ -147,19 +147,7 @@ def basket_add(
     places = sorted(s.seat_id for s in taking)
     if earlier:  # held tickets only: never paid, no code handed out
         Ticket.objects.filter(order=order, show=show).delete()
-    Ticket.objects.bulk_create(
-        [
-            Ticket(
-                order=order,
-                show=show,
-                seat_id=seat,
-                price=regular,
-                amount_cents=regular.amount_cents,
-                code=ticket_code(),
-            )
-            for seat in places
-        ]
-    )
+    held_tickets(order, show, regular, places)
     order.total_cents += regular.amount_cents * wanted - sum(amount for _seat, amount in earlier)
     if show.starts_at < order.show.starts_at:
         order.show = show  # a basket's show is its earliest, as a theaterabonnement's is

@@ -352,18 +352,7 @@ def seats_hold(
         insert(order)
         places = [None] * wanted
         seat_ids_of = [None] * wanted
-    tickets = [
-        Ticket(
-            order=order,
-            show=show,
-            seat_id=seat_id,
-            price=regular,
-            amount_cents=regular.amount_cents,
-            code=ticket_code(),
-        )
-        for seat_id in seat_ids_of
-    ]
-    insert_many(tickets)
+    tickets = held_tickets(order, show, regular, seat_ids_of)
     if all(seat is not None for seat in places) or not any(seat_ids_of):
         for ticket, seat in zip(tickets, places, strict=True):
             ticket.seat = seat
@@ -413,6 +402,19 @@ def tickets_price(*, order: Order, prices: Mapping[int, str], actor: Actor = Non
     if held is None:
         prefetched(order, "tickets", tickets)
     return order
+
+
+def held_tickets(order: Order, show: Show, price: PriceCategory, seat_ids: Sequence[int | None]) -> list[Ticket]:
+    """A held order's new tickets for one show at `price`, one per seat (None: a free-seating place), with their
+    codes, written in one statement; a hold, a basket and a waiting-list offer make them so."""
+    tickets = [
+        Ticket(
+            order=order, show=show, seat_id=seat_id, price=price, amount_cents=price.amount_cents, code=ticket_code()
+        )
+        for seat_id in seat_ids
+    ]
+    insert_many(tickets)
+    return tickets
 
 
 def _release(order: Order) -> None:

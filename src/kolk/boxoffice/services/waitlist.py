@@ -35,9 +35,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kolk.boxoffice.codes import order_token, ticket_code
-from kolk.boxoffice.models import Order, PriceKind, Seat, Show, ShowSeat, Ticket, WaitlistEntry
-from kolk.boxoffice.services.selling import _price, lock_best_available, orders_expire
+from kolk.boxoffice.codes import order_token
+from kolk.boxoffice.models import Order, PriceKind, Seat, Show, ShowSeat, WaitlistEntry
+from kolk.boxoffice.services.selling import _price, held_tickets, lock_best_available, orders_expire
 from kolk.comms.models import MessageKind
 from kolk.comms.outbox import message_queue
 from kolk.core.actors import Actor
@@ -221,19 +221,7 @@ def _offer_hold(show: Show, entry: WaitlistEntry, until: dt.datetime) -> Order |
         )
         order.save()
         places = [None] * wanted
-    Ticket.objects.bulk_create(
-        [
-            Ticket(
-                order=order,
-                show=show,
-                seat_id=seat,
-                price=regular,
-                amount_cents=regular.amount_cents,
-                code=ticket_code(),
-            )
-            for seat in places
-        ]
-    )
+    held_tickets(order, show, regular, places)
     return order
 
 
