@@ -51,7 +51,7 @@ def test_the_door_on_a_phone_scans_counts_and_keeps_scanning_offline(live_server
     expect(result).to_contain_text("Welkom!")
     expect(result).to_have_class("door-result ok")
     expect(page.locator("#door-count")).to_contain_text("1 van 2 binnen")
-    assert result.is_visible()
+    expect(result).to_be_visible()
     assert result.bounding_box()["height"] > 60  # big enough to read from two metres
     scan(page, first.code)
     expect(result).to_contain_text("Al gescand om")

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.boxoffice.models import Order, Series, Show
 from kolk.boxoffice.services.selling import seats_hold
@@ -49,7 +50,7 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
     with page.expect_navigation():
         page.keyboard.press("Enter")
     link = page.get_by_role("link", name="Drents Toneel 2026-2027")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     link.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -102,7 +103,7 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
     assert (2, 5) not in next(iter(places.values()))
     status = page.get_by_role("status").first
     assert "Wisselgeld: € 20,00" in status.inner_text().replace("\u00a0", " ")
-    assert status.is_visible()
+    expect(status).to_be_visible()
     assert page.locator("table.receipt tbody tr").count() == 8
     assert page.locator(".order-tickets li").count() == 8
     for name, paper in (("Kaartjes op A4", "a4"), ("Kaartjes voor de bonprinter (80 mm)", "receipt")):
@@ -111,7 +112,7 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
         pdf = page.request.get(f"{live_server.url}{href}")
         assert pdf.status == 200
         assert pdf.headers["content-type"] == "application/pdf"
-    assert page.get_by_role("button", name="Bon en kaartjes printen").is_visible()
+    expect(page.get_by_role("button", name="Bon en kaartjes printen")).to_be_visible()
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "season-till-order.png"), full_page=True)
 
@@ -145,7 +146,7 @@ def test_a_theaterabonnement_is_made_with_its_presale_and_a_bad_date_is_told_at_
     assert focused(page) == "id_members_from_date"
     assert in_view(page, "#id_members_from_date_error")
     assert "Vul ook een datum in" in page.locator("#id_members_from_date_error").inner_text()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "season-series-form-error.png"), full_page=True)
     page.keyboard.press("Backspace")  # the field is empty: clear the time too and save without a presale

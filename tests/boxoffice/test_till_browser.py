@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.boxoffice.models import Order
 from kolk.core.roles import Role
@@ -73,7 +74,7 @@ def test_sell_two_chosen_seats_at_two_prices_for_cash_in_six_actions(live_server
     ]
     status = page.get_by_role("status").first
     assert "Wisselgeld: € 10,50" in status.inner_text().replace("\u00a0", " ")
-    assert status.is_visible()
+    expect(status).to_be_visible()
     receipt = page.locator("table.receipt").inner_text()
     assert "rij 3 stoel 3" in receipt
     assert "65+" in receipt

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core import signing
+from playwright.sync_api import expect
 
 from kolk.comms.confirmation import CONFIRM_MAX_AGE, confirm_url
 from kolk.comms.models import NewsletterSubscription
@@ -40,7 +41,7 @@ def test_sign_up_then_confirm_with_the_link_in_the_mail(live_server, site_url, s
     page.get_by_role("button", name="Ja, ik wil de nieuwsbrief").click()
     status = page.get_by_role("status")
     assert "Je aanmelding is bevestigd" in status.inner_text()
-    assert status.is_visible()
+    expect(status).to_be_visible()
     assert scrolls_sideways(page) == 0
     page.screenshot(path=str(SHOTS / "newsletter-confirmed.png"), full_page=True)
     subscription.refresh_from_db()

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.core.roles import Role
 from kolk.library.models import Loan
@@ -54,7 +55,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     # The staff workplace: its own menu, no public menu, no cookie banner.
-    assert page.locator(".desk-menu").get_by_role("link", name="Bibliotheek").is_visible()
+    expect(page.locator(".desk-menu").get_by_role("link", name="Bibliotheek")).to_be_visible()
     assert page.locator(".cookie-notice").count() == 0
     assert page.get_by_role("link", name="Mijn DNK").count() == 0
     # Lending from the menu by its shortcut.
@@ -101,7 +102,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
         page.keyboard.press("Enter")
     assert "Betaald: € 49,50" in feedback(page)
     assert in_viewport(page, "#feedback li.ok")
-    assert page.locator("#print-receipt").is_visible()
+    expect(page.locator("#print-receipt")).to_be_visible()
     page.goto(member_url)
     page.screenshot(path=str(SHOTS / "desk-member.png"), full_page=True)
 
@@ -111,7 +112,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     with page.expect_navigation():
         page.locator("#mandate-iban").press("Enter")
     assert "Machtiging" in feedback(page)
-    assert page.locator("#mandate").is_visible()
+    expect(page.locator("#mandate")).to_be_visible()
 
     # Mute is kept across pages.
     page.locator("#desk-mute").press("Enter")
@@ -120,7 +121,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
 
     # The shortcuts' help opens with ?, and Escape returns to the scan field.
     page.keyboard.press("?")
-    assert page.locator("#desk-help").is_visible()
+    expect(page.locator("#desk-help")).to_be_visible()
     page.keyboard.press("Escape")
     wait_until(page, "document.activeElement && document.activeElement.id === 'barcode'")
 

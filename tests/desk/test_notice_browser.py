@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.comms.models import Letter, NoticeKind
 from kolk.comms.notices import notice_choices_of
@@ -61,7 +62,7 @@ def test_the_desk_sets_notices_by_post_by_keyboard_and_prints_the_letter(live_se
     page.screenshot(path=str(SHOTS / "desk-letters.png"), full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=str(SHOTS / "desk-letters-print.png"), full_page=True)
-    assert page.locator(".letter").first.is_visible()
+    expect(page.locator(".letter").first).to_be_visible()
     page.emulate_media(media="screen")
     tab_to(page, "letters-printed")
     with page.expect_navigation():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.privacy.ledger import has_consent
 from kolk.privacy.models import PrivacyChoice
@@ -63,7 +64,7 @@ def _cookie_names(page) -> set[str]:
 def test_rejecting_cookies_sends_nothing_to_a_third_party(live_server, page, ga):
     page.goto(live_server.url + "/")
     notice = page.locator("#cookie-notice")
-    assert notice.is_visible()
+    expect(notice).to_be_visible()
     assert page.watch.third_party() == []
     assert _cookie_names(page) <= NECESSARY
     page.get_by_role("button", name="Weigeren").click()
@@ -109,18 +110,19 @@ def _login(page, live_server, username, password):
     page.goto(live_server.url + "/mijn/inloggen")
     page.get_by_label("Gebruikersnaam of pasnummer").fill(username)
     page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen", exact=True).click()
 
 
 def test_portal_login_and_lockout_after_five_wrong_passwords(live_server, page):
     member()
     for attempt in range(4):
         _login(page, live_server, "lid", f"fout-{attempt}")
-        assert page.get_by_text("Deze combinatie van gebruikersnaam of pasnummer").is_visible()
+        expect(page.get_by_text("Deze combinatie van gebruikersnaam of pasnummer")).to_be_visible()
     _login(page, live_server, "lid", "fout-5")
-    assert page.get_by_role("heading", name="Even wachten").is_visible()
+    expect(page.get_by_role("heading", name="Even wachten")).to_be_visible()
     _login(page, live_server, "lid", PASSWORD)
-    assert page.get_by_role("heading", name="Even wachten").is_visible()
+    expect(page.get_by_role("heading", name="Even wachten")).to_be_visible()
     assert "/mijn/inloggen" in page.url
 
 
@@ -128,7 +130,7 @@ def test_portal_login_with_the_pass_number(live_server, page):
     user = member()
     _login(page, live_server, user.person.pass_number, PASSWORD)
     assert page.url == live_server.url + "/mijn/"
-    assert page.get_by_role("heading", name=f"Hallo {user.person.given_name}").is_visible()
+    expect(page.get_by_role("heading", name=f"Hallo {user.person.given_name}")).to_be_visible()
 
 
 def test_giving_and_withdrawing_a_consent_in_the_portal(live_server, page):

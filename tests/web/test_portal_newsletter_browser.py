@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from kolk.comms.models import NewsletterSubscription, OutboxMessage
 from tests.browser import axe_findings, scrolls_sideways
@@ -36,7 +37,7 @@ def test_a_member_signs_up_in_the_portal_on_a_phone(live_server, phone, settings
     phone.wait_for_load_state("networkidle")
     assert "Kijk in je mail" in phone.get_by_role("status").inner_text()
     assert "We wachten op je bevestiging" in phone.locator("#nieuwsbrief-stand").inner_text()
-    assert phone.get_by_role("button", name="Stuur de link opnieuw").is_visible()
+    expect(phone.get_by_role("button", name="Stuur de link opnieuw")).to_be_visible()
     assert scrolls_sideways(phone) == 0
     assert axe_findings(phone) == []
     phone.screenshot(path=str(SHOTS / "portal-newsletter.png"), full_page=True)

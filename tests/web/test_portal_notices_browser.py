@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from kolk.comms.notices import notice_choices_of
 from tests.browser import axe_findings, scrolls_sideways
@@ -57,7 +58,7 @@ def test_a_member_chooses_sms_for_overdue_and_no_hold_notice_on_a_phone(live_ser
     assert "Niet opgeslagen" in phone.get_by_role("alert").inner_text()
     error = phone.locator("#id_tickets_error")
     assert "mobiele nummer nodig" in error.inner_text()
-    assert error.is_visible()
+    expect(error).to_be_visible()
     assert scrolls_sideways(phone) == 0
     assert axe_findings(phone) == []
     assert notice_choices_of(anna)["tickets"] == "email"

@@ -9,6 +9,7 @@ import os
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from kolk.library.models import Loan
 from kolk.library.reading import READING_HISTORY, reading_history_on
@@ -129,7 +130,7 @@ def test_on_a_phone_a_member_switches_it_on_sees_the_list_and_turns_it_off(live_
     phone.get_by_role("link", name="Leesgeschiedenis").click()
     phone.get_by_role("button", name="Leesgeschiedenis aanzetten").click()
     phone.wait_for_load_state("networkidle")
-    assert phone.get_by_text(long_title).is_visible()
+    expect(phone.get_by_text(long_title)).to_be_visible()
     assert scrolls_sideways(phone) == 0
     assert axe_findings(phone) == []
     if shots := os.environ.get("KOLK_SCREENSHOTS"):  # a folder to look at the page as a member sees it
@@ -137,14 +138,14 @@ def test_on_a_phone_a_member_switches_it_on_sees_the_list_and_turns_it_off(live_
     phone.get_by_role("button", name="Leesgeschiedenis uitzetten").click()
     phone.wait_for_load_state("networkidle")
     confirm = phone.locator("#confirm")
-    assert confirm.is_visible()
+    expect(confirm).to_be_visible()
     assert "meteen weg" in confirm.inner_text()
     assert scrolls_sideways(phone) == 0
     assert axe_findings(phone) == []
     phone.get_by_role("button", name="Ja, zet uit en wis mijn lijst").click()
     phone.wait_for_load_state("networkidle")
-    assert phone.get_by_role("heading", name="Je leesgeschiedenis staat uit").is_visible()
-    assert phone.get_by_text("Je leesgeschiedenis staat uit en je lijst is gewist.").is_visible()
+    expect(phone.get_by_role("heading", name="Je leesgeschiedenis staat uit")).to_be_visible()
+    expect(phone.get_by_text("Je leesgeschiedenis staat uit en je lijst is gewist.")).to_be_visible()
     assert phone.get_by_text(long_title).count() == 0
     assert not Loan.objects.filter(person=user.person).exists()
 
