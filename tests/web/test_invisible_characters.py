@@ -19,10 +19,11 @@ from hypothesis.extra.django import TestCase
 
 from kolk.boxoffice.models import Order
 from kolk.comms.models import ContactCase, NewsletterSubscription
+from kolk.core.models import Throttle
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.people.models import EmailAddress, Person, PhoneNumber
 from kolk.privacy.models import AuditEntry
-from kolk.web.models import PasswordResetRequest, PortalEvent, Throttle
+from kolk.web.models import PasswordResetRequest, PortalEvent
 from tests.boxoffice import factories as boxoffice
 from tests.web.factories import member
 

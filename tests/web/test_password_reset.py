@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
@@ -16,14 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from kolk.core import throttle
 from kolk.core.clock import now
+from kolk.core.models import Throttle
+from kolk.core.throttle import throttle_key
 from kolk.privacy.checks import field_map_errors
 from kolk.privacy.registry import retained_data
 from kolk.privacy.retention import due_rows
-from kolk.web import throttle
-from kolk.web.models import PasswordResetRequest, PortalEvent, Throttle
+from kolk.web.models import PasswordResetRequest, PortalEvent
 from kolk.web.password_reset import RESET_WINDOW, RESETS_PER_ADDRESS, RESETS_PER_CLIENT
-from kolk.web.throttle import throttle_key, throttle_take
 from tests.boxoffice.factories import worker_turn
 from tests.web.factories import member
 
@@ -143,12 +142,12 @@ def test_the_throttle_keeps_no_address_and_goes_after_a_day(client):
     assert not any("lid" in key or "192" in key for key in keys)
     assert field_map_errors([Throttle, PasswordResetRequest]) == []
     rules = {item.model_label: item for item in retained_data() if item.rule == "throttle"}
-    assert set(rules) == {"web.Throttle", "web.PasswordResetRequest"}
+    assert set(rules) == {"core.Throttle", "web.PasswordResetRequest"}
     today = now().date()
-    assert not due_rows(rules["web.Throttle"], today).exists()
+    assert not due_rows(rules["core.Throttle"], today).exists()
     assert not due_rows(rules["web.PasswordResetRequest"], today).exists()
     in_two_days = today + dt.timedelta(days=2)
-    assert due_rows(rules["web.Throttle"], in_two_days).count() == 2
+    assert due_rows(rules["core.Throttle"], in_two_days).count() == 2
     assert due_rows(rules["web.PasswordResetRequest"], in_two_days).count() == 1
 
 
@@ -168,48 +167,3 @@ def test_a_look_alike_domain_gets_no_link_for_a_member(client):
     _ask(client, "lid@ma\u0131l.nl")
     worker_turn()
     assert mail.outbox == []
-
-
-TRIES = 15
-
-
-def _take_together(key: str, barrier: threading.Barrier | None) -> list[bool]:
-    """TRIES tries at once, each on its own connection, as from as many web processes."""
-
-    def take(_: int) -> bool:
-        try:
-            if barrier is not None:
-                barrier.wait(timeout=30)
-            return throttle_take(limits={key: 5}, window=RESET_WINDOW)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=TRIES) as pool:
-        return list(pool.map(take, range(TRIES)))
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_without_the_row_lock_simultaneous_tries_all_pass(monkeypatch):
-    """The race is real: read without the lock, every try sees the same count and passes."""
-    key = throttle_key("test", "lid@example.nl")
-    Throttle.objects.create(key=key, window_ends=now() + RESET_WINDOW, hits=0)
-    barrier = threading.Barrier(TRIES)
-
-    def unlocked(key: str, window_ends: dt.datetime) -> Throttle:
-        row = Throttle.objects.get(key=key)
-        barrier.wait(timeout=30)  # every try has read the same count
-        return row
-
-    monkeypatch.setattr(throttle, "_locked_row", unlocked)
-    assert _take_together(key, None).count(True) > 5
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_limit_holds_for_simultaneous_tries_on_several_connections():
-    """With the lock: of fifteen tries at once, from a first try on (the row is made then), exactly five pass."""
-    key = throttle_key("test", "lid@example.nl")
-    results = _take_together(key, threading.Barrier(TRIES))
-    assert results.count(True) == 5
-    assert Throttle.objects.get(key=key).hits == 5

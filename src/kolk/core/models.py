@@ -1,6 +1,7 @@
-"""Bookkeeping of the project's own jobs: demo seeding and periodic runs."""
+"""Bookkeeping of the project's own jobs (demo seeding, periodic runs) and the counts against abuse."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SeedRun(models.Model):
@@ -43,3 +44,24 @@ class ScaleRun(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Throttle(models.Model):
+    """How often one key has acted in its current window, for kolk.core.throttle: every web process's count.
+
+    The key is a keyed hash of what is counted (an email or IP address, a
+    login), never the value itself; a row goes a day past its window (retention
+    rule `throttle`, declared in kolk.privacy.declarations). One row per key.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    window_ends = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("teller")
+        verbose_name_plural = _("tellers")
+        indexes = [models.Index(fields=["window_ends"], name="core_throttle_window_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.hits} until {self.window_ends:%Y-%m-%d %H:%M}"

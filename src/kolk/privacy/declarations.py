@@ -4,6 +4,7 @@ kolk's own domain models declare their map beside their fields (PrivacyMap).
 """
 
 from kolk.privacy.fieldmap import declare
+from kolk.privacy.registry import retain
 
 declare("auth.Group", subject=None, not_personal=["name", "permissions"])
 declare("auth.Permission", subject=None, not_personal=["name", "content_type", "codename"])
@@ -49,3 +50,10 @@ declare(
 declare("core.SeedRun", subject=None, not_personal=["key", "finished_at"])
 declare("core.ScaleRun", subject=None, not_personal=["key", "finished_at", "params", "rows", "seconds"])
 declare("core.PeriodicRun", subject=None, not_personal=["name", "period_start", "enqueued_at"])
+# The counts against abuse (kolk.core.throttle) of the site's forms and the API:
+# a keyed hash of an email or IP address or of a login, never the value. They go
+# a day after their window ended (rule `throttle`), however they were left.
+declare(
+    "core.Throttle", subject=None, personal={"key": "login_data", "window_ends": "login_data", "hits": "login_data"}
+)
+retain("core.Throttle", rule="throttle", action="delete", date_field="window_ends")

@@ -73,32 +73,6 @@ class PortalEvent(models.Model):
         return str(ACTION_LABELS.get(self.action, self.action))
 
 
-class Throttle(models.Model):
-    """How often one key has acted in its current window: a password reset per address, per client.
-
-    The key is a keyed hash (kolk.privacy.audit.pseudonym) of what is counted, an
-    email or IP address, never the address itself; a row lives a day past its
-    window (retention rule `throttle`). One row per key, locked while it is
-    counted, so several web processes cannot let the same try through twice.
-    """
-
-    key = models.CharField(max_length=64, unique=True)
-    window_ends = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
-
-    privacy = PrivacyMap(
-        subject=None, personal={"key": "login_data", "window_ends": "login_data", "hits": "login_data"}
-    )
-
-    class Meta:
-        verbose_name = _("teller")
-        verbose_name_plural = _("tellers")
-        indexes = [models.Index(fields=["window_ends"], name="throttle_window_ends")]
-
-    def __str__(self) -> str:
-        return f"{self.hits} until {self.window_ends:%Y-%m-%d %H:%M}"
-
-
 class PasswordResetRequest(models.Model):
     """A new password asked for on the site, until the worker has mailed it (A01, X01).
 

@@ -43,8 +43,6 @@ declare(
 # identifier and go a year after they were made.
 retain("web.PortalEvent", rule="portal", action="delete")
 retain("web.CookieChoice", rule="cookies", action="delete", date_field="chosen_at")
-# Counts against abuse hold a keyed hash of an email or IP address; a reset
-# request holds the address until the worker has mailed it. Both go a day after
-# their date (rule `throttle`), however they were left.
-retain("web.Throttle", rule="throttle", action="delete", date_field="window_ends")
+# A reset request holds the address until the worker has mailed it; it goes a
+# day after it was made (rule `throttle`, as the counts of kolk.core.throttle).
 retain("web.PasswordResetRequest", rule="throttle", action="delete", date_field="requested_at")
