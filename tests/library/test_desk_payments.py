@@ -85,3 +85,20 @@ def test_write_off_waives_fees_and_cancels_unpaid_invoices_but_not_a_part_paid_o
     assert AuditEntry.objects.filter(action="library.written_off").count() == 1
     with pytest.raises(KolkError, match="niets open"):
         library_write_off(person=member, reason="nog eens", actor=staff)
+
+
+def test_a_fee_billed_on_an_invoice_made_elsewhere_is_owed_once_and_can_be_paid_as_shown(member, staff):
+    """The seeded or imported subscription invoice bills the € 49,50 fee: the desk shows € 49,50, not € 99,00."""
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    invoice_create(
+        person=member,
+        lines=[InvoiceLineIn(description="Contributie", unit_amount_cents=4950, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    assert Fee.objects.get().invoice_id is None  # not linked yet
+    assert library_owed(member) == 4950
+    receipt = desk_payment(person=member, amount_cents=4950, method="cash", key=uuid.uuid4().hex, actor=staff)
+    assert receipt.owed_after_cents == 0
+    assert library_owed(member) == 0

@@ -36,13 +36,15 @@ DESCRIPTION = {
 }
 
 
-def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
-    """The fees already billed on an invoice made outside this path; they are linked to it, not billed again.
+def billed_elsewhere_match(person: Person, kind: str, fees: list[Fee]) -> tuple[Invoice | None, list[Fee]]:
+    """The invoice made outside this path that already bills some of `fees` (of one kind), and those fees.
 
     An invoice of the fee's kind (billing's source), not cancelled, issued on or
     after the fee, that no fee points to yet and that asks exactly the fee's amount (or
     what the fees together come to), is that fee's bill: one made by hand, imported, or
-    seeded. Billing the fee again would ask the member to pay twice.
+    seeded. Billing the fee again would ask the member to pay twice; counting it
+    as open beside its bill would show the desk twice what the member owes.
+    Reads only (one query); fees_invoice links them.
     """
     bill = (
         Invoice.objects.filter(person=person, source=SOURCE[Fee.Kind(kind)], library_fees__isnull=True)
@@ -52,15 +54,19 @@ def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
         .first()
     )
     if bill is None:
-        return []
+        return None, []
     candidates = [fee for fee in fees if fee.created_on <= bill.issued_on]
     # Only a bill for exactly what the fees come to is theirs: one for another amount (another
     # year's subscription, another fee) is another bill, and the fee is billed on its own.
     if sum(fee.amount_cents for fee in candidates) == bill.total_cents:
-        covered = candidates
-    else:
-        covered = [fee for fee in candidates if fee.amount_cents == bill.total_cents][:1]
-    if not covered:
+        return bill, candidates
+    return bill, [fee for fee in candidates if fee.amount_cents == bill.total_cents][:1]
+
+
+def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
+    """The fees already billed on an invoice made elsewhere (billed_elsewhere_match), now linked to it."""
+    bill, covered = billed_elsewhere_match(person, kind, fees)
+    if bill is None or not covered:
         return []
     Fee.objects.filter(pk__in=[f.pk for f in covered]).update(
         status=Fee.Status.PAID if bill.status == Invoice.Status.PAID else Fee.Status.INVOICED, invoice=bill

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from kolk.core.clock import now
 from kolk.core.errors import Invalid, KolkError
 from kolk.core.money import euros
 from kolk.library.models import Fee
-from kolk.library.services.invoicing import fees_invoice
+from kolk.library.services.invoicing import billed_elsewhere_match, fees_invoice
 from kolk.people.models import Person
 from kolk.privacy.audit import audit_log
 
@@ -60,9 +61,17 @@ def _open_invoices(person: Person) -> list[Invoice]:
 
 
 def library_owed(person: Person) -> int:
-    """What the member owes the library now, in cents: open fees and the unpaid part of open invoices."""
-    fees = Fee.objects.filter(person=person, status=Fee.Status.OPEN).values_list("amount_cents", flat=True)
-    return sum(fees) + sum(_unpaid(i) for i in _open_invoices(person))
+    """What the member owes the library now, in cents: open fees and the unpaid part of open invoices.
+
+    An open fee that an invoice made elsewhere already bills (imported, by hand, seeded) is
+    counted once, on its invoice: otherwise the desk would ask for it twice and the payment
+    of what it shows would be refused as more than is open.
+    """
+    fees = list(Fee.objects.filter(person=person, status=Fee.Status.OPEN).order_by("kind", "created_on", "pk"))
+    billed: set[int] = set()
+    for kind, group in groupby((f for f in fees if f.invoice_id is None and f.amount_cents > 0), key=lambda f: f.kind):
+        billed.update(f.pk for f in billed_elsewhere_match(person, kind, list(group))[1])
+    return sum(f.amount_cents for f in fees if f.pk not in billed) + sum(_unpaid(i) for i in _open_invoices(person))
 
 
 def desk_reference(method: str, key: str) -> str:
