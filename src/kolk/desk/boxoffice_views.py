@@ -259,6 +259,12 @@ def _price_options(show: Show) -> list[dict[str, Any]]:
 
 
 CHANGE_KEY = "kolk.till.change"
+# The till lists a show's newest orders; an older one is found by its number, email or name.
+ORDERS_SHOWN = 100
+
+
+def _show_orders(show: Show) -> list[Order]:
+    return list(selectors.orders_for_show(show)[:ORDERS_SHOWN])
 
 
 @allow(purpose="ticket_sales")
@@ -304,6 +310,8 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             "max_tickets": MAX_TICKETS,
             "age": age_to_check(show),
             "presale_until": in_words(show.public_from) if show.public_from and in_presale(show) else "",
+            "orders": _show_orders(show),
+            "orders_shown": ORDERS_SHOWN,
         },
         status=error.status if error is not None else 200,
     )
@@ -338,6 +346,8 @@ def age_view(request: HttpRequest, show_id: int) -> HttpResponse:
             "chosen": TillInput(),
             "max_tickets": MAX_TICKETS,
             "age": age_to_check(show),
+            "orders": _show_orders(show),
+            "orders_shown": ORDERS_SHOWN,
         },
     )
 
