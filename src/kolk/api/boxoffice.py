@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Form, Router, Schema, Status
+from ninja import Field, Form, Router, Schema, Status
 from ninja.utils import check_csrf
 
 from kolk.api.auth import API_AUTH
@@ -29,8 +29,10 @@ from kolk.boxoffice.services.presale import in_presale
 from kolk.boxoffice.services.selling import order_cancel, order_checkout, seats_hold
 from kolk.boxoffice.services.voucher_sales import voucher_sale_webhook
 from kolk.core.edge import on_site
-from kolk.core.errors import NotAllowed, NotFound
+from kolk.core.errors import Invalid, NotAllowed, NotFound
 from kolk.library.selectors import subscription_current
+from kolk.people.reach import person_reach
+from kolk.people.selectors import person_id_by_pass
 from kolk.privacy.permits import allow
 
 router = Router(tags=["boxoffice"])
@@ -326,6 +328,36 @@ class SaleIn(Schema):
     seat_ids: list[int] = []
     quantity: int = 0
     method: str  # cash or card
+    pass_number: str = Field(
+        "",
+        max_length=40,
+        description=(
+            "The member's pass number, scanned at the till: needed only while the show is in its members' "
+            "presale, and ignored after it."
+        ),
+    )
+
+
+def _member_pass_seen(request: HttpRequest, raw: str) -> bool:
+    """A scanned pass in a presale, as the desk's till checks it: True for a member whose subscription runs.
+
+    An unknown pass or one without a current subscription is refused at the field `pass_number` (422);
+    no pass is no member, and the presale then refuses the sale (409, code `presale`). The library
+    answers yes or no; staff reach the member for ticket_sales (a logged staff read).
+    """
+    number = raw.strip()
+    if not number:
+        return False
+    person_id = person_id_by_pass(number)
+    if person_id is None:
+        raise Invalid(
+            _("Onbekende pas."), fields={"pass_number": [_("Onbekende pas: kijk het nummer na of scan opnieuw.")]}
+        )
+    person = person_reach(actor=request.user, person_id=person_id, purpose="ticket_sales")
+    if subscription_current(person) is None:
+        text = _("Deze pas hoort niet bij een lopend abonnement: in de voorverkoop koopt alleen een lid.")
+        raise Invalid(text, fields={"pass_number": [text]})
+    return True
 
 
 @router.post(
@@ -333,15 +365,25 @@ class SaleIn(Schema):
     response={201: OrderOut},
     auth=API_AUTH,
     summary="A walk-in sale at the till: seats held and paid in one go, no buyer data asked (box office)",
+    description=(
+        "In a show's members' presale the till sells to a member only: send the `pass_number` of the pass you "
+        "scanned. A pass that is unknown or has no current subscription is refused (422, `fields.pass_number`); "
+        "a sale without a member's pass is refused with the date the public sale starts (409, code `presale`). "
+        "Before the members' presale nobody buys (409, code `presale`). Refusals are in the caller's language "
+        "(`Accept-Language`)."
+    ),
 )
 @allow(purpose="ticket_sales")
 def sale_view(request: HttpRequest, show_id: int, body: SaleIn) -> Any:
+    show = _show_for_sale(show_id)
     order = box_office_sale(
-        show=_show_for_sale(show_id),
+        show=show,
         method=body.method,
         actor=request.user,
         seat_ids=body.seat_ids,
         quantity=body.quantity,
+        # In the members' presale only: the pass staff scanned (the library's yes or no), as at the desk's till.
+        member_pass_seen=_member_pass_seen(request, body.pass_number) if in_presale(show) else False,
     )
     return Status(201, _order_out(order))
 

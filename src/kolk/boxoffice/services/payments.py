@@ -257,13 +257,23 @@ def box_office_sale(
     seat_ids: list[int] | None = None,
     quantity: int = 0,
     prices: Mapping[int, str] | None = None,
+    member_pass_seen: bool = False,
 ) -> Order:
     """A walk-in sale at the box office: hold and pay (cash or card) in one go, no buyer data asked.
 
     `prices` maps a chosen seat to its price kind (the rest pay the regular
     price). The payment goes through the box office's provider, the registry's for cash and card.
+    In a members' presale it sells to a member whose current pass staff scanned (`member_pass_seen`).
     """
-    return till_sale(show=show, method=method, actor=actor, seat_ids=seat_ids, quantity=quantity, prices=prices).order
+    return till_sale(
+        show=show,
+        method=method,
+        actor=actor,
+        seat_ids=seat_ids,
+        quantity=quantity,
+        prices=prices,
+        member_pass_seen=member_pass_seen,
+    ).order
 
 
 def till_sale(
