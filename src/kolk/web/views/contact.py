@@ -1,14 +1,17 @@
 """The contact form (K01, K02) and the newsletter sign-up (N01, confirmed by a link in a mail). Role: anyone.
 
 Both open a record through comms' services; bad input is shown by field and
-writes nothing. Each address may post a limited number of times an hour.
+writes nothing. Each address may post a limited number of times an hour,
+counted in the database (kolk.core.throttle) so that the limit holds across
+every web process; past it the form answers 429 with Retry-After.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,10 +22,12 @@ from kolk.comms.contact import case_open
 from kolk.comms.newsletter import newsletter_subscribe
 from kolk.core.errors import KolkError
 from kolk.core.forms import refusal_to_form
+from kolk.core.throttle import Take, throttle_key, throttle_take
 from kolk.core.validators import no_control_characters, no_control_characters_in_text
 from kolk.web.portal import client_ip
 
 POSTS_PER_HOUR = 20
+POST_WINDOW = dt.timedelta(hours=1)
 
 
 class ContactForm(forms.Form):
@@ -46,11 +51,16 @@ class NewsletterForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mailadres"), max_length=254, validators=[no_control_characters])
 
 
-def _too_many(request: HttpRequest, what: str) -> bool:
-    """Count posts per client address for an hour; True once the limit is passed."""
-    key = f"kolk:posts:{what}:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > POSTS_PER_HOUR
+def _post_taken(request: HttpRequest, what: str) -> Take:
+    """Count a valid post per client address (its keyed hash), POSTS_PER_HOUR in a window of an hour."""
+    key = throttle_key(f"web.{what}", client_ip(request) or "unknown")
+    return throttle_take(limits={key: POSTS_PER_HOUR}, window=POST_WINDOW)
+
+
+def _refused(request: HttpRequest, template: str, form: forms.Form, taken: Take) -> HttpResponse:
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(taken.retry_after)
+    return response
 
 
 def _service_errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
@@ -62,40 +72,42 @@ def _service_errors(form: forms.Form, exc: ValidationError | KolkError) -> None:
 
 def contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None)
-    if request.method == "POST":
-        if _too_many(request, "contact"):
+    if request.method == "POST" and form.is_valid():
+        taken = _post_taken(request, "contact")
+        if not taken:
             form.add_error(None, _("Je hebt al veel berichten gestuurd. Probeer het over een uur opnieuw, of bel ons."))
-        elif form.is_valid():
-            try:
-                case_open(actor=None, language=get_language() or "nl", **form.cleaned_data)
-            except (ValidationError, KolkError) as exc:
-                _service_errors(form, exc)
-            else:
-                messages.success(request, _("Dank je wel. We beantwoorden je vraag per e-mail."))
-                return redirect("web:contact")
+            return _refused(request, "web/contact.html", form, taken)
+        try:
+            case_open(actor=None, language=get_language() or "nl", **form.cleaned_data)
+        except (ValidationError, KolkError) as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Dank je wel. We beantwoorden je vraag per e-mail."))
+            return redirect("web:contact")
     return render(request, "web/contact.html", {"form": form})
 
 
 def newsletter(request: HttpRequest) -> HttpResponse:
     form = NewsletterForm(request.POST or None)
-    if request.method == "POST":
-        if _too_many(request, "newsletter"):
+    if request.method == "POST" and form.is_valid():
+        taken = _post_taken(request, "newsletter")
+        if not taken:
             form.add_error(None, _("Te veel aanmeldingen vanaf dit adres. Probeer het over een uur opnieuw."))
-        elif form.is_valid():
-            try:
-                newsletter_subscribe(
-                    email=form.cleaned_data["email"], source="site_signup", language=get_language(), actor=None
-                )
-            except (ValidationError, KolkError) as exc:
-                _service_errors(form, exc)
-            else:
-                # The same answer whether or not the address was on the list already.
-                messages.success(
-                    request,
-                    _(
-                        "Kijk in je mail. Als je nog niet op de lijst stond, vind je daar een link "
-                        "om je aanmelding te bevestigen. Pas daarna sturen we je de nieuwsbrief."
-                    ),
-                )
-                return redirect("web:newsletter")
+            return _refused(request, "web/newsletter.html", form, taken)
+        try:
+            newsletter_subscribe(
+                email=form.cleaned_data["email"], source="site_signup", language=get_language(), actor=None
+            )
+        except (ValidationError, KolkError) as exc:
+            _service_errors(form, exc)
+        else:
+            # The same answer whether or not the address was on the list already.
+            messages.success(
+                request,
+                _(
+                    "Kijk in je mail. Als je nog niet op de lijst stond, vind je daar een link "
+                    "om je aanmelding te bevestigen. Pas daarna sturen we je de nieuwsbrief."
+                ),
+            )
+            return redirect("web:newsletter")
     return render(request, "web/newsletter.html", {"form": form})
