@@ -188,12 +188,14 @@ def waitlist_join_view(request: HttpRequest, show_id: int, body: WaitlistIn) -> 
     _session_csrf(request)
     if "\x00" in body.name or "\x00" in body.email:
         raise BadRequest(_("De invoer bevat tekens die er niet in horen."))
+    show = _show_for_sale(show_id)
     entry = waitlist.waitlist_join(
-        show=_show_for_sale(show_id),
+        show=show,
         name=body.name,
         email=body.email,
         quantity=body.quantity,
         person=_member(request),
+        member=presale_member(request, show),  # in the presale, members are offered freed seats first
         actor=request.user,
     )
     return Status(

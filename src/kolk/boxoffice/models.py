@@ -481,10 +481,20 @@ class WaitlistEntry(models.Model):
     offered_at = models.DateTimeField(null=True, blank=True)
     # The hold made for the offer: the buyer checks it out like any other order.
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The library's yes at joining, asked only in the show's members' presale (T06): a current pass. In the
+    # presale, freed seats are offered to members only; everyone else waits for the public sale.
+    member = models.BooleanField(default=False)
 
     privacy = PrivacyMap(
         subject="person",
-        personal={"person": "tickets", "name": "name", "email": "email", "show": "tickets", "joined_at": "tickets"},
+        personal={
+            "person": "tickets",
+            "name": "name",
+            "email": "email",
+            "show": "tickets",
+            "joined_at": "tickets",
+            "member": "status_block",
+        },
         not_personal=["quantity", "status", "offered_at", "order"],
     )
 

@@ -18,11 +18,13 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show, WaitlistEntry
 from kolk.boxoffice.services import waitlist
+from kolk.boxoffice.services.presale import in_presale
 from kolk.boxoffice.services.vouchers import code_redeem
 from kolk.core.errors import BadRequest, KolkError, NotFound
 from kolk.core.forms import refusal_to_form
 from kolk.core.money import euros
 from kolk.core.validators import no_control_characters
+from kolk.web.shop_views import member_pass_current
 
 
 class JoinForm(forms.Form):
@@ -51,6 +53,8 @@ def waitlist_join_view(request: HttpRequest, show_id: int) -> HttpResponse:
                 email=data["email"],
                 quantity=data["quantity"],
                 person=member,
+                # In the members' presale only, the library's yes or no: members are offered freed seats first.
+                member=bool(in_presale(show) and member is not None and member_pass_current(member)),
                 actor=request.user,
             )
         except ValidationError as exc:

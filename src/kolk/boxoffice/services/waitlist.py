@@ -11,7 +11,11 @@ kept again for the next in line while anyone waits; when nobody waits any more,
 kept places go back on sale.
 
 Freed seats go in order of joining; a group larger than the freed seats keeps
-its place while the next group that fits gets them.
+its place while the next group that fits gets them. In a show's members' presale
+they go to members only (`WaitlistEntry.member`, the library's yes asked when they
+joined), in order of joining; everyone else keeps their place and is offered seats
+from the public sale on, in order with the rest. Before the members' presale nobody buys,
+and nobody is offered.
 
 Offers are made by `waitlist_offers_make`, a periodic job. Each offer is one
 transaction (the hold, the entry marked, the mail queued), taken under the show's
@@ -85,15 +89,27 @@ def _clean(name: str, email: str, quantity: int) -> tuple[str, str]:
 
 @transaction.atomic
 def waitlist_join(
-    *, show: Show, name: str, email: str, quantity: int, actor: Actor, person: Any = None
+    *, show: Show, name: str, email: str, quantity: int, actor: Actor, person: Any = None, member: bool = False
 ) -> WaitlistEntry:
-    """Put a buyer (T07: name and email, a member or not) on a sold-out show's waiting list."""
+    """Put a buyer (T07: name and email, a member or not) on a sold-out show's waiting list.
+
+    `member` is the library's yes or no whether the buyer's pass is current (T06), which the caller asks
+    only in the show's members' presale: in the presale, freed seats are offered to members first.
+    """
     name, email = _clean(name, email, quantity)
     if not show.on_sale or show.starts_at <= now():
         raise KolkError(_("Voor deze voorstelling zijn geen kaartjes (meer) te koop."), code="not_on_sale")
     if not sold_out(show):
         raise KolkError(_("Er zijn nog plaatsen vrij: kies ze hierboven."), code="not_sold_out")
-    entry = WaitlistEntry(show=show, person=person, name=name, email=email.lower(), quantity=quantity, joined_at=now())
+    entry = WaitlistEntry(
+        show=show,
+        person=person,
+        name=name,
+        email=email.lower(),
+        quantity=quantity,
+        joined_at=now(),
+        member=bool(member and person is not None),
+    )
     try:
         with transaction.atomic():
             entry.save()
@@ -232,13 +248,14 @@ def _offer_next(show_id: int, at: dt.datetime) -> bool:
         if show is None:  # another worker is offering for this show now
             return False
         show = Show.objects.select_related("hall").prefetch_related("prices").get(pk=show_id)
+        if show.members_from is not None and at < show.members_from:
+            return False  # before the members' presale nobody buys, nor is offered seats
         free = _free(show)
         # The first in line whose group fits the freed seats; a larger group before them keeps its place.
-        entry = (
-            WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING, quantity__lte=free)
-            .order_by("id")
-            .first()
-        )
+        waiting = WaitlistEntry.objects.filter(show_id=show_id, status=WaitlistEntry.Status.WAITING, quantity__lte=free)
+        if show.public_from is not None and at < show.public_from:
+            waiting = waiting.filter(member=True)  # the members' presale: the others wait for the public sale
+        entry = waiting.order_by("id").first()
         if entry is None:
             return False
         until = at + dt.timedelta(hours=offer_hours())
