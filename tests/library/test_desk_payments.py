@@ -102,3 +102,19 @@ def test_a_fee_billed_on_an_invoice_made_elsewhere_is_owed_once_and_can_be_paid_
     receipt = desk_payment(person=member, amount_cents=4950, method="cash", key=uuid.uuid4().hex, actor=staff)
     assert receipt.owed_after_cents == 0
     assert library_owed(member) == 0
+
+
+def test_a_write_off_of_a_fee_billed_elsewhere_counts_it_once(member, staff):
+    from kolk.billing.services import InvoiceLineIn, invoice_create
+
+    invoice = invoice_create(
+        person=member,
+        lines=[InvoiceLineIn(description="Contributie", unit_amount_cents=4950, vat_percent=9)],
+        source=Invoice.Source.SUBSCRIPTION,
+        actor=None,
+    )
+    assert library_write_off(person=member, reason="coulance", actor=staff) == 4950
+    invoice.refresh_from_db()
+    assert invoice.status == "cancelled"
+    assert Fee.objects.get().status == "waived"
+    assert library_owed(member) == 0

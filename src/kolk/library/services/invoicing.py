@@ -74,6 +74,19 @@ def _billed_elsewhere(person: Person, kind: str, fees: list[Fee]) -> list[Fee]:
     return covered
 
 
+def fees_link_billed_elsewhere(*, person: Person) -> int:
+    """Link a person's open fees to the invoices made elsewhere that already bill them; returns how many.
+
+    Before anything that counts both (a write-off waives the fees and cancels the invoices).
+    """
+    fees = list(
+        Fee.objects.select_for_update()
+        .filter(person=person, status=Fee.Status.OPEN, invoice__isnull=True, amount_cents__gt=0)
+        .order_by("kind", "created_on", "pk")
+    )
+    return sum(len(_billed_elsewhere(person, kind, list(group))) for kind, group in groupby(fees, key=lambda f: f.kind))
+
+
 @transaction.atomic
 def fees_invoice(*, person: Person, actor: Actor) -> list[Invoice]:
     """Invoice a person's open fees, one invoice per kind; returns the new invoices.

@@ -30,7 +30,7 @@ from kolk.core.clock import now
 from kolk.core.errors import Invalid, KolkError
 from kolk.core.money import euros
 from kolk.library.models import Fee
-from kolk.library.services.invoicing import billed_elsewhere_match, fees_invoice
+from kolk.library.services.invoicing import billed_elsewhere_match, fees_invoice, fees_link_billed_elsewhere
 from kolk.people.models import Person
 from kolk.privacy.audit import audit_log
 
@@ -158,6 +158,7 @@ def library_write_off(*, person: Person, reason: str, actor: Actor) -> int:
     if len(reason) < 3:
         message = _("Schrijf op waarom het bedrag wordt kwijtgescholden.")
         raise Invalid(message, fields={"reason": [message]})
+    fees_link_billed_elsewhere(person=person)  # a fee on an invoice made elsewhere is written off once, on it
     fees = Fee.objects.select_for_update().filter(person=person, status=Fee.Status.OPEN, invoice__isnull=True)
     total = sum(fees.values_list("amount_cents", flat=True))
     fees.update(status=Fee.Status.WAIVED)
