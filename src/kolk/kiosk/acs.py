@@ -12,7 +12,8 @@ after that, and only in fields whose category the register lets the kiosk
 purpose use (PATRON_FIELDS). No address, birth date, email or phone is ever sent.
 
 Answers follow Koha's SIP2 server where the standard leaves room (field codes,
-the alert types of a check-in: 01 hold here, 02 hold at another branch).
+the alert types of a check-in: 01 hold here, 02 hold at another branch, 04 send
+to another branch). A check-in is taken at the kiosk's own branch.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ from django.utils.translation import gettext as _
 
 from kolk.core.clock import now, today
 from kolk.core.errors import KolkError, TooMany
+from kolk.core.money import euros
 from kolk.kiosk.codec import Message, Refusal, amount, cents_of, flag, format_message, sip_date
 from kolk.library.kiosks import copy_state, holds_open, kiosk_still_valid, open_loan_of_copy, person_id_by_pass
-from kolk.library.models import Copy, Kiosk, Loan, Reservation
+from kolk.library.models import Branch, Copy, Kiosk, Loan, Reservation
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, owed_cents, pin_check, pin_is_set
-from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
+from kolk.library.services.loans import copy_receive, loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_set
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
@@ -406,32 +408,50 @@ class Session:
         return self._out(message, code, ["0", "N", "U", "N", sip_date(_now())], fields)
 
     def checkin(self, message: Message) -> bytes:
-        """Take a copy back; a copy someone reserved goes to the hold shelf here (01) or to its pickup branch (02)."""
+        """Take a copy back at the kiosk's branch, as the desk does at its workstation, and say where it goes.
+
+        The alert (3M's extension of SIP2 2.00, as Koha and Evergreen send it): CV 01 to the
+        afhaalkast here, 02 to another branch for a reservation, 04 to another branch (its own),
+        with CT the branch it goes to; AQ is the copy's own branch. A copy that was not lent
+        (pulled from the shelf for a reservation, or arriving in transit) is taken in as at the desk.
+        Who reserved it is not said (no CY, DA): the member at the kiosk did not reserve it.
+        """
         assert self.kiosk is not None
+        here = self.kiosk.branch
         barcode = (message.get("AB") or "").strip()[:20]
+        fine = 0
         try:
-            result = loan_checkin(copy_barcode=barcode, actor=self.kiosk.user)
+            result = loan_checkin(copy_barcode=barcode, actor=self.kiosk.user, at_branch=here)
         except KolkError as exc:
-            return self.negative(message, str(exc.message))
-        copy = result.loan.copy
+            if exc.code != "not_on_loan":
+                return self.negative(message, str(exc.message))
+            try:
+                arrival = copy_receive(copy_barcode=barcode, at_branch=here, actor=self.kiosk.user)
+            except KolkError as again:
+                return self.negative(message, str(again.message))
+            copy, hold = arrival.copy, arrival.hold_for
+            texts = [_("Gescand: %(title)s.") % {"title": copy.title.title}]
+        else:
+            copy, hold, fine = result.loan.copy, result.hold_for, result.fine_cents
+            texts = [_("Ingenomen: %(title)s.") % {"title": copy.title.title}]
         fields = [("AO", institution()), ("AB", copy.barcode), ("AQ", copy.branch.code), ("AJ", copy.title.title),
                   ("CK", MEDIA.get(copy.title.media_type, "000"))]  # fmt: skip
-        alert = False
-        texts = [_("Ingenomen: %(title)s.") % {"title": copy.title.title}]
-        hold = result.hold_for
-        if hold is not None:
-            alert = True
-            if hold.pickup_branch_id == self.kiosk.branch_id:
-                fields += [("CT", hold.pickup_branch.code), ("CV", "01")]
-                texts.append(_("Gereserveerd: leg het klaar in de afhaalkast hier."))
-            else:
-                fields += [("CT", hold.pickup_branch.code), ("CV", "02")]
-                texts.append(_("Gereserveerd: stuur het naar %(branch)s.") % {"branch": hold.pickup_branch.name})
-        if result.fine_cents:
-            euros = f"€ {result.fine_cents // 100},{result.fine_cents % 100:02d}"
-            texts.append(_("Te laat ingeleverd: %(amount)s te-laat-geld.") % {"amount": euros})
+        alert = _route(copy, hold)
+        if alert is not None:
+            kind, to = alert
+            fields += [("CT", to.code), ("CV", kind)]
+            texts.append(
+                {
+                    "01": _("Gereserveerd: leg het klaar in de afhaalkast hier."),
+                    "02": _("Gereserveerd: stuur het naar %(branch)s."),
+                    "04": _("Terug naar vestiging %(branch)s."),
+                }[kind]
+                % {"branch": to.name}
+            )
+        if fine:
+            texts.append(_("Te laat ingeleverd: %(amount)s te-laat-geld.") % {"amount": euros(fine)})
         fields.append(("AF", " ".join(texts)))
-        return self._out(message, "10", ["1", "Y", "U", flag(alert), sip_date(_now())], fields)
+        return self._out(message, "10", ["1", "Y", "U", flag(alert is not None), sip_date(_now())], fields)
 
     def renew(self, message: Message) -> bytes:
         assert self.kiosk is not None
@@ -509,6 +529,15 @@ class Session:
         self._proved = None
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AF", _("Tot ziens!"))]
         return self._out(message, "36", ["Y", sip_date(_now())], fields)
+
+
+def _route(copy: Copy, hold: Reservation | None) -> tuple[str, Branch] | None:
+    """Where a copy just taken in goes, as a SIP2 alert type and branch; None: back on the shelf here."""
+    if copy.status == Copy.Status.ON_HOLD and hold is not None:
+        return "01", hold.pickup_branch
+    if copy.status == Copy.Status.IN_TRANSIT and copy.transit_to is not None:
+        return ("02" if hold is not None else "04"), copy.transit_to
+    return None
 
 
 def _range(message: Message) -> tuple[int, int]:
