@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from kolk.api.auth import API_AUTH
-from kolk.core.errors import Invalid, NotFound
+from kolk.core.errors import Invalid, KolkError, NotFound
 from kolk.core.roles import Role
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, Subscription, SubscriptionType, Title
 from kolk.library.search import catalogue_search
 from kolk.library.selectors import member_overview
 from kolk.library.services.catalogue import copy_add, title_create
-from kolk.library.services.loans import loan_checkin, loan_checkout, loan_renew
+from kolk.library.services.loans import copy_receive, loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_lift, block_set, subscription_cancel, subscription_start
 from kolk.library.services.reservations import reservation_cancel, reservation_place
 from kolk.people.models import Person
@@ -147,14 +147,23 @@ class CheckoutIn(Schema):
 
 class CheckinIn(Schema):
     copy_barcode: str = Field(min_length=1, max_length=20)
+    branch: str | None = Field(
+        None,
+        max_length=20,
+        description="Code of the branch where the copy is taken in; by default the caller's own branch",
+    )
 
 
 class CheckinOut(Schema):
-    loan: LoanOut
+    loan: LoanOut | None = Field(description="None for a copy that was not lent (pulled, or arriving in transit)")
     fine_cents: int
     hold_for_reservation: int | None
     hold_for_name: str | None
     pickup_branch: str | None
+    at_branch: str | None = Field(description="Where it was taken in; None when neither the call nor the caller says")
+    route: str = Field(description="hold_shelf (afhaalkast), transit (to another branch) or shelf")
+    destination_branch: str | None = Field(description="The branch whose afhaalkast or shelf it goes to")
+    permanent_branch: str = Field(description="The copy's own branch")
 
 
 class ReservationIn(Schema):
@@ -291,17 +300,58 @@ def checkout_view(request: HttpRequest, data: CheckoutIn) -> Any:
     return Status(201, loan_checkout(copy_barcode=data.copy_barcode, person=person, actor=request.user))
 
 
-@router.post("/loans/checkin", response=CheckinOut, summary="Check in a copy (staff)")
+def _checkin_branch(request: HttpRequest, code: str | None) -> Branch | None:
+    """Where the copy is taken in: the branch the call names, else the caller's own (as the desk's workstation)."""
+    if code is not None:
+        branch = Branch.objects.filter(code=code.strip()).first()
+        if branch is None:
+            raise Invalid(_("Onbekende vestiging."), fields={"branch": [_("Onbekende vestiging.")]})
+        return branch
+    own = str(getattr(request.user, "home_branch", "") or "")
+    return Branch.objects.filter(code=own).first() if own else None
+
+
+@router.post(
+    "/loans/checkin",
+    response=CheckinOut,
+    summary="Check in a copy at a branch (staff): where it goes next, as the desk says",
+)
 @allow(purpose="lending")
 def checkin_view(request: HttpRequest, data: CheckinIn) -> Any:
-    result = loan_checkin(copy_barcode=data.copy_barcode, actor=request.user)
-    hold = result.hold_for
+    """Take a copy back at `branch` (or the caller's own branch), as the desk does at its workstation.
+
+    A copy someone reserved goes to the afhaalkast here or in transit to their pickup
+    branch; one that belongs elsewhere goes home; else back on the shelf. A copy that
+    was not lent is taken in as at the desk when the branch is known: pulled from the
+    shelf for a reservation, or arriving in transit.
+    """
+    here = _checkin_branch(request, data.branch)
+    loan, fine = None, 0
+    try:
+        result = loan_checkin(copy_barcode=data.copy_barcode, actor=request.user, at_branch=here)
+    except KolkError as exc:
+        if exc.code != "not_on_loan" or here is None:
+            raise
+        arrival = copy_receive(copy_barcode=data.copy_barcode, at_branch=here, actor=request.user)
+        copy, hold = arrival.copy, arrival.hold_for
+    else:
+        loan, fine, copy, hold = result.loan, result.fine_cents, result.loan.copy, result.hold_for
+    if copy.status == Copy.Status.ON_HOLD and hold is not None:
+        route, destination = "hold_shelf", hold.pickup_branch.code
+    elif copy.status == Copy.Status.IN_TRANSIT and copy.transit_to is not None:
+        route, destination = "transit", copy.transit_to.code
+    else:
+        route, destination = "shelf", here.code if here is not None else copy.branch.code
     return {
-        "loan": result.loan,
-        "fine_cents": result.fine_cents,
+        "loan": loan,
+        "fine_cents": fine,
         "hold_for_reservation": hold.pk if hold else None,
         "hold_for_name": hold.person.full_name if hold else None,
         "pickup_branch": hold.pickup_branch.code if hold else None,
+        "at_branch": here.code if here is not None else None,
+        "route": route,
+        "destination_branch": destination,
+        "permanent_branch": copy.branch.code,
     }
 
 
