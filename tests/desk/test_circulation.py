@@ -70,8 +70,8 @@ def test_overdue_and_blocked_show_beside_the_scan_field(desk, member, copy):
     Loan.objects.filter(pk=loan.pk).update(due_on=dt.date(2020, 1, 1))
     desk.post(reverse("desk:library_block", args=[member.pk]), {"reason": "manual"})
     page = desk.get(reverse("desk:library_member", args=[member.pk]))
-    assert ("warn", "1 te laat") in page.context["flags"]
-    assert ("error", "Geblokkeerd") in page.context["flags"]
+    assert ("warn", "1 te laat", "loans") in page.context["flags"]
+    assert ("error", "Geblokkeerd", "blocks") in page.context["flags"]
     assert 'class="overdue"' in page.content.decode()
 
 
@@ -182,3 +182,49 @@ def test_holds_between_branches_pickup_default_copy_choice_and_the_pull_list(des
     assert "afhaalkast" in html
     desk.post(reverse("desk:workstation"), {"branch": "assen"})
     assert here.barcode not in desk.get(reverse("desk:library_pulls")).content.decode()
+
+
+def test_renew_all_says_one_reason_once_for_items_just_lent(desk, member):
+    """Four items lent today cannot be renewed yet: one line says so, not four."""
+    copies = [CopyFactory() for _ in range(3)]
+    for c in copies:
+        desk.post(reverse("desk:library_checkout", args=[member.pk]), {"barcode": c.barcode})
+    html = desk.post(reverse("desk:library_renew_all", args=[member.pk]), follow=True).content.decode()
+    feedback = html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
+    assert feedback.count("Niet verlengd") == 1
+    assert "Niet verlengd: 3 uitleningen (" in feedback
+
+
+def test_late_loans_are_said_at_the_first_item_of_a_visit_only(desk, member, copy):
+    loan = loan_checkout(copy_barcode=copy.barcode, person=member, actor=None)
+    Loan.objects.filter(pk=loan.pk).update(due_on=dt.date(2020, 1, 1))
+    first, second = CopyFactory(), CopyFactory()
+    html = desk.post(
+        reverse("desk:library_checkout", args=[member.pk]), {"barcode": first.barcode}, follow=True
+    ).content.decode()
+    assert 'class="warn">Let op: 1 uitlening(en) te laat' in html
+    html = desk.post(
+        reverse("desk:library_checkout", args=[member.pk]), {"barcode": second.barcode}, follow=True
+    ).content.decode()
+    feedback = html.split('id="feedback"', 1)[1].split("</ul>", 1)[0]
+    assert "te laat" not in feedback
+    assert 'class="ok">Uitgeleend' in feedback
+    assert "1 te laat" in html.split('id="flags"', 1)[1]  # the flag beside the field still says it
+
+
+def test_a_write_off_that_leaves_a_part_paid_invoice_says_what_is_still_open(client, member):
+    import uuid
+
+    from kolk.core.roles import Role
+    from kolk.library.services.payments import desk_payment
+    from tests.factories import UserFactory
+    from tests.library.test_desk_payments import fined
+
+    staff = UserFactory(roles=[Role.LIBRARY_STAFF])
+    client.force_login(staff)
+    desk_payment(person=member, amount_cents=1000, method="cash", key=uuid.uuid4().hex, actor=staff)
+    fined(member, staff)  # € 1,00 te-laat-geld: that is written off, the part-paid € 49,50 invoice stays
+    response = client.post(reverse("desk:library_write_off", args=[member.pk]), {"reason": "coulance"}, follow=True)
+    html = response.content.decode().replace("\xa0", " ").replace("&nbsp;", " ")
+    assert "Kwijtgescholden: € 1,00." in html
+    assert "Nog open: € 39,50" in html.split('id="feedback"', 1)[1]

@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -92,21 +93,25 @@ def member_find(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/library/member_find.html", {"query": query, "people": people})
 
 
-def flags(lib: dict[str, object], open_cents: int) -> list[tuple[str, str]]:
-    """What the desk must see at a glance beside the scan field: (kind, words)."""
-    out: list[tuple[str, str]] = []
+def flags(lib: dict[str, object], open_cents: int) -> list[tuple[str, str, str]]:
+    """What the desk must see at a glance beside the scan field: (kind, words, the field to act on).
+
+    Each flag is a link to where its next step is done (desk.js puts the cursor there):
+    the open amount to the payment's amount, a block to its card, and so on.
+    """
+    out: list[tuple[str, str, str]] = []
     if lib["blocks"]:
-        out.append(("error", _("Geblokkeerd")))
+        out.append(("error", _("Geblokkeerd"), "blocks"))
     if lib["subscription"] is None:
-        out.append(("error", _("Geen lopend abonnement")))
+        out.append(("error", _("Geen lopend abonnement"), "sub-type"))
     overdue = [loan for loan in lib["loans"] if loan.due_on < lib["today"]]  # type: ignore[attr-defined]
     if overdue:
-        out.append(("warn", _("%(n)d te laat") % {"n": len(overdue)}))
+        out.append(("warn", _("%(n)d te laat") % {"n": len(overdue)}, "loans"))
     if open_cents:
-        out.append(("warn", _("Openstaand bedrag %(amount)s") % {"amount": euros(open_cents)}))
+        out.append(("warn", _("Openstaand bedrag %(amount)s") % {"amount": euros(open_cents)}, "pay-amount"))
     ready = [r for r in lib["reservations"] if r.status == Reservation.Status.READY]  # type: ignore[attr-defined]
     if ready:
-        out.append(("ok", _("%(n)d ligt klaar") % {"n": len(ready)}))
+        out.append(("ok", _("%(n)d ligt klaar") % {"n": len(ready)}, "reservations-title"))
     return out
 
 
@@ -164,13 +169,18 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Uitgeleend: %(title)s, terug op %(due)s.") % {"title": loan.copy.title.title, "due": said(loan.due_on)},
         )
-        late = Loan.objects.filter(person=person, returned_at__isnull=True, due_on__lt=today()).count()
-        if late:
-            messages.warning(
-                request,
-                _("Let op: %(n)d uitlening(en) te laat. Vraag ze terug te brengen; het te-laat-geld loopt op.")
-                % {"n": late},
-            )
+        # Said once a visit, at the first item: after that the flag beside the field keeps saying it,
+        # and each next scan sounds done, not attention.
+        if not visit.get("late_said"):
+            late = Loan.objects.filter(person=person, returned_at__isnull=True, due_on__lt=today()).count()
+            if late:
+                messages.warning(
+                    request,
+                    _("Let op: %(n)d uitlening(en) te laat. Vraag ze terug te brengen; het te-laat-geld loopt op.")
+                    % {"n": late},
+                )
+            visit["late_said"] = True
+        request.session[VISIT] = visit
     return redirect("desk:library_member", pk=pk)
 
 
@@ -198,7 +208,7 @@ def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew every loan that can be; say which could not, and why."""
     person = _person(request, pk)
     result = loans_renew_all(person=person, actor=request.user)
-    renewed, refused = result.renewed, [f"{loan.copy.title.title}: {why}" for loan, why in result.refused]
+    renewed, refused = result.renewed, _refusals(result.refused)
     if renewed:
         messages.success(request, _("Verlengd: %(n)d uitlening(en).") % {"n": renewed})
     if result.charged_cents:
@@ -210,6 +220,23 @@ def renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     if not renewed and not refused:
         messages.warning(request, _("Niets om te verlengen."))
     return redirect("desk:library_member", pk=pk)
+
+
+def _refusals(refused: list[tuple[Loan, str]]) -> list[str]:
+    """One line per reason: the same reason for four items just lent is one line, not four."""
+    by_why: dict[str, list[str]] = {}
+    for loan, why in refused:
+        by_why.setdefault(str(why), []).append(loan.copy.title.title)
+    lines = []
+    for why, titles in by_why.items():
+        if len(titles) == 1:
+            lines.append(f"{titles[0]}: {why}")
+        else:
+            lines.append(
+                _("%(n)d uitleningen (%(titles)s): %(why)s")
+                % {"n": len(titles), "titles": ", ".join(Truncator(t).chars(30) for t in titles), "why": why}
+            )
+    return lines
 
 
 @require_POST

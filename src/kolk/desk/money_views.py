@@ -97,6 +97,15 @@ def write_off(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Kwijtgescholden: %(amount)s.") % {"amount": euros(total)})
+        if left := library_owed(person):
+            # A part-paid invoice stays (billing asks a credit note for it): say so, or the desk thinks all is gone.
+            messages.warning(
+                request,
+                _(
+                    "Nog open: %(amount)s, op een factuur waarvan al een deel betaald is. Neem het aan of vraag om een creditnota."
+                )
+                % {"amount": euros(left)},
+            )
     return redirect("desk:library_member", pk=pk)
 
 

@@ -71,7 +71,25 @@
     if (select.matches && select.matches("select[data-autosubmit]") && select.value) { select.form.submit(); }
   });
 
+  /* A link with data-focus (a flag beside the scan field) puts the cursor where its next step is done:
+     the element itself when it takes focus, else the first control in it. */
+  function focusTarget(id) {
+    var target = document.getElementById(id);
+    if (!target) { return false; }
+    var control = target.matches("input, select, textarea, button, a[href], [tabindex]") ? target
+      : target.querySelector("input:not([type=hidden]), select, textarea, button, a[href]");
+    (control || target).focus();
+    (control || target).scrollIntoView({ block: "center" });
+    if (control && control.select && control.matches("input:not([type=checkbox]):not([type=radio])")) { control.select(); }
+    return true;
+  }
+
   document.addEventListener("click", function (event) {
+    var jump = event.target.closest && event.target.closest("a[data-focus]");
+    if (jump && focusTarget(jump.getAttribute("data-focus"))) {
+      event.preventDefault();
+      return;
+    }
     var print = event.target.closest && event.target.closest("[data-print]");
     if (print) {
       event.preventDefault();

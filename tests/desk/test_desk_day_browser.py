@@ -1,0 +1,111 @@
+"""A new staff member's desk day, keyboard only: what the walk through the demo found slow or hidden.
+
+The open amount beside the scan field leads to the payment's amount; a part paid
+in cash opens the receipt with its print button ready; a renew-all after lending
+says its reason once; a write-off says what stays open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from kolk.core.clock import today
+from kolk.core.roles import Role
+from kolk.library.models import Loan
+from kolk.library.services.loans import loan_checkin, loan_checkout
+from kolk.library.services.members import subscription_start
+from tests.browser import axe_findings, wait_until
+from tests.desk.test_circulation_browser import in_viewport
+from tests.desk.test_library_browser import feedback, scan
+from tests.desk.test_workplace_browser import sign_in
+from tests.factories import PersonFactory, UserFactory
+from tests.library.factories import (
+    BranchFactory,
+    CopyFactory,
+    LoanRuleFactory,
+    SubscriptionTypeFactory,
+    ensure_role_groups,
+)
+
+SHOTS = Path(tempfile.gettempdir())  # looked at by hand
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def focused(page, expression: str) -> None:
+    wait_until(page, f"document.activeElement && document.activeElement.matches({expression!r})")
+
+
+def test_the_open_amount_beside_the_field_leads_to_the_payment_and_the_receipt(live_server, page):
+    ensure_role_groups()
+    LoanRuleFactory()
+    BranchFactory(code="assen", name="DNK Assen")
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    member = PersonFactory(with_pass=True, given_name="Noor", surname="Bakker")
+    subscription_start(person=member, type=SubscriptionTypeFactory(), actor=None, id_seen=True)  # € 49,50 open
+    copies = [CopyFactory(barcode=f"300000009{i}") for i in range(3)]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/", "bieb")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the workstation: the first branch
+    with page.expect_navigation():
+        page.keyboard.press("Alt+b")
+    focused(page, "#q")
+    page.keyboard.type(member.pass_number)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for c in copies:
+        scan(page, c.barcode)
+        assert "Uitgeleend" in feedback(page)
+
+    # Renew all, two keys from the scan field: three items just lent are one line, not three.
+    page.keyboard.press("Tab")  # Uitlenen
+    page.keyboard.press("Tab")  # the flag: Openstaand bedrag
+    page.keyboard.press("Tab")
+    focused(page, "#renew-all")
+    page.evaluate("document.querySelector('#feedback').dataset.old = '1'")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#feedback:not([data-old])", state="attached")
+    expect(page.locator("#feedback li.warn")).to_have_count(1)
+    expect(page.locator("#feedback li.warn")).to_contain_text("3 uitleningen")
+    assert in_viewport(page, "#feedback li.warn")
+    focused(page, "[data-scan]")
+
+    # The open amount beside the field: Tab, Tab, Enter puts the cursor in the amount, selected.
+    flag = page.locator("#flags a", has_text="Openstaand bedrag")
+    expect(flag).to_have_text("Openstaand bedrag € 49,50")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    focused(page, "#flags a")
+    page.keyboard.press("Enter")
+    focused(page, "#pay-amount")
+    assert page.evaluate("document.activeElement.selectionEnd - document.activeElement.selectionStart") == 5
+    assert in_viewport(page, "#pay-amount")
+    page.screenshot(path=str(SHOTS / "desk-day-pay.png"))
+    page.keyboard.type("10")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # cash, a part
+    expect(page.locator("#feedback li.ok")).to_have_text("Betaald: € 10,00. Nog open: € 39,50.")
+    assert in_viewport(page, "#feedback li.ok")
+    focused(page, "#print-receipt")  # Enter prints the receipt
+    assert axe_findings(page) == []
+
+    # A write-off keeps the part-paid invoice, and says so.
+    fined_copy = CopyFactory()
+    loan = loan_checkout(copy_barcode=fined_copy.barcode, person=member, actor=None)
+    Loan.objects.filter(pk=loan.pk).update(due_on=today() - dt.timedelta(days=4))
+    loan_checkin(copy_barcode=fined_copy.barcode, actor=None)  # € 1,00 te-laat-geld, open beside the part-paid bill
+    page.goto(f"{live_server.url}/balie/bieb/leden/{member.pk}/")
+    page.locator("#write-off-reason").focus()
+    page.keyboard.type("coulance")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#feedback li.ok")).to_have_text("Kwijtgescholden: € 1,00.")
+    warn = page.locator("#feedback li.warn")
+    expect(warn).to_contain_text("Nog open: € 39,50")
+    assert in_viewport(page, "#feedback li.warn")
+    page.screenshot(path=str(SHOTS / "desk-day-write-off.png"))
