@@ -235,12 +235,18 @@ def order_for_till(order_id: int) -> Order:
 def orders_find(query: str, *, limit: int = 25) -> list[Order]:
     """Orders by number, by the buyer's email (exact) or by part of the buyer's name; newest first.
 
-    One query. Expired holds are left out: they were never sold.
+    One query; each order has `shows`, how many shows it holds tickets for. Expired holds are left out:
+    they were never sold.
     """
     query = " ".join(query.split())[:200]
     if not query:
         return []
-    qs = Order.objects.select_related("show__film", "show__production").exclude(status=Order.Status.EXPIRED)
+    qs = (
+        Order.objects.select_related("show__film", "show__production", "series")
+        .exclude(status=Order.Status.EXPIRED)
+        # A basket or a theaterabonnement holds tickets for more shows than its first: the list says so.
+        .annotate(shows=Count("tickets__show", distinct=True))
+    )
     digits = query.lstrip("#")
     if digits.isdigit() and len(digits) <= 12:
         qs = qs.filter(pk=int(digits))
