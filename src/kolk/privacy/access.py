@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import decimal
 import operator
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -19,11 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import Func
 from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from kolk.core.actors import Actor
 from kolk.core.clock import now, today
@@ -36,7 +40,7 @@ from kolk.privacy.ledger import choices_of
 from kolk.privacy.models import Disclosure
 from kolk.privacy.register import Register, Row, get_register
 from kolk.privacy.registry import event_sources
-from kolk.privacy.statement import retention_text
+from kolk.privacy.statement import channel_label, retention_text
 
 
 def _plain(value: Any) -> Any:
@@ -433,7 +437,10 @@ def readable(package: Mapping[str, Any]) -> dict[str, Any]:
                     "label": purpose.label.get(lang),
                     "what": sorted({r.data.get(lang) for r in lines}),
                     "held": [held[c]["label"] for c in kinds],
-                    "bases": sorted({register.legal_bases[r.basis].label.get(lang) for r in lines}),
+                    "bases": [
+                        {"label": register.legal_bases[b].label.get(lang), "objection": b == "legitimate_interest"}
+                        for b in sorted({r.basis for r in lines}, key=list(register.legal_bases).index)
+                    ],
                     "objection": "legitimate_interest" in {r.basis for r in lines},
                     "retention": _unique(
                         {"text": r["text"], "until": _when(r["until"])}
@@ -464,15 +471,103 @@ def readable(package: Mapping[str, Any]) -> dict[str, Any]:
 def _latest(table: Mapping[str, Any]) -> dict[str, Any]:
     """One table as read: its entries that say something (not only nought), the latest few first."""
     hidden = set(table.get("hidden", ()))
-    keep = [p for p in range(1, len(table["fields"])) if p not in hidden]
+    fields = _fields_of(table)
+    keep = [p for p in range(1, len(table["fields"])) if p not in hidden and not _internal(fields.get(p))]
     money = {p for p in keep if str(table["fields"][p]).endswith("_cents")}
     meaningful = [row for row in table["rows"] if any(row[p] not in (None, "", 0, False) for p in keep)]
+    shown = {p: _shower(fields.get(p), str(table["fields"][p]), p in money) for p in keep}
     return {
-        "title": table.get("title") or table["source"],
+        "title": str(_SUBJECT_TITLE)
+        if table["source"] == settings.PRIVACY_SUBJECT_MODEL
+        else table.get("title") or table["source"],
         "count": len(meaningful),
-        "headings": [table["headings"][p - 1] for p in keep],
-        "rows": [[_shown(row[p], p in money) for p in keep] for row in reversed(meaningful[-LATEST:])],
+        "more": len(meaningful) > LATEST,
+        "headings": [_heading_shown(fields.get(p), str(table["headings"][p - 1]), p in money) for p in keep],
+        "rows": [[shown[p](row[p]) for p in keep] for row in reversed(meaningful[-LATEST:])],
     }
+
+
+_SUBJECT_TITLE = gettext_lazy("Je gegevens als lid")
+# "(centen, incl. btw)", "(cent)": a heading that names the unit the readable package turns into euros
+_CENTS = re.compile(r"\s*\((?:centen|cent|cents)\)|(?<=\()(?:centen|cent|cents),\s*")
+
+
+def _fields_of(table: Mapping[str, Any]) -> dict[int, Any]:
+    """The model field behind each column of a package table (by its source and lookup)."""
+    try:
+        model = apps.get_model(str(table["source"]))
+    except (LookupError, ValueError):
+        return {}
+    found = {}
+    for position, lookup in enumerate(table["fields"][1:], start=1):
+        try:
+            found[position] = _field(model, str(lookup))
+        except (LookupError, AttributeError, FieldDoesNotExist):
+            continue
+    return found
+
+
+# Headings for fields that have no name of their own (Django then makes one in English from the code name)
+_PLAIN_HEADINGS = {
+    "created_at": gettext_lazy("aangemaakt op"),
+    "paid_at": gettext_lazy("betaald op"),
+    "checked_in_at": gettext_lazy("binnengekomen op"),
+    "proof_seen_at": gettext_lazy("bewijs voor korting gezien op"),
+    "action": gettext_lazy("wat"),
+    "at": gettext_lazy("wanneer"),
+    "total_cents": gettext_lazy("totaal"),
+    "amount_cents": gettext_lazy("bedrag"),
+    "kind": gettext_lazy("soort"),
+    "purpose": gettext_lazy("doel"),
+    "channel": gettext_lazy("kanaal"),
+    "decision": gettext_lazy("ja of nee"),
+    "method": gettext_lazy("hoe"),
+    "recorded_at": gettext_lazy("vastgelegd op"),
+    "restricted": gettext_lazy("beperkt"),
+    "reason": gettext_lazy("reden"),
+    "until": gettext_lazy("tot en met"),
+}
+
+
+def _heading_shown(field: Any, heading: str, money: bool) -> str:
+    """A column's heading in the reader's words: never a code name, never 'cents' above euros."""
+    name = getattr(field, "name", "")
+    if field is not None and not getattr(field, "_verbose_name", None) and name in _PLAIN_HEADINGS:
+        heading = str(_PLAIN_HEADINGS[name])
+    return _CENTS.sub("", heading) if money else heading
+
+
+def _internal(field: Any) -> bool:
+    """A column a person reads nothing in: the HTML twin of a message's text, a text version's key."""
+    name = getattr(field, "name", "")
+    return name in ("html_body", "body_html", "text_version")
+
+
+def _shower(field: Any, lookup: str, money: bool) -> Any:
+    """How one column's values are shown: a choice by its label, a file by its size, a purpose by its name."""
+    if isinstance(field, models.BinaryField):
+        return _file_size
+    if getattr(field, "name", "") == "password":
+        return lambda value: _("versleuteld opgeslagen") if value else ""
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else None
+    if choices:
+        return lambda value: str(choices.get(value, value)) if value not in (None, "") else ""
+    if getattr(field, "model", None) is not None and field.model._meta.app_label == "privacy":
+        if field.name == "purpose":
+            purposes = get_register().purposes
+            return lambda value: purposes[value].label.get() if value in purposes else _shown(value)
+        if field.name == "channel":
+            return lambda value: channel_label(value) if value in ("post", "email", "phone") else _shown(value)
+    return lambda value: _shown(value, money)
+
+
+def _file_size(value: Any) -> str:
+    """A file held as bytes (base64 in the package): its size, not its contents."""
+    if not value:
+        return ""
+    size = len(value) * 3 // 4 if isinstance(value, str) else len(value)
+    kilobytes = max(1, round(size / 1024))
+    return ngettext("een bestand van %(n)s kB", "een bestand van %(n)s kB", kilobytes) % {"n": kilobytes}
 
 
 def _unique(items: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
