@@ -465,12 +465,14 @@ class Session:
         if loan is None:
             return self._not_lent(message, "30", _("Dit exemplaar heb je niet geleend."), patron)
         try:
-            loan = loan_renew(loan=loan, actor=self.kiosk.user)
+            renewed = loan_renew(loan=loan, actor=self.kiosk.user)
         except KolkError as exc:
             return self._not_lent(message, "30", str(exc.message), patron)
-        fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", loan.copy.barcode),
-                  ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
-                  ("AF", _("Verlengd tot %(date)s.") % {"date": date_format(loan.due_on, "j F Y")})]  # fmt: skip
+        texts = [_("Verlengd tot %(date)s.") % {"date": date_format(renewed.due_on, "j F Y")}]
+        if charged := renewed.fine_cents - loan.fine_cents:  # the days it was late, charged now as the desk says
+            texts.append(_("Te-laat-geld voor de dagen te laat: %(amount)s.") % {"amount": euros(charged)})
+        fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", renewed.copy.barcode),
+                  ("AJ", renewed.copy.title.title), ("AH", sip_date(renewed.due_on)), ("AF", " ".join(texts))]  # fmt: skip
         return self._out(message, "30", ["1", "Y", "U", "N", sip_date(_now())], fields)
 
     def renew_all(self, message: Message) -> bytes:
@@ -478,17 +480,28 @@ class Session:
         patron = self.patron(message)
         if not patron.ready:
             return self.negative(message, patron.message)
-        renewed, unrenewed = [], []
+        renewed, unrenewed, charged = [], [], 0
+        why: dict[str, list[str]] = {}  # reason: titles, as the desk says each reason once
         for loan in list(loans_open(patron.person).order_by("due_on", "pk")):  # type: ignore[arg-type]
             try:
-                loan_renew(loan=loan, actor=self.kiosk.user)
-            except KolkError:
+                done = loan_renew(loan=loan, actor=self.kiosk.user)
+            except KolkError as exc:
                 unrenewed.append(loan.copy.barcode)
+                why.setdefault(str(exc.message), []).append(loan.copy.title.title)
             else:
                 renewed.append(loan.copy.barcode)
+                charged += done.fine_cents - loan.fine_cents
         fixed = ["1", f"{len(renewed):04d}", f"{len(unrenewed):04d}", sip_date(_now())]
         fields = [("AO", institution())] + [("BM", b) for b in renewed] + [("BN", b) for b in unrenewed]
-        fields.append(("AF", _("Verlengd: %(n)d, niet verlengd: %(m)d.") % {"n": len(renewed), "m": len(unrenewed)}))
+        texts = [_("Verlengd: %(n)d, niet verlengd: %(m)d.") % {"n": len(renewed), "m": len(unrenewed)}]
+        if not renewed and not unrenewed:
+            texts = [_("Niets om te verlengen.")]
+        if charged:
+            texts.append(_("Te-laat-geld voor de dagen te laat: %(amount)s.") % {"amount": euros(charged)})
+        texts += [
+            _("Niet verlengd: %(why)s") % {"why": f"{', '.join(titles)}: {reason}"} for reason, titles in why.items()
+        ]
+        fields.append(("AF", " ".join(texts)))
         return self._out(message, "66", fixed, fields)
 
     def fee_paid(self, message: Message) -> bytes:
