@@ -29,6 +29,7 @@ def test_a_member_signs_up_in_the_portal_on_a_phone(live_server, phone, settings
     phone.get_by_label("Wachtwoord").fill(PASSWORD)
     phone.get_by_role("button", name="Inloggen").click()
     phone.wait_for_load_state("networkidle")
+    phone.locator("#portal-menu > summary").click()  # on a phone Mijn DNK's menu is one button
     phone.get_by_role("link", name="Mijn nieuwsbrief").click()
     phone.wait_for_url(f"{live_server.url}/mijn/nieuwsbrief")
     assert "lid@example.nl" in phone.locator("#nieuwsbrief-stand").inner_text()

@@ -31,6 +31,7 @@ def test_a_member_chooses_sms_for_overdue_and_no_hold_notice_on_a_phone(live_ser
     phone.get_by_label("Wachtwoord").fill(PASSWORD)
     phone.get_by_role("button", name="Inloggen").click()
     phone.wait_for_load_state("networkidle")
+    phone.locator("#portal-menu > summary").click()  # on a phone Mijn DNK's menu is one button
     phone.get_by_role("link", name="Mijn berichten").click()
     phone.wait_for_url(f"{live_server.url}/mijn/berichten")
     assert "Sms'jes sturen we naar +31612345678." in phone.locator("#mobiel").inner_text()

@@ -127,6 +127,7 @@ def test_on_a_phone_a_member_switches_it_on_sees_the_list_and_turns_it_off(live_
     phone.get_by_label("Wachtwoord").fill(PASSWORD)
     phone.get_by_role("button", name="Inloggen").click()
     phone.wait_for_load_state("networkidle")
+    phone.locator("#portal-menu > summary").click()  # on a phone Mijn DNK's menu is one button
     phone.get_by_role("link", name="Leesgeschiedenis").click()
     phone.get_by_role("button", name="Leesgeschiedenis aanzetten").click()
     phone.wait_for_load_state("networkidle")

@@ -12,3 +12,20 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
   spot.focus();
 });
+
+/* Mijn DNK's menu is a <details> (it works without script). On a wide screen it is a side column and
+   stays open; on a phone it opens on demand and Escape closes it, back on its button. */
+(function () {
+  var menu = document.getElementById("portal-menu");
+  if (!menu) return;
+  var wide = window.matchMedia("(min-width: 56rem)");
+  function fit() { menu.open = wide.matches; }
+  fit();
+  wide.addEventListener("change", fit);
+  menu.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && menu.open && !wide.matches) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+})();
