@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kolk.boxoffice.models import Order, Show, Ticket
+from kolk.boxoffice.models import Hall, Order, Show, Ticket
 from kolk.core.clock import now
 
 
@@ -17,14 +17,21 @@ def current_basket(request: HttpRequest) -> Order | None:
     tokens = [t for t in request.session.get("orders", []) if isinstance(t, str)][-20:]
     if not tokens:
         return None
-    basket = (
-        Order.objects.filter(token__in=tokens, status=Order.Status.HELD, series__isnull=True, expires_at__gt=now())
+    # Free seating (a place, not a seat) is an order of its own (kolk.boxoffice.services.basket): never the
+    # basket, nor does a newer one hide the basket held before it.
+    basket: Order | None = (
+        Order.objects.filter(
+            token__in=tokens,
+            status=Order.Status.HELD,
+            series__isnull=True,
+            expires_at__gt=now(),
+            show__hall__seating=Hall.Seating.SEATED,
+        )
         .select_related("show__hall")
         .order_by("-created_at", "-pk")
         .first()
     )
-    # Free seating (a place, not a seat) is an order of its own (kolk.boxoffice.services.basket).
-    return basket if basket is not None and basket.show.hall.is_seated else None
+    return basket
 
 
 def show_basket(request: HttpRequest, show: Show, rows: list[Any]) -> dict[str, Any]:

@@ -139,6 +139,8 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             "max": MAX_TICKETS,
             "steps": steps("seats"),
             **show_basket(request, show, rows),  # a basket: this show's seats in it ticked, added to it
+            # Free seating goes into an order of its own: a buyer with a basket is told it is paid apart.
+            "apart_from": None if show.hall.is_seated else current_basket(request),
         },
     )
 
@@ -154,11 +156,14 @@ class CheckoutForm(forms.Form):
         """`prices`: per show the prices to choose from (a basket's tickets are of several shows)."""
         super().__init__(*args, **kwargs)
         several = len({t.show_id for t in tickets}) > 1
+        free_places: dict[int, int] = {}  # per show, the free places counted 1, 2, 3 (never a ticket's id)
         for ticket in tickets:
+            if ticket.seat is None:
+                free_places[ticket.show_id] = free_places.get(ticket.show_id, 0) + 1
             label = (
                 _("Tarief rij %(row)s stoel %(number)s") % {"row": ticket.seat.row, "number": ticket.seat.number}
                 if ticket.seat
-                else _("Tarief kaartje %(n)s") % {"n": ticket.pk}
+                else _("Tarief kaartje %(n)s") % {"n": free_places[ticket.show_id]}
             )
             if several:
                 label = f"{ticket.show.title}: {label}"
@@ -213,6 +218,10 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             "steps": steps(ORDER_STEP[order.status]) if order.status in ORDER_STEP else None,
             "series": series_summary(order, tickets) if order.series_id else None,
             "basket": None if order.series_id or offer else basket_lines(tickets),
+            # Free seating is an order of its own: no seats to change, no show to add to it; a basket the
+            # buyer also holds is paid apart, so the page says where it is.
+            "seated": order.show.hall.is_seated,
+            "other_basket": _other_basket(request, order),
             "offer": offer,
             "invoice_ok": all(t.show.kind == Show.Kind.THEATRE for t in tickets),
         },
@@ -220,6 +229,14 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     if order.status == Order.Status.PENDING_PAYMENT:
         allow_mollie_checkout(request, response)
     return response
+
+
+def _other_basket(request: HttpRequest, order: Order) -> Order | None:
+    """The buyer's basket, when this held order (free seating) is not it: it is paid apart."""
+    if order.status != Order.Status.HELD or order.show.hall.is_seated or order.series_id:
+        return None
+    basket = current_basket(request)
+    return basket if basket is not None and basket.pk != order.pk else None
 
 
 def series_summary(order: Order, tickets: Any) -> dict[str, Any]:
