@@ -109,3 +109,55 @@ def test_the_open_amount_beside_the_field_leads_to_the_payment_and_the_receipt(l
     expect(warn).to_contain_text("Nog open: € 39,50")
     assert in_viewport(page, "#feedback li.warn")
     page.screenshot(path=str(SHOTS / "desk-day-write-off.png"))
+
+
+def test_register_by_keyboard_with_the_date_as_on_the_id_card_and_the_duplicate_check(live_server, page):
+    """The cursor starts in the first field, a birth date is typed day-month-year, an error puts the
+    cursor at its field, and someone already known is offered first (Enter opens them)."""
+    from kolk.people.models import Person
+
+    ensure_role_groups()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    SubscriptionTypeFactory(code="basis", name="Basis")
+    BranchFactory(code="assen", name="DNK Assen")
+    known = PersonFactory(with_pass=True, given_name="Nynke", surname="Doesburg", date_of_birth=dt.date(1984, 4, 25))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/", "bieb")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the workstation
+    with page.expect_navigation():
+        page.keyboard.press("Alt+n")
+    focused(page, "#id_adult1_given")
+
+    def field(value: str) -> None:
+        page.keyboard.type(value)
+        page.keyboard.press("Tab")
+
+    for value in ("Nynke", "", "Doesburg", "2504198", "", "", "", "Brink", "1", "", "9401 AB"):
+        field(value)
+    page.keyboard.type("Assen")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # The first field in error has the cursor; its message is beside it, in view, and linked to it.
+    focused(page, "#id_adult1_born")
+    error = page.locator("#id_adult1_born_error")
+    expect(error).to_have_text("Schrijf de datum als dag-maand-jaar, zoals 25-04-1984.")
+    assert in_viewport(page, "#id_adult1_born_error")
+    assert "id_adult1_born_error" in page.locator("#id_adult1_born").get_attribute("aria-describedby")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("25041984")
+    page.locator("#id_type").focus()
+    page.keyboard.press("ArrowDown")
+    page.locator("#id_town").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#duplicates")).to_contain_text("Is dit iemand die we al kennen?")
+    focused(page, "#duplicates a")
+    assert in_viewport(page, "#duplicates a")
+    assert axe_findings(page) == []
+    page.screenshot(path=str(SHOTS / "desk-day-register-duplicate.png"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Nynke Doesburg")
+    assert Person.objects.filter(given_name="Nynke").count() == 1
+    assert known.pass_number in page.locator(".member-head").inner_text()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
+from kolk.desk.library_views import focus_first
 from kolk.desk.workplace import workstation_of
 from kolk.library.models import Branch, Copy, MediaType, Title
 from kolk.library.services.catalogue import (
@@ -44,7 +45,8 @@ class TitleForm(forms.Form):
         to_field_name="code",
     )
     barcodes = forms.CharField(
-        label=gettext_lazy("Barcodes van de exemplaren (scan ze, één per regel)"),
+        label=gettext_lazy("Barcodes van de exemplaren"),
+        help_text=gettext_lazy("Scan ze, één per regel: de Enter van de scanner begint een nieuwe regel."),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
@@ -78,6 +80,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 request, _("Gecatalogiseerd: %(title)s, %(n)d exemplaren.") % {"title": title.title, "n": len(copies)}
             )
             return redirect("desk:library_title", pk=title.pk)
+    focus_first(form, "title")
     return render(request, "desk/library/catalogue.html", {"form": form})
 
 

@@ -53,10 +53,35 @@ def _owner(request: HttpRequest, record: Loan | Block | Reservation, purpose: st
     person_reach(actor=request.user, person_id=record.person_id, purpose=purpose, record=record, viewed=False)
 
 
+# A date as it is on a Dutch ID card and as people say it: day, month, year; with or without dashes.
+# A text field, not the browser's date picker: that one's order follows the computer's language, and
+# typing 25041984 into an American one gives the year 41984. ISO is still read (a pasted date).
+DATE_FORMATS = ["%d-%m-%Y", "%d%m%Y", "%d/%m/%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
+
+
 def _date(label: str | Any, required: bool = True) -> forms.DateField:
     return forms.DateField(
-        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": gettext_lazy("Schrijf de datum als dag-maand-jaar, zoals 25-04-1984.")},
+        widget=forms.DateInput(
+            attrs={
+                "placeholder": gettext_lazy("dd-mm-jjjj"),
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "size": 10,
+            },
+            format="%d-%m-%Y",
+        ),
     )
+
+
+def focus_first(form: forms.Form, default: str) -> None:
+    """The cursor starts in the first field with an error, or else in `default` (autofocus)."""
+    name = next((n for n in form.fields if n in form.errors), default) if form.is_bound else default
+    if name in form.fields:
+        form.fields[name].widget.attrs["autofocus"] = True
 
 
 class RegisterForm(forms.Form):
@@ -88,6 +113,7 @@ class RegisterForm(forms.Form):
         label=gettext_lazy("Abonnement"),
         queryset=SubscriptionType.objects.filter(active=True, is_school=False).order_by("name"),
         to_field_name="code",
+        empty_label=gettext_lazy("kies een abonnement"),
     )
     id_seen = forms.BooleanField(label=gettext_lazy("Identiteitsbewijs gezien"), required=False)
     no_newsletter = forms.BooleanField(
@@ -116,6 +142,23 @@ class RegisterForm(forms.Form):
             self.fields[f"child{i}_pass"] = forms.CharField(
                 label=_("Pasnummer kind %(n)d") % {"n": i}, max_length=14, required=False
             )
+
+    GROUPS = (
+        (gettext_lazy("Lid"), ("adult1_given", "surname_prefix", "surname", "adult1_born", "adult1_email",
+                               "adult1_phone", "adult1_pass")),
+        (gettext_lazy("Adres"), ("street", "house_number", "house_number_suffix", "postcode", "town")),
+        (gettext_lazy("Abonnement en vragen"), ("type", "id_seen", "no_newsletter", "reading_advice")),
+        (gettext_lazy("Partner (leeg laten als er geen is)"), ("adult2_given", "adult2_born", "adult2_email",
+                                                               "adult2_phone", "adult2_pass")),
+    )  # fmt: skip
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields in the order the desk asks them, under a heading each; the children last."""
+        out = [(str(legend), [self[name] for name in names]) for legend, names in self.GROUPS]
+        kids = [
+            self[n] for i in range(1, CHILDREN + 1) for n in (f"child{i}_given", f"child{i}_born", f"child{i}_pass")
+        ]
+        return [*out, (str(_("Kinderen (leeg laten als er geen zijn)")), kids)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -201,6 +244,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Ingeschreven: %(n)d personen.") % {"n": len(people)})
             return redirect("desk:library_member", pk=people[0].pk)
+    focus_first(form, "adult1_given")
     return render(request, "desk/library/register.html", {"form": form, "duplicates": duplicates})
 
 
