@@ -38,9 +38,10 @@ from kolk.kiosk.codec import Message, Refusal, amount, cents_of, flag, format_me
 from kolk.library.kiosks import copy_state, holds_open, kiosk_still_valid, open_loan_of_copy, person_id_by_pass
 from kolk.library.models import Branch, Copy, Kiosk, Loan, Reservation
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
-from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, owed_cents, pin_check, pin_is_set
+from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, pin_check, pin_is_set
 from kolk.library.services.loans import copy_receive, loan_checkin, loan_checkout, loan_renew
 from kolk.library.services.members import block_set
+from kolk.library.services.payments import library_owed
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.privacy.register import get_register
@@ -310,7 +311,7 @@ class Session:
         status, _info = self._status(patron.person)
         fields = [*self._who(message, patron, allowed), ("BL", "Y"), ("CQ", "Y")]
         if "BV" in allowed:
-            fields += [("BH", "EUR"), ("BV", amount(owed_cents(patron.person)))]
+            fields += [("BH", "EUR"), ("BV", amount(library_owed(patron.person)))]
         fields.append(("AF", text or patron.message))
         return self._out(message, "24", [status if "status" in allowed else " " * 14, "000", sip_date(_now())], fields)
 
@@ -338,7 +339,7 @@ class Session:
         holds = holds_open(person)
         ready = [h for h in holds if h.status == Reservation.Status.READY]
         waiting = [h for h in holds if h.status == Reservation.Status.WAITING]
-        owed = owed_cents(person)
+        owed = library_owed(person)  # what the desk shows: a fee already billed elsewhere counted once
         counts = [len(ready), len(overdue), len(loans), 1 if owed else 0, 0, len(waiting)]
         counts = [c if "AU" in allowed else 0 for c in counts]
         fixed = [status if "status" in allowed else " " * 14, "000", sip_date(_now()),
