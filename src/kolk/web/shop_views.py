@@ -24,10 +24,11 @@ from kolk.boxoffice.pdf import tickets_pdf
 from kolk.boxoffice.services import waitlist
 from kolk.boxoffice.services.payments import payment_start
 from kolk.boxoffice.services.pending import CHECKING, FAILED, PAID, order_payment_state
-from kolk.boxoffice.services.presale import in_presale
+from kolk.boxoffice.services.presale import in_presale, in_words
 from kolk.boxoffice.services.selling import MAX_TICKETS, order_cancel, order_checkout, seats_hold
 from kolk.boxoffice.tickets import qr_svg
 from kolk.boxoffice.wallet import wallet_pass
+from kolk.core.clock import now
 from kolk.core.errors import KolkError
 from kolk.core.forms import refusal_to_form
 from kolk.core.validators import no_control_characters
@@ -105,6 +106,17 @@ class HoldForm(forms.Form):
         return data
 
 
+def _presale_words(show: Show) -> dict[str, str]:
+    """A show's presale as the buyer reads it before choosing seats: when the sale starts, or until when
+    only members buy (dates in a sentence: 11 december 2026)."""
+    at = now()
+    if show.members_from is not None and at < show.members_from:
+        return {"sale_from": in_words(show.members_from)}
+    if in_presale(show) and show.public_from is not None:
+        return {"presale_until": in_words(show.public_from)}
+    return {}
+
+
 def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _show(show_id)
     rows = selectors.seat_map(show) if show.hall.is_seated else []
@@ -141,6 +153,7 @@ def show_page(request: HttpRequest, show_id: int) -> HttpResponse:
             **show_basket(request, show, rows),  # a basket: this show's seats in it ticked, added to it
             # Free seating goes into an order of its own: a buyer with a basket is told it is paid apart.
             "apart_from": None if show.hall.is_seated else current_basket(request),
+            **_presale_words(show),
         },
     )
 
