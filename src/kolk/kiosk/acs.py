@@ -115,6 +115,7 @@ class Session:
         self.last = b""
         self.failed_logins = 0
         self._proved: tuple[int, bytes] | None = None  # the member who gave their PIN in this session
+        self._late_said: int | None = None  # the member told of their late loans, once a visit as at the desk
         self._key = secrets.token_bytes(32)
         self.handlers: dict[str, Callable[[Message], bytes | None]] = {
             "93": self.login,
@@ -395,10 +396,20 @@ class Session:
             loan = loan_checkout(copy_barcode=barcode, person=patron.person, actor=self.kiosk.user)  # type: ignore[arg-type]
         except KolkError as exc:
             return self._not_lent(message, "12", str(exc.message), patron)
+        texts = [_("Geleend tot %(date)s.") % {"date": date_format(loan.due_on, "j F Y")}]
+        person = patron.person
+        assert person is not None
+        if self._late_said != person.pk:  # said at the first item, as the desk says it once a visit
+            self._late_said = person.pk
+            late = loans_open(person).filter(due_on__lt=today()).count()
+            if late:
+                texts.append(
+                    _("Let op: je hebt %(n)d uitlening(en) te laat. Breng ze terug; het te-laat-geld loopt op.")
+                    % {"n": late}
+                )
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AB", loan.copy.barcode),
                   ("AJ", loan.copy.title.title), ("AH", sip_date(loan.due_on)),
-                  ("CK", MEDIA.get(loan.copy.title.media_type, "000")),
-                  ("AF", _("Geleend tot %(date)s.") % {"date": date_format(loan.due_on, "j F Y")})]  # fmt: skip
+                  ("CK", MEDIA.get(loan.copy.title.media_type, "000")), ("AF", " ".join(texts))]  # fmt: skip
         return self._out(message, "12", ["1", "Y", "U", "Y", sip_date(_now())], fields)
 
     def _not_lent(self, message: Message, code: str, text: str, patron: Patron) -> bytes:
@@ -540,7 +551,7 @@ class Session:
         return self._out(message, "24", ["YYYY" + " " * 10, "000", sip_date(_now())], fields)
 
     def end_session(self, message: Message) -> bytes:
-        self._proved = None
+        self._proved, self._late_said = None, None
         fields = [("AO", institution()), ("AA", message.get("AA") or ""), ("AF", _("Tot ziens!"))]
         return self._out(message, "36", ["Y", sip_date(_now())], fields)
 
