@@ -9,4 +9,5 @@ urlpatterns = [
     path("privacy/vordering/", views.legal_demand, name="office_demand"),
     path("privacy/datalekken/", views.breaches, name="office_breaches"),
     path("privacy/datalekken/<int:pk>/", views.breach, name="office_breach"),
+    path("privacy/register/", views.register_view, name="office_register"),
 ]

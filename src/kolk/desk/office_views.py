@@ -1,4 +1,5 @@
-"""The Privacy Officer's office pages beyond the overview: who read a record, the partner exports.
+"""The Privacy Officer's office pages beyond the overview: who read a record, the partner exports,
+a legal demand, the breach register and the art. 30 register.
 
 Role: Privacy Officer only (allow(purpose="rights", roles=(PRIVACY_OFFICER,))). A
 person is found by customer number, POSTed (personal data never in a URL); their
@@ -34,6 +35,7 @@ from kolk.privacy.office import breaches_open
 from kolk.privacy.permits import allow
 from kolk.privacy.reads import releases, staff_reads
 from kolk.privacy.register import get_register
+from kolk.privacy.statement import article30_rows
 
 
 class FindForm(forms.Form):
@@ -82,8 +84,12 @@ class ExportForm(forms.Form):
             ("R06", _("R06 Muziekweb: pasnummers van leden die muziek of film leenden")),
         ],
     )
-    start = forms.DateField(label=_("Van (eerste dag)"))
-    end = forms.DateField(label=_("Tot (dag na de laatste)"))
+    start = forms.DateField(
+        label=_("Van (eerste dag)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Tot (dag na de laatste)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     branches = forms.CharField(
         label=_("Vestigingscodes van de partnerbibliotheken (alleen R02, met komma's)"), required=False, max_length=200
     )
@@ -237,7 +243,11 @@ def legal_demand(request: HttpRequest) -> HttpResponse:
 
 class BreachReportForm(forms.Form):
     reference = forms.CharField(label=_("Kenmerk van de Autoriteit Persoonsgegevens"), max_length=80)
-    at = forms.DateTimeField(label=_("Gemeld op"), required=False)
+    at = forms.DateTimeField(
+        label=_("Gemeld op (leeg: nu)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
 
 class BreachAssessForm(forms.Form):
@@ -311,3 +321,19 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "desk/privacy/office_breach.html", {"breach": found, "forms": forms_, "category_labels": labels}
     )
+
+
+@allow(purpose="rights", roles=(Role.PRIVACY_OFFICER,))
+def register_view(request: HttpRequest) -> HttpResponse:
+    """The GDPR art. 30 register, read from the register file: what the controller shows the AP on request."""
+    rows = article30_rows(_lang())
+    first = rows[0] if rows else {}
+    context = {
+        "rows": rows,
+        "controller": first.get("controller", ""),
+        "officer": first.get("privacy_officer", ""),
+        "security": first.get("security", ""),
+        "transfers": first.get("transfers", ""),
+        "version": get_register().version,
+    }
+    return render(request, "desk/privacy/office_register.html", context)

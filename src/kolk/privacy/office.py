@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
@@ -17,7 +20,7 @@ from kolk.privacy.ledger import consenter_ids, objector_ids
 from kolk.privacy.models import AuditChainHead, AuditEntry, Breach, Disclosure, RightsRequest
 from kolk.privacy.register import get_register
 from kolk.privacy.rights import requests_due
-from kolk.privacy.statement import channel_label
+from kolk.privacy.statement import channel_label, retention_text
 
 
 def _bars(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
@@ -53,25 +56,55 @@ def objection_figures() -> list[dict[str, Any]]:
     return _bars(items)
 
 
+_ACTIONS = {
+    "delete": gettext_lazy("verwijderen"),
+    "anonymise": gettext_lazy("anonimiseren"),
+    "erase": gettext_lazy("de persoon wissen"),
+    "reduce": gettext_lazy("de persoon inperken tot wat bewaard moet blijven"),
+}
+
+
+def _rule_text(key: str) -> str:
+    register = get_register()
+    rule = register.retention.get(key)
+    return retention_text(register, rule, _lang()) if rule is not None else key
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "nl").startswith("en") else "nl"
+
+
+def _what(model_label: str) -> str:
+    try:
+        return capfirst(str(apps.get_model(model_label)._meta.verbose_name_plural))
+    except LookupError:
+        return model_label
+
+
 def retention_status(on: dt.date | None = None) -> dict[str, Any]:
-    """What is due now, what is due within 30 days, and what is held and why."""
+    """What is due now, what is due within 30 days, and what is held and why, in words."""
     on = on or today()
     soon = on + dt.timedelta(days=30)
     rows = [
         {
-            "what": item.model_label,
+            "what": _what(item.model_label),
+            "model": item.model_label,
             "rule": item.rule,
-            "action": item.action,
+            "rule_text": _rule_text(item.rule),
+            "action": str(_ACTIONS.get(item.action, item.action)),
             "due": retention.due_rows(item, on).count(),
             "due_soon": retention.due_rows(item, soon).count(),
         }
         for item in registry.retained_data()
     ]
+    people = str(_("Personen"))
     rows.append(
         {
-            "what": "people",
+            "what": people,
+            "model": "",
             "rule": "*",
-            "action": "erase",
+            "rule_text": str(_("de laatste van hun bewaartermijnen")),
+            "action": str(_ACTIONS["erase"]),
             "due": retention.due_subjects(on).count(),
             "due_soon": retention.due_subjects(soon).count(),
         }
@@ -79,23 +112,43 @@ def retention_status(on: dt.date | None = None) -> dict[str, Any]:
     if registry.holds() or registry.event_scopes():
         rows.append(  # people whom only a narrow hold or duty keeps: reduced to what it needs
             {
-                "what": "people",
+                "what": people,
+                "model": "",
                 "rule": "*",
-                "action": "reduce",
+                "rule_text": str(_("alleen een plicht of vasthouding houdt ze nog")),
+                "action": str(_ACTIONS["reduce"]),
                 "due": retention.due_reductions(on).count(),
                 "due_soon": retention.due_reductions(soon).count(),
             }
         )
+    register = get_register()
     held = [
         {
             "hold": h.name,
-            "reason": h.reason.get(),
+            "reason": h.reason.get().rstrip("."),
             "people": h.subjects().count(),
-            "keeps": "*" if h.scope.whole else ", ".join([*sorted(h.scope.models), *sorted(h.scope.categories)]),
+            "keeps": "*"
+            if h.scope.whole
+            else ", ".join(
+                [
+                    *sorted(_what(m) for m in h.scope.models),
+                    *sorted(
+                        register.categories[c].label.get(_lang()) if c in register.categories else c
+                        for c in h.scope.categories
+                    ),
+                ]
+            ),
         }
         for h in registry.holds()
     ]
-    waiting = sorted({r.event for r in get_register().retention.values()} - registry.registered_events())
+    # A rule whose rows carry their own date (date_field) needs no registered start event.
+    by_own_date = {item.rule for item in registry.retained_data() if item.date_field}
+    events = registry.registered_events()
+    waiting = sorted(
+        f"{_rule_text(r.key)} ({r.key})"
+        for r in register.retention.values()
+        if r.key not in by_own_date and r.event not in events
+    )
     return {"rows": rows, "held": held, "waiting_events": waiting}
 
 
@@ -110,7 +163,22 @@ def office_overview() -> dict[str, Any]:
         "retention": retention_status(),
         "consents": consent_figures(),
         "objections": objection_figures(),
-        "disclosures": list(Disclosure.objects.select_related("legal_demand").order_by("-disclosed_at")[:20]),
+        "disclosures": [
+            {
+                "when": d.disclosed_at,
+                "code": d.recipient,
+                "recipient": register.recipients[d.recipient].name
+                if d.recipient in register.recipients
+                else d.recipient,
+                "purpose": register.purposes[d.purpose].label.get(_lang())
+                if d.purpose in register.purposes
+                else d.purpose,
+                "people": d.person_count,
+                "aggregate": d.aggregate is not None,
+                "legal_demand": d.legal_demand,
+            }
+            for d in Disclosure.objects.select_related("legal_demand").order_by("-disclosed_at")[:20]
+        ],
         "recipients": {rid: r.name for rid, r in register.recipients.items()},
         "audit_head": head,
         "audit_unsealed": AuditEntry.objects.filter(seq__isnull=True).count(),
