@@ -90,3 +90,14 @@ def test_marc_from_a_page_like_the_command(library):
         reverse("desk:library_marc"), {"file": SimpleUploadedFile("x.xml", evil)}, follow=True
     ).content.decode()
     assert 'class="error"' in html
+
+
+def test_marc_reports_a_bad_record_in_dutch(library):
+    from tests.library.test_catalogue import marc_file, marc_record
+
+    data = marc_file([marc_record("", "Zonder nummer", "Iemand", "", [])]) + b"00012garbage"
+    html = library.post(reverse("desk:library_marc"), {"file": SimpleUploadedFile("titels.mrc", data)}).content.decode()
+    result = html.split('id="marc-result"', 1)[1]
+    assert "Record 1: zonder recordnummer (001), overgeslagen." in result
+    assert "Record 2: onleesbaar, overgeslagen." in result
+    assert "unreadable" not in result

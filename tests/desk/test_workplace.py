@@ -99,3 +99,19 @@ def test_the_workstation_is_chosen_in_the_menu_and_kept(client):
 def test_the_committed_sounds_are_what_the_generator_makes():
     for name in sounds.SOUNDS:
         assert (sounds.STATIC / f"{name}.wav").read_bytes() == sounds.wav(name), name
+
+
+def test_a_title_page_and_a_label_are_under_catalogus_in_the_menu(client):
+    from kolk.desk.workplace import tools_for
+    from tests.library.factories import CopyFactory
+
+    user = UserFactory(roles=[Role.LIBRARY_STAFF])
+    copy = CopyFactory()
+    for path in (
+        reverse("desk:library_title", args=[copy.title_id]),
+        reverse("desk:library_label", args=[copy.pk]),
+        reverse("desk:library_marc"),
+    ):
+        assert [i.label for i in tools_for(user, path) if i.current] == ["Catalogus"], path
+    assert [i.label for i in tools_for(user, reverse("desk:library_member", args=[1])) if i.current] == ["Bibliotheek"]
+    assert [i.label for i in tools_for(user, "/nergens/") if i.current] == []

@@ -164,7 +164,7 @@ def marc_upload(request: HttpRequest) -> HttpResponse:
         if upload is None:
             error = _("Kies een MARC-bestand.")
         elif (upload.size or 0) > MARC_MAX_BYTES:
-            error = _("Dit bestand is te groot (meer dan 20 MB): gebruik kolk library import-marc.")
+            error = _("Dit bestand is te groot (meer dan 20 MB): vraag de beheerder het in te lezen.")
         else:
             try:
                 result = marc_import(stream=io.BytesIO(upload.read()), actor=request.user, branch_code=branch)

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +69,14 @@ TOOLS = (
 )
 
 
+# Pages under another tool's URL that belong to this one (url name: the tool's url name).
+PART_OF = {
+    "library_title": "desk:library_catalogue",
+    "library_copy_status": "desk:library_catalogue",
+    "library_label": "desk:library_catalogue",
+}
+
+
 @dataclass(frozen=True)
 class MenuItem:
     url: str
@@ -89,8 +97,15 @@ def tools_for(user: Actor, path: str = "") -> list[MenuItem]:
         if permit is None or not permit.admits(user):
             continue
         items.append(MenuItem(url, str(tool.label), tool.key, False))
-    # The longest matching URL is the current tool (/balie/bieb/innemen/ is Innemen, not Bibliotheek).
-    best = max((i for i in items if path.startswith(i.url)), key=lambda i: len(i.url), default=None)
+    # The longest matching URL is the current tool (/balie/bieb/innemen/ is Innemen, not Bibliotheek);
+    # a page that lives elsewhere but belongs to a tool (a title's page: Catalogus) names it in PART_OF.
+    try:
+        owner = PART_OF.get(resolve(path).url_name or "") if path else None
+    except Resolver404:
+        owner = None
+    best = next((i for i in items if owner and i.url == reverse(owner)), None) or max(
+        (i for i in items if path.startswith(i.url)), key=lambda i: len(i.url), default=None
+    )
     return [MenuItem(i.url, i.label, i.key, i is best) for i in items]
 
 

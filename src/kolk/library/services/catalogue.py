@@ -240,28 +240,32 @@ def marc_import(*, stream: BinaryIO, actor: Actor, branch_code: str = "", progre
 
     branch = Branch.objects.filter(code=branch_code).first() if branch_code else None
     result = MarcResult()
-    reader: Any = None
     if _is_marcxml(stream):
         source: Iterable[Any] = _marcxml_records(stream)
     else:
-        source = reader = MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace")
+        source = MARCReader(stream, to_unicode=True, force_utf8=True, utf8_handling="replace")
     records: Iterable[Any] = tqdm(source, unit=" records", disable=not progress)
     for number, record in enumerate(records, start=1):
         if record is None:
             result.skipped += 1
-            result.errors.append(f"record {number}: unreadable ({getattr(reader, 'current_exception', None)})")
+            result.errors.append(str(_("Record %(n)d: onleesbaar, overgeslagen.") % {"n": number}))
             continue
         control = (record["001"].data.strip() if record["001"] else "")[:40]
         if not control:
             result.skipped += 1
-            result.errors.append(f"record {number}: no control number (001)")
+            result.errors.append(str(_("Record %(n)d: zonder recordnummer (001), overgeslagen.") % {"n": number}))
             continue
         values = marc_values(record)
         barcodes = values.pop("barcodes")
         try:
             isbn_clean(values["isbn"])
         except ValidationError:
-            result.errors.append(f"record {number} ({control}): invalid ISBN {values['isbn']!r} left out")
+            result.errors.append(
+                str(
+                    _("Record %(n)d (%(control)s): ongeldig ISBN %(isbn)s, weggelaten.")
+                    % {"n": number, "control": control, "isbn": values["isbn"]}
+                )
+            )
             values["isbn"] = ""
         try:
             with transaction.atomic():
@@ -280,7 +284,12 @@ def marc_import(*, stream: BinaryIO, actor: Actor, branch_code: str = "", progre
                             result.copies += 1
         except ValidationError as exc:
             result.skipped += 1
-            result.errors.append(f"record {number} ({control}): {'; '.join(exc.messages)}")
+            result.errors.append(
+                str(
+                    _("Record %(n)d (%(control)s): %(why)s")
+                    % {"n": number, "control": control, "why": "; ".join(exc.messages)}
+                )
+            )
     audit_log(
         actor=actor,
         action="catalogue.marc_imported",
