@@ -84,3 +84,19 @@ def test_the_art30_register_is_in_the_office_not_in_the_admin(client, officer):
 def test_the_register_is_for_the_privacy_officer_only(client):
     staff_login(client, UserFactory(roles=[Role.DESK]))
     assert client.get(reverse("desk:office_register")).status_code == 403
+
+
+def test_a_breach_page_names_each_step_and_keeps_the_count_already_given(client, officer):
+    from kolk.core.clock import now
+    from kolk.privacy.office import breach_record
+
+    breach = breach_record(summary="Lijst gemaild", discovered_at=now(), people_affected=120, actor=officer)
+    html = client.get(reverse("desk:office_breach", args=[breach.pk])).content.decode()
+    for step in (
+        "Gemeld bij de Autoriteit Persoonsgegevens",
+        "Welke gegevens en hoeveel personen",
+        "De betrokkenen zijn geïnformeerd",
+        "Sluiten kan pas als het datalek is gemeld",
+    ):
+        assert step in html, step
+    assert 'name="assess-people_affected" value="120"' in html

@@ -292,7 +292,11 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise NotFound(_("Niet gevonden."))
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    forms_ = {key: cls(request.POST if key == action else None, prefix=key) for key, cls in _BREACH_FORMS.items()}
+    initial = {"assess": {"people_affected": found.people_affected, "categories": found.categories}}
+    forms_ = {
+        key: cls(request.POST if key == action else None, prefix=key, initial=initial.get(key))
+        for key, cls in _BREACH_FORMS.items()
+    }
     if action in forms_ and forms_[action].is_valid():
         data = forms_[action].cleaned_data
         try:
