@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kolk.boxoffice.models import ShowSeat
+from kolk.boxoffice.models import Series, ShowSeat
 from kolk.boxoffice.services.payments import till_sale
+from kolk.boxoffice.services.vouchers import voucher_issue
 from kolk.core.roles import Role
 from tests.boxoffice import factories as f
 from tests.boxoffice.test_till_orders import basket
@@ -68,3 +69,16 @@ def test_the_lists_keep_their_column_names_as_cards(client, box_office):
     assert 'data-label="In de verkoop">ja<' in home
     till = text(client.get(reverse("desk:boxoffice_show", args=[show.pk])))
     assert 'data-label="Kaartjes voor deze voorstelling">1<' in till
+
+
+def test_the_season_vouchers_and_halls_lists_keep_their_column_names_as_cards(client, box_office):
+    Series.objects.create(name="Drents Toneel", season="2026-2027", min_shows=4, discount_percent=20)
+    voucher_issue(value_cents=2500, actor=None)
+    f.show(seat_map="2x5")
+    series = text(client.get(reverse("desk:boxoffice_series")))
+    assert 'data-label="Korting">20%<' in series  # before: "20%" alone on the card
+    assert 'data-label="Voorstellingen">0, minstens 4<' in series
+    vouchers = text(client.get(reverse("desk:boxoffice_vouchers")))
+    assert 'data-label="Waarde">€ 25,00<' in vouchers
+    halls = text(client.get(reverse("desk:boxoffice_halls")))
+    assert 'data-label="Plaatsen">10<' in halls
