@@ -161,3 +161,50 @@ def test_register_by_keyboard_with_the_date_as_on_the_id_card_and_the_duplicate_
     expect(page.locator("h1")).to_have_text("Nynke Doesburg")
     assert Person.objects.filter(given_name="Nynke").count() == 1
     assert known.pass_number in page.locator(".member-head").inner_text()
+
+
+def test_find_a_member_by_name_with_the_arrow_keys_and_print_the_pull_list(live_server, page):
+    from kolk.library.services.reservations import reservation_place
+
+    ensure_role_groups()
+    LoanRuleFactory()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    assen = BranchFactory(code="assen", name="DNK Assen")
+    kind = SubscriptionTypeFactory()
+    people = [PersonFactory(with_pass=True, given_name=name, surname="Doesburg") for name in ("Alyssa", "Jesse")]
+    for person in people:
+        subscription_start(person=person, type=kind, actor=None, id_seen=True)
+    on_shelf = CopyFactory(barcode="3000000095")
+    reservation_place(person=people[1], title=on_shelf.title, pickup_branch=assen, actor=None)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/", "bieb")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the workstation
+    with page.expect_navigation():
+        page.keyboard.press("Alt+b")
+    focused(page, "#q")
+    page.keyboard.type("doesburg")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    results = page.locator("#results li")
+    expect(results).to_have_count(2)
+    expect(results.nth(1)).to_contain_text(f"pas {people[1].pass_number}")
+    focused(page, "#q")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    focused(page, "#results li:nth-child(2) a")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Jesse Doesburg")
+
+    # The pull list of this branch, its print button ready.
+    with page.expect_navigation():
+        page.keyboard.press("Alt+l")
+    expect(page.locator("#pulls tbody tr")).to_have_count(1)
+    expect(page.locator("#pulls")).to_contain_text("Jesse Doesburg")
+    focused(page, "#pulls-print")
+    assert axe_findings(page) == []
+    page.emulate_media(media="print")
+    expect(page.locator("#pulls-title")).to_be_visible()
+    page.emulate_media(media="screen")
+    page.screenshot(path=str(SHOTS / "desk-day-pulls.png"))

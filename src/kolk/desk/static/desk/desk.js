@@ -109,6 +109,20 @@
         return;
       }
     }
+    /* From the scan field, the arrow down goes into a list of results ([data-results]); up and down walk it. */
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !event.altKey && !event.ctrlKey) {
+      var list = document.querySelector("[data-results]");
+      var links = list ? Array.prototype.slice.call(list.querySelectorAll("a[href]")) : [];
+      var at = links.indexOf(target);
+      if (links.length && (at >= 0 || (target.hasAttribute && target.hasAttribute("data-scan") && event.key === "ArrowDown"))) {
+        event.preventDefault();
+        if (at < 0) { links[0].focus(); }
+        else if (event.key === "ArrowDown") { links[Math.min(at + 1, links.length - 1)].focus(); }
+        else if (at === 0) { focusScan(); }
+        else { links[at - 1].focus(); }
+        return;
+      }
+    }
     if (event.key === "?" && !typing && !event.altKey && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
       help();
