@@ -135,3 +135,13 @@ def test_after_the_presale_the_library_is_not_asked_when_someone_joins(client):
         {"name": "Lid Een", "email": "een@example.nl", "quantity": "1"},
     )
     assert WaitlistEntry.objects.get().member is False
+
+
+def test_the_waiting_list_page_says_members_go_first_in_the_presale(client):
+    show, _orders = presale_sold_out()
+    url = reverse("web:shop:waitlist_join", args=[show.pk])
+    page = client.get(url).content.decode()
+    assert "plaatsen die vrijkomen bieden we eerst aan leden op de wachtlijst aan" in page
+    assert f"{reverse('web:login')}?next={url}" in page
+    Show.objects.filter(pk=show.pk).update(public_from=now() - dt.timedelta(hours=1))
+    assert 'id="presale"' not in client.get(url).content.decode()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kolk.boxoffice import selectors
 from kolk.boxoffice.models import Order, Show, WaitlistEntry
 from kolk.boxoffice.services import waitlist
-from kolk.boxoffice.services.presale import in_presale
+from kolk.boxoffice.services.presale import in_presale, in_words
 from kolk.boxoffice.services.vouchers import code_redeem
 from kolk.core.errors import BadRequest, KolkError, NotFound
 from kolk.core.forms import refusal_to_form
@@ -67,7 +67,14 @@ def waitlist_join_view(request: HttpRequest, show_id: int) -> HttpResponse:
     return render(
         request,
         "web/shop/waitlist_join.html",
-        {"show": show, "form": form, "joined": joined, "hours": waitlist.offer_hours()},
+        {
+            "show": show,
+            "form": form,
+            "joined": joined,
+            "hours": waitlist.offer_hours(),
+            # In the members' presale, freed seats go to members on the list first: the buyer is told so.
+            "presale_until": in_words(show.public_from) if show.public_from and in_presale(show) else "",
+        },
         status=422 if request.method == "POST" and joined is None else 200,
     )
 
