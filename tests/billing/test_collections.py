@@ -182,3 +182,13 @@ def test_command_finishes_a_collection_whose_file_was_not_written(book, tmp_path
     assert Collection.objects.count() == 1
     written = ET.fromstring(out.read_bytes())  # noqa: S314 - our own output
     assert written.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:MsgId", namespaces=NS) == collection.message_id
+
+
+def test_the_collection_date_is_read_as_people_write_it():
+    from argparse import ArgumentTypeError
+
+    from kolk.billing.management.commands.billing import collection_date
+
+    assert collection_date("11-12-2026") == collection_date("2026-12-11") == dt.date(2026, 12, 11)
+    with pytest.raises(ArgumentTypeError, match="schrijf DD-MM-JJJJ"):
+        collection_date("31-02-2026")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,23 @@ def euros(cents: int) -> str:
     return format_euros(cents)
 
 
+def collection_date(text: str) -> dt.date:
+    """The collection date as people write it (11-12-2026) or as a script does (2026-12-11)."""
+    for pattern in ("%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise ArgumentTypeError(_("geen datum: %(text)s (schrijf DD-MM-JJJJ, zoals 11-12-2026)") % {"text": text})
+
+
 class Command(BaseCommand):
     help = "Facturatie: incassobestand (pain.008) maken, bankafschrift (CAMT.053) inlezen."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         collect = sub.add_parser("collect", help="incasseer openstaande facturen met een machtiging")
-        collect.add_argument("--date", required=True, type=dt.date.fromisoformat, help="incassodatum, JJJJ-MM-DD")
+        collect.add_argument("--date", required=True, type=collection_date, help="incassodatum, DD-MM-JJJJ")
         collect.add_argument("--out", required=True, type=Path, help="het pain.008-bestand dat wordt geschreven")
         sub.add_parser("rekey", help="versleutel alle IBAN's opnieuw met de huidige KOLK_FIELD_KEY")
         camt = sub.add_parser("camt", help="lees een CAMT.053-bankafschrift in en boek de betalingen")
