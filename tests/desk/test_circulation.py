@@ -228,3 +228,11 @@ def test_a_write_off_that_leaves_a_part_paid_invoice_says_what_is_still_open(cli
     html = response.content.decode().replace("\xa0", " ").replace("&nbsp;", " ")
     assert "Kwijtgescholden: € 1,00." in html
     assert "Nog open: € 39,50" in html.split('id="feedback"', 1)[1]
+
+
+def test_after_invoicing_the_money_card_says_the_amount_is_on_an_invoice_not_that_nothing_is_open(desk, member):
+    html = desk.post(reverse("desk:library_invoice", args=[member.pk]), follow=True).content.decode()
+    fees = html.split('id="fees"', 1)[1].split("</section>", 1)[0].replace("&nbsp;", " ").replace("\xa0", " ")
+    assert "Openstaand bedrag: € 49,50" in fees
+    assert "Alles staat op een factuur" in fees
+    assert "Niets open." not in fees
