@@ -16,9 +16,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -302,13 +300,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     page = found.get_page(request.GET.get("pagina"))
     titles = list(page.object_list)
     counts = catalogue_availability([t.pk for t in titles])
-    base = reverse("web:catalogue")
     results = [
         {
             "title": t,
             "available": counts.get(t.pk, (0, 0))[0],
             "copies": counts.get(t.pk, (0, 0))[1],
-            "share_url": f"{base}?{urlencode({'q': t.isbn or t.title})}",
         }
         for t in titles
     ]
