@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
 from kolk.desk.choice_forms import LiftForm, RestrictForm
-from kolk.desk.privacy_forms import BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
+from kolk.desk.privacy_forms import IDENTITY_CHOICES, BreachForm, CloseForm, ExtendForm, IdentityForm, RequestForm
 from kolk.people.reach import person_reach
 from kolk.privacy.access import access_package, readable
 from kolk.privacy.ledger import choices_of, restriction_apply, restriction_lift
@@ -132,7 +132,16 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "desk/privacy/request.html",
-        {"req": rights_request, "person": person, "identity_ok": identity_ok(rights_request), **forms, **extra},
+        {
+            "req": rights_request,
+            "person": person,
+            "identity_ok": identity_ok(rights_request),
+            "identity_label": dict(IDENTITY_CHOICES).get(
+                rights_request.identity_method, rights_request.identity_method
+            ),
+            **forms,
+            **extra,
+        },
         status=status,
     )
 

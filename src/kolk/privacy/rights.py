@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kolk.core.actors import Actor, user_id
@@ -242,13 +243,15 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             ids = ids.values("subject_id")
         if me.filter(pk__in=ids).exists():
             scope = hold.scope
-            what = "*" if scope.whole else ", ".join([*sorted(scope.models), *sorted(scope.categories | scope.fields)])
-            kept.append({"what": what, "why": hold.reason.get(lang), "until": None})
+            parts = [*sorted(scope.models), *sorted(scope.categories | scope.fields)]
+            what = "*" if scope.whole else ", ".join(parts)
+            shown = "*" if scope.whole else ", ".join(_named(p, register, lang) for p in parts)
+            kept.append({"what": what, "shown": shown, "why": hold.reason.get(lang), "until": None})
             if not scope.whole:
                 narrow.append(scope)
     for name, source in keeps().items():
         if me.filter(pk__in=source()).exists():
-            kept.append({"what": "*", "why": name, "until": None})
+            kept.append({"what": "*", "shown": "*", "why": name, "until": None})
     goes: list[str] = []
     for model, pmap in personal_models():
         if pmap.subject is None:
@@ -270,6 +273,7 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             kept.append(
                 {
                     "what": model._meta.label,
+                    "shown": _named(model._meta.label, register, lang),
                     "why": rule.note.get(lang) if rule.note else rule.key,
                     "until": retention_text(register, rule, lang),
                 }
@@ -278,7 +282,32 @@ def erasure_plan(subject: models.Model, lang: str = "nl") -> dict[str, Any]:
             goes.append(model._meta.label)
     if kept:  # reduced, not erased: the person stays with what is kept, and what they chose and asked with them
         goes = [label for label in goes if label not in _staying_with_the_person()]
-    return {"erase_now": goes if not any(k["what"] == "*" for k in kept) else [], "kept": kept}
+    erase_now = goes if not any(k["what"] == "*" for k in kept) else []
+    return {"erase_now": erase_now, "erase_now_shown": [_named(g, register, lang) for g in erase_now], "kept": kept}
+
+
+def _named(part: str, register: Any, lang: str) -> str:
+    """A model label, category key or field name as the desk reads it ("E-mailadressen", "Naam")."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    if part in register.categories:
+        return str(register.categories[part].label.get(lang))
+    if "." in part:
+        try:
+            with translation.override(lang):
+                return str(capfirst(apps.get_model(part)._meta.verbose_name_plural))
+        except (LookupError, ValueError):
+            return part
+    from django.conf import settings
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:  # a field of the person kept beyond its category (the customer number an invoice shows)
+        field = apps.get_model(settings.PRIVACY_SUBJECT_MODEL)._meta.get_field(part)
+    except FieldDoesNotExist:
+        return part
+    with translation.override(lang):
+        return str(capfirst(getattr(field, "verbose_name", part)))
 
 
 def _staying_with_the_person() -> set[str]:
@@ -353,12 +382,19 @@ def corrections_to_pass_on(subject: models.Model, categories: set[str]) -> list[
         sent = {lookup_category(model, f) for f in disclosure.fields}
         if sent & categories:
             partner = register.recipients.get(disclosure.recipient)
+            if partner is not None:
+                name = partner.name
+            elif disclosure.legal_demand is not None:
+                name = _("Wettelijke vordering: %(authority)s") % {"authority": disclosure.legal_demand.authority}
+            else:
+                name = disclosure.recipient
             result.append(
                 {
                     "recipient": disclosure.recipient,
-                    "name": partner.name if partner else disclosure.recipient,
+                    "name": name,
                     "when": disclosure.disclosed_at,
                     "categories": sorted(sent & categories),
+                    "labels": [register.categories[c].label.get() for c in sorted(sent & categories)],
                 }
             )
     return result
