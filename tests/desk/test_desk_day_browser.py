@@ -208,3 +208,45 @@ def test_find_a_member_by_name_with_the_arrow_keys_and_print_the_pull_list(live_
     expect(page.locator("#pulls-title")).to_be_visible()
     page.emulate_media(media="screen")
     page.screenshot(path=str(SHOTS / "desk-day-pulls.png"))
+
+
+def test_check_in_says_where_each_copy_goes_and_enter_in_the_empty_field_prints_its_slip(live_server, page):
+    from kolk.library.services.reservations import reservation_place
+    from kolk.people.models import User
+
+    ensure_role_groups()
+    LoanRuleFactory()
+    user = UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    User.objects.filter(pk=user.pk).update(home_branch="assen")  # first at the workstation choice
+    assen, rolde = BranchFactory(code="assen", name="DNK Assen"), BranchFactory(code="rolde", name="Bibliotheek Rolde")
+    kind = SubscriptionTypeFactory()
+    borrower = PersonFactory(with_pass=True, given_name="Dylan", surname="Barents")
+    waiting = PersonFactory(with_pass=True, given_name="Bibi", surname="Broek")
+    for person in (borrower, waiting):
+        subscription_start(person=person, type=kind, actor=None, id_seen=True)
+    wanted, elsewhere = CopyFactory(branch=assen, barcode="3000000096"), CopyFactory(branch=rolde, barcode="3000000097")
+    for c in (wanted, elsewhere):
+        loan_checkout(copy_barcode=c.barcode, person=borrower, actor=None)
+    reservation_place(person=waiting, title=wanted.title, pickup_branch=assen, actor=None)
+    page.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/", "bieb")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the workstation: DNK Assen
+    with page.expect_navigation():
+        page.keyboard.press("Alt+i")
+    scan(page, elsewhere.barcode)
+    expect(page.locator("#feedback li.warn")).to_have_text("Terug naar vestiging Bibliotheek Rolde.")
+    scan(page, wanted.barcode)
+    expect(page.locator("#feedback li.warn")).to_have_text("Leg klaar voor Bibi Broek in de afhaalkast (DNK Assen).")
+    assert in_viewport(page, "#feedback li.warn")
+    expect(page.locator("#checked-in tbody tr")).to_have_count(2)
+    expect(page.locator("#checked-in tbody tr").first).to_contain_text("Dylan Barents")
+    # One key for the slip: Enter in the empty scan field; the cursor stays in the field.
+    page.keyboard.press("Enter")
+    wait_until(page, "window.printed === 1")
+    focused(page, "#barcode")
+    assert "Bibi Broek" in page.locator("#checkin-slip").inner_text()
+    assert page.locator("#checkin-slip").get_attribute("class") == "slip"
+    assert axe_findings(page) == []
+    page.screenshot(path=str(SHOTS / "desk-day-checkin.png"))

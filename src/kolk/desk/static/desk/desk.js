@@ -109,6 +109,17 @@
         return;
       }
     }
+    /* Enter in an empty scan field prints the slip of the last scan (Innemen): a scanner never sends an
+       empty Enter, so this is the person asking for the slip, with one key. */
+    if (event.key === "Enter" && target && target.hasAttribute && target.hasAttribute("data-print-on-empty") && !target.value.trim()) {
+      var slip = document.querySelector("[data-print]");
+      if (slip) {
+        event.preventDefault();
+        window.print();
+        focusScan();
+        return;
+      }
+    }
     /* From the scan field, the arrow down goes into a list of results ([data-results]); up and down walk it. */
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !event.altKey && !event.ctrlKey) {
       var list = document.querySelector("[data-results]");
