@@ -68,3 +68,35 @@ def test_the_pdf_says_the_same_and_breaks_no_word_of_a_heading(client, tmp_path:
     assert "Grondslag" in text
     for code in ("argon2", "reading_history", "Purpose", "Recorded at"):
         assert code not in text, code
+
+
+def test_the_member_reads_who_received_their_data_and_a_demand_by_its_authority(client):
+    from kolk.people.models import Person
+    from kolk.privacy.disclosure import disclose, legal_demand_release
+    from tests.factories import UserFactory
+
+    user = member()
+    mine = Person.objects.filter(pk=user.person.pk)
+    officer = UserFactory()
+    disclose(recipient="R07", purpose="segmentation", model=Person, fields=["postcode"], actor=officer, queryset=mine)
+    legal_demand_release(
+        authority="Politie Drenthe",
+        legal_ground="art. 126nd Sv",
+        officer_reference="PL-1",
+        model=Person,
+        fields=["surname"],
+        queryset=mine,
+        actor=officer,
+    )
+    client.force_login(user)
+    html = client.get(reverse("web:portal_my_data")).content.decode()
+    released = html[html.index('id="gegeven-aan"') :]
+    released = released[: released.index("</table>")]
+    assert "The Alignment House" in released
+    assert "Mosaic (marktsegmentatie)" in released
+    assert "Adres, postcode en woonplaats" in released
+    assert "Politie Drenthe" in released
+    assert "LEGAL" not in html
+    reads = client.get(reverse("web:portal_reads")).content.decode()
+    assert "Politie Drenthe" in reads
+    assert "LEGAL" not in reads

@@ -124,7 +124,7 @@ def access_package(*, subject: models.Model, actor: Actor, lang: str = "nl") -> 
                     }
                 )
     dates = _event_dates(subject.pk)
-    disclosures = recipients_of(subject)
+    disclosures = recipients_of(subject, with_demands=True)
     with translation.override(lang):
         categories = []
         for key, items in held.items():
@@ -169,7 +169,14 @@ def access_package(*, subject: models.Model, actor: Actor, lang: str = "nl") -> 
             "restricted": state["restricted"],
         },
         "disclosures": [
-            {"recipient": d.recipient, "purpose": d.purpose, "fields": d.fields, "when": d.disclosed_at.isoformat()}
+            {
+                "recipient": d.recipient,
+                "name": _recipient_name(register, d),
+                "purpose": d.purpose,
+                "fields": d.fields,
+                "data": sorted({c["label"] for c in categories if c["category"] in _categories_of(d)}),
+                "when": d.disclosed_at.isoformat(),
+            }
             for d in disclosures
         ],
         "event_dates": {k: v.isoformat() for k, v in dates.items()},
@@ -178,6 +185,22 @@ def access_package(*, subject: models.Model, actor: Actor, lang: str = "nl") -> 
     }
     audit_log(actor=actor, action="access.package", subject=subject, details={"sources": len(sources)})
     return package
+
+
+def _recipient_name(register: Register, disclosure: Disclosure) -> str:
+    """The partner's name, or for a legal demand the authority that made it."""
+    if disclosure.recipient in register.recipients:
+        return register.recipients[disclosure.recipient].name
+    if disclosure.legal_demand is not None:
+        return disclosure.legal_demand.authority
+    return disclosure.recipient
+
+
+def _categories_of(disclosure: Disclosure) -> set[str]:
+    if disclosure.aggregate is not None or not disclosure.model:
+        return set()
+    model = apps.get_model(disclosure.model)
+    return {lookup_category(model, lookup) for lookup in disclosure.fields}
 
 
 def values_of(category: Mapping[str, Any]) -> Iterator[tuple[str, Any, str, Any]]:
@@ -449,14 +472,9 @@ def readable(package: Mapping[str, Any]) -> dict[str, Any]:
                         if r["section"] in titles
                     ),
                     "recipients": [
-                        {
-                            "name": register.recipients[d["recipient"]].name
-                            if d["recipient"] in register.recipients
-                            else d["recipient"],
-                            "when": _when(d["when"]),
-                        }
+                        {"name": _released_to(register, d), "when": _when(d["when"])}
                         for d in package["disclosures"]
-                        if d["purpose"] == key
+                        if d["purpose"] == key or key in _served(register, str(d["purpose"]))
                     ],
                 }
             )
@@ -465,7 +483,36 @@ def readable(package: Mapping[str, Any]) -> dict[str, Any]:
             tables = [t for t in (_latest(table) for table in c["data"]) if t["count"]]
             if tables:
                 kinds_held.append({"label": c["label"], "count": sum(t["count"] for t in tables), "tables": tables})
-    return {"purposes": purposes, "held": kinds_held}
+        released = [
+            {
+                "name": _released_to(register, d),
+                "purpose": register.purposes[d["purpose"]].label.get(lang)
+                if d["purpose"] in register.purposes
+                else d["purpose"],
+                "data": d.get("data", []),
+                "when": _when(d["when"]),
+            }
+            for d in reversed(package["disclosures"])
+        ]
+    return {"purposes": purposes, "held": kinds_held, "released": released}
+
+
+def _released_to(register: Register, disclosure: Mapping[str, Any]) -> str:
+    if disclosure["recipient"] in register.recipients:
+        return register.recipients[disclosure["recipient"]].name
+    return str(disclosure.get("name") or disclosure["recipient"])
+
+
+def _served(register: Register, purpose: str) -> set[str]:
+    """The purposes of the statement rows a partner's purpose serves (its export serves those rows)."""
+    if purpose not in register.purposes:
+        return set()
+    return {
+        p
+        for row_id in register.purposes[purpose].serves
+        if row_id in register.rows
+        for p in register.rows[row_id].purposes
+    }
 
 
 def _latest(table: Mapping[str, Any]) -> dict[str, Any]:

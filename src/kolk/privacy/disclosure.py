@@ -223,6 +223,9 @@ def legal_demand_release(
     return disclosure, [{k: row[k] for k in fields} for row in rows]
 
 
-def recipients_of(subject: models.Model) -> list[Disclosure]:
+def recipients_of(subject: models.Model, *, with_demands: bool = False) -> list[Disclosure]:
     """Every disclosure that carried this person's data (for access and art. 19)."""
-    return list(Disclosure.objects.filter(items__subject_id=subject.pk).order_by("disclosed_at"))
+    found = Disclosure.objects.filter(items__subject_id=subject.pk).order_by("disclosed_at")
+    if with_demands:  # the demand's authority comes with it, in the same query
+        found = found.select_related("legal_demand")
+    return list(found)

@@ -96,9 +96,14 @@ def releases(subject: models.Model, *, lang: str = "nl") -> list[Release]:
     """Every partner release (and legal demand) that carried this person's data, newest first."""
     register = get_register()
     found = []
-    for d in reversed(recipients_of(subject)):
-        name = register.recipients[d.recipient].name if d.recipient in register.recipients else d.recipient
+    for d in reversed(recipients_of(subject, with_demands=True)):
+        demand = d.legal_demand is not None
+        if d.recipient in register.recipients:
+            name = register.recipients[d.recipient].name
+        elif d.legal_demand is not None:  # the authority that demanded it, never the log's code for a demand
+            name = d.legal_demand.authority
+        else:
+            name = d.recipient
         label = register.purposes[d.purpose].label.get(lang) if d.purpose in register.purposes else d.purpose
-        demand = d.legal_demand_id is not None
         found.append(Release(d.disclosed_at, name, d.purpose, label, demand, object_to(register, d.purpose)))
     return found
