@@ -29,3 +29,18 @@ document.addEventListener("htmx:afterSettle", function (event) {
     }
   });
 })();
+
+/* On a phone a table becomes a list of cards (kolk.css), each cell labelled with its column's name
+   from its data-label. A table whose template gives no labels gets them here from its header row. */
+document.querySelectorAll("main table").forEach(function (table) {
+  var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+    return th.textContent.trim();
+  });
+  table.querySelectorAll("tbody tr").forEach(function (row) {
+    Array.prototype.forEach.call(row.children, function (cell, i) {
+      if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i]) {
+        cell.setAttribute("data-label", heads[i]);
+      }
+    });
+  });
+});
