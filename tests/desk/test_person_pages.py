@@ -52,3 +52,16 @@ def test_opening_a_person_is_logged_with_who_whose_and_why(client, staff, django
 def test_an_unknown_person_is_a_404(client, staff):
     client.force_login(staff)
     assert client.get(reverse("desk:person", args=[999999])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_person_pages_have_their_own_title_and_a_birth_date_in_words(client, staff):
+    import datetime as dt
+
+    anna = PersonFactory(given_name="Anna", surname="Jansen", date_of_birth=dt.date(1985, 4, 2), with_pass=True)
+    client.force_login(staff)
+    found = client.post(reverse("desk:person_find"), {"q": "anna"}).content.decode()
+    assert "<title>Personen · " in found
+    assert "2 apr 1985" in found
+    assert "02-04-1985" not in found
+    assert "<title>Anna Jansen · " in client.get(reverse("desk:person", args=[anna.pk])).content.decode()
