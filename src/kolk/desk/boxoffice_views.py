@@ -102,7 +102,24 @@ def halls(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/boxoffice/halls.html", {"form": form, "halls": selectors.halls()})
 
 
+# A start as staff type it: day-month-year as Dutch dates are written (11-12-2026 20:15, 11/12/2026 20.15),
+# or year first (2026-12-11 20:15).
+START_FORMATS = ("%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
+
+
+def _start(line: str) -> dt.datetime | None:
+    text = " ".join(line.split()).replace(".", ":")
+    for fmt in START_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 class ProgrammeForm(forms.Form):
+    """A run of shows of one film or production. Prices are typed as staff write euros (24,50 or 24.50)."""
+
     kind = forms.ChoiceField(label=_l("Soort"), choices=Show.Kind.choices)
     title = forms.CharField(label=_l("Titel"), max_length=200)
     company = forms.CharField(label=_l("Gezelschap (theater)"), max_length=200, required=False)
@@ -112,14 +129,24 @@ class ProgrammeForm(forms.Form):
     starts = forms.CharField(
         label=_l("Aanvang, één per regel"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_l("JJJJ-MM-DD UU:MM, bijvoorbeeld 2026-12-05 20:00"),
+        help_text=_l("Dag-maand-jaar en tijd, bijvoorbeeld 11-12-2026 20:15"),
     )
-    regular = forms.DecimalField(label=_l("Normaal (€)"), min_value=0, max_digits=6, decimal_places=2)
-    youth = forms.DecimalField(label=_l("Jeugd (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
-    senior = forms.DecimalField(label=_l("65+ (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
-    member = forms.DecimalField(label=_l("Lid (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
-    cjp = forms.DecimalField(label=_l("CJP (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
-    stadspas = forms.DecimalField(label=_l("Stadspas (€)"), min_value=0, max_digits=6, decimal_places=2, required=False)
+    regular = forms.DecimalField(label=_l("Normaal (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True)
+    youth = forms.DecimalField(
+        label=_l("Jeugd (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True, required=False
+    )
+    senior = forms.DecimalField(
+        label=_l("65+ (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True, required=False
+    )
+    member = forms.DecimalField(
+        label=_l("Lid (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True, required=False
+    )
+    cjp = forms.DecimalField(
+        label=_l("CJP (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True, required=False
+    )
+    stadspas = forms.DecimalField(
+        label=_l("Stadspas (€)"), min_value=0, max_digits=6, decimal_places=2, localize=True, required=False
+    )
     on_sale = forms.BooleanField(label=_l("Meteen in de verkoop"), required=False, initial=True)
 
     def clean_starts(self) -> list[dt.datetime]:
@@ -127,10 +154,9 @@ class ProgrammeForm(forms.Form):
         for line in self.cleaned_data["starts"].splitlines():
             if not line.strip():
                 continue
-            try:
-                naive = dt.datetime.strptime(line.strip(), "%Y-%m-%d %H:%M")
-            except ValueError as exc:
-                raise ValidationError(_("'%(line)s' is geen datum en tijd.") % {"line": line.strip()}) from exc
+            naive = _start(line)
+            if naive is None:
+                raise ValidationError(_("'%(line)s' is geen datum en tijd.") % {"line": " ".join(line.split())})
             result.append(timezone.make_aware(naive))
         if not result:
             raise ValidationError(_("Geef ten minste één aanvangstijd."))
