@@ -40,7 +40,7 @@ from kolk.library.models import Branch, Copy, Kiosk, Loan, Reservation
 from kolk.library.selectors import blocks_standing, loans_open, subscription_current
 from kolk.library.services.kiosks import kiosk_authenticate, kiosk_fee_pay, pin_check, pin_is_set
 from kolk.library.services.loans import copy_receive, loan_checkin, loan_checkout, loan_renew
-from kolk.library.services.members import block_set
+from kolk.library.services.members import block_message, block_set
 from kolk.library.services.payments import library_owed
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
@@ -290,7 +290,11 @@ class Session:
         flags[5] = "Y" if subscription is not None and len(loans) >= limit else " "
         flags[6] = "Y" if "overdue" in reasons else " "
         flags[10] = flags[11] = "Y" if "unpaid" in reasons else " "
-        return "".join(flags), {"loans": loans, "limit": limit, "on": on, "reasons": reasons}
+        # Why not, in the words the desk says (the flags alone leave a member at the kiosk guessing).
+        why = (
+            block_message(reasons) if reasons else "" if subscription else _("Geen lopend abonnement: lenen kan niet.")
+        )
+        return "".join(flags), {"loans": loans, "limit": limit, "on": on, "reasons": reasons, "why": why}
 
     def _who(self, message: Message, patron: Patron, allowed: set[str]) -> list[tuple[str, str]]:
         person = patron.person
@@ -309,11 +313,11 @@ class Session:
     def _patron_status_answer(self, message: Message, patron: Patron, text: str = "") -> bytes:
         assert patron.person is not None
         allowed = allowed_fields()
-        status, _info = self._status(patron.person)
+        status, info = self._status(patron.person)
         fields = [*self._who(message, patron, allowed), ("BL", "Y"), ("CQ", "Y")]
         if "BV" in allowed:
             fields += [("BH", "EUR"), ("BV", amount(library_owed(patron.person)))]
-        fields.append(("AF", text or patron.message))
+        fields.append(("AF", text or patron.message or (info["why"] if "status" in allowed else "")))
         return self._out(message, "24", [status if "status" in allowed else " " * 14, "000", sip_date(_now())], fields)
 
     def _patron_refused(self, message: Message, code: str, patron: Patron) -> bytes:
@@ -366,7 +370,7 @@ class Session:
             if code in allowed or code == "BU":
                 start, end = _range(message)
                 fields += [(code, value) for value in lists[code][start - 1 : end]]
-        fields.append(("AF", patron.message))
+        fields.append(("AF", patron.message or (info["why"] if "status" in allowed else "")))
         return self._out(message, "64", fixed, fields)
 
     def item_information(self, message: Message) -> bytes:
