@@ -116,3 +116,23 @@ def test_the_list_costs_the_same_queries_for_one_order_as_for_many(client, box_o
     with CaptureQueriesContext(connection) as ctx:
         assert len(list(selectors.orders_for_show(film))) == 6
     assert len(ctx) == 1
+
+
+def test_the_order_page_of_a_basket_or_theaterabonnement_names_it_not_its_first_show(client, box_office):
+    play = f.show(seat_map="3x6", theatre=True, in_days=7)
+    film = f.show(seat_map="3x6", in_days=14)
+    order = basket(play, film, name="Anna de Vries")
+    page = client.get(reverse("desk:boxoffice_order", args=[order.pk])).content.decode()
+    what = re.search(r'<p class="till-meta" id="order-what">(.*?)</p>', page, re.S)[1]
+    # Before: the first show's title, date and hall, as if the order held that show only.
+    assert "2 voorstellingen, vanaf " in what
+    assert play.title not in what
+    series = season()
+    shows = [s.pk for s in series.shows.order_by("starts_at")]
+    held = series_hold(series=series, show_ids=shows, quantity=1, actor=None)
+    page = client.get(reverse("desk:boxoffice_order", args=[held.pk])).content.decode()
+    what = re.search(r'<p class="till-meta" id="order-what">(.*?)</p>', page, re.S)[1]
+    assert what.startswith("theaterabonnement Drents Toneel · 3 voorstellingen, vanaf ")
+    single = till_sale(show=play, quantity=1, method="card", actor=box_office).order
+    page = client.get(reverse("desk:boxoffice_order", args=[single.pk])).content.decode()
+    assert re.search(r'<p class="till-meta" id="order-what">(.*?)</p>', page, re.S)[1].startswith(play.title)

@@ -228,8 +228,10 @@ def venue_named(name: str) -> Venue | None:
 
 
 def order_for_till(order_id: int) -> Order:
-    """An order as the till shows it (show, hall, work); raises Order.DoesNotExist."""
-    return Order.objects.select_related("show__hall__venue", "show__film", "show__production").get(pk=order_id)
+    """An order as the till shows it (show, hall, work, theaterabonnement); raises Order.DoesNotExist."""
+    return Order.objects.select_related("show__hall__venue", "show__film", "show__production", "series").get(
+        pk=order_id
+    )
 
 
 def orders_find(query: str, *, limit: int = 25) -> list[Order]:

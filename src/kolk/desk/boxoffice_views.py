@@ -406,6 +406,7 @@ def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
             "show": order.show,
             "tickets": [(t, qr_svg(t.code, scale=4)) for t in tickets],
             "several": len({t.show_id for t in tickets}) > 1,  # a basket: each ticket names its show
+            "show_count": len({t.show_id for t in tickets}),
             "given": given,
             "change": max(0, given - order.total_cents) if given else 0,
             "paid": order.status == Order.Status.PAID,
