@@ -136,3 +136,16 @@ def test_the_order_page_of_a_basket_or_theaterabonnement_names_it_not_its_first_
     single = till_sale(show=play, quantity=1, method="card", actor=box_office).order
     page = client.get(reverse("desk:boxoffice_order", args=[single.pk])).content.decode()
     assert re.search(r'<p class="till-meta" id="order-what">(.*?)</p>', page, re.S)[1].startswith(play.title)
+
+
+def test_the_cancel_question_of_a_basket_does_not_head_it_with_its_first_show(client, box_office):
+    play = f.show(seat_map="3x6", theatre=True, in_days=7)
+    film = f.show(seat_map="3x6", in_days=14)
+    order = basket(play, film)
+    page = client.post(reverse("desk:boxoffice_cancel", args=[order.token])).content.decode()
+    confirm = page.split('<div class="confirm">')[1]
+    assert not confirm.lstrip().startswith(f"<p>{play.title} · ")  # before: as if it held that show only
+    assert confirm.count(f"{play.title}, ") == 2
+    single = till_sale(show=play, quantity=1, method="card", actor=box_office).order
+    page = client.post(reverse("desk:boxoffice_cancel", args=[single.token])).content.decode()
+    assert page.split('<div class="confirm">')[1].lstrip().startswith(f"<p>{play.title} · ")
