@@ -12,8 +12,10 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kolk.boxoffice.models import Show
 from kolk.boxoffice.services.selling import order_pay
 from kolk.comms.models import OutboxMessage
+from kolk.core.clock import now
 from kolk.library.models import Loan, Reservation
 from kolk.library.services.loans import loan_checkout
 from kolk.library.services.members import block_set, subscription_start
@@ -206,6 +208,20 @@ def test_tickets_show_paid_orders_with_a_qr_per_upcoming_ticket(client, lid):
     detail = client.get(reverse("web:portal_order", kwargs={"order_id": order.pk}))
     assert detail.status_code == 200
     assert detail.content.decode().count("<svg") == 2
+
+
+def test_tickets_list_the_next_show_first_then_the_shows_that_were(client, lid):
+    later, sooner, past = (_paid_order(lid.person) for _ in range(3))
+    Show.objects.filter(pk=later.show_id).update(starts_at=now() + dt.timedelta(days=9))
+    Show.objects.filter(pk=sooner.show_id).update(starts_at=now() + dt.timedelta(days=2))
+    Show.objects.filter(pk=past.show_id).update(starts_at=now() - dt.timedelta(days=3))
+    page = client.get(reverse("web:portal_tickets")).content.decode()
+    at = [page.index(f'href="{reverse("web:portal_order", kwargs={"order_id": o.pk})}"') for o in (sooner, later, past)]
+    assert at == sorted(at)
+    assert page.count("<svg") == 4  # the past show's tickets have no code to scan
+    detail = client.get(reverse("web:portal_order", kwargs={"order_id": sooner.pk})).content.decode()
+    assert f'href="{reverse("web:portal_tickets")}"' in detail.split("<h1>")[1]  # back to all of them
+    assert f'href="{reverse("web:portal_order", kwargs={"order_id": sooner.pk})}"' not in detail
 
 
 def test_an_unpaid_order_is_not_shown(client, lid):

@@ -175,15 +175,18 @@ def _order_row(order: Order, at: Any) -> dict[str, Any]:
     return {
         "order": order,
         "upcoming": upcoming,
-        "tickets": [{"ticket": t, "qr": qr_svg(t.code, scale=3) if upcoming else ""} for t in ordered],
+        "tickets": [{"ticket": t, "qr": qr_svg(t.code, scale=5) if upcoming else ""} for t in ordered],
     }
 
 
 @member_required
 def tickets(request: HttpRequest, person: Any) -> HttpResponse:
-    """My paid orders and their tickets; an upcoming ticket shows its QR code."""
+    """My paid orders and their tickets: the next show first, then the ones that were; an upcoming
+    ticket shows its QR code."""
     at = now()
     rows = [_order_row(order, at) for order in _orders(person).order_by("-show__starts_at", "-pk")[:50]]
+    upcoming = [row for row in rows if row["upcoming"]]
+    rows = upcoming[::-1] + rows[len(upcoming) :]
     return render(request, "web/portal/tickets.html", {"person": person, "orders": rows})
 
 
@@ -191,7 +194,7 @@ def tickets(request: HttpRequest, person: Any) -> HttpResponse:
 def order_detail(request: HttpRequest, person: Any, order_id: int) -> HttpResponse:
     """One of my orders (by id: someone else's is 404 and logged)."""
     order = owned_or_404(request, person, _orders(person), order_id)
-    context = {"person": person, "orders": [_order_row(order, now())]}
+    context = {"person": person, "orders": [_order_row(order, now())], "one": True}
     return render(request, "web/portal/tickets.html", context)
 
 
