@@ -34,6 +34,8 @@ def test_a_mandate_signed_on_paper_at_the_desk_is_collected_and_announced(client
     # A wrong IBAN is refused in words, nothing recorded.
     refused = client.post(url, {"iban": "NL00 BANK 0000 0000 00", "signed": "on"}, follow=True).content.decode()
     assert 'class="error"' in refused
+    assert 'id="mandate-iban-error">Dit IBAN klopt niet' in refused  # at its field, the cursor there
+    assert "NL00 BANK" not in refused  # the number typed is not kept to be shown again
     assert not Mandate.objects.exists()
     client.post(url, {"iban": IBANS[0], "holder": person.full_name, "signed": "on"})
     mandate = Mandate.objects.get(bank_account__person=person)

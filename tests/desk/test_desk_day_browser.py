@@ -250,3 +250,49 @@ def test_check_in_says_where_each_copy_goes_and_enter_in_the_empty_field_prints_
     assert page.locator("#checkin-slip").get_attribute("class") == "slip"
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "desk-day-checkin.png"))
+
+
+def test_a_refused_payment_or_mandate_puts_the_cursor_back_at_its_field_with_the_reason_beside_it(live_server, page):
+    ensure_role_groups()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    BranchFactory(code="assen", name="DNK Assen")
+    member = PersonFactory(with_pass=True, given_name="Noor", surname="Bakker")
+    subscription_start(person=member, type=SubscriptionTypeFactory(), actor=None, id_seen=True)  # € 49,50 open
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/bieb/leden/{member.pk}/", "bieb")
+    if "kiezen" in page.url:
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    focused(page, "#barcode")
+
+    page.locator("#pay-amount").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("tien")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focused(page, "#pay-amount")
+    expect(page.locator("#pay-amount-error")).to_have_text("Vul een bedrag in euro's in, zoals 12,50.")
+    assert in_viewport(page, "#pay-amount-error")
+    assert page.locator("#pay-amount").get_attribute("aria-invalid") == "true"
+    page.keyboard.type("60")  # the refused text is selected: typing replaces it
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focused(page, "#pay-amount")
+    expect(page.locator("#pay-amount-error")).to_contain_text("meer dan er openstaat (€ 49,50)")
+
+    page.locator("#mandate-iban").focus()
+    page.keyboard.type("NL91 ABNA 0417 1643 01")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # signed on paper
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focused(page, "#mandate-iban")
+    expect(page.locator("#mandate-iban-error")).to_have_text("Dit IBAN klopt niet: kijk het na en typ het opnieuw.")
+    assert in_viewport(page, "#mandate-iban-error")
+    assert axe_findings(page) == []
+    page.screenshot(path=str(SHOTS / "desk-day-mandate-refused.png"))
+    # Once: the next visit to the page starts at the scan field again.
+    page.reload()
+    focused(page, "#barcode")
+    assert page.locator(".field-error").count() == 0

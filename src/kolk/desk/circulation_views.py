@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from kolk.core.clock import today
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.money import euros
-from kolk.desk.money_views import pay, pay_context, write_off
+from kolk.desk.money_views import FIELD_ERROR, pay, pay_context, write_off
 from kolk.desk.workplace import workstation_of
 from kolk.library.models import Block, Branch, Copy, Loan, Reservation, SubscriptionType
 from kolk.library.models.members import EndReason
@@ -126,6 +126,7 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
     open_cents = int(money["owed_cents"])  # type: ignore[call-overload]
     query = request.GET.get("zoek", "").strip()[:100]
     here = workstation_of(request)
+    field_error = request.session.pop(FIELD_ERROR, None) if FIELD_ERROR in request.session else None
     return render(
         request,
         "desk/library/member.html",
@@ -143,6 +144,7 @@ def member_page(request: HttpRequest, pk: int) -> HttpResponse:
             "types": list(SubscriptionType.objects.filter(active=True, is_school=False).order_by("name")),
             "end_reasons": EndReason.choices,
             "here": here,
+            "field_error": field_error,
             "pay_key": money["pay_key"],
             "mandate": money["mandate"],
             "pay_amount": f"{open_cents // 100},{open_cents % 100:02d}",

@@ -26,6 +26,19 @@ from kolk.people.selectors import person_detail
 from kolk.privacy.permits import allow
 
 RECEIPT = "desk_receipt"  # {"person": pk, "reference": "KAS-…"}: the last receipt of this desk
+# {"field": the input's id, "message": why}: a refusal the member page shows at its field, once.
+# Only the field and the words, never what was typed (an IBAN is not kept in the session).
+FIELD_ERROR = "desk_field_error"
+# The money forms' inputs, by the service's field name.
+PAY_FIELDS = {"amount": "pay-amount", "reference": "pay-reference", "method": "pay-amount"}
+
+
+def refused_at(request: HttpRequest, field: str, message: str) -> None:
+    """A refusal beside the scan field (colour and sound) and at the field that caused it (the cursor goes there)."""
+    messages.error(request, message)
+    request.session[FIELD_ERROR] = {"field": field, "message": message}
+
+
 AMOUNT = re.compile(r"^\d{1,6}([.,]\d{1,2})?$")
 
 
@@ -66,7 +79,8 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         )  # fmt: skip
     except KolkError as exc:
-        messages.error(request, str(exc.message))
+        field = next((PAY_FIELDS[f] for f in exc.fields if f in PAY_FIELDS), "pay-amount")
+        refused_at(request, field, str(exc.message))
         return redirect("desk:library_member", pk=pk)
     request.session[RECEIPT] = {"person": person.pk, "reference": receipt.reference}
     messages.success(
@@ -94,7 +108,7 @@ def write_off(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         total = library_write_off(person=person, reason=request.POST.get("reason", ""), actor=request.user)
     except KolkError as exc:
-        messages.error(request, str(exc.message))
+        refused_at(request, "write-off-reason", str(exc.message))
     else:
         messages.success(request, _("Kwijtgescholden: %(amount)s.") % {"amount": euros(total)})
         if left := library_owed(person):
@@ -115,7 +129,9 @@ def mandate_paper(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the account and the SEPA mandate the member signed on paper at this desk (the staff member is the actor)."""
     person = _person(request, pk)
     if request.POST.get("signed") != "on":
-        messages.error(request, _("Laat het lid het machtigingsformulier eerst tekenen, en vink dat aan."))
+        refused_at(
+            request, "mandate-signed", _("Laat het lid het machtigingsformulier eerst tekenen, en vink dat aan.")
+        )
         return redirect("desk:library_member", pk=pk)
     try:
         with transaction.atomic():
@@ -127,9 +143,19 @@ def mandate_paper(request: HttpRequest, pk: int) -> HttpResponse:
             )
             mandate = mandate_sign(person=person, method="paper", actor=request.user)
     except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
+        refusal = exc.message_dict if hasattr(exc, "error_dict") else {"iban": exc.messages}
+        if "iban" in refusal:
+            # In our words, without the number typed: a refusal is kept (session, messages) until it is shown.
+            typed = bool(request.POST.get("iban", "").strip())
+            refused_at(
+                request,
+                "mandate-iban",
+                _("Dit IBAN klopt niet: kijk het na en typ het opnieuw.") if typed else _("Vul een IBAN in."),
+            )
+        else:
+            refused_at(request, "mandate-holder", "; ".join(m for msgs in refusal.values() for m in msgs))
     except KolkError as exc:
-        messages.error(request, str(exc.message))
+        refused_at(request, "mandate-iban", str(exc.message))
     else:
         messages.success(
             request,

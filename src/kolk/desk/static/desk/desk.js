@@ -42,9 +42,19 @@
     if (dialog && !dialog.open) { dialog.showModal(); }
   }
 
+  /* A field the page refused (data-focus-first) gets the cursor when the page opens, instead of the scan field. */
+  function focusRefused() {
+    var field = document.querySelector("[data-focus-first]");
+    if (!field) { return false; }
+    field.focus({ preventScroll: true });
+    field.scrollIntoView({ block: "center" });
+    if (field.select && field.type !== "checkbox") { field.select(); }
+    return true;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showMute();
-    focusScan();
+    if (!focusRefused()) { focusScan(); }
     sound(document);
     var mute = document.getElementById("desk-mute");
     if (mute) {
