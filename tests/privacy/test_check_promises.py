@@ -186,3 +186,12 @@ def test_a_selection_for_a_consent_purpose_that_takes_people_without_consent_is_
     monkeypatch.setitem(compliance._selections, by_hand.name, gated)
     assert broken() == []
     assert other.pk not in set(gated.subjects().values_list("pk", flat=True))
+
+
+def test_the_check_names_whom_no_rule_will_ever_erase_by_customer_number():
+    from tests.factories import PersonFactory
+
+    nobody = PersonFactory()
+    gaps = [f.message for f in run_checks() if f.check == "retention" and "no rule will ever erase" in f.message]
+    assert gaps
+    assert f"customer number: {nobody.customer_number}" in gaps[0]

@@ -92,10 +92,14 @@ def check_retention(on: dt.date) -> Iterator[Finding]:
             with_basis = with_basis.exclude(pk__in=source())
         orphans = with_basis.count()
         if orphans:
+            # Name some, so the Privacy Officer can look them up (by customer number where the subject has one).
+            field = "customer_number" if any(f.name == "customer_number" for f in Subject._meta.fields) else "pk"
+            some = ", ".join(str(v) for v in with_basis.order_by("pk").values_list(field, flat=True)[:10])
             yield Finding(
                 GAP,
                 "retention",
-                f"{orphans} people have no start event and no active relationship: no rule will ever erase them",
+                f"{orphans} people have no start event and no active relationship: no rule will ever erase them "
+                f"({field.replace('_', ' ')}: {some}{', ...' if orphans > 10 else ''})",
             )
 
 
