@@ -109,3 +109,14 @@ def test_a_copy_arriving_in_transit_is_taken_in_here_as_at_the_desk(sip_server, 
     assert idle["fixed"]["Ok"] == "0"
     assert "niet uitgeleend" in idle["variable"]["AF"][0]
     kiosk.disconnect()
+
+
+def test_item_information_says_a_copy_is_in_transit_and_where_to(sip_server, live_library, tmp_path):
+    theirs = CopyFactory(branch=live_library.other_branch)
+    loan_checkout(copy_barcode=theirs.barcode, person=live_library.member, actor=None)
+    kiosk = _kiosk(sip_server, live_library, tmp_path)
+    _checkin(kiosk, theirs.barcode)  # taken in at Assen: it goes home to Beilen
+    item = kiosk.sip_item_information_response(kiosk.get_response(kiosk.sip_item_information_request(theirs.barcode)))
+    assert item["fixed"]["CirculationStatus"] == "10"  # in transit between library locations
+    assert item["variable"]["CT"] == ["beilen"]
+    kiosk.disconnect()

@@ -75,6 +75,7 @@ CIRCULATION = {
     Copy.Status.ON_HOLD: "08",
     Copy.Status.LOST: "12",
     Copy.Status.WITHDRAWN: "01",
+    Copy.Status.IN_TRANSIT: "10",  # in transit between library locations
 }
 PAYMENT_METHODS = {"00": "cash", "01": "card", "02": "card"}
 
@@ -387,6 +388,8 @@ class Session:
             fields.append(("AH", sip_date(item.due_on)))
         if item.hold_until is not None:
             fields.append(("CM", sip_date(item.hold_until)))
+        if copy.status == Copy.Status.IN_TRANSIT and copy.transit_to is not None:
+            fields.append(("CT", copy.transit_to.code))  # where it is going, as the desk's check-in says
         fixed = [CIRCULATION.get(Copy.Status(copy.status), "01"), "00", "01", sip_date(_now())]
         return self._out(message, "18", fixed, fields)
 
