@@ -103,10 +103,13 @@ def test_the_first_page_shows_overdue_due_soon_ready_owed_and_next_tickets(clien
 def test_renew_all_renews_what_moves_and_says_why_the_rest_cannot(client, lid):
     early = _loan(lid.person, "Oorlogswinter", due_in=5)
     fresh = _loan(lid.person, "Het Achterhuis")  # checked out today: renewing gains nothing
+    _loan(lid.person, "Kaas")  # and for the same reason: said once for both
     response = client.post(reverse("web:portal_renew_all"), follow=True)
     page = response.content.decode()
     assert "1 uitlening verlengd." in page
-    assert "Het Achterhuis: Verlengen heeft nu nog geen zin" in page
+    assert "Niet verlengd: Het Achterhuis en Kaas. Verlengen heeft nu nog geen zin" in page
+    assert page.count("nog geen zin") == 1
+    assert '<li class="warning">Niet verlengd' in page  # a note, not an error: nothing went wrong
     assert Loan.objects.get(pk=early.pk).renewals == 1
     assert Loan.objects.get(pk=early.pk).due_on == today() + dt.timedelta(days=21)
     assert Loan.objects.get(pk=fresh.pk).renewals == 0

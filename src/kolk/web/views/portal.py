@@ -7,6 +7,7 @@ Person of the logged-in user; a person id in a URL is checked by owned_or_404.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -62,7 +64,9 @@ def home(request: HttpRequest, person: Any) -> HttpResponse:
 def renew_all(request: HttpRequest, person: Any) -> HttpResponse:
     """One button renews every open loan that can be renewed; the rest say why not."""
     result = loans_renew_all(person=person, actor=request.user)
-    renewed, refused = result.renewed, [f"{loan.copy.title.title}: {why}" for loan, why in result.refused]
+    renewed, refused = result.renewed, defaultdict(list)
+    for loan, why in result.refused:  # one message per reason, not one per loan: the same reason, said once
+        refused[why].append(loan.copy.title.title)
     if renewed:
         portal_event_record(
             person=person,
@@ -80,8 +84,11 @@ def renew_all(request: HttpRequest, person: Any) -> HttpResponse:
             request,
             _("Wat te laat was, kost %(amount)s te-laat-geld.") % {"amount": euros(result.charged_cents)},
         )
-    for line in refused:
-        messages.error(request, line)
+    for why, titles in refused.items():
+        messages.warning(
+            request,
+            _("Niet verlengd: %(titles)s. %(why)s") % {"titles": get_text_list(titles, _("en")), "why": why},
+        )
     if not renewed and not refused:
         messages.info(request, _("Je hebt nu niets geleend."))
     return redirect("web:portal_loans" if request.POST.get("next") == "loans" else "web:portal")
