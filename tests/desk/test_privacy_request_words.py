@@ -42,3 +42,22 @@ def test_a_correction_names_the_id_seen_the_partners_and_the_data_they_had(clien
     assert "Wettelijke vordering: Politie Drenthe" in partners
     for code in ("id_card", "LEGAL", "(address)", "(name)"):
         assert code not in html, code
+
+
+def test_a_restriction_applied_and_lifted_says_by_whom(client, staff):
+    staff.first_name, staff.last_name = "Sanne", "Bakker"
+    staff.save()
+    person = PersonFactory()
+    client.force_login(staff)
+    client.post(
+        reverse("desk:privacy_request_new", args=[person.pk]),
+        {"kind": "restriction", "channel": "desk", "identity_method": "passport", "text": "Adres klopt niet."},
+    )
+    url = reverse("desk:privacy_request", args=[RightsRequest.objects.get().pk])
+    client.post(url, {"action": "restrict", "reason": "Juistheid wordt gecontroleerd.", "until": ""})
+    assert "Beperkt" in client.get(url).content.decode()
+    client.post(url, {"action": "lift", "reason": "Adres gecorrigeerd."})
+    html = client.get(url).content.decode()
+    assert "Het gebruik van de gegevens is nu niet beperkt." in html
+    assert "opgeheven: Adres gecorrigeerd." in html
+    assert "door Sanne Bakker" in html
