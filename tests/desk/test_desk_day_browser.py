@@ -296,3 +296,45 @@ def test_a_refused_payment_or_mandate_puts_the_cursor_back_at_its_field_with_the
     page.reload()
     focused(page, "#barcode")
     assert page.locator(".field-error").count() == 0
+
+
+def test_scan_a_copy_to_mark_it_damaged_and_print_its_label(live_server, page):
+    from kolk.library.models import Copy
+
+    ensure_role_groups()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    BranchFactory(code="assen", name="DNK Assen")
+    copies = [CopyFactory(barcode=f"320000000{i}") for i in range(1, 3)]
+    CopyFactory(title=copies[0].title, barcode="3200000003")
+    page.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/bieb/catalogus/?opzoeken", "bieb")
+    if "kiezen" in page.url:
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    expect(page.locator(".desk-menu [aria-current=page]")).to_have_text("Catalogus")
+    focused(page, "#barcode")
+    page.keyboard.type("3299999999")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#feedback li.error")).to_contain_text("Onbekende barcode: 3299999999")
+    focused(page, "#barcode")
+    page.keyboard.type("3200000003")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # The title opens with the scanned copy's status ready: down, Tab, Enter.
+    focused(page, "tr.scanned select")
+    expect(page.locator("tr.scanned td").first).to_have_text("3200000003")
+    page.keyboard.press("ArrowDown")  # beschadigd
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#feedback li.ok")).to_have_text("3200000003: beschadigd.")
+    assert Copy.objects.get(barcode="3200000003").status == "damaged"
+    assert axe_findings(page) == []
+    page.locator("a[aria-label='Etiket van 3200000003']").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focused(page, "#print-label")
+    page.keyboard.press("Enter")
+    wait_until(page, "window.printed === 1")

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -63,7 +64,9 @@ def _errors_to(form: forms.Form, exc: ValidationError) -> None:
 
 @allow(**CATALOGUING)  # type: ignore[arg-type]
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """Catalogue a new title and its copies in one step."""
+    """Catalogue a new title and its copies in one step; or (?opzoeken) find a copy by scanning it."""
+    if request.method == "GET" and ("opzoeken" in request.GET or "exemplaar" in request.GET):
+        return _copy_find(request)
     here = workstation_of(request)
     form = TitleForm(request.POST or None, initial={"branch": here.code if here else None})
     if request.method == "POST" and form.is_valid():
@@ -82,6 +85,24 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             return redirect("desk:library_title", pk=title.pk)
     focus_first(form, "title")
     return render(request, "desk/library/catalogue.html", {"form": form})
+
+
+def _copy_find(request: HttpRequest) -> HttpResponse:
+    """Scan a copy to change its status or print its label: its title's page opens with the copy's status ready.
+
+    A GET (a barcode is no personal data), on the catalogue's own address.
+    """
+    barcode = request.GET.get("exemplaar", "").strip()[:20]
+    if barcode:
+        copy = Copy.objects.filter(barcode=barcode).only("pk", "title_id").first()
+        if copy is not None:
+            return redirect(f"{reverse('desk:library_title', args=[copy.title_id])}?exemplaar={copy.pk}")
+        messages.error(
+            request,
+            _("Onbekende barcode: %(code)s. Scan opnieuw, of typ het nummer onder de streepjescode.")
+            % {"code": barcode},
+        )
+    return render(request, "desk/library/copy_find.html", {})
 
 
 def _title(pk: int) -> Title:
@@ -116,6 +137,7 @@ def title_page(request: HttpRequest, pk: int) -> HttpResponse:
             "branches": list(Branch.objects.order_by("name")),
             "here": here,
             "statuses": [(s.value, s.label) for s in STATUS_BY_HAND],
+            "scanned": int(request.GET["exemplaar"]) if request.GET.get("exemplaar", "").isdigit() else None,
         },
     )
 
