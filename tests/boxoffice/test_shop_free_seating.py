@@ -60,3 +60,16 @@ def test_a_seated_basket_still_offers_other_seats_and_another_show(client):
     assert 'id="basket-more"' in page
     assert 'id="other-basket"' not in page
     assert 'id="apart-note"' not in text(client.get(reverse("web:shop:show", args=[play.pk])))
+
+
+def test_taking_out_free_seating_speaks_of_places_and_an_order_not_seats_in_a_basket(client):
+    free = f.show(capacity=80, in_days=9)
+    held = client.post(reverse("web:shop:show", args=[free.pk]), {"quantity": "2", "best": "1"})
+    order = Order.objects.get()
+    gone = client.post(reverse("web:shop:basket_remove", args=[order.token, free.pk]), follow=True)
+    page = text(gone)
+    assert held.status_code == 302
+    assert "Je bestelling is geannuleerd; de plaatsen zijn weer vrij." in page
+    assert "de stoelen zijn weer vrij" not in page  # before: "Je winkelmand is leeg; de stoelen ..."
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED

@@ -74,7 +74,10 @@ def basket_remove_view(request: HttpRequest, token: str, show_id: int) -> HttpRe
         messages.error(request, str(exc.message))
         return redirect("web:shop:order", token=order.token)
     if order.status == Order.Status.CANCELLED:
-        messages.success(request, _("Je winkelmand is leeg; de stoelen zijn weer vrij."))
+        if not show.hall.is_seated:  # free seating: places, not seats (and an order of its own, not a basket)
+            messages.success(request, _("Je bestelling is geannuleerd; de plaatsen zijn weer vrij."))
+        else:
+            messages.success(request, _("Je winkelmand is leeg; de stoelen zijn weer vrij."))
         return redirect("web:shop:programme")
     messages.success(request, _("%(title)s is uit je winkelmand; de stoelen zijn weer vrij.") % {"title": show.title})
     return redirect("web:shop:order", token=order.token)
