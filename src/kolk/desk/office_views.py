@@ -84,12 +84,9 @@ class ExportForm(forms.Form):
             ("R06", _("R06 Muziekweb: pasnummers van leden die muziek of film leenden")),
         ],
     )
-    start = forms.DateField(
-        label=_("Van (eerste dag)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("Tot (dag na de laatste)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    # Typed, not a date picker: the keyboard types a whole date (1-11-2026 or 2026-11-01) in one go.
+    start = forms.DateField(label=_("Van (eerste dag)"), help_text=_("Bijvoorbeeld 1-11-2026."))
+    end = forms.DateField(label=_("Tot (dag na de laatste)"), help_text=_("Bijvoorbeeld 1-12-2026."))
     branches = forms.CharField(
         label=_("Vestigingscodes van de partnerbibliotheken (alleen R02, met komma's)"), required=False, max_length=200
     )
