@@ -248,6 +248,13 @@ def test_check_in_says_where_each_copy_goes_and_enter_in_the_empty_field_prints_
     focused(page, "#barcode")
     assert "Bibi Broek" in page.locator("#checkin-slip").inner_text()
     assert page.locator("#checkin-slip").get_attribute("class") == "slip"
+    # The help (?) says so, beside the keys of the menu.
+    page.keyboard.press("?")
+    expect(page.locator("#desk-help")).to_contain_text(
+        "In het lege scanveld: de bon van het laatste exemplaar afdrukken"
+    )
+    page.keyboard.press("Escape")
+    focused(page, "#barcode")
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "desk-day-checkin.png"))
 
