@@ -329,8 +329,12 @@ def register_view(request: HttpRequest) -> HttpResponse:
     """The GDPR art. 30 register, read from the register file: what the controller shows the AP on request."""
     rows = article30_rows(_lang())
     first = rows[0] if rows else {}
+    activities: dict[str, list[dict[str, str]]] = {}
+    for row in rows:  # the register's rows by activity: subjects, recipients and retention are the activity's
+        activities.setdefault(row["activity"], []).append(row)
     context = {
         "rows": rows,
+        "activities": list(activities.items()),
         "controller": first.get("controller", ""),
         "officer": first.get("privacy_officer", ""),
         "security": first.get("security", ""),

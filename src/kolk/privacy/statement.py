@@ -160,7 +160,7 @@ def article30_rows(lang: str = "nl", register: Register | None = None) -> list[d
 
     controller = register.controller
     controller_text = f"{controller['name']}, {controller['street']}, {controller['postcode']} {controller['town']}, {controller['email']}"
-    security = "; ".join(t(register.security[k]) for k in ("X01", "X02", "X03") if k in register.security)
+    security = "; ".join(t(register.security[k]).rstrip(".") for k in ("X01", "X02", "X03") if k in register.security)
     transfers = "; ".join(f"{tr.to} ({tr.country}): {t(tr.safeguard)}" for tr in register.transfers)
     rows = []
     with translation.override(lang):
