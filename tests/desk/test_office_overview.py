@@ -100,3 +100,15 @@ def test_a_breach_page_names_each_step_and_keeps_the_count_already_given(client,
     ):
         assert step in html, step
     assert 'name="assess-people_affected" value="120"' in html
+
+
+def test_the_officer_finds_a_record_by_pass_number_and_picks_partner_branches_by_name(client, officer):
+    from kolk.library.models import Branch
+
+    person = PersonFactory(with_pass=True)
+    found = client.post(reverse("desk:office_reads_find"), {"customer_number": person.pass_number})
+    assert found["Location"] == reverse("desk:office_reads", args=[person.pk])
+    Branch.objects.create(code="emmen", name="Bibliotheek Emmen")
+    html = client.get(reverse("desk:office_exports")).content.decode()
+    assert "Bibliotheek Emmen (emmen)" in html
+    assert 'type="checkbox" name="branches" value="emmen"' in html

@@ -37,7 +37,7 @@ def test_the_officer_and_the_member_see_who_read_the_record(client, django_asser
     assert "Balie</td>" in page
     assert "Niets verstrekt." not in page
     missing = client.post(reverse("desk:office_reads_find"), {"customer_number": "nope"}).content.decode()
-    assert "Geen persoon met dit klantnummer." in missing
+    assert "Geen persoon met dit klant- of pasnummer." in missing
     client.logout()
 
     client.force_login(user)

@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from kolk.core.errors import KolkError, NotFound
 from kolk.core.roles import Role
 from kolk.library import partners
+from kolk.library.models import Branch
 from kolk.people.models import Person
 from kolk.people.reach import person_reach
 from kolk.privacy import office
@@ -39,7 +41,7 @@ from kolk.privacy.statement import article30_rows
 
 
 class FindForm(forms.Form):
-    customer_number = forms.CharField(label=_("Klantnummer"), max_length=12)
+    customer_number = forms.CharField(label=_("Klantnummer of pasnummer"), max_length=14)
 
 
 def _lang() -> str:
@@ -51,12 +53,11 @@ def reads_find(request: HttpRequest) -> HttpResponse:
     """Find the person whose reads the officer wants to see (by customer number, POSTed)."""
     form = FindForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pk = Person.objects.filter(customer_number=form.cleaned_data["customer_number"].strip()).values_list(
-            "pk", flat=True
-        )
+        number = form.cleaned_data["customer_number"].strip()
+        pk = Person.objects.filter(Q(customer_number=number) | Q(pass_number=number)).values_list("pk", flat=True)
         if pk:
             return redirect("desk:office_reads", pk=pk[0])
-        form.add_error("customer_number", _("Geen persoon met dit klantnummer."))
+        form.add_error("customer_number", _("Geen persoon met dit klant- of pasnummer."))
     return render(request, "desk/privacy/office_reads_find.html", {"form": form})
 
 
@@ -87,15 +88,23 @@ class ExportForm(forms.Form):
     # Typed, not a date picker: the keyboard types a whole date (1-11-2026 or 2026-11-01) in one go.
     start = forms.DateField(label=_("Van (eerste dag)"), help_text=_("Bijvoorbeeld 1-11-2026."))
     end = forms.DateField(label=_("Tot (dag na de laatste)"), help_text=_("Bijvoorbeeld 1-12-2026."))
-    branches = forms.CharField(
-        label=_("Vestigingscodes van de partnerbibliotheken (alleen R02, met komma's)"), required=False, max_length=200
+    branches = forms.MultipleChoiceField(
+        label=_("Vestigingen van de partnerbibliotheken (alleen bij R02)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["branches"]
+        assert isinstance(choice, forms.MultipleChoiceField)
+        choice.choices = [(b.code, f"{b.name} ({b.code})") for b in Branch.objects.order_by("name")]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             self.add_error("end", _("De einddatum ligt na de begindatum."))
-        codes = [c.strip() for c in str(data.get("branches") or "").split(",") if c.strip()]
+        codes = list(data.get("branches") or [])
         if data.get("recipient") == "R02" and not codes:
             self.add_error("branches", _("Noem de vestigingen van de partnerbibliotheken."))
         data["branch_codes"] = codes
