@@ -255,6 +255,7 @@ PAGES: dict[str, Row] = {
     "desk:office_demand": Row(DECLARED),
     "desk:office_breaches": Row(DECLARED),
     "desk:office_breach": Row(DECLARED, {"pk": "breach"}),
+    "desk:office_register": Row(DECLARED),
     "desk:library_pulls": Row(DECLARED),
     "desk:library_letters": Row(DECLARED),
     "desk:library_letters_printed": Row(DECLARED, post=True, form={"letter": "1"}),
