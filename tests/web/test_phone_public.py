@@ -5,6 +5,7 @@ a list of cards keeps its column names (the privacy statement's rows say which c
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from kolk.boxoffice.models import Show
 from tests.boxoffice.factories import show
 from tests.browser import axe_findings, scrolls_sideways
 from tests.library.factories import CopyFactory, TitleFactory
+from tests.web.test_phone import _busy_member, _log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,17 @@ def test_on_a_phone_a_visitor_searches_from_the_first_page_and_reads_the_stateme
 def _shot(page, name: str) -> None:
     if shots := os.environ.get("KOLK_SCREENSHOTS"):
         page.screenshot(path=f"{shots}/public-{name}.png", full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_table_its_template_labelled_keeps_its_own_labels_and_its_buttons_column_none(live_server, phone, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _busy_member()
+    _log_in(phone, live_server)
+    phone.goto(live_server.url + reverse("web:portal_invoices"))
+    card = phone.locator("main table tbody tr").first
+    expect(card.locator("th")).to_have_text(re.compile(r"^\d{4}-\d+$"))
+    assert card.locator("th").evaluate("th => getComputedStyle(th, '::before').content") == '"Factuur "'
+    expect(card.locator("td").last).not_to_have_attribute("data-label", re.compile(".*"))  # Betalen, downloaden
+    expect(card.get_by_role("button", name=re.compile("^Betalen"))).to_be_visible()

@@ -31,10 +31,12 @@ document.addEventListener("htmx:afterSettle", function (event) {
 })();
 
 /* On a phone a table becomes a list of cards (kolk.css), each cell labelled with its column's name
-   from its data-label. A table whose template gives no labels gets them here from its header row. */
+   from its data-label. A table whose template gives no labels gets them here from its header row
+   (a column whose header is hidden, such as the buttons', stays unlabelled). */
 document.querySelectorAll("main table").forEach(function (table) {
+  if (table.querySelector("td[data-label]")) return;  /* its template labelled it */
   var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
-    return th.textContent.trim();
+    return th.querySelector(".visually-hidden") ? "" : th.textContent.trim();
   });
   table.querySelectorAll("tbody tr").forEach(function (row) {
     Array.prototype.forEach.call(row.children, function (cell, i) {
