@@ -15,9 +15,11 @@ from kolk.boxoffice.models import Show
 from tests.boxoffice.factories import show
 from tests.browser import axe_findings, scrolls_sideways
 from tests.library.factories import CopyFactory, TitleFactory
+from tests.web.test_join import basis, post
 from tests.web.test_phone import _busy_member, _log_in
 
 pytestmark = pytest.mark.django_db
+_ = basis  # the fixture of the join tests, for the join step below
 
 
 def test_the_first_page_shows_the_next_shows_on_sale_and_a_search_in_the_catalogue(
@@ -95,3 +97,11 @@ def test_a_table_its_template_labelled_keeps_its_own_labels_and_its_buttons_colu
     assert card.locator("th").evaluate("th => getComputedStyle(th, '::before').content") == '"Factuur "'
     expect(card.locator("td").last).not_to_have_attribute("data-label", re.compile(".*"))  # Betalen, downloaden
     expect(card.get_by_role("button", name=re.compile("^Betalen"))).to_be_visible()
+
+
+def test_joining_shows_the_portal_consent_as_the_quoted_text_it_is(client, basis):
+    page = post(client, "gegevens").content.decode()
+    assert (
+        'Met het account geef je deze toestemming:</p>\n    <blockquote class="consent-text">Ja, ik wil een account'
+        in page
+    )
