@@ -101,3 +101,15 @@ def test_marc_reports_a_bad_record_in_dutch(library):
     assert "Record 1: zonder recordnummer (001), overgeslagen." in result
     assert "Record 2: onleesbaar, overgeslagen." in result
     assert "unreadable" not in result
+
+
+def test_the_labels_of_all_copies_of_a_title_in_one_print(library):
+    first = CopyFactory(barcode="3000000124")
+    CopyFactory(title=first.title, barcode="3000000125")
+    CopyFactory(title=first.title, barcode="3000000126", status=Copy.Status.WITHDRAWN)
+    title_page = library.get(reverse("desk:library_title", args=[first.title_id])).content.decode()
+    assert "Etiketten van alle 2 exemplaren afdrukken" in title_page
+    html = library.get(reverse("desk:library_label", args=[first.pk]) + "?alle").content.decode()
+    slip = html.split('id="label"', 1)[1].split("</section>", 1)[0]
+    assert slip.count('class="label-one"') == 2  # the withdrawn copy gets no new label
+    assert "2 etiketten afdrukken" in html

@@ -345,3 +345,46 @@ def test_scan_a_copy_to_mark_it_damaged_and_print_its_label(live_server, page):
     focused(page, "#print-label")
     page.keyboard.press("Enter")
     wait_until(page, "window.printed === 1")
+
+
+def test_catalogue_a_title_with_two_copies_and_print_both_labels_by_keyboard(live_server, page):
+    from kolk.library.models import Title
+
+    ensure_role_groups()
+    UserFactory(username="bieb", roles=[Role.LIBRARY_STAFF])
+    BranchFactory(code="assen", name="DNK Assen")
+    page.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, f"{live_server.url}/balie/", "bieb")
+    if "kiezen" in page.url:
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Alt+t")
+    focused(page, "#id_title")
+    for value in ("Het Achterhuis", "Anne Frank", None, "9789044625141", "1947", "oorlog, dagboek", None):
+        if value:
+            page.keyboard.type(value)
+        page.keyboard.press("Tab")
+    focused(page, "#id_barcodes")
+    for code in ("3900000001", "3900000002"):  # the scanner's Enter starts a new line
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#feedback li.ok")).to_have_text("Gecatalogiseerd: Het Achterhuis, 2 exemplaren.")
+    assert Title.objects.get(title="Het Achterhuis").copies.count() == 2
+    expect(page.locator(".desk-menu [aria-current=page]")).to_have_text("Catalogus")
+    for _ in range(3):  # the branch, Toevoegen, the labels
+        page.keyboard.press("Tab")
+    focused(page, "#labels-all")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#label .label-one")).to_have_count(2)
+    focused(page, "#print-label")
+    expect(page.locator("#print-label")).to_have_text("2 etiketten afdrukken")
+    assert axe_findings(page) == []
+    page.screenshot(path=str(SHOTS / "desk-day-labels.png"))
+    page.keyboard.press("Enter")
+    wait_until(page, "window.printed === 1")

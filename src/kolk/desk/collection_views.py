@@ -128,12 +128,14 @@ def title_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Exemplaar toegevoegd."))
         return redirect("desk:library_title", pk=title.pk)
+    copies = list(title.copies.select_related("branch", "transit_to").order_by("barcode"))
     return render(
         request,
         "desk/library/title.html",
         {
             "title_": title,
-            "copies": list(title.copies.select_related("branch", "transit_to").order_by("barcode")),
+            "copies": copies,
+            "to_label": [c for c in copies if c.status != Copy.Status.WITHDRAWN],
             "branches": list(Branch.objects.order_by("name")),
             "here": here,
             "statuses": [(s.value, s.label) for s in STATUS_BY_HAND],
@@ -168,11 +170,23 @@ def copy_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(**CATALOGUING)  # type: ignore[arg-type]
 def copy_label(request: HttpRequest, pk: int) -> HttpResponse:
-    """A barcode label to print: the copy's barcode as Code 128, drawn on the server."""
+    """A barcode label to print: the copy's barcode as Code 128, drawn on the server.
+
+    With ?alle, the labels of all the title's copies that are not withdrawn (two copies just
+    catalogued: one print), each on its own label.
+    """
     from kolk.desk.labels import code128_svg
 
     copy = _copy(pk)
-    return render(request, "desk/library/label.html", {"copy": copy, "svg": code128_svg(copy.barcode)})
+    copies = [copy]
+    if "alle" in request.GET:
+        copies = list(
+            copy.title.copies.exclude(status=Copy.Status.WITHDRAWN)
+            .select_related("title", "branch")
+            .order_by("barcode")
+        ) or [copy]
+    labels = [(c, code128_svg(c.barcode)) for c in copies]
+    return render(request, "desk/library/label.html", {"copy": copy, "labels": labels})
 
 
 @allow(**CATALOGUING)  # type: ignore[arg-type]
