@@ -14,7 +14,7 @@ from kolk.boxoffice.models import Order, Series, Show
 from kolk.boxoffice.services.selling import seats_hold
 from kolk.core.roles import Role
 from tests.boxoffice import factories as f
-from tests.browser import axe_findings
+from tests.browser import axe_findings, scrolls_sideways
 from tests.factories import UserFactory
 from tests.library.factories import ensure_role_groups
 
@@ -157,3 +157,36 @@ def test_a_theaterabonnement_is_made_with_its_presale_and_a_bad_date_is_told_at_
     assert Series.objects.get().shows.count() == 4
     assert "Theaterabonnement Kamermuziek 2026-2027 opgeslagen." in page.get_by_role("status").inner_text()
     assert axe_findings(page) == []
+
+
+def test_the_tills_fit_a_narrow_screen_and_their_buttons_can_be_pressed(live_server, page):
+    """A till on a small tablet or phone (390 px): the page does not scroll sideways and the seat map
+    does not lie over the order's buttons (the narrow grid's one column once grew to the map's width)."""
+    ensure_role_groups()
+    UserFactory(username="kees", roles=[Role.BOX_OFFICE])
+    hall = f.hall(seat_map="12x24")
+    shows = [f.show(hall=hall, theatre=True, in_days=10 + 7 * i) for i in range(2)]
+    series = Series.objects.create(name="Drents Toneel", season="2026-2027", min_shows=2, discount_percent=20)
+    series.shows.set(shows)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/balie/kassa/")
+    page.fill("#id_username", "kees")
+    page.fill("#id_password", "correct horse battery")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for path, button in (
+        (f"/balie/kassa/show/{shows[0].pk}/", "button.till-sell"),
+        (f"/balie/kassa/theaterabonnementen/{series.pk}/", "#series-sell"),
+    ):
+        page.goto(live_server.url + path)
+        assert scrolls_sideways(page) == 0, path
+        sell = page.locator(button).first
+        sell.scroll_into_view_if_needed()
+        box = sell.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 390, path
+        on_top = page.evaluate(
+            "([x, y, s]) => { const e = document.elementFromPoint(x, y); return !!e && !!e.closest(s); }",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button],
+        )
+        assert on_top, f"{path}: something lies over the sell button"
