@@ -157,8 +157,8 @@ class Show(models.Model):
     )
 
     class Meta:
-        verbose_name = _("show")
-        verbose_name_plural = _("shows")
+        verbose_name = _("voorstelling")
+        verbose_name_plural = _("voorstellingen")
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
@@ -403,8 +403,8 @@ class Ticket(models.Model):
     )
 
     class Meta:
-        verbose_name = _("kaart")
-        verbose_name_plural = _("kaarten")
+        verbose_name = _("kaartje")
+        verbose_name_plural = _("kaartjes")
         constraints = [models.UniqueConstraint(fields=["code"], name="ticket_code_unique")]
 
     def __str__(self) -> str:
