@@ -265,9 +265,14 @@ class Order(models.Model):
         IDEAL = "ideal", _("iDEAL")
         VOUCHER = "voucher", _("cadeaubon")
 
-    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders")
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders", verbose_name=_("voorstelling"))
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_orders"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ticket_orders",
+        verbose_name=_("koper"),
     )
     # The secret a guest's browser or API client holds to reach this order. (Unique by a
     # constraint in Meta, not unique=True: on PostgreSQL that would add a second, pattern
@@ -278,15 +283,22 @@ class Order(models.Model):
     buyer_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.HELD)
     method = models.CharField(_("betaalwijze"), max_length=8, choices=Method.choices, blank=True, default="")
-    total_cents = models.PositiveIntegerField(default=0)
+    total_cents = models.PositiveIntegerField(_("totaalbedrag"), default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("besteld op"))
+    paid_at = models.DateTimeField(_("betaald op"), null=True, blank=True)
     # The provider's reference: a Mollie payment id or a billing invoice number.
-    payment_ref = models.CharField(max_length=64, blank=True)  # indexed where set (Meta)
+    payment_ref = models.CharField(_("referentie betaling"), max_length=64, blank=True)  # indexed where set (Meta)
     anonymised = models.BooleanField(default=False)
     # A theaterabonnement: one order with tickets for each chosen show of the series.
-    series = models.ForeignKey("Series", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    series = models.ForeignKey(
+        "Series",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("theaterabonnement"),
+    )
 
     privacy = PrivacyMap(
         subject="person",
@@ -351,13 +363,17 @@ class ShowSeat(models.Model):
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
     rank = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AVAILABLE)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="show_seats")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="show_seats", verbose_name=_("bestelling")
+    )
 
     privacy = PrivacyMap(
         subject="order__person", personal={"order": "tickets"}, not_personal=["show", "seat", "rank", "status"]
     )
 
     class Meta:
+        verbose_name = _("stoel bij een voorstelling")
+        verbose_name_plural = _("stoelen bij een voorstelling")
         constraints = [models.UniqueConstraint(fields=["show", "seat"], name="showseat_unique")]
         indexes = [
             models.Index(fields=["show", "status", "rank"], name="showseat_best_idx"),
@@ -370,19 +386,26 @@ class ShowSeat(models.Model):
 
 
 class Ticket(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
-    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets")
-    seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    price = models.ForeignKey(PriceCategory, on_delete=models.PROTECT, related_name="+")
-    amount_cents = models.PositiveIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("bestelling"))
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("voorstelling"))
+    seat = models.ForeignKey(
+        Seat, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("stoel")
+    )
+    price = models.ForeignKey(PriceCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("tarief"))
+    amount_cents = models.PositiveIntegerField(_("bedrag"))
     code = models.CharField(max_length=24)  # unique by a constraint in Meta, as the order's token
-    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("binnengekomen op"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("binnengelaten door"),
     )
     # A reduced price (65+, jeugd, lid, CJP, Stadspas): that staff saw the proof, who and when; never
     # the document, its number or the birth date on it (like the ID check of a privacy request, D07).
-    proof_seen_at = models.DateTimeField(null=True, blank=True)
+    proof_seen_at = models.DateTimeField(_("bewijs voor korting gezien op"), null=True, blank=True)
     proof_seen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -421,12 +444,12 @@ class Payment(models.Model):
         REFUND_DUE = "refund_due", _("terug te betalen")
         REFUNDED = "refunded", _("terugbetaald")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments", verbose_name=_("bestelling"))
     method = models.CharField(max_length=8, choices=Order.Method.choices)
-    amount_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField(_("bedrag"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    provider_ref = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField()
+    provider_ref = models.CharField(_("referentie betaling"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("aangemaakt op"))
 
     privacy = PrivacyMap(
         subject="order__person",
@@ -471,19 +494,21 @@ class WaitlistEntry(models.Model):
 
     OPEN = (Status.WAITING, Status.OFFERED)
 
-    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="waitlist")
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("voorstelling"))
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("persoon")
+    )
     name = models.CharField(_("naam"), max_length=200)
     email = models.EmailField(_("e-mailadres"))
     quantity = models.PositiveSmallIntegerField(_("aantal kaartjes"), default=1)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
-    joined_at = models.DateTimeField()
+    joined_at = models.DateTimeField(_("op de wachtlijst sinds"))
     offered_at = models.DateTimeField(null=True, blank=True)
     # The hold made for the offer: the buyer checks it out like any other order.
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The library's yes at joining, asked only in the show's members' presale (T06): a current pass. In the
     # presale, freed seats are offered to members only; everyone else waits for the public sale.
-    member = models.BooleanField(default=False)
+    member = models.BooleanField(_("lid van de bibliotheek"), default=False)
 
     privacy = PrivacyMap(
         subject="person",
@@ -578,7 +603,9 @@ class VoucherSale(models.Model):
     token = models.CharField(max_length=32)  # unique by a constraint in Meta
     value_cents = models.PositiveIntegerField(_("waarde (centen)"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    provider_ref = models.CharField(max_length=64, blank=True, db_index=True)  # Mollie's payment id
+    provider_ref = models.CharField(
+        _("referentie betaling"), max_length=64, blank=True, db_index=True
+    )  # Mollie's payment id
     voucher = models.OneToOneField(
         GiftVoucher, null=True, blank=True, on_delete=models.CASCADE, related_name="sale", verbose_name=_("cadeaubon")
     )
@@ -659,10 +686,10 @@ class DiscountCode(models.Model):
 class OrderReduction(models.Model):
     """What a cadeaubon paid of an order, or what a kortingscode took off it."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reductions")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reductions", verbose_name=_("bestelling"))
     voucher = models.ForeignKey(GiftVoucher, null=True, blank=True, on_delete=models.CASCADE, related_name="uses")
     discount = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    amount_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField(_("bedrag"))
     created_at = models.DateTimeField()
 
     privacy = PrivacyMap(
@@ -672,6 +699,8 @@ class OrderReduction(models.Model):
     )
 
     class Meta:
+        verbose_name = _("korting op een bestelling")
+        verbose_name_plural = _("kortingen op bestellingen")
         constraints = [
             models.CheckConstraint(
                 condition=Q(voucher__isnull=False, discount__isnull=True)
