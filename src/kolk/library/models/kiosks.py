@@ -57,7 +57,9 @@ class Kiosk(models.Model):
 class KioskPin(models.Model):
     """A member's PIN at the kiosks (L18), hashed with Django's password hashers."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="kiosk_pin")
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="kiosk_pin", verbose_name=_("lid")
+    )
     pin = models.CharField(_("pincode (hash)"), max_length=128)
     set_at = models.DateTimeField(_("pincode gezet op"))
     failures = models.PositiveSmallIntegerField(_("foute pogingen"), default=0)

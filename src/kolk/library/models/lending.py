@@ -49,10 +49,20 @@ class LoanRule(models.Model):
 class Loan(models.Model):
     copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="loans")
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="library_loans"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library_loans",
+        verbose_name=_("lid"),
     )
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="loans"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="loans",
+        verbose_name=_("abonnement"),
     )
     checked_out_at = models.DateTimeField(_("uitgeleend op"))
     due_on = models.DateField(_("inleverdatum"))
@@ -103,7 +113,9 @@ class Loan(models.Model):
 class LoanCount(models.Model):
     """Number of loans per person per month (L06, L11); upserted at checkout."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_loan_counts")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="library_loan_counts", verbose_name=_("lid")
+    )
     month = models.DateField(_("maand"))
     count = models.PositiveIntegerField(_("aantal"), default=0)
 
@@ -134,17 +146,31 @@ class Fee(models.Model):
         PAID = "paid", _("betaald")
         WAIVED = "waived", _("kwijtgescholden")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_fees")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="library_fees", verbose_name=_("lid")
+    )
     kind = models.CharField(_("soort"), max_length=12, choices=Kind.choices)
     amount_cents = models.PositiveIntegerField(_("bedrag (cent)"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     created_on = models.DateField(_("datum"))
-    loan = models.ForeignKey(Loan, null=True, blank=True, on_delete=models.SET_NULL, related_name="fees")
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.SET_NULL, related_name="fees", verbose_name=_("uitlening")
+    )
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="fees"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fees",
+        verbose_name=_("abonnement"),
     )
     invoice = models.ForeignKey(
-        "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="library_fees"
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library_fees",
+        verbose_name=_("factuur"),
     )
 
     privacy = PrivacyMap(

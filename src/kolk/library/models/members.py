@@ -83,11 +83,20 @@ class Subscription(models.Model):
         CANCELLED = "cancelled", _("opgezegd, loopt af")
         ENDED = "ended", _("beëindigd")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_subscriptions")
-    household = models.ForeignKey(
-        "people.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="library_subscriptions"
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="library_subscriptions", verbose_name=_("lid")
     )
-    type = models.ForeignKey(SubscriptionType, on_delete=models.PROTECT, related_name="subscriptions")
+    household = models.ForeignKey(
+        "people.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library_subscriptions",
+        verbose_name=_("huishouden"),
+    )
+    type = models.ForeignKey(
+        SubscriptionType, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("abonnementsvorm")
+    )
     fee_cents = models.PositiveIntegerField(_("contributie (cent)"))
     started_on = models.DateField(_("ingangsdatum"))
     renews_on = models.DateField(_("verlengdatum"))
@@ -99,7 +108,12 @@ class Subscription(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # The ID was seen at the desk: who saw it and when, never the document or its number.
     id_seen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("legitimatie gezien door"),
     )
     id_seen_at = models.DateTimeField(_("legitimatie gezien op"), null=True, blank=True)
 
@@ -145,16 +159,28 @@ class Block(models.Model):
         # Joined online: lending waits until the desk has seen an ID on the first visit.
         CONFIRM = "confirm", _("bevestigen aan de balie")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_blocks")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="library_blocks", verbose_name=_("lid")
+    )
     reason = models.CharField(_("reden"), max_length=8, choices=Reason.choices)
     note = models.CharField(_("toelichting"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("geblokkeerd op"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("geblokkeerd door"),
     )
     lifted_at = models.DateTimeField(_("opgeheven op"), null=True, blank=True)
     lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opgeheven door"),
     )
 
     privacy = PrivacyMap(
@@ -198,7 +224,9 @@ class TargetGroup(models.TextChoices):
 class MemberProfile(models.Model):
     """What the library keeps current about a member: target group (L17), last activity (L10)."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="library_profile")
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="library_profile", verbose_name=_("lid")
+    )
     target_group = models.CharField(
         _("doelgroep"), max_length=12, choices=TargetGroup.choices, default=TargetGroup.UNKNOWN
     )

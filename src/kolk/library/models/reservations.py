@@ -18,12 +18,18 @@ class Reservation(models.Model):
         CANCELLED = "cancelled", _("geannuleerd")
         EXPIRED = "expired", _("verlopen")
 
-    title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="reservations")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="library_reservations")
-    pickup_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("titel"))
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="library_reservations", verbose_name=_("lid")
+    )
+    pickup_branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("afhaalvestiging")
+    )
     placed_at = models.DateTimeField(_("geplaatst op"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
-    copy = models.ForeignKey(Copy, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds")
+    copy = models.ForeignKey(
+        Copy, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds", verbose_name=_("exemplaar")
+    )
     ready_on = models.DateField(_("klaargezet op"), null=True, blank=True)
     expires_on = models.DateField(_("ophalen vóór"), null=True, blank=True)
     # The copy set aside for it still stands on its branch's shelf: it is on that branch's pull list

@@ -43,8 +43,12 @@ class SchoolService(models.Model):
 class Enrolment(models.Model):
     """A pupil of a school under a service, with class and leerjaar (school year, 1-8 or 1-6)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="school_enrolments")
-    service = models.ForeignKey(SchoolService, on_delete=models.CASCADE, related_name="enrolments")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="school_enrolments", verbose_name=_("leerling")
+    )
+    service = models.ForeignKey(
+        SchoolService, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("schooldienst")
+    )
     class_name = models.CharField(_("klas"), max_length=20)
     leerjaar = models.PositiveSmallIntegerField(_("leerjaar"))
 
