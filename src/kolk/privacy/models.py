@@ -48,26 +48,30 @@ class PrivacyChoice(ImmutableModel):
     """One consent, withdrawal, objection or withdrawal of an objection."""
 
     subject = models.ForeignKey(
-        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="privacy_choices"
+        settings.PRIVACY_SUBJECT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="privacy_choices",
+        verbose_name=_("persoon"),
     )
-    kind = models.CharField(max_length=16, choices=ChoiceKind.choices)
-    purpose = models.CharField(max_length=64)
-    channel = models.CharField(max_length=8, blank=True, default="")
+    kind = models.CharField(_("soort"), max_length=16, choices=ChoiceKind.choices)
+    purpose = models.CharField(_("doel"), max_length=64)
+    channel = models.CharField(_("kanaal"), max_length=8, blank=True, default="")
     # consent: True = given, False = withdrawn; objection: True = objects, False = withdrawn.
-    decision = models.BooleanField()
-    text_version = models.CharField(max_length=128, blank=True, default="")
-    method = models.CharField(max_length=8, choices=ChoiceMethod.choices)
+    decision = models.BooleanField(_("ja of nee"))
+    text_version = models.CharField(_("versie van de tekst"), max_length=128, blank=True, default="")
+    method = models.CharField(_("hoe"), max_length=8, choices=ChoiceMethod.choices)
     given_by = models.ForeignKey(
         settings.PRIVACY_SUBJECT_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("gegeven door"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    recorded_at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(_("vastgelegd op"), db_index=True)
 
     privacy = PrivacyMap(
         subject="subject",
@@ -102,17 +106,24 @@ class Restriction(ImmutableModel):
     the person's request it answers, if any.
     """
 
-    subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="restrictions")
-    restricted = models.BooleanField()
-    reason = models.CharField(max_length=200)
-    until = models.DateField(null=True, blank=True)
+    subject = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="restrictions", verbose_name=_("persoon")
+    )
+    restricted = models.BooleanField(_("beperkt"))
+    reason = models.CharField(_("reden"), max_length=200)
+    until = models.DateField(_("tot en met"), null=True, blank=True)
     request = models.ForeignKey(
-        "RightsRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="restrictions"
+        "RightsRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="restrictions",
+        verbose_name=_("verzoek"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    recorded_at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(_("vastgelegd op"), db_index=True)
 
     privacy = PrivacyMap(
         subject="subject",
@@ -270,11 +281,15 @@ class DisclosureItem(models.Model):
     """That one person's data went out in a disclosure: what went where, and when."""
 
     disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="items")
-    subject = models.ForeignKey(settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="disclosures")
+    subject = models.ForeignKey(
+        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="disclosures", verbose_name=_("persoon")
+    )
 
     privacy = PrivacyMap(subject="subject", personal={"subject": "privacy_choices"}, not_personal=["disclosure"])
 
     class Meta:
+        verbose_name = _("verstrekking van gegevens")
+        verbose_name_plural = _("verstrekkingen van gegevens")
         constraints = [models.UniqueConstraint(fields=["disclosure", "subject"], name="disclosed_once")]
 
     def __str__(self) -> str:
@@ -307,25 +322,28 @@ class RightsRequest(models.Model):
         REFUSED = "refused", _("afgewezen")
 
     subject = models.ForeignKey(
-        settings.PRIVACY_SUBJECT_MODEL, on_delete=models.CASCADE, related_name="rights_requests"
+        settings.PRIVACY_SUBJECT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="rights_requests",
+        verbose_name=_("persoon"),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(_("soort verzoek"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("ontvangen via"), max_length=8, choices=Channel.choices)
     # "Waar gaat het over?": the person's own words (which data is wrong, what the complaint is).
-    text = models.TextField(blank=True, default="")
-    received_at = models.DateTimeField()
+    text = models.TextField(_("waar het over gaat"), blank=True, default="")
+    received_at = models.DateTimeField(_("ontvangen op"))
     due_on = models.DateField(db_index=True)
     extended_to = models.DateField(null=True, blank=True)
-    extension_reason = models.CharField(max_length=300, blank=True)
+    extension_reason = models.CharField(_("reden voor meer tijd"), max_length=300, blank=True)
     # D07: that identity was proven at the desk (who saw it, how, when); never the document.
     identity_seen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    identity_seen_at = models.DateTimeField(null=True, blank=True)
-    identity_method = models.CharField(max_length=40, blank=True)
+    identity_seen_at = models.DateTimeField(_("legitimatie gezien op"), null=True, blank=True)
+    identity_method = models.CharField(_("legitimatie"), max_length=40, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    outcome = models.CharField(max_length=300, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("uitkomst"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
