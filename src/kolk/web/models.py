@@ -16,11 +16,11 @@ class CookieChoice(models.Model):
     the record is declared personal (a consent record) rather than not personal.
     """
 
-    visitor_id = models.CharField(max_length=32, db_index=True)
+    visitor_id = models.CharField(_("bezoekersnummer"), max_length=32, db_index=True)
     notice_version = models.PositiveIntegerField()
-    analytics = models.BooleanField()
-    social = models.BooleanField()
-    chosen_at = models.DateTimeField()
+    analytics = models.BooleanField(_("statistieken"))
+    social = models.BooleanField(_("sociale media"))
+    chosen_at = models.DateTimeField(_("gekozen op"))
 
     privacy = PrivacyMap(
         subject=None,
@@ -50,10 +50,12 @@ class PortalEvent(models.Model):
     rule (five years after the subscription ends).
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="portal_events")
-    action = models.CharField(max_length=40)
-    at = models.DateTimeField(db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="portal_events", verbose_name=_("lid")
+    )
+    action = models.CharField(_("wat"), max_length=40)
+    at = models.DateTimeField(_("wanneer"), db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP-adres"), null=True, blank=True)
 
     privacy = PrivacyMap(
         subject="person",
@@ -81,10 +83,10 @@ class PasswordResetRequest(models.Model):
     One the worker never reached goes a day later (retention rule `throttle`).
     """
 
-    address = models.EmailField(max_length=254)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    address = models.EmailField(_("e-mailadres"), max_length=254)
+    ip_address = models.GenericIPAddressField(_("IP-adres"), null=True, blank=True)
     language = models.CharField(max_length=8)
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(_("aangevraagd op"))
 
     privacy = PrivacyMap(
         subject=None,
