@@ -247,8 +247,12 @@ class CollectionItem(models.Model):
     """An invoice in a collection; an invoice is collected once (unique)."""
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="collection_item")
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="collection_items")
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="collection_item", verbose_name=_("factuur")
+    )
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="collection_items", verbose_name=_("machtiging")
+    )
     amount_cents = models.PositiveIntegerField(_("bedrag (centen)"))
     sequence = models.CharField(_("volgorde"), max_length=4, choices=Mandate.Sequence.choices)
 

@@ -113,7 +113,9 @@ class OutboxMessage(Delivery):
 class OutboxAttachment(models.Model):
     """A file sent with a message, such as tickets with their QR codes."""
 
-    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        OutboxMessage, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("bericht")
+    )
     filename = models.CharField(_("bestandsnaam"), max_length=200)
     mimetype = models.CharField(_("soort bestand"), max_length=100)
     content = models.BinaryField(_("inhoud"))
@@ -305,7 +307,9 @@ class CaseMessage(models.Model):
         OUT = "out", _("antwoord")
         NOTE = "note", _("interne notitie")
 
-    case = models.ForeignKey(ContactCase, on_delete=models.CASCADE, related_name="messages")
+    case = models.ForeignKey(
+        ContactCase, on_delete=models.CASCADE, related_name="messages", verbose_name=_("contactvraag")
+    )
     direction = models.CharField(_("soort"), max_length=4, choices=Direction.choices)
     body = models.TextField(_("tekst"))
     author = models.ForeignKey(
@@ -313,7 +317,12 @@ class CaseMessage(models.Model):
     )
     created_at = models.DateTimeField(_("tijd"))
     outbox_message = models.ForeignKey(
-        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        OutboxMessage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verstuurd bericht"),
     )
 
     privacy = PrivacyMap(

@@ -54,9 +54,9 @@ class Throttle(models.Model):
     rule `throttle`, declared in kolk.privacy.declarations). One row per key.
     """
 
-    key = models.CharField(max_length=64, unique=True)
-    window_ends = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
+    key = models.CharField(_("sleutel"), max_length=64, unique=True)
+    window_ends = models.DateTimeField(_("telt tot"))
+    hits = models.PositiveIntegerField(_("aantal keer"), default=0)
 
     class Meta:
         verbose_name = _("teller")

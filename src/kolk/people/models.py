@@ -117,7 +117,7 @@ class Person(models.Model):
 
 
 class EmailAddress(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails", verbose_name=_("persoon"))
     address = models.EmailField(_("e-mailadres"), max_length=254, db_index=True)
     is_primary = models.BooleanField(_("hoofdadres"), default=False)
 
@@ -143,7 +143,7 @@ class PhoneNumber(models.Model):
         HOME = "home", _("thuis")
         WORK = "work", _("werk")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones", verbose_name=_("persoon"))
     number = models.CharField(_("telefoonnummer"), max_length=20, help_text=_("in internationale vorm, +31…"))
     label = models.CharField(_("soort"), max_length=8, choices=Label.choices, default=Label.MOBILE)
 
@@ -165,8 +165,8 @@ class FamilyRelation(models.Model):
         GUARDIAN = "guardian", _("ouder of voogd")
         PARTNER = "partner", _("partner")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations")
-    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations", verbose_name=_("persoon"))
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("familielid"))
     kind = models.CharField(_("relatie"), max_length=10, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
