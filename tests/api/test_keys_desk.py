@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from kolk.core.clock import today
 from kolk.core.roles import Role
@@ -137,5 +138,5 @@ def test_in_the_browser_the_key_is_made_by_keyboard_and_the_page_passes_axe(live
     page.locator("summary").first.click()
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("trek de sleutel van uitmarkt in")).click()
-    assert "ingetrokken" in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("ingetrokken")
     assert ApiClient.objects.get().revoked_at is not None

@@ -63,7 +63,7 @@ def test_a_guest_buys_two_theatre_seats_and_the_box_office_checks_them_in(live_s
     assert hook.json() == {"result": "paid"}
     page.goto(order_url)
     expect(page.get_by_role("heading", name="Je kaartjes")).to_be_visible()
-    assert page.locator(".tickets svg").count() == 2
+    expect(page.locator(".tickets svg")).to_have_count(2)
     codes = page.locator(".ticket-code").all_inner_texts()
 
     f.worker_turn()  # the worker draws the QR codes, queues the mail and sends it

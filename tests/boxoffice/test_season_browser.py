@@ -90,7 +90,7 @@ def test_a_buyer_on_the_waiting_list_gets_a_refunded_seat_and_pays_part_with_a_v
     page.goto(order_url + "betaling/")
     page.wait_for_url(order_url, timeout=15000)
     expect(page.get_by_role("heading", name="Je kaartjes")).to_be_in_viewport()
-    assert page.locator(".tickets svg").count() == 1
+    expect(page.locator(".tickets svg")).to_have_count(1)
     waitlist.waitlist_offers_make()
     entry = WaitlistEntry.objects.get(show=show)
     assert entry.status == WaitlistEntry.Status.BOUGHT

@@ -55,7 +55,7 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.title().startswith("Kassa: Drents Toneel")
-    assert page.locator("input[name=show]:checked").count() == 4
+    expect(page.locator("input[name=show]:checked")).to_have_count(4)
     assert axe_findings(page) == []
 
     # The cursor is on the first show's seat map; the arrow keys walk it, Space chooses.
@@ -66,7 +66,7 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
     page.keyboard.press("Space")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Space")
-    assert page.locator("#series-seats").inner_text() == "Rij 2, stoel 4; Rij 2, stoel 5"
+    expect(page.locator("#series-seats")).to_have_text("Rij 2, stoel 4; Rij 2, stoel 5")
     assert (
         page.locator("#series-total").inner_text().replace("\u00a0", " ") == "€ 80,00"
     )  # 2 seats, 4 shows, € 10,00 each
@@ -104,8 +104,8 @@ def test_a_theaterabonnement_of_four_shows_with_the_same_seats_at_the_till_keybo
     status = page.get_by_role("status").first
     assert "Wisselgeld: € 20,00" in status.inner_text().replace("\u00a0", " ")
     expect(status).to_be_visible()
-    assert page.locator("table.receipt tbody tr").count() == 8
-    assert page.locator(".order-tickets li").count() == 8
+    expect(page.locator("table.receipt tbody tr")).to_have_count(8)
+    expect(page.locator(".order-tickets li")).to_have_count(8)
     for name, paper in (("Kaartjes op A4", "a4"), ("Kaartjes voor de bonprinter (80 mm)", "receipt")):
         href = page.get_by_role("link", name=name).get_attribute("href")
         assert href.endswith(f"kaartjes-{paper}.pdf")
@@ -145,7 +145,7 @@ def test_a_theaterabonnement_is_made_with_its_presale_and_a_bad_date_is_told_at_
     assert not Series.objects.exists()
     assert focused(page) == "id_members_from_date"
     assert in_view(page, "#id_members_from_date_error")
-    assert "Vul ook een datum in" in page.locator("#id_members_from_date_error").inner_text()
+    expect(page.locator("#id_members_from_date_error")).to_contain_text("Vul ook een datum in")
     expect(page.get_by_role("alert")).to_be_visible()
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "season-series-form-error.png"), full_page=True)
@@ -155,7 +155,7 @@ def test_a_theaterabonnement_is_made_with_its_presale_and_a_bad_date_is_told_at_
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert Series.objects.get().shows.count() == 4
-    assert "Theaterabonnement Kamermuziek 2026-2027 opgeslagen." in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Theaterabonnement Kamermuziek 2026-2027 opgeslagen.")
     assert axe_findings(page) == []
 
 

@@ -68,7 +68,7 @@ def test_a_buyer_on_a_phone_buys_a_theaterabonnement_of_four_shows_with_the_same
     same = page.locator("#same-seats")
     expect(same).to_contain_text("Dezelfde stoelen in elke voorstelling")
     expect(same).to_be_in_viewport()
-    assert page.locator("#series-shows li").count() == 4
+    expect(page.locator("#series-shows li")).to_have_count(4)
     expect(page.locator("main")).not_to_contain_text("12,50")  # each ticket at the series price
     fits(page, "series-phone-2-held.png")
     page.get_by_label("Naam").fill("Anna Abonnee")
@@ -86,7 +86,7 @@ def test_a_buyer_on_a_phone_buys_a_theaterabonnement_of_four_shows_with_the_same
     assert len(seats) == 2  # the same two seats in each of the four shows
     words = "; ".join(f"rij {r}, stoel {n}" for r, n in sorted(seats))
     expect(page.locator("#same-seats")).to_contain_text(words)
-    assert page.locator(".tickets figure").count() == 8
+    expect(page.locator(".tickets figure")).to_have_count(8)
     expect(page.locator(".tickets figure").first).to_contain_text("Hamlet")
     fits(page, "series-phone-3-tickets.png")
 

@@ -78,7 +78,7 @@ def test_a_guest_on_a_phone_pays_and_waits_on_the_payment_page_until_it_is_paid(
     mollie.answer("GET", MOLLIE, "payment_paid.json", amount=PAID)  # the bank says yes
     page.wait_for_url(order_url, timeout=15000)
     expect(page.get_by_role("heading", name="Je kaartjes")).to_be_in_viewport()
-    assert page.locator(".tickets svg").count() == 2
+    expect(page.locator(".tickets svg")).to_have_count(2)
     looks_right(page, "Klaar", "shop-phone-5-done.png")
     assert Order.objects.get().status == Order.Status.PAID
 

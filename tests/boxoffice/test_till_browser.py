@@ -45,7 +45,7 @@ def test_sell_two_chosen_seats_at_two_prices_for_cash_in_six_actions(live_server
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Space")  # 2: seat 3-4
     actions += 1
-    assert page.locator("#till-tickets li").count() == 2
+    expect(page.locator("#till-tickets li")).to_have_count(2)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id").startswith("till-price-")
     page.keyboard.type("6")  # 3: 65+ for the first ticket
@@ -79,6 +79,6 @@ def test_sell_two_chosen_seats_at_two_prices_for_cash_in_six_actions(live_server
     assert "rij 3 stoel 3" in receipt
     assert "65+" in receipt
     assert "jeugd" in receipt
-    assert page.locator(".order-tickets li").count() == 2
+    expect(page.locator(".order-tickets li")).to_have_count(2)
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "till-order.png"), full_page=True)

@@ -94,7 +94,7 @@ def test_a_refunded_seat_goes_to_the_first_on_the_waiting_list_who_buys_it_from_
     page.goto(order_url + "betaling/")
     page.wait_for_url(order_url, timeout=15000)
     expect(page.get_by_role("heading", name="Je kaartjes")).to_be_in_viewport()
-    assert page.locator(".tickets svg").count() == 1
+    expect(page.locator(".tickets svg")).to_have_count(1)
     fits(page, "waitlist-phone-4-tickets.png")
 
     waitlist.waitlist_offers_make()

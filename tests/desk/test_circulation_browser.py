@@ -56,8 +56,8 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
         page.keyboard.press("Enter")
     # The staff workplace: its own menu, no public menu, no cookie banner.
     expect(page.locator(".desk-menu").get_by_role("link", name="Bibliotheek")).to_be_visible()
-    assert page.locator(".cookie-notice").count() == 0
-    assert page.get_by_role("link", name="Mijn DNK").count() == 0
+    expect(page.locator(".cookie-notice")).to_have_count(0)
+    expect(page.get_by_role("link", name="Mijn DNK")).to_have_count(0)
     # Lending from the menu by its shortcut.
     with page.expect_navigation():
         page.keyboard.press("Alt+b")
@@ -69,7 +69,7 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")  # one card scan opens the member
     actions += 1
-    assert page.locator("h1").inner_text() == "Noor Bakker"
+    expect(page.locator("h1")).to_have_text("Noor Bakker")
     for c in copies:
         scan(page, c.barcode)
         actions += 1
@@ -78,15 +78,15 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
         assert page.evaluate("window.scrollY") == 0  # the focus did not scroll the page
     assert actions == 4
     assert Loan.objects.filter(person=member, returned_at__isnull=True).count() == 3
-    assert page.locator("#visit-out tr").count() == 3
+    expect(page.locator("#visit-out tr")).to_have_count(3)
 
     # A refused scan: red, beside the field, in view, and the cursor is back in the field.
     scan(page, copies[0].barcode)
-    assert "al uitgeleend" in page.locator("#feedback li.error").inner_text()
+    expect(page.locator("#feedback li.error")).to_contain_text("al uitgeleend")
     assert in_viewport(page, "#feedback li.error")
     assert page.evaluate("document.activeElement.id") == "barcode"
     for kind in ("ok", "warn", "error"):
-        assert page.locator(f"audio#sound-{kind}").count() == 1
+        expect(page.locator(f"audio#sound-{kind}")).to_have_count(1)
     assert page.request.get(live_server.url + page.locator("audio#sound-error").get_attribute("src")).headers[
         "content-type"
     ] in (
@@ -131,8 +131,8 @@ def test_three_items_out_with_four_scans_and_no_mouse(live_server, page):
     for c in copies:
         scan(page, c.barcode)
         assert "Ingenomen" in feedback(page)
-    assert page.locator("#checked-in tbody tr").count() == 3
-    assert "Noor Bakker" in page.locator("#checked-in").inner_text()
+    expect(page.locator("#checked-in tbody tr")).to_have_count(3)
+    expect(page.locator("#checked-in")).to_contain_text("Noor Bakker")
     page.screenshot(path=str(SHOTS / "desk-checkin.png"))
 
 
@@ -185,7 +185,7 @@ def test_register_a_family_with_a_card_and_catalogue_a_title_then_collect(live_s
     page.check("#id_reading_advice")
     with page.expect_navigation():
         page.locator("#id_town").press("Enter")
-    assert page.locator("h1").inner_text() == "Sara de Boer"
+    expect(page.locator("h1")).to_have_text("Sara de Boer")
     sara = Person.objects.get(pass_number=card)
 
     with page.expect_navigation():
@@ -196,7 +196,7 @@ def test_register_a_family_with_a_card_and_catalogue_a_title_then_collect(live_s
     page.fill("#id_barcodes", "3200000001\n3200000002")
     with page.expect_navigation():
         page.locator("#id_title").press("Enter")
-    assert page.locator("#copies tbody tr").count() == 2
+    expect(page.locator("#copies tbody tr")).to_have_count(2)
     assert Title.objects.get(title="Het Achterhuis").copies.count() == 2
 
     # The family fee is collected by direct debit under a mandate taken at the desk.

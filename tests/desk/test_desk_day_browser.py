@@ -246,7 +246,7 @@ def test_check_in_says_where_each_copy_goes_and_enter_in_the_empty_field_prints_
     page.keyboard.press("Enter")
     wait_until(page, "window.printed === 1")
     focused(page, "#barcode")
-    assert "Bibi Broek" in page.locator("#checkin-slip").inner_text()
+    expect(page.locator("#checkin-slip")).to_contain_text("Bibi Broek")
     assert page.locator("#checkin-slip").get_attribute("class") == "slip"
     # The help (?) says so, beside the keys of the menu.
     page.keyboard.press("?")
@@ -302,7 +302,7 @@ def test_a_refused_payment_or_mandate_puts_the_cursor_back_at_its_field_with_the
     # Once: the next visit to the page starts at the scan field again.
     page.reload()
     focused(page, "#barcode")
-    assert page.locator(".field-error").count() == 0
+    expect(page.locator(".field-error")).to_have_count(0)
 
 
 def test_scan_a_copy_to_mark_it_damaged_and_print_its_label(live_server, page):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.core.roles import Role
 from kolk.library.models import Loan
@@ -86,15 +87,15 @@ def test_a_desk_day(live_server, page):
     page.check("#id_reading_advice")
     assert page.locator("#id_adult1_born").get_attribute("placeholder") == "dd-mm-jjjj"  # typed as on the ID card
     submit(page, page.get_by_role("button", name="Inschrijven").click)
-    assert page.locator("h1").inner_text() == "Anna Jansen"
+    expect(page.locator("h1")).to_have_text("Anna Jansen")
     assert card in page.locator(".member-head").inner_text()
-    assert "Gezin" in page.locator("#subscription").inner_text()
+    expect(page.locator("#subscription")).to_contain_text("Gezin")
 
     # The scanner types the barcode into the focused field and presses Enter.
     for barcode in (first.barcode, second.barcode):
         scan(page, barcode)
         assert "Uitgeleend" in feedback(page)
-    assert page.locator("#loans tbody tr").count() == 2
+    expect(page.locator("#loans tbody tr")).to_have_count(2)
 
     # Cas reserves the title that Anna has out.
     member_url = page.url
@@ -113,22 +114,22 @@ def test_a_desk_day(live_server, page):
     assert "Leg klaar voor Cas Jansen" in feedback(page)
     scan(page, second.barcode)
     assert "Terugzetten" in feedback(page)
-    assert page.locator("#checked-in tbody tr").count() == 2
+    expect(page.locator("#checked-in tbody tr")).to_have_count(2)
 
     # Cas picks the reservation up.
     page.goto(cas_url)
     scan(page, first.barcode)
     assert "Uitgeleend" in feedback(page)
     page.reload()
-    assert "Geen reserveringen" in page.locator("#reservations").inner_text()
+    expect(page.locator("#reservations")).to_contain_text("Geen reserveringen")
 
     # Block Anna: the next checkout is refused and says why; unblock and it works.
     page.goto(member_url)
     page.select_option("#block-reason", "manual")
     submit(page, page.locator("#blocks").get_by_role("button", name="Blokkeren").click)
-    assert "handmatig" in page.locator("#blocked").inner_text()
+    expect(page.locator("#blocked")).to_contain_text("handmatig")
     scan(page, second.barcode)
-    assert "Geblokkeerd" in page.locator("#feedback li.error").inner_text()
+    expect(page.locator("#feedback li.error")).to_contain_text("Geblokkeerd")
     submit(page, page.locator("#blocks").get_by_role("button", name="Opheffen").click)
     scan(page, second.barcode)
     assert "Uitgeleend" in feedback(page)
@@ -137,4 +138,4 @@ def test_a_desk_day(live_server, page):
     # The family fee becomes an invoice the desk can see.
     submit(page, page.get_by_role("button", name="Factureren").click)
     assert "Gefactureerd" in feedback(page)
-    assert "abonnement bibliotheek" in page.locator("#invoices").inner_text()
+    expect(page.locator("#invoices")).to_contain_text("abonnement bibliotheek")

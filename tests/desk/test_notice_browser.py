@@ -56,7 +56,7 @@ def test_the_desk_sets_notices_by_post_by_keyboard_and_prints_the_letter(live_se
     assert notices_overdue(on=loan.due_on + dt.timedelta(days=1), actor=None) == 1
     page.keyboard.press("Alt+r")  # the menu's access key for Brieven
     page.wait_for_url(f"{live_server.url}/balie/bieb/brieven/")
-    assert "1 brief om af te drukken." in page.locator("#letters-count").inner_text()
+    expect(page.locator("#letters-count")).to_contain_text("1 brief om af te drukken.")
     assert member.full_name in page.locator("#letters").inner_text()
     assert axe_findings(page) == []
     page.screenshot(path=str(SHOTS / "desk-letters.png"), full_page=True)
@@ -67,5 +67,5 @@ def test_the_desk_sets_notices_by_post_by_keyboard_and_prints_the_letter(live_se
     tab_to(page, "letters-printed")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Geen brieven om af te drukken." in page.locator("#letters-count").inner_text()
+    expect(page.locator("#letters-count")).to_contain_text("Geen brieven om af te drukken.")
     assert Letter.objects.get().printed_at is not None

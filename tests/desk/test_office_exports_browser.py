@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from kolk.core.otp import totp_demo_device
 from kolk.core.roles import Role
@@ -53,7 +54,7 @@ def test_run_the_warehouse_export_from_the_office_by_keyboard_without_the_object
     page.fill("#id_code", f"{totp(device.bin_key):06d}")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text() == "Verstrekkingen aan partners"
+    expect(page.locator("h1")).to_have_text("Verstrekkingen aan partners")
     assert axe_findings(page) == []
 
     tab_to(page, "id_recipient")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.core.roles import Role
 from kolk.privacy.models import RightsRequest
@@ -29,7 +30,7 @@ def test_the_desk_records_a_complaint_from_a_letter_with_what_it_is_about(live_s
     page.fill("#id_password", "correct horse battery")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text() == "Privacyverzoek van Anna Jansen"
+    expect(page.locator("h1")).to_have_text("Privacyverzoek van Anna Jansen")
     assert axe_findings(page) == []
 
     tab_to(page, "id_kind")
@@ -44,7 +45,7 @@ def test_the_desk_records_a_complaint_from_a_letter_with_what_it_is_about(live_s
     page.keyboard.press("Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")  # the button: nothing written yet, the field says why
-    assert "Schrijf waar je verzoek over gaat" in page.locator("form.card").inner_text()
+    expect(page.locator("form.card")).to_contain_text("Schrijf waar je verzoek over gaat")
     assert page.locator("#id_text").get_attribute("aria-invalid") == "true"
     assert not RightsRequest.objects.exists()
 

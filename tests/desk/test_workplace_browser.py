@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kolk.comms.models import OutboxMessage
 from kolk.core.otp import current_code, totp_demo_device
@@ -65,15 +66,15 @@ def test_a_day_at_the_desk_keyboard_only(live_server, page):
     page.screenshot(path=str(SHOTS / "desk-workstation-pick.png"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text() == "Innemen · DNK Emmen"
+    expect(page.locator("h1")).to_have_text("Innemen · DNK Emmen")
     assert page.locator("#desk-branch").input_value() == "emmen"
 
     # A copy of Assen taken in at Emmen goes home, and the desk is told so beside the field.
     scan(page, lent.barcode)
-    assert "Terug naar vestiging DNK Assen." in page.locator("#feedback li.warn").inner_text()
+    expect(page.locator("#feedback li.warn")).to_contain_text("Terug naar vestiging DNK Assen.")
     assert in_viewport(page, "#feedback li.warn")
     assert Copy.objects.get(pk=lent.pk).status == "in_transit"
-    assert "DNK Assen" in page.locator("#checked-in tbody tr").first.inner_text()
+    expect(page.locator("#checked-in tbody tr").first).to_contain_text("DNK Assen")
 
     # At the member: the damaged copy is refused next to the field, the next one goes out.
     page.goto(f"{live_server.url}/balie/bieb/")
@@ -95,7 +96,7 @@ def test_a_day_at_the_desk_keyboard_only(live_server, page):
     page.evaluate("document.querySelector('#feedback').dataset.old = '1'")
     page.keyboard.press("Enter")
     page.wait_for_selector("#feedback:not([data-old])", state="attached")
-    assert "Uitleenbon gemaild" in page.locator("#feedback li.ok").inner_text()
+    expect(page.locator("#feedback li.ok")).to_contain_text("Uitleenbon gemaild")
     assert in_viewport(page, "#feedback li.ok")
     page.focus("#slip-mail")
     page.evaluate("document.querySelector('#feedback').dataset.old = '1'")
@@ -108,7 +109,7 @@ def test_a_day_at_the_desk_keyboard_only(live_server, page):
     with page.expect_navigation():
         page.get_by_role("button", name="Uitloggen").press("Enter")
     sign_in(page, f"{live_server.url}/balie/bieb/klaarleggen/", "bieb")
-    assert page.locator("h1").inner_text() == "Klaarleggen · DNK Emmen"
+    expect(page.locator("h1")).to_have_text("Klaarleggen · DNK Emmen")
 
 
 def test_an_administrator_gives_a_staff_member_their_branch_and_it_is_asked_after_the_second_factor(live_server, page):
@@ -134,7 +135,7 @@ def test_an_administrator_gives_a_staff_member_their_branch_and_it_is_asked_afte
     page.keyboard.press("Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "sanne werkt in DNK Emmen." in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("sanne werkt in DNK Emmen.")
     page.screenshot(path=str(SHOTS / "desk-staff-branches.png"))
     staff.refresh_from_db()
     assert staff.home_branch == "emmen"
@@ -151,4 +152,4 @@ def test_an_administrator_gives_a_staff_member_their_branch_and_it_is_asked_afte
     page.keyboard.press("Tab")  # the next branch: Assen
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text() == "Klaarleggen · DNK Assen"
+    expect(page.locator("h1")).to_have_text("Klaarleggen · DNK Assen")

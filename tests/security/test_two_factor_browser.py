@@ -7,6 +7,7 @@ import base64
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from kolk.core.roles import Role
 from tests.factories import UserFactory
@@ -29,8 +30,8 @@ def test_a_privacy_officer_enrols_and_reaches_the_office(live_server, page):
     page.fill("#id_password", "correct horse battery")
     submit(page, lambda: page.keyboard.press("Enter"))
     assert page.url.startswith(f"{live_server.url}/balie/tweestaps/instellen/")
-    assert page.locator("h1").inner_text() == "Tweestapsverificatie instellen"
-    assert page.locator(".qr svg").count() == 1
+    expect(page.locator("h1")).to_have_text("Tweestapsverificatie instellen")
+    expect(page.locator(".qr svg")).to_have_count(1)
 
     secret = page.locator("#otp-secret").inner_text().replace(" ", "")
     code = f"{totp(base64.b32decode(secret)):06d}"  # what the phone's app shows

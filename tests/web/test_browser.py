@@ -69,7 +69,7 @@ def test_rejecting_cookies_sends_nothing_to_a_third_party(live_server, page, ga)
     assert _cookie_names(page) <= NECESSARY
     page.get_by_role("button", name="Weigeren").click()
     page.wait_for_load_state("networkidle")
-    assert page.locator("#cookie-notice").count() == 0
+    expect(page.locator("#cookie-notice")).to_have_count(0)
     page.goto(live_server.url + "/")
     page.goto(live_server.url + "/privacy")
     page.wait_for_load_state("networkidle")
@@ -178,5 +178,5 @@ def test_reject_looks_and_works_like_accept_also_by_keyboard(live_server, page):
     assert page.evaluate("document.activeElement.textContent.trim()") == "Weigeren"
     page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
-    assert page.locator("#cookie-notice").count() == 0
+    expect(page.locator("#cookie-notice")).to_have_count(0)
     assert CookieChoice.objects.get().analytics is False

@@ -165,6 +165,6 @@ def test_the_desk_confirms_an_online_member_keyboard_only(live_server, page, set
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_text("Inschrijving bevestigd: Noor kan nu lenen.")).to_be_visible()
-    assert page.locator("#blocked").count() == 0
+    expect(page.locator("#blocked")).to_have_count(0)
     assert page.evaluate("document.activeElement.id") == "barcode"  # back in the scan field
     assert blocks_standing(joined.person) == []

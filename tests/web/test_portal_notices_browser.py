@@ -34,7 +34,7 @@ def test_a_member_chooses_sms_for_overdue_and_no_hold_notice_on_a_phone(live_ser
     phone.locator("#portal-menu > summary").click()  # on a phone Mijn DNK's menu is one button
     phone.get_by_role("link", name="Mijn berichten").click()
     phone.wait_for_url(f"{live_server.url}/mijn/berichten")
-    assert "Sms'jes sturen we naar +31612345678." in phone.locator("#mobiel").inner_text()
+    expect(phone.locator("#mobiel")).to_contain_text("Sms'jes sturen we naar +31612345678.")
     overdue = phone.get_by_role("group", name="Te laat")
     assert overdue.get_by_role("radio", name="E-mail").is_checked()
     assert overdue.get_by_role("radio", name="Niet").count() == 0  # an overdue notice always goes out
@@ -44,7 +44,7 @@ def test_a_member_chooses_sms_for_overdue_and_no_hold_notice_on_a_phone(live_ser
     phone.get_by_role("group", name="Reservering ligt klaar").get_by_role("radio", name="Niet").tap()
     phone.get_by_role("button", name="Keuzes opslaan").tap()
     phone.wait_for_load_state("networkidle")
-    assert "Opgeslagen." in phone.get_by_role("status").inner_text()
+    expect(phone.get_by_role("status")).to_contain_text("Opgeslagen.")
     assert phone.get_by_role("group", name="Te laat").get_by_role("radio", name="Sms").is_checked()
     assert scrolls_sideways(phone) == 0
     assert axe_findings(phone) == []
@@ -56,7 +56,7 @@ def test_a_member_chooses_sms_for_overdue_and_no_hold_notice_on_a_phone(live_ser
     phone.get_by_role("group", name="Kaartjes").get_by_role("radio", name="Sms").tap()
     phone.get_by_role("button", name="Keuzes opslaan").tap()
     phone.wait_for_load_state("networkidle")
-    assert "Niet opgeslagen" in phone.get_by_role("alert").inner_text()
+    expect(phone.get_by_role("alert")).to_contain_text("Niet opgeslagen")
     error = phone.locator("#id_tickets_error")
     assert "mobiele nummer nodig" in error.inner_text()
     expect(error).to_be_visible()

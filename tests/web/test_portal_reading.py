@@ -147,7 +147,7 @@ def test_on_a_phone_a_member_switches_it_on_sees_the_list_and_turns_it_off(live_
     phone.wait_for_load_state("networkidle")
     expect(phone.get_by_role("heading", name="Je leesgeschiedenis staat uit")).to_be_visible()
     expect(phone.get_by_text("Je leesgeschiedenis staat uit en je lijst is gewist.")).to_be_visible()
-    assert phone.get_by_text(long_title).count() == 0
+    expect(phone.get_by_text(long_title)).to_have_count(0)
     assert not Loan.objects.filter(person=user.person).exists()
 
 
