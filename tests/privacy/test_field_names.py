@@ -17,6 +17,8 @@ from django.test.utils import isolate_apps
 from kolk.boxoffice.services.selling import order_checkout, order_pay, seats_hold
 from kolk.privacy.access import access_package, readable
 from kolk.privacy.fieldmap import PrivacyMap, personal_models
+from kolk.web.models import PortalEvent
+from kolk.web.services import portal_event_record
 from tests.boxoffice import factories as f
 from tests.factories import PersonFactory
 
@@ -77,3 +79,24 @@ def test_a_ticket_buyer_reads_dutch_headings_and_euros(staff):
     text = json.dumps(read, ensure_ascii=False)
     for english in ("created at", "paid at", "total cents", "amount cents", "payment ref", "checked in"):
         assert english not in text, english
+
+
+@pytest.mark.django_db
+def test_a_members_portal_actions_read_as_what_they_did(staff):
+    """The portal's record of what a member did shows its label ('ingelogd'), never the code ('login')."""
+    person = PersonFactory()
+    for action in ("login", "download", "kiosk_pin_set"):
+        portal_event_record(person=person, action=action, ip_address="192.0.2.7", actor=None)
+    read = readable(access_package(subject=person, actor=staff, lang="nl"))
+    events = [t for kind in read["held"] for t in kind["tables"] if "wat" in t["headings"]]
+    assert events  # under each category the actions hold (login data, the IP address)
+    done = {row[table["headings"].index("wat")] for table in events for row in table["rows"]}
+    assert done == {"ingelogd", "gegevens gedownload", "pincode voor de zelfbediening ingesteld"}
+
+
+@pytest.mark.django_db
+def test_an_action_without_a_label_is_not_recorded():
+    person = PersonFactory()
+    with pytest.raises(ValueError, match="without a label"):
+        portal_event_record(person=person, action="looked_around", ip_address=None, actor=None)
+    assert not PortalEvent.objects.filter(person=person).exists()

@@ -529,7 +529,7 @@ def _latest(table: Mapping[str, Any]) -> dict[str, Any]:
         else table.get("title") or table["source"],
         "count": len(meaningful),
         "more": len(meaningful) > LATEST,
-        "headings": [_heading_shown(fields.get(p), str(table["headings"][p - 1]), p in money) for p in keep],
+        "headings": [_heading_shown(str(table["headings"][p - 1]), p in money) for p in keep],
         "rows": [[shown[p](row[p]) for p in keep] for row in reversed(meaningful[-LATEST:])],
     }
 
@@ -554,33 +554,11 @@ def _fields_of(table: Mapping[str, Any]) -> dict[int, Any]:
     return found
 
 
-# Headings for fields that have no name of their own (Django then makes one in English from the code name)
-_PLAIN_HEADINGS = {
-    "created_at": gettext_lazy("aangemaakt op"),
-    "paid_at": gettext_lazy("betaald op"),
-    "checked_in_at": gettext_lazy("binnengekomen op"),
-    "proof_seen_at": gettext_lazy("bewijs voor korting gezien op"),
-    "action": gettext_lazy("wat"),
-    "at": gettext_lazy("wanneer"),
-    "total_cents": gettext_lazy("totaal"),
-    "amount_cents": gettext_lazy("bedrag"),
-    "kind": gettext_lazy("soort"),
-    "purpose": gettext_lazy("doel"),
-    "channel": gettext_lazy("kanaal"),
-    "decision": gettext_lazy("ja of nee"),
-    "method": gettext_lazy("hoe"),
-    "recorded_at": gettext_lazy("vastgelegd op"),
-    "restricted": gettext_lazy("beperkt"),
-    "reason": gettext_lazy("reden"),
-    "until": gettext_lazy("tot en met"),
-}
+def _heading_shown(heading: str, money: bool) -> str:
+    """A column's heading in the reader's words: never 'cents' above euros.
 
-
-def _heading_shown(field: Any, heading: str, money: bool) -> str:
-    """A column's heading in the reader's words: never a code name, never 'cents' above euros."""
-    name = getattr(field, "name", "")
-    if field is not None and not getattr(field, "_verbose_name", None) and name in _PLAIN_HEADINGS:
-        heading = str(_PLAIN_HEADINGS[name])
+    Every personal field has a Dutch name of its own (tests/privacy/test_field_names.py).
+    """
     return _CENTS.sub("", heading) if money else heading
 
 

@@ -43,6 +43,35 @@ class CookieChoice(models.Model):
         return f"v{self.notice_version} analytics={self.analytics} social={self.social}"
 
 
+# What a member did in the portal, in their words: the choices of PortalEvent.action, so the
+# activity page, the access package and the admin all read the same label.
+ACTION_LABELS = {
+    "login": _("ingelogd"),
+    "logout": _("uitgelogd"),
+    "password_reset_requested": _("nieuw wachtwoord aangevraagd"),
+    "password_reset": _("nieuw wachtwoord ingesteld"),
+    "details_changed": _("gegevens gewijzigd"),
+    "consent_given": _("toestemming gegeven"),
+    "consent_withdrawn": _("toestemming ingetrokken"),
+    "objection_made": _("bezwaar gemaakt"),
+    "objection_withdrawn": _("bezwaar ingetrokken"),
+    "download": _("gegevens gedownload"),
+    "denied": _("geweigerd: gegevens van een ander"),
+    "loan_renewed": _("uitlening verlengd"),
+    "reservation_placed": _("reservering geplaatst"),
+    "reservation_cancelled": _("reservering geannuleerd"),
+    "invoice_downloaded": _("factuur gedownload"),
+    "reading_history_cleared": _("leesgeschiedenis gewist"),
+    "payment_started": _("betaling gestart"),
+    "mandate_signed": _("machtiging gegeven"),
+    "mandate_revoked": _("machtiging ingetrokken"),
+    "rights_request": _("privacyverzoek gedaan"),
+    "child_consent_given": _("toestemming voor je kind gegeven"),
+    "child_consent_withdrawn": _("toestemming voor je kind ingetrokken"),
+    "kiosk_pin_set": _("pincode voor de zelfbediening ingesteld"),
+}
+
+
 class PortalEvent(models.Model):
     """What a member did in the portal, and when (A01/A02 evidence), with the IP address (A03).
 
@@ -53,7 +82,7 @@ class PortalEvent(models.Model):
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="portal_events", verbose_name=_("lid")
     )
-    action = models.CharField(_("wat"), max_length=40)
+    action = models.CharField(_("wat"), max_length=40, choices=list(ACTION_LABELS.items()))
     at = models.DateTimeField(_("wanneer"), db_index=True)
     ip_address = models.GenericIPAddressField(_("IP-adres"), null=True, blank=True)
 
@@ -72,7 +101,7 @@ class PortalEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
+        return str(self.get_action_display())
 
 
 class PasswordResetRequest(models.Model):
@@ -101,27 +130,3 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"reset @ {self.requested_at:%Y-%m-%d %H:%M}"
-
-
-ACTION_LABELS = {
-    "login": _("ingelogd"),
-    "logout": _("uitgelogd"),
-    "password_reset_requested": _("nieuw wachtwoord aangevraagd"),
-    "password_reset": _("nieuw wachtwoord ingesteld"),
-    "details_changed": _("gegevens gewijzigd"),
-    "consent_given": _("toestemming gegeven"),
-    "consent_withdrawn": _("toestemming ingetrokken"),
-    "objection_made": _("bezwaar gemaakt"),
-    "objection_withdrawn": _("bezwaar ingetrokken"),
-    "download": _("gegevens gedownload"),
-    "denied": _("geweigerd: gegevens van een ander"),
-    "loan_renewed": _("uitlening verlengd"),
-    "reservation_placed": _("reservering geplaatst"),
-    "reservation_cancelled": _("reservering geannuleerd"),
-    "invoice_downloaded": _("factuur gedownload"),
-    "reading_history_cleared": _("leesgeschiedenis gewist"),
-    "payment_started": _("betaling gestart"),
-    "mandate_signed": _("machtiging gegeven"),
-    "mandate_revoked": _("machtiging ingetrokken"),
-    "rights_request": _("privacyverzoek gedaan"),
-}

@@ -17,7 +17,7 @@ from kolk.privacy.ledger import choices_of, consent_record, objection_record
 from kolk.privacy.models import PrivacyChoice
 from kolk.privacy.register import CHANNELS
 from kolk.web.cookies import current_version
-from kolk.web.models import CookieChoice, PortalEvent
+from kolk.web.models import ACTION_LABELS, CookieChoice, PortalEvent
 
 
 @transaction.atomic
@@ -42,7 +42,12 @@ def cookie_choice_record(*, visitor_id: str, analytics: bool, social: bool, acto
 def portal_event_record(
     *, person: Any, action: str, ip_address: str | None, actor: Actor, details: dict[str, Any] | None = None
 ) -> PortalEvent:
-    """Record a portal action with its time and IP address (A01-A03); audited as portal.<action>."""
+    """Record a portal action with its time and IP address (A01-A03); audited as portal.<action>.
+
+    Only an action with a label the member can read (ACTION_LABELS) is recorded.
+    """
+    if action not in ACTION_LABELS:
+        raise ValueError(f"portal action without a label: {action}")
     event = PortalEvent.objects.create(person=person, action=action, at=now(), ip_address=ip_address or None)
     audit_log(actor=actor, action=f"portal.{action}", subject=person, details={"event": event.pk, **(details or {})})
     return event
