@@ -46,4 +46,6 @@ def test_the_officer_and_the_member_see_who_read_the_record(client, django_asser
     assert "Bea" not in mine  # the role, never the colleague's name
     assert "balie1" not in mine
     assert "Bezwaar maken" in mine  # segmentation rests on legitimate interest
+    assert "Kan niet*" in mine  # the desk's read serves the membership: no objection, and the page says why
+    assert "Gaf je er toestemming voor, dan trek je die in bij" in mine
     assert reverse("web:portal_reads") in client.get(reverse("web:portal")).content.decode()
